@@ -1,0 +1,167 @@
+using System.Globalization;
+using System.IO.Compression;
+
+namespace RmmEdge.Trainer.Data;
+
+/// <summary>
+/// Reads CSV or TSV recordings, plain or gzip-compressed (by the .gz suffix or the gzip magic bytes).
+/// The first line is a header of <c>name_unit</c> columns, e.g. <c>t_s,V_mV,I_nA</c> or
+/// <c>t_ms,V1_mV,I1_pA,V2_mV,I2_pA</c>. The first column may be time (t_s, t_ms, time_s, ...): then
+/// the sampling period comes from it and it must increase by a constant step; otherwise the caller
+/// gives the period. Values are converted to mV, nA and ms on import.
+/// </summary>
+public static class CsvRecordingReader
+{
+    /// <summary>Relative tolerance on the time step (the files round t to a fixed number of decimals).</summary>
+    private const double StepTolerance = 0.02;
+
+    public static Recording Read(string path, double? dtMs = null)
+    {
+        if (!File.Exists(path))
+        {
+            throw new UserError($"{path}: file not found");
+        }
+
+        try
+        {
+            using Stream stream = OpenMaybeGzip(path);
+            using var reader = new StreamReader(stream);
+            return Read(reader, path, dtMs);
+        }
+        catch (InvalidDataException e)
+        {
+            throw new UserError($"{path}: corrupt or truncated gzip data ({e.Message})", e);
+        }
+    }
+
+    public static Recording Read(TextReader reader, string source, double? dtMs = null)
+    {
+        string? header = reader.ReadLine();
+        if (string.IsNullOrWhiteSpace(header))
+        {
+            throw new UserError($"{source}: empty file, expected a header line such as t_s,V_mV,I_nA");
+        }
+
+        char separator = header.Contains('\t') ? '\t' : header.Contains(';') && !header.Contains(',') ? ';' : ',';
+        string[] names = header.Split(separator).Select(h => h.Trim().Trim('"')).ToArray();
+        var columns = names.Select(ParseColumn(source)).ToArray();
+
+        bool hasTime = columns[0].Canonical == "ms";
+        if (!hasTime && dtMs is null)
+        {
+            throw new UserError($"{source}: the first column '{names[0]}' is not time (t_s or t_ms) and no sampling period was given");
+        }
+
+        var values = new List<float>[columns.Length];
+        for (int c = 0; c < columns.Length; c++)
+        {
+            values[c] = new List<float>(1 << 16);
+        }
+
+        var time = new List<double>(1 << 16);
+        string? line;
+        int lineNumber = 1;
+        while ((line = reader.ReadLine()) != null)
+        {
+            lineNumber++;
+            if (line.Length == 0)
+            {
+                continue;
+            }
+
+            ReadOnlySpan<char> rest = line.AsSpan();
+            for (int c = 0; c < columns.Length; c++)
+            {
+                int comma = rest.IndexOf(separator);
+                ReadOnlySpan<char> field = comma < 0 ? rest : rest[..comma];
+                if (comma < 0 && c < columns.Length - 1)
+                {
+                    throw new UserError($"{source}, line {lineNumber}: {c + 1} fields, expected {columns.Length} ({string.Join(",", names)})");
+                }
+
+                if (!double.TryParse(field.Trim(), NumberStyles.Float, CultureInfo.InvariantCulture, out double v) || !double.IsFinite(v))
+                {
+                    throw new UserError($"{source}, line {lineNumber}, column {names[c]}: '{field.ToString()}' is not a finite number");
+                }
+
+                if (c == 0 && hasTime)
+                {
+                    time.Add(v * columns[0].Factor);
+                }
+
+                values[c].Add((float)(v * columns[c].Factor));
+                rest = comma < 0 ? ReadOnlySpan<char>.Empty : rest[(comma + 1)..];
+            }
+
+            if (!rest.IsEmpty)
+            {
+                throw new UserError($"{source}, line {lineNumber}: more than {columns.Length} fields");
+            }
+        }
+
+        if (values[0].Count < 2)
+        {
+            throw new UserError($"{source}: {values[0].Count} data rows, expected at least 2");
+        }
+
+        double dt = hasTime ? CheckedStep(source, time, names[0]) : dtMs!.Value;
+        var channels = new List<Channel>();
+        for (int c = hasTime ? 1 : 0; c < columns.Length; c++)
+        {
+            channels.Add(new Channel(columns[c].Name, columns[c].Canonical, values[c].ToArray()));
+        }
+
+        return new Recording(source, dt, channels);
+    }
+
+    private static double CheckedStep(string source, List<double> time, string column)
+    {
+        double step = (time[^1] - time[0]) / (time.Count - 1);
+        if (!(step > 0))
+        {
+            throw new UserError($"{source}: column {column} does not increase (time must be monotonic)");
+        }
+
+        for (int k = 1; k < time.Count; k++)
+        {
+            double d = time[k] - time[k - 1];
+            if (Math.Abs(d - step) > StepTolerance * step)
+            {
+                throw new UserError(
+                    $"{source}, line {k + 2}: time step {d:G6} ms differs from the mean step {step:G6} ms; " +
+                    "time must increase by a constant step (no gaps, no reordering)");
+            }
+        }
+
+        return step;
+    }
+
+    private static Func<string, (string Name, string Canonical, double Factor)> ParseColumn(string source) => header =>
+    {
+        int underscore = header.LastIndexOf('_');
+        if (underscore <= 0 || underscore == header.Length - 1)
+        {
+            throw new UserError($"{source}: header column '{header}' has no unit; expected name_unit such as V_mV or I_nA");
+        }
+
+        string name = header[..underscore];
+        string unit = header[(underscore + 1)..];
+        var conversion = Units.ToCanonical(unit);
+        return conversion is { } c ? (name, c.Canonical, c.Factor) : (name, unit, 1.0);
+    };
+
+    private static Stream OpenMaybeGzip(string path)
+    {
+        var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
+        int b0 = file.ReadByte(), b1 = file.ReadByte();
+        file.Position = 0;
+        bool gzip = b0 == 0x1f && b1 == 0x8b;
+        if (path.EndsWith(".gz", StringComparison.OrdinalIgnoreCase) && !gzip)
+        {
+            file.Dispose();
+            throw new UserError($"{path}: named .gz but is not gzip data");
+        }
+
+        return gzip ? new BufferedStream(new GZipStream(file, CompressionMode.Decompress), 1 << 16) : file;
+    }
+}

@@ -1,0 +1,130 @@
+namespace RmmEdge.Trainer.Data;
+
+/// <summary>The membrane potential (mV) and injected current (nA) of one neuron, sample by sample.</summary>
+public sealed record NeuronTrace(string Name, float[] V, float[] I);
+
+/// <summary>
+/// What training and evaluation consume: per neuron V in mV and I in nA on a common time grid of step
+/// dt (ms). I[k] is the current held during [t_k, t_k + dt) (zero-order hold). Extra channels (such as
+/// true synaptic currents of simulated data) ride along for validation only.
+/// </summary>
+public sealed class Dataset
+{
+    public Dataset(string source, double dtMs, IReadOnlyList<NeuronTrace> neurons, IReadOnlyDictionary<string, float[]>? extra = null)
+    {
+        if (neurons.Count == 0)
+        {
+            throw new UserError($"{source}: no neurons");
+        }
+
+        int n = neurons[0].V.Length;
+        foreach (NeuronTrace t in neurons)
+        {
+            if (t.V.Length != n || t.I.Length != n)
+            {
+                throw new UserError($"{source}: neuron {t.Name} has {t.V.Length} voltage and {t.I.Length} current samples, expected {n}");
+            }
+        }
+
+        Source = source;
+        DtMs = dtMs;
+        Neurons = neurons;
+        Extra = extra ?? new Dictionary<string, float[]>();
+    }
+
+    public string Source { get; }
+
+    public double DtMs { get; }
+
+    public IReadOnlyList<NeuronTrace> Neurons { get; }
+
+    public IReadOnlyDictionary<string, float[]> Extra { get; }
+
+    public int Length => Neurons[0].V.Length;
+
+    public double DurationMs => Length * DtMs;
+
+    /// <summary>
+    /// Builds a dataset from a recording. Channels are picked by name: for one neuron "V" and "I"
+    /// (or "V1"/"I1"), for several "V1","I1","V2","I2",... A missing current channel is an error
+    /// unless <paramref name="allowMissingCurrent"/> (then the neuron received no injected current).
+    /// Every other channel becomes an extra channel.
+    /// </summary>
+    public static Dataset FromRecording(Recording recording, bool allowMissingCurrent = false)
+    {
+        var neurons = new List<NeuronTrace>();
+        var used = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        if (recording.Find("V") is { } single)
+        {
+            neurons.Add(Trace(recording, "neuron", single, recording.Find("I"), allowMissingCurrent, used));
+        }
+        else
+        {
+            for (int i = 1; recording.Find($"V{i}") is { } v; i++)
+            {
+                neurons.Add(Trace(recording, $"neuron{i}", v, recording.Find($"I{i}"), allowMissingCurrent, used));
+            }
+        }
+
+        if (neurons.Count == 0)
+        {
+            throw new UserError($"{recording.Source}: no voltage channel; expected V_mV (one neuron) or V1_mV, V2_mV, ... " +
+                $"(found {string.Join(", ", recording.Channels.Select(c => c.Name + "_" + c.Unit))})");
+        }
+
+        var extra = recording.Channels.Where(c => !used.Contains(c.Name)).ToDictionary(c => c.Name, c => c.Samples);
+        return new Dataset(recording.Source, recording.DtMs, neurons, extra);
+    }
+
+    private static NeuronTrace Trace(Recording r, string name, Channel v, Channel? i, bool allowMissingCurrent, HashSet<string> used)
+    {
+        if (v.Unit != "mV")
+        {
+            throw new UserError($"{r.Source}: channel {v.Name} is in {v.Unit}, expected a voltage (V, mV, uV)");
+        }
+
+        used.Add(v.Name);
+        if (i is null)
+        {
+            if (!allowMissingCurrent)
+            {
+                throw new UserError($"{r.Source}: no current channel for {v.Name}; expected {v.Name.Replace('V', 'I')}_nA (or pA, A)");
+            }
+
+            return new NeuronTrace(name, v.Samples, new float[v.Samples.Length]);
+        }
+
+        if (i.Unit != "nA")
+        {
+            throw new UserError($"{r.Source}: channel {i.Name} is in {i.Unit}, expected a current (A, nA, pA)");
+        }
+
+        used.Add(i.Name);
+        return new NeuronTrace(name, v.Samples, i.Samples);
+    }
+
+    /// <summary>Samples [start, start + length) of every channel, as a new dataset (copies).</summary>
+    public Dataset Slice(int start, int length)
+    {
+        if (start < 0 || length < 0 || start + length > Length)
+        {
+            throw new ArgumentOutOfRangeException(nameof(start), $"slice [{start}, {start + length}) outside [0, {Length})");
+        }
+
+        return new Dataset(Source, DtMs,
+            Neurons.Select(t => new NeuronTrace(t.Name, t.V[start..(start + length)], t.I[start..(start + length)])).ToArray(),
+            Extra.ToDictionary(e => e.Key, e => e.Value[start..(start + length)]));
+    }
+
+    /// <summary>Contiguous split: the first (1 − fraction) for training, the last fraction for validation.</summary>
+    public (Dataset Train, Dataset Validation) SplitContiguous(double validationFraction)
+    {
+        if (!(validationFraction > 0 && validationFraction < 1))
+        {
+            throw new ArgumentOutOfRangeException(nameof(validationFraction), "must be in (0, 1)");
+        }
+
+        int nTrain = (int)Math.Round(Length * (1 - validationFraction));
+        return (Slice(0, nTrain), Slice(nTrain, Length - nTrain));
+    }
+}

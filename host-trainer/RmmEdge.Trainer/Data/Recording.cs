@@ -1,0 +1,64 @@
+namespace RmmEdge.Trainer.Data;
+
+/// <summary>One sampled channel of a recording, already converted to RmmEdge units (mV, nA).</summary>
+/// <param name="Name">Channel name as in the file (e.g. "V1", "I_nA" → "I").</param>
+/// <param name="Unit">Canonical unit after conversion: "mV", "nA", or the file's unit for other quantities.</param>
+/// <param name="Samples">One value per sample.</param>
+public sealed record Channel(string Name, string Unit, float[] Samples);
+
+/// <summary>
+/// A recording as read from a file: equally spaced samples of named channels. Units are converted on
+/// import (design §3: ms, mV, nA at every boundary). Sweeps of episodic recordings are concatenated by
+/// the readers that know about them.
+/// </summary>
+public sealed class Recording
+{
+    public Recording(string source, double dtMs, IReadOnlyList<Channel> channels)
+    {
+        if (!(dtMs > 0) || double.IsInfinity(dtMs))
+        {
+            throw new UserError($"{source}: sampling period must be positive, was {dtMs} ms");
+        }
+
+        if (channels.Count == 0)
+        {
+            throw new UserError($"{source}: no data channels");
+        }
+
+        int length = channels[0].Samples.Length;
+        foreach (Channel c in channels)
+        {
+            if (c.Samples.Length != length)
+            {
+                throw new UserError($"{source}: channel {c.Name} has {c.Samples.Length} samples, expected {length}");
+            }
+        }
+
+        Source = source;
+        DtMs = dtMs;
+        Channels = channels;
+    }
+
+    /// <summary>File (or generator) the data came from, for messages.</summary>
+    public string Source { get; }
+
+    /// <summary>Sampling period in ms.</summary>
+    public double DtMs { get; }
+
+    public IReadOnlyList<Channel> Channels { get; }
+
+    public int Length => Channels[0].Samples.Length;
+
+    public double DurationMs => Length * DtMs;
+
+    /// <summary>The channel named <paramref name="name"/> (case-insensitive), or a UserError listing those present.</summary>
+    public Channel Get(string name)
+    {
+        Channel? c = Find(name);
+        return c ?? throw new UserError(
+            $"{Source}: no channel '{name}'; channels are {string.Join(", ", Channels.Select(x => $"{x.Name} ({x.Unit})"))}");
+    }
+
+    public Channel? Find(string name) =>
+        Channels.FirstOrDefault(c => string.Equals(c.Name, name, StringComparison.OrdinalIgnoreCase));
+}

@@ -1,0 +1,114 @@
+namespace RmmEdge.Trainer.Evaluation;
+
+/// <summary>
+/// Spike detection by threshold crossing with hysteresis (metrics.md): a spike is an upward crossing
+/// of <c>threshold</c>; the detector re-arms only after V falls below <c>rearm</c>, so spikelets on a
+/// depolarised plateau are not counted twice. Spike time = the crossing, linearly interpolated.
+/// </summary>
+public static class Spikes
+{
+    /// <summary>Defaults for bursting neurons (metrics.md): −20 mV, re-armed below −35 mV.</summary>
+    public const float BurstThresholdMv = -20f, BurstRearmMv = -35f;
+
+    /// <summary>Spike times in ms from the first sample of <paramref name="v"/>.</summary>
+    public static double[] Detect(ReadOnlySpan<float> v, double dtMs, float threshold = BurstThresholdMv, float rearm = BurstRearmMv)
+    {
+        var times = new List<double>();
+        bool armed = v.Length > 0 && v[0] < threshold;
+        for (int k = 1; k < v.Length; k++)
+        {
+            if (armed && v[k - 1] < threshold && v[k] >= threshold)
+            {
+                double frac = (threshold - v[k - 1]) / (v[k] - v[k - 1]);
+                times.Add((k - 1 + frac) * dtMs);
+                armed = false;
+            }
+            else if (!armed && v[k] < rearm)
+            {
+                armed = true;
+            }
+        }
+
+        return times.ToArray();
+    }
+
+    public static double Median(IReadOnlyList<double> values)
+    {
+        if (values.Count == 0)
+        {
+            return double.NaN;
+        }
+
+        double[] s = values.OrderBy(x => x).ToArray();
+        int m = s.Length / 2;
+        return s.Length % 2 == 1 ? s[m] : 0.5 * (s[m - 1] + s[m]);
+    }
+
+    public static double[] Intervals(IReadOnlyList<double> times) =>
+        Enumerable.Range(1, Math.Max(0, times.Count - 1)).Select(i => times[i] - times[i - 1]).ToArray();
+}
+
+/// <summary>Burst statistics of one spike train (metrics.md, "Bursting neurons and circuits").</summary>
+/// <param name="GapMs">ISI above which a new burst starts.</param>
+/// <param name="Bursts">Bursts kept (first and last dropped).</param>
+/// <param name="PeriodMs">Median onset-to-onset interval of kept bursts (NaN if fewer than 2).</param>
+/// <param name="SpikesPerBurst">Mean spike count of kept bursts (NaN if none).</param>
+/// <param name="DutyCycle">Mean burst duration (first to last spike) over the period.</param>
+/// <param name="Onsets">Onset times (ms) of the kept bursts.</param>
+public sealed record BurstStats(double GapMs, int Bursts, double PeriodMs, double SpikesPerBurst, double DutyCycle, double[] Onsets);
+
+public static class BurstAnalysis
+{
+    /// <summary>The default gap: 5 × the median ISI of the data's spikes.</summary>
+    public static double DefaultGapMs(IReadOnlyList<double> dataSpikes) => 5 * Spikes.Median(Spikes.Intervals(dataSpikes));
+
+    /// <summary>
+    /// Groups spikes while the interspike interval is below <paramref name="gapMs"/>; drops the first
+    /// and last group (they may be cut by the record's edges).
+    /// </summary>
+    public static BurstStats Analyse(IReadOnlyList<double> spikes, double gapMs)
+    {
+        var groups = new List<(double Start, double End, int Count)>();
+        for (int i = 0; i < spikes.Count; i++)
+        {
+            if (i == 0 || spikes[i] - spikes[i - 1] >= gapMs)
+            {
+                groups.Add((spikes[i], spikes[i], 1));
+            }
+            else
+            {
+                var g = groups[^1];
+                groups[^1] = (g.Start, spikes[i], g.Count + 1);
+            }
+        }
+
+        var kept = groups.Count > 2 ? groups.GetRange(1, groups.Count - 2) : new List<(double Start, double End, int Count)>();
+        double[] onsets = kept.Select(g => g.Start).ToArray();
+        double period = onsets.Length >= 2 ? Spikes.Median(Spikes.Intervals(onsets)) : double.NaN;
+        double spb = kept.Count > 0 ? kept.Average(g => g.Count) : double.NaN;
+        double duty = kept.Count > 0 && period > 0 ? kept.Average(g => g.End - g.Start) / period : double.NaN;
+        return new BurstStats(gapMs, kept.Count, period, spb, duty, onsets);
+    }
+
+    /// <summary>
+    /// Phase of each burst onset of <paramref name="follower"/> within the enclosing cycle of
+    /// <paramref name="leader"/> (0.5 = anti-phase); the mean over cycles, NaN if none.
+    /// </summary>
+    public static double MeanPhase(IReadOnlyList<double> leader, IReadOnlyList<double> follower)
+    {
+        var phases = new List<double>();
+        foreach (double t in follower)
+        {
+            for (int i = 0; i + 1 < leader.Count; i++)
+            {
+                if (t >= leader[i] && t < leader[i + 1])
+                {
+                    phases.Add((t - leader[i]) / (leader[i + 1] - leader[i]));
+                    break;
+                }
+            }
+        }
+
+        return phases.Count > 0 ? phases.Average() : double.NaN;
+    }
+}

@@ -1,0 +1,262 @@
+namespace RmmEdge.Trainer.Model;
+
+/// <summary>
+/// Affine map of raw inputs (mV, filter states) to the MLP's input range: z = (raw − center)·scale,
+/// with center and scale from the training data's min and max so that z spans [−1, 1].
+/// </summary>
+public sealed class InputNormalizer
+{
+    public InputNormalizer(int size)
+    {
+        Center = new float[size];
+        Scale = Enumerable.Repeat(1f, size).ToArray();
+    }
+
+    public float[] Center { get; }
+
+    public float[] Scale { get; }
+
+    public void Fit(int feature, float min, float max)
+    {
+        float half = 0.5f * (max - min);
+        Center[feature] = 0.5f * (max + min);
+        Scale[feature] = half > 1e-6f ? 1f / half : 1f;
+    }
+}
+
+/// <summary>
+/// A current into a modelled neuron (design §4): reads the owner's voltage and the states of its own
+/// filter bank, driven by neuron <see cref="Source"/>. Answers the same questions whatever its kind:
+/// its value, its parameters, and (for gating currents) its conductance.
+/// </summary>
+public abstract class Current
+{
+    protected Current(CurrentSpec spec, int owner, double dtMs)
+    {
+        Spec = spec;
+        Owner = owner;
+        Bank = new FilterBank(spec.Bank, dtMs);
+    }
+
+    public CurrentSpec Spec { get; }
+
+    public string Name => Spec.Name;
+
+    /// <summary>Neuron this current flows into.</summary>
+    public int Owner { get; }
+
+    /// <summary>Neuron whose voltage drives the bank.</summary>
+    public int Source => Spec.Source;
+
+    public bool IsSynapse => Source != Owner;
+
+    public FilterBank Bank { get; }
+
+    public abstract IEnumerable<Parameter> Parameters { get; }
+
+    /// <summary>Scratch floats <see cref="Evaluate"/> needs.</summary>
+    public abstract int ScratchSize { get; }
+
+    /// <summary>ψ (nA) for one sample: owner voltage v (mV) and raw bank states x.</summary>
+    public abstract float Evaluate(float v, ReadOnlySpan<float> x, Span<float> scratch);
+
+    /// <summary>
+    /// The conductance g·a·b (µS) of a gating current, for interpretation; NaN for a lumped current,
+    /// which has no separate conductance.
+    /// </summary>
+    public virtual float Conductance(ReadOnlySpan<float> x, Span<float> scratch) => float.NaN;
+
+    /// <summary>Fits the input normalisation to training data: the owner's voltage range and each state's range.</summary>
+    public abstract void FitNormalization(float vMin, float vMax, ReadOnlySpan<float> stateMin, ReadOnlySpan<float> stateMax);
+
+    public abstract void RefreshEffective();
+
+    /// <summary>Extra loss terms beyond the ridge penalty (e.g. the pull of E towards its prior); adds their gradients.</summary>
+    public virtual float PriorPenalty() => 0f;
+}
+
+/// <summary>ψ = s · MLP(z), z = normalised [v_post, x] (or [x]); s fixed from the data's current scale.</summary>
+public sealed class LumpedCurrent : Current
+{
+    public LumpedCurrent(CurrentSpec spec, int owner, double dtMs, float ridge, Random random) : base(spec, owner, dtMs)
+    {
+        InputSize = Bank.Size + (spec.UsesPostVoltage ? 1 : 0);
+        Mlp = new Mlp(spec.Name, InputSize, spec.Mlp, ridge, random);
+        Normalizer = new InputNormalizer(InputSize);
+    }
+
+    public Mlp Mlp { get; }
+
+    public InputNormalizer Normalizer { get; }
+
+    public int InputSize { get; }
+
+    /// <summary>Output scale s (nA per unit MLP output), fixed before training.</summary>
+    public float OutputScale { get; set; } = 1f;
+
+    public override IEnumerable<Parameter> Parameters => Mlp.Parameters;
+
+    public override int ScratchSize => InputSize + 2 * Mlp.MaxWidth;
+
+    public override float Evaluate(float v, ReadOnlySpan<float> x, Span<float> scratch)
+    {
+        Span<float> z = scratch[..InputSize];
+        FillInput(v, x, z);
+        return OutputScale * Mlp.Evaluate(z, scratch[InputSize..]);
+    }
+
+    /// <summary>z = normalised [v, x] for one sample.</summary>
+    public void FillInput(float v, ReadOnlySpan<float> x, Span<float> z)
+    {
+        float[] c = Normalizer.Center, s = Normalizer.Scale;
+        int o = 0;
+        if (Spec.UsesPostVoltage)
+        {
+            z[0] = (v - c[0]) * s[0];
+            o = 1;
+        }
+
+        for (int i = 0; i < x.Length; i++)
+        {
+            z[o + i] = (x[i] - c[o + i]) * s[o + i];
+        }
+    }
+
+    public override void FitNormalization(float vMin, float vMax, ReadOnlySpan<float> stateMin, ReadOnlySpan<float> stateMax)
+    {
+        int o = 0;
+        if (Spec.UsesPostVoltage)
+        {
+            Normalizer.Fit(0, vMin, vMax);
+            o = 1;
+        }
+
+        for (int i = 0; i < stateMin.Length; i++)
+        {
+            Normalizer.Fit(o + i, stateMin[i], stateMax[i]);
+        }
+    }
+
+    public override void RefreshEffective() => Mlp.RefreshEffective();
+}
+
+/// <summary>
+/// ψ = g · a(x) · b(x) · (v − E). a: MLP of the normalised bank states with a Positive first layer
+/// (Negative if flipped) and Positive later layers, so a is monotone in the filtered voltages; b the
+/// same with a Negative first layer (monotone decreasing); v enters only through the driving force.
+/// g = softplus(raw) µS; E optionally trainable with an L2 pull to its prior.
+/// </summary>
+public sealed class GatingCurrent : Current
+{
+    /// <summary>Weight of the pull of E towards its prior value, per mV².</summary>
+    public const float ReversalPrior = 1e-3f;
+
+    public GatingCurrent(CurrentSpec spec, int owner, double dtMs, float ridge, Random random) : base(spec, owner, dtMs)
+    {
+        Activation = new Mlp(spec.Name + ".act", Bank.Size, spec.Mlp with
+        {
+            FirstSign = spec.ActivationFlipped ? WeightSign.Negative : WeightSign.Positive,
+            RestSign = WeightSign.Positive,
+            HiddenActivation = Model.Activation.Sigmoid,
+        }, ridge, random);
+        Inactivation = spec.Inactivation is null ? null : new Mlp(spec.Name + ".inact", Bank.Size, spec.Inactivation with
+        {
+            FirstSign = WeightSign.Negative,
+            RestSign = WeightSign.Positive,
+            HiddenActivation = Model.Activation.Sigmoid,
+        }, ridge, random);
+        Normalizer = new InputNormalizer(Bank.Size);
+        ConductanceRaw = new Parameter(spec.Name + ".g", 1);
+        ConductanceRaw.Value[0] = Softplus.Inverse((float)spec.ConductanceUs);
+        Reversal = new Parameter(spec.Name + ".E", 1);
+        Reversal.Value[0] = (float)spec.ReversalMv;
+        ScaleReadoutsToUnitSum(Activation);
+        if (Inactivation is not null)
+        {
+            ScaleReadoutsToUnitSum(Inactivation);
+        }
+    }
+
+    public Mlp Activation { get; }
+
+    public Mlp? Inactivation { get; }
+
+    public InputNormalizer Normalizer { get; }
+
+    public Parameter ConductanceRaw { get; }
+
+    public Parameter Reversal { get; }
+
+    public float G => Softplus.Value(ConductanceRaw.Value[0]);
+
+    public float E => Reversal.Value[0];
+
+    public override IEnumerable<Parameter> Parameters
+    {
+        get
+        {
+            foreach (Parameter p in Activation.Parameters) { yield return p; }
+            if (Inactivation is not null) { foreach (Parameter p in Inactivation.Parameters) { yield return p; } }
+            yield return ConductanceRaw;
+            if (Spec.TrainReversal) { yield return Reversal; }
+        }
+    }
+
+    public override int ScratchSize => Bank.Size + 2 * Math.Max(Activation.MaxWidth, Inactivation?.MaxWidth ?? 0);
+
+    public override float Evaluate(float v, ReadOnlySpan<float> x, Span<float> scratch) =>
+        Conductance(x, scratch) * (v - E);
+
+    public override float Conductance(ReadOnlySpan<float> x, Span<float> scratch)
+    {
+        Span<float> z = scratch[..Bank.Size];
+        Normalize(x, z);
+        float a = Activation.Evaluate(z, scratch[Bank.Size..]);
+        float b = Inactivation?.Evaluate(z, scratch[Bank.Size..]) ?? 1f;
+        return G * a * b;
+    }
+
+    public void Normalize(ReadOnlySpan<float> x, Span<float> z)
+    {
+        for (int i = 0; i < x.Length; i++)
+        {
+            z[i] = (x[i] - Normalizer.Center[i]) * Normalizer.Scale[i];
+        }
+    }
+
+    public override void FitNormalization(float vMin, float vMax, ReadOnlySpan<float> stateMin, ReadOnlySpan<float> stateMax)
+    {
+        for (int i = 0; i < stateMin.Length; i++)
+        {
+            Normalizer.Fit(i, stateMin[i], stateMax[i]);
+        }
+    }
+
+    public override void RefreshEffective()
+    {
+        Activation.RefreshEffective();
+        Inactivation?.RefreshEffective();
+    }
+
+    public override float PriorPenalty()
+    {
+        if (!Spec.TrainReversal)
+        {
+            return 0f;
+        }
+
+        float d = E - (float)Spec.ReversalMv;
+        Reversal.Grad[0] += 2f * ReversalPrior * d;
+        return ReversalPrior * d * d;
+    }
+
+    private static void ScaleReadoutsToUnitSum(Mlp mlp)
+    {
+        // The authors initialise gating readouts to sum to 1, so a(x) starts within [0, 1].
+        DenseLayer output = mlp.Layers[^1];
+        float[] raw = output.Weights.Value;
+        float target = 1f / raw.Length;
+        for (int i = 0; i < raw.Length; i++) { raw[i] = Softplus.Inverse(target); }
+        output.RefreshEffective();
+    }
+}

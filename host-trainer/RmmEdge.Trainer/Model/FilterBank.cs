@@ -1,0 +1,118 @@
+namespace RmmEdge.Trainer.Model;
+
+public enum FilterKind
+{
+    /// <summary>Independent unit-DC-gain low-pass filters: x_i[k+1] = λ_i x_i[k] + (1 − λ_i) u[k].</summary>
+    Diagonal,
+
+    /// <summary>
+    /// Cascade of first-order all-pass sections (generalised orthonormal basis functions, GOBF):
+    /// section i has A = λ_i, B = C = √(1 − λ_i²), D = −λ_i, input u_i, output y_i = C x_i + D u_i feeding
+    /// section i+1. The state impulse responses are mutually orthonormal (Takenaka–Malmquist basis).
+    /// </summary>
+    Orthonormal,
+}
+
+/// <summary>Time constants of a filter bank (ms) and its realisation.</summary>
+public sealed record FilterBankSpec(FilterKind Kind, double[] TauMs)
+{
+    /// <summary>τ_i = first·ratio^i for i = from..to (the authors' grids, e.g. 0.05·1.3^i, i = 0..35).</summary>
+    public static double[] Geometric(double first, double ratio, int from, int to) =>
+        Enumerable.Range(from, to - from + 1).Select(i => first * Math.Pow(ratio, i)).ToArray();
+}
+
+/// <summary>
+/// A bank of linear filters driven by one voltage: x[k+1] = A x[k] + B u[k] with poles
+/// λ_i = exp(−dt/τ_i). Each state is one feature for the currents. Built from physical time constants
+/// (ms) and the step dt (ms); answers its DC gains and the samples needed to forget its initial state.
+/// </summary>
+public sealed class FilterBank
+{
+    private readonly float[] _lambda;
+    private readonly float[] _inGain;
+    private readonly float[] _outGain;
+
+    public FilterBank(FilterBankSpec spec, double dtMs)
+    {
+        if (spec.TauMs.Length == 0 || spec.TauMs.Any(t => !(t > 0)))
+        {
+            throw new ArgumentException("filter time constants must be positive", nameof(spec));
+        }
+
+        Spec = spec;
+        DtMs = dtMs;
+        Size = spec.TauMs.Length;
+        _lambda = spec.TauMs.Select(t => (float)Math.Exp(-dtMs / t)).ToArray();
+        _inGain = spec.Kind == FilterKind.Diagonal
+            ? _lambda.Select(l => 1f - l).ToArray()
+            : spec.TauMs.Select(t => (float)Math.Sqrt(1 - Math.Exp(-2 * dtMs / t))).ToArray();
+        _outGain = _inGain;
+    }
+
+    public FilterBankSpec Spec { get; }
+
+    public double DtMs { get; }
+
+    public int Size { get; }
+
+    public ReadOnlySpan<float> Poles => _lambda;
+
+    /// <summary>
+    /// Samples after which the slowest mode has decayed to 1% of its initial value:
+    /// ⌈ln 0.01 / ln λ_max⌉ (the authors' warm-up length t₀).
+    /// </summary>
+    public int WarmupSamples => (int)Math.Ceiling(Math.Log(0.01) / Math.Log(_lambda.Max()));
+
+    /// <summary>Steady-state value of each state for a constant input of 1.</summary>
+    public double DcGain(int i) => Spec.Kind == FilterKind.Diagonal
+        ? 1.0
+        : Math.Sqrt((1 + _lambda[i]) / (1.0 - _lambda[i]));
+
+    /// <summary>In place: state ← A·state + B·u.</summary>
+    public void Step(Span<float> state, float u)
+    {
+        if (Spec.Kind == FilterKind.Diagonal)
+        {
+            for (int i = 0; i < Size; i++)
+            {
+                state[i] = _lambda[i] * state[i] + _inGain[i] * u;
+            }
+
+            return;
+        }
+
+        // Cascade: the output of section i (from its old state) is the input of section i + 1.
+        float ui = u;
+        for (int i = 0; i < Size; i++)
+        {
+            float old = state[i];
+            float yi = _outGain[i] * old - _lambda[i] * ui;
+            state[i] = _lambda[i] * old + _inGain[i] * ui;
+            ui = yi;
+        }
+    }
+
+    /// <summary>The state the bank settles to under a constant input u.</summary>
+    public void SteadyState(float u, Span<float> state)
+    {
+        for (int i = 0; i < Size; i++)
+        {
+            state[i] = (float)(DcGain(i) * u);
+        }
+    }
+
+    /// <summary>
+    /// Runs the bank over a whole input trace from its steady state at u[0]; writes states sample-major
+    /// into destination[k * Size + i] (state before the update with u[k], i.e. x[k]).
+    /// </summary>
+    public void Run(ReadOnlySpan<float> u, Span<float> destination)
+    {
+        Span<float> x = stackalloc float[Size];
+        SteadyState(u[0], x);
+        for (int k = 0; k < u.Length; k++)
+        {
+            x.CopyTo(destination.Slice(k * Size, Size));
+            Step(x, u[k]);
+        }
+    }
+}

@@ -1,0 +1,80 @@
+namespace RmmEdge.Trainer.Model;
+
+public enum CurrentKind
+{
+    /// <summary>ψ = s · MLP(normalised [v_post, x]): an unconstrained "lumped" current (nA).</summary>
+    Lumped,
+
+    /// <summary>
+    /// ψ = g · a(x_act) · b(x_inact) · (v_post − E): a data-driven conductance-based current with a
+    /// monotone increasing activation a and (optionally) a monotone decreasing inactivation b.
+    /// </summary>
+    Gating,
+}
+
+/// <summary>
+/// One current into a modelled neuron. Its filter bank is driven by the voltage of neuron
+/// <see cref="Source"/>: the owner itself for an intrinsic current, another neuron for a synapse.
+/// </summary>
+/// <param name="Name">Label in reports ("intrinsic", "syn 2→1", "Na", ...).</param>
+/// <param name="Kind">Lumped or gating.</param>
+/// <param name="Source">Index of the neuron whose voltage drives the bank.</param>
+/// <param name="Bank">The bank's time constants and realisation.</param>
+/// <param name="Mlp">Lumped: the MLP. Gating: the activation MLP (its first layer is forced Positive).</param>
+/// <param name="UsesPostVoltage">Lumped only: whether v_post is an MLP input besides the bank states.</param>
+/// <param name="Inactivation">Gating only: the inactivation MLP (first layer forced Negative), or null for none.</param>
+/// <param name="ReversalMv">Gating only: reversal potential E (mV).</param>
+/// <param name="TrainReversal">Gating only: E trainable, with an L2 pull towards <see cref="ReversalMv"/>.</param>
+/// <param name="ConductanceUs">Gating only: initial maximal conductance g (µS).</param>
+/// <param name="ActivationFlipped">Gating only: the activation is monotone decreasing (e.g. an H current that activates on hyperpolarisation).</param>
+public sealed record CurrentSpec(
+    string Name,
+    CurrentKind Kind,
+    int Source,
+    FilterBankSpec Bank,
+    MlpSpec Mlp,
+    bool UsesPostVoltage = true,
+    MlpSpec? Inactivation = null,
+    double ReversalMv = 0,
+    bool TrainReversal = false,
+    double ConductanceUs = 1,
+    bool ActivationFlipped = false);
+
+/// <summary>
+/// A neuron of the network. External neurons are measured, not simulated: their voltage is an input
+/// (a biological cell in a hybrid circuit, an unmodelled presynaptic neuron).
+/// </summary>
+/// <param name="Name">Label.</param>
+/// <param name="External">Measured, not modelled.</param>
+/// <param name="Currents">Currents into this neuron (intrinsic and synaptic); empty for external neurons.</param>
+/// <param name="LeakConductanceUs">Initial ohmic leak conductance g_L (µS).</param>
+/// <param name="LeakReversalMv">Initial leak reversal E_L (mV).</param>
+/// <param name="CapacitanceNf">Initial membrane capacitance c (nF); c⁻¹ is trained through a softplus.</param>
+public sealed record NeuronSpec(
+    string Name,
+    bool External = false,
+    CurrentSpec[]? Currents = null,
+    double LeakConductanceUs = 0.03,
+    double LeakReversalMv = -50,
+    double CapacitanceNf = 1);
+
+/// <summary>A whole network: its step dt (ms), neurons, and the ridge weight ρ.</summary>
+public sealed record NetworkSpec(double DtMs, NeuronSpec[] Neurons, float Ridge = 1.5e-3f)
+{
+    /// <summary>
+    /// The authors' LP-style single neuron: one orthonormal bank of 36 time constants
+    /// 0.05·1.3^i ms (0.05–486 ms), a lumped MLP 37→10→10→10→1 (tanh, no output bias) on [v, x],
+    /// an ohmic leak and a trainable capacitance.
+    /// </summary>
+    public static NetworkSpec SingleNeuron(double dtMs, int[]? hidden = null, double[]? tauMs = null) => new(dtMs,
+    [
+        new NeuronSpec("neuron", Currents:
+        [
+            new CurrentSpec("intrinsic", CurrentKind.Lumped, 0,
+                new FilterBankSpec(FilterKind.Orthonormal, tauMs ?? FilterBankSpec.Geometric(0.05, 1.3, 0, 35)),
+                new MlpSpec(hidden ?? [10, 10, 10])),
+        ]),
+    ]);
+
+    public int ModelledCount => Neurons.Count(n => !n.External);
+}

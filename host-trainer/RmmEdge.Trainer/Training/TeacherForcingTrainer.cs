@@ -1,0 +1,255 @@
+using System.Diagnostics;
+using RmmEdge.Trainer.Data;
+using RmmEdge.Trainer.Evaluation;
+using RmmEdge.Trainer.Model;
+
+namespace RmmEdge.Trainer.Training;
+
+/// <summary>
+/// Teacher-forcing settings. Defaults follow the authors' LP–PD recipe (rmm-facts.md §2): Adam
+/// η = 0.003, β = (0.9, 0.9), mini-batches of 38,400 shuffled samples, 500 epochs, snapshots every
+/// 5 epochs scored by the free-run angular separation on the last 10% of the record.
+/// </summary>
+public sealed record TeacherForcingOptions
+{
+    public int Epochs { get; init; } = 500;
+    public float LearningRate { get; init; } = 0.003f;
+    public float Beta1 { get; init; } = 0.9f;
+    public float Beta2 { get; init; } = 0.9f;
+    public int BatchSize { get; init; } = 38400;
+    public int Seed { get; init; } = 1;
+
+    /// <summary>Free-run validation every this many epochs (0: never; the final model is kept).</summary>
+    public int ValidateEvery { get; init; } = 5;
+
+    /// <summary>Fraction of the record (at its end) held out for snapshot selection.</summary>
+    public double ValidationFraction { get; init; } = 0.1;
+
+    /// <summary>Fixed number of gradient partitions (not threads): results do not depend on the core count.</summary>
+    public int Partitions { get; init; } = 4;
+
+    public SpikeMetricSettings Metric { get; init; } = SpikeMetricSettings.Lp;
+}
+
+/// <summary>One line of the training history.</summary>
+/// <param name="Epoch">1-based epoch.</param>
+/// <param name="TrainLoss">Mean squared dv/dt error over the epoch's samples ((mV/ms)²), without the ridge term.</param>
+/// <param name="Validation">Selection metric of the free run on the validation part, when computed.</param>
+/// <param name="Seconds">Wall time since training started.</param>
+public sealed record EpochRecord(int Epoch, double TrainLoss, double? Validation, double Seconds);
+
+/// <summary>What training produced: the selected model is left in the network.</summary>
+public sealed record TrainingResult(IReadOnlyList<EpochRecord> History, int SelectedEpoch, double SelectedValidation,
+    int TrainingSamples, double Seconds);
+
+/// <summary>
+/// Stage 1 of the recipe: teacher forcing. Filter states from measured voltages are computed once,
+/// then every modelled neuron's dv/dt is regressed on the finite-difference dv/dt (MSE + ridge) with
+/// Adam over shuffled mini-batches, on all cores. Snapshots are scored by free run on held-out time,
+/// and the best one is kept. Seeded and deterministic.
+/// </summary>
+public sealed class TeacherForcingTrainer
+{
+    /// <summary>Fewer training samples than this (after the warm-up) is not a training set.</summary>
+    public const int MinimumTrainingSamples = 2000;
+
+    private readonly Network _network;
+    private readonly TeacherForcingOptions _options;
+    private readonly TeacherForcingProblem[] _problems;
+    private readonly TeacherForcingWorker[][] _workers;
+    private readonly Dataset _validation;
+    private readonly int _validationWarmup;
+
+    public TeacherForcingTrainer(Network network, Dataset data, TeacherForcingOptions options)
+    {
+        if (Math.Abs(data.DtMs - network.DtMs) > 1e-9 * network.DtMs)
+        {
+            throw new UserError($"{data.Source}: sampled at dt = {data.DtMs} ms, the model steps at {network.DtMs} ms");
+        }
+
+        if (data.Neurons.Count != network.NeuronCount)
+        {
+            throw new UserError($"{data.Source}: {data.Neurons.Count} neurons in the data, the model has {network.NeuronCount}");
+        }
+
+        _network = network;
+        _options = options;
+        int warmup = network.WarmupSamples;
+        int split = (int)Math.Round(data.Length * (1 - options.ValidationFraction));
+        int minimum = warmup + MinimumTrainingSamples;
+        if (split - 1 <= minimum || data.Length - split < 2)
+        {
+            throw new UserError($"{data.Source}: {data.DurationMs / 1000:0.###} s of data is too short: the filter banks need " +
+                $"{warmup * data.DtMs / 1000:0.###} s of warm-up, then training samples, then " +
+                $"{options.ValidationFraction:P0} for validation");
+        }
+
+        Dataset train = data.Slice(0, split);
+        _problems = network.Models.Select(m => new TeacherForcingProblem(m, train, warmup, split - 1)).ToArray();
+        _workers = _problems.Select(p => Enumerable.Range(0, options.Partitions).Select(_ => new TeacherForcingWorker(p)).ToArray()).ToArray();
+        _validationWarmup = Math.Min(warmup, split);
+        _validation = data.Slice(split - _validationWarmup, data.Length - split + _validationWarmup);
+        network.RefreshEffective();
+    }
+
+    public int TrainingSamples => _problems[0].SampleCount;
+
+    public TrainingResult Train(IProgress<EpochRecord>? progress = null, CancellationToken cancel = default)
+    {
+        var random = new Random(_options.Seed);
+        Parameter[] parameters = _network.Parameters.ToArray();
+        var adam = new Adam(parameters, _options.LearningRate, _options.Beta1, _options.Beta2);
+        int[][] order = _problems.Select(p => new int[p.SampleCount]).ToArray();
+        int[][] ranks = _problems.Select(p => new int[p.SampleCount]).ToArray();
+        var history = new List<EpochRecord>();
+        var clock = Stopwatch.StartNew();
+        float[][]? best = null;
+        int bestEpoch = 0;
+        double bestScore = double.NegativeInfinity;
+
+        for (int epoch = 1; epoch <= _options.Epochs; epoch++)
+        {
+            cancel.ThrowIfCancellationRequested();
+            for (int n = 0; n < _problems.Length; n++)
+            {
+                ShuffleIntoSortedBatches(random, _problems[n].FirstSample, ranks[n], order[n], _options.BatchSize);
+            }
+
+            double lossSum = 0;
+            long count = 0;
+            int batches = (order[0].Length + _options.BatchSize - 1) / _options.BatchSize;
+            for (int batch = 0; batch < batches; batch++)
+            {
+                foreach (Parameter p in parameters) { Array.Clear(p.Grad); }
+                for (int n = 0; n < _problems.Length; n++)
+                {
+                    int start = batch * _options.BatchSize;
+                    int size = Math.Min(_options.BatchSize, order[n].Length - start);
+                    lossSum += ComputeGradients(n, order[n].AsMemory(start, size));
+                    count += size;
+                }
+
+                AddRidgeAndChain();
+                adam.Step();
+                _network.RefreshEffective();
+            }
+
+            double? validation = null;
+            bool validate = _options.ValidateEvery > 0 && (epoch % _options.ValidateEvery == 0 || epoch == _options.Epochs);
+            if (validate)
+            {
+                validation = Validate();
+                if (validation > bestScore)
+                {
+                    bestScore = validation.Value;
+                    bestEpoch = epoch;
+                    best = _network.Snapshot();
+                }
+            }
+
+            var record = new EpochRecord(epoch, lossSum / count, validation, clock.Elapsed.TotalSeconds);
+            history.Add(record);
+            progress?.Report(record);
+        }
+
+        if (best is not null)
+        {
+            _network.Restore(best);
+        }
+        else
+        {
+            bestEpoch = _options.Epochs;
+            bestScore = double.NaN;
+        }
+
+        return new TrainingResult(history, bestEpoch, bestScore, TrainingSamples, clock.Elapsed.TotalSeconds);
+    }
+
+    /// <summary>
+    /// Fills <paramref name="samples"/> with first..first+n−1 arranged so that consecutive runs of
+    /// <paramref name="batchSize"/> are the mini-batches of a uniformly shuffled order, each batch in
+    /// ascending order. The sum over a batch does not depend on its order, but ascending indices read
+    /// the sample rows front to back, which memory serves several times faster than random order.
+    /// O(n): a shuffled rank per sample, then a counting sort by batch (stable, so ascending).
+    /// </summary>
+    internal static void ShuffleIntoSortedBatches(Random random, int first, int[] rank, int[] samples, int batchSize)
+    {
+        int n = samples.Length;
+        for (int i = 0; i < n; i++) { rank[i] = i; }
+        random.Shuffle(rank);
+        int batches = (n + batchSize - 1) / batchSize;
+        Span<int> next = batches <= 1024 ? stackalloc int[batches] : new int[batches];
+        for (int b = 0; b < batches; b++) { next[b] = b * batchSize; }
+        for (int i = 0; i < n; i++)
+        {
+            samples[next[rank[i] / batchSize]++] = first + i;
+        }
+    }
+
+    /// <summary>Free-run selection metric on the held-out tail: mean angular separation, 0 if the run diverged.</summary>
+    public double Validate()
+    {
+        FreeRunResult run = FreeRun.Run(_network, _validation, _validationWarmup);
+        if (run.Diverged)
+        {
+            return 0;
+        }
+
+        NeuronScore[] scores = Scoring.Score(_network, _validation, run, metric: _options.Metric);
+        return scores.Average(s => s.AngularSeparation);
+    }
+
+    /// <summary>Loss sum and gradients of one neuron's share of a mini-batch, partitions in parallel, summed in order.</summary>
+    private double ComputeGradients(int neuron, ReadOnlyMemory<int> samples)
+    {
+        TeacherForcingWorker[] workers = _workers[neuron];
+        int partitions = workers.Length;
+        float gradScale = 1f / samples.Length;
+        int per = (samples.Length + partitions - 1) / partitions;
+        Parallel.For(0, partitions, p =>
+        {
+            workers[p].Clear();
+            int start = Math.Min(p * per, samples.Length);
+            int end = Math.Min(start + per, samples.Length);
+            workers[p].Process(samples.Span[start..end], gradScale);
+        });
+
+        double loss = 0;
+        foreach (TeacherForcingWorker w in workers)
+        {
+            w.AddTo();
+            loss += w.LossSum;
+        }
+
+        return loss;
+    }
+
+    /// <summary>Turns effective-weight gradients into raw-weight gradients and adds the ridge term ρ·‖W‖².</summary>
+    private void AddRidgeAndChain()
+    {
+        foreach (Current c in _network.Currents)
+        {
+            IEnumerable<Mlp> mlps = c switch
+            {
+                LumpedCurrent l => [l.Mlp],
+                GatingCurrent g => g.Inactivation is null ? [g.Activation] : [g.Activation, g.Inactivation],
+                _ => [],
+            };
+            foreach (DenseLayer layer in mlps.SelectMany(m => m.Layers))
+            {
+                layer.ChainSignConstraint();
+            }
+
+            c.PriorPenalty();
+        }
+
+        foreach (Parameter p in _network.Parameters)
+        {
+            if (p.L2 > 0)
+            {
+                float k = 2f * p.L2;
+                for (int i = 0; i < p.Size; i++) { p.Grad[i] += k * p.Value[i]; }
+            }
+        }
+    }
+}

@@ -1,0 +1,262 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics.X86;
+using RmmEdge.Trainer.Model;
+
+namespace RmmEdge.Trainer.Training;
+
+/// <summary>
+/// Computes the teacher-forcing loss and its gradient for one neuron over a list of samples, chunk by
+/// chunk, into its own accumulators. One worker per training partition: workers never share memory,
+/// and their sums are added in partition order, so a run is reproducible for a given seed whatever
+/// the number of cores. Allocation-free after construction.
+/// </summary>
+internal sealed class TeacherForcingWorker
+{
+    /// <summary>Samples per chunk: the activations of a chunk stay in the first-level cache.</summary>
+    public const int ChunkSize = 240;
+
+    private readonly TeacherForcingProblem _problem;
+    private readonly CurrentBuffers[] _currents;
+    private readonly float[] _v = new float[ChunkSize];
+    private readonly float[] _i = new float[ChunkSize];
+    private readonly float[] _target = new float[ChunkSize];
+    private readonly float[] _psiSum = new float[ChunkSize];
+    private readonly float[] _dPsi = new float[ChunkSize];
+
+    public TeacherForcingWorker(TeacherForcingProblem problem)
+    {
+        _problem = problem;
+        _currents = problem.Model.Currents.Select(c => new CurrentBuffers(c)).ToArray();
+    }
+
+    // Scalar gradient accumulators of the neuron's own parameters.
+    private double _gCinv, _gLeak, _gLeakReversal;
+
+    public double LossSum { get; private set; }
+
+    public void Clear()
+    {
+        _gCinv = _gLeak = _gLeakReversal = 0;
+        LossSum = 0;
+        foreach (CurrentBuffers c in _currents) { c.Clear(); }
+    }
+
+    /// <summary>Accumulates Σ e² and the gradient of <paramref name="gradScale"/>·Σ e² over the given samples.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public void Process(ReadOnlySpan<int> samples, float gradScale)
+    {
+        NeuronModel m = _problem.Model;
+        float cinv = m.InverseCapacitance, gL = m.LeakConductance, eL = m.LeakReversalMv;
+        for (int start = 0; start < samples.Length; start += ChunkSize)
+        {
+            int n = Math.Min(ChunkSize, samples.Length - start);
+            ReadOnlySpan<int> chunk = samples.Slice(start, n);
+            for (int b = 0; b < n; b++)
+            {
+                int k = chunk[b];
+                _v[b] = _problem.V[k];
+                _i[b] = _problem.I[k];
+                _target[b] = _problem.Target[k];
+                _psiSum[b] = 0f;
+            }
+
+            for (int c = 0; c < _currents.Length; c++)
+            {
+                _currents[c].Forward(chunk, _problem.Inputs[c], _problem.InputWidths[c], _v, _psiSum, n);
+            }
+
+            // pred = c⁻¹ (I − g_L (v − E_L) − Σψ); e = pred − target.
+            double loss = 0, gCinv = 0, gLeak = 0;
+            for (int b = 0; b < n; b++)
+            {
+                float drive = _i[b] - gL * (_v[b] - eL) - _psiSum[b];
+                float e = cinv * drive - _target[b];
+                loss += e * e;
+                float g = gradScale * 2f * e;       // dLoss/dpred
+                gCinv += g * drive;
+                float dPsi = -cinv * g;             // dLoss/dψ, identical for every current and the leak
+                _dPsi[b] = dPsi;
+                gLeak += dPsi * (_v[b] - eL);
+            }
+
+            LossSum += loss;
+            _gCinv += gCinv;
+            _gLeak += gLeak;
+            _gLeakReversal += -gL * SumOf(_dPsi, n);
+            for (int c = 0; c < _currents.Length; c++)
+            {
+                _currents[c].Backward(_v, _dPsi, n);
+            }
+        }
+    }
+
+    /// <summary>Adds this worker's gradients to the neuron's parameter gradients (raw-parameter space for the scalars).</summary>
+    public void AddTo()
+    {
+        NeuronModel m = _problem.Model;
+        m.InverseCapacitanceRaw.Grad[0] += (float)(_gCinv * Softplus.Derivative(m.InverseCapacitanceRaw.Value[0]));
+        m.LeakConductanceRaw.Grad[0] += (float)(_gLeak * Softplus.Derivative(m.LeakConductanceRaw.Value[0]));
+        m.LeakReversal.Grad[0] += (float)_gLeakReversal;
+        foreach (CurrentBuffers c in _currents) { c.AddTo(); }
+    }
+
+    private static float SumOf(float[] x, int n)
+    {
+        float s = 0f;
+        for (int b = 0; b < n; b++) { s += x[b]; }
+        return s;
+    }
+
+    /// <summary>Per-current chunk buffers: normalised inputs, MLP passes, ψ and its factors.</summary>
+    private sealed class CurrentBuffers
+    {
+        private readonly Current _current;
+        private readonly float[] _z;
+        private readonly float[] _psi = new float[ChunkSize];
+        private readonly float[] _a = new float[ChunkSize];
+        private readonly float[] _b = new float[ChunkSize];
+        private readonly float[] _dOut = new float[ChunkSize];
+        private readonly MlpChunk _first;
+        private readonly MlpChunk? _second;
+        private double _gConductance, _gReversal;
+
+        public CurrentBuffers(Current current)
+        {
+            _current = current;
+            switch (current)
+            {
+                case LumpedCurrent lumped:
+                    _z = new float[lumped.InputSize * ChunkSize];
+                    _first = new MlpChunk(lumped.Mlp, ChunkSize);
+                    break;
+                case GatingCurrent gating:
+                    _z = new float[gating.Bank.Size * ChunkSize];
+                    _first = new MlpChunk(gating.Activation, ChunkSize);
+                    _second = gating.Inactivation is null ? null : new MlpChunk(gating.Inactivation, ChunkSize);
+                    break;
+                default:
+                    throw new NotSupportedException(current.GetType().Name);
+            }
+        }
+
+        public void Clear()
+        {
+            _first.ClearGradients();
+            _second?.ClearGradients();
+            _gConductance = _gReversal = 0;
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        public void Forward(ReadOnlySpan<int> samples, float[] inputs, int width, float[] v, float[] psiSum, int n)
+        {
+            Gather(samples, inputs, width, _z, n);
+
+            if (_current is LumpedCurrent lumped)
+            {
+                ReadOnlySpan<float> y = _first.Forward(_z, n);
+                for (int b = 0; b < n; b++)
+                {
+                    _psi[b] = lumped.OutputScale * y[b];
+                    psiSum[b] += _psi[b];
+                }
+
+                return;
+            }
+
+            var gating = (GatingCurrent)_current;
+            _first.Forward(_z, n).CopyTo(_a);
+            if (_second is not null)
+            {
+                _second.Forward(_z, n).CopyTo(_b);
+            }
+            else
+            {
+                Array.Fill(_b, 1f);
+            }
+
+            float g = gating.G, e = gating.E;
+            for (int b = 0; b < n; b++)
+            {
+                _psi[b] = g * _a[b] * _b[b] * (v[b] - e);
+                psiSum[b] += _psi[b];
+            }
+        }
+
+        /// <summary>
+        /// Transposes the chunk's input rows (sample-major, scattered over the record) into feature-major
+        /// z. The rows are cache misses; prefetching the row a few samples ahead hides their latency.
+        /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        private static unsafe void Gather(ReadOnlySpan<int> samples, float[] inputs, int width, float[] z, int n)
+        {
+            const int Ahead = 8;
+            int bytes = width * sizeof(float);
+            fixed (float* rows = inputs)
+            fixed (float* zp = z)
+            {
+                for (int b = 0; b < n; b++)
+                {
+                    if (Sse.IsSupported && b + Ahead < n)
+                    {
+                        byte* next = (byte*)(rows + (long)samples[b + Ahead] * width);
+                        for (int off = 0; off < bytes; off += 64)
+                        {
+                            Sse.Prefetch0(next + off);
+                        }
+                    }
+
+                    float* row = rows + (long)samples[b] * width;
+                    float* dst = zp + b;
+                    for (int i = 0; i < width; i++)
+                    {
+                        dst[i * n] = row[i];
+                    }
+                }
+            }
+        }
+
+        public void Backward(float[] v, float[] dPsi, int n)
+        {
+            if (_current is LumpedCurrent lumped)
+            {
+                for (int b = 0; b < n; b++) { _dOut[b] = lumped.OutputScale * dPsi[b]; }
+                _first.Backward(_z, _dOut, n);
+                return;
+            }
+
+            var gating = (GatingCurrent)_current;
+            float g = gating.G, e = gating.E;
+            double gG = 0, gE = 0;
+            for (int b = 0; b < n; b++)
+            {
+                float drive = v[b] - e;
+                gG += dPsi[b] * _a[b] * _b[b] * drive;
+                gE -= dPsi[b] * g * _a[b] * _b[b];
+                _dOut[b] = dPsi[b] * g * _b[b] * drive;
+            }
+
+            _gConductance += gG;
+            _gReversal += gE;
+            _first.Backward(_z, _dOut, n);
+            if (_second is not null)
+            {
+                for (int b = 0; b < n; b++) { _dOut[b] = dPsi[b] * g * _a[b] * (v[b] - e); }
+                _second.Backward(_z, _dOut, n);
+            }
+        }
+
+        public void AddTo()
+        {
+            _first.AddTo();
+            _second?.AddTo();
+            if (_current is GatingCurrent gating)
+            {
+                gating.ConductanceRaw.Grad[0] += (float)(_gConductance * Softplus.Derivative(gating.ConductanceRaw.Value[0]));
+                if (gating.Spec.TrainReversal)
+                {
+                    gating.Reversal.Grad[0] += (float)_gReversal;
+                }
+            }
+        }
+    }
+}

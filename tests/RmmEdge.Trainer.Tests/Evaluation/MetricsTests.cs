@@ -1,0 +1,120 @@
+using RmmEdge.Trainer.Evaluation;
+using Xunit;
+
+namespace RmmEdge.Trainer.Tests.Evaluation;
+
+public sealed class MetricsTests
+{
+    /// <summary>A trace at −60 mV with 1 ms spikes to +20 mV at the given times (ms), dt = 0.1 ms.</summary>
+    private static float[] Trace(double durationMs, params double[] spikeTimes)
+    {
+        float[] v = Enumerable.Repeat(-60f, (int)(durationMs / 0.1)).ToArray();
+        foreach (double t in spikeTimes)
+        {
+            int k = (int)Math.Round(t / 0.1);
+            for (int i = 0; i < 10 && k + i < v.Length; i++) { v[k + i] = 20f; }
+        }
+
+        return v;
+    }
+
+    [Fact]
+    public void SpikesNeedTheRearmThreshold()
+    {
+        // A spike, then a dip to −30 mV (above the −35 mV re-arm level), then a second crossing: one spike.
+        float[] v = Trace(100, 10);
+        for (int k = 110; k < 250; k++) { v[k] = -30f; }
+        for (int k = 250; k < 260; k++) { v[k] = 10f; }
+        Assert.Single(Spikes.Detect(v, 0.1));
+        for (int k = 220; k < 230; k++) { v[k] = -40f; }   // now it dips below −35 mV: re-armed
+        Assert.Equal(2, Spikes.Detect(v, 0.1).Length);
+    }
+
+    [Fact]
+    public void SpikeTimesAreInterpolatedCrossings()
+    {
+        double[] t = Spikes.Detect(Trace(50, 12.3), 0.1);
+        Assert.Single(t);
+        Assert.InRange(t[0], 12.1, 12.4);
+    }
+
+    [Fact]
+    public void GammaIsOneForIdenticalTrainsAndNearZeroForUnrelatedOnes()
+    {
+        double[] a = Enumerable.Range(1, 50).Select(i => i * 97.0).ToArray();
+        Assert.Equal(1.0, Coincidence.Gamma(a, a, 4, 5000), 10);
+        double[] shifted = a.Select(t => t + 40).ToArray();
+        Assert.InRange(Coincidence.Gamma(a, shifted, 4, 5000), -0.2, 0.05);
+        double[] jittered = a.Select((t, i) => t + (i % 2 == 0 ? 3.0 : -3.0)).ToArray();
+        Assert.Equal(1.0, Coincidence.Gamma(a, jittered, 4, 5000), 6);
+        Assert.True(Coincidence.Gamma(a, jittered, 2, 5000) < 0.1);
+    }
+
+    [Fact]
+    public void EachModelSpikeMatchesAtMostOnce()
+    {
+        // Two data spikes 2 ms apart, one model spike between them: one coincidence, not two.
+        Assert.Equal(1, Coincidence.CountCoincidences([100, 102], [101], 4));
+    }
+
+    [Fact]
+    public void GammaUsesTheDataRateForChance()
+    {
+        // Γ = 2/(1 − 2νΔ)·(N_coinc − 2νΔ N_data)/(N_data + N_model), ν = N_data / T.
+        double[] data = [100, 200, 300, 400], model = [100, 250];
+        double nu = 4 / 1000.0, delta = 4;
+        double expected = 2 / (1 - 2 * nu * delta) * (1 - 2 * nu * delta * 4) / 6;
+        Assert.Equal(expected, Coincidence.Gamma(data, model, delta, 1000), 12);
+    }
+
+    [Fact]
+    public void BurstsAreFoundAndEdgesDropped()
+    {
+        // 6 bursts of 4 spikes (10 ms apart), every 500 ms.
+        var spikes = new List<double>();
+        for (int b = 0; b < 6; b++) { for (int s = 0; s < 4; s++) { spikes.Add(100 + b * 500 + s * 10); } }
+        double gap = BurstAnalysis.DefaultGapMs(spikes);
+        Assert.Equal(50, gap, 9);
+        BurstStats stats = BurstAnalysis.Analyse(spikes, gap);
+        Assert.Equal(4, stats.Bursts);
+        Assert.Equal(500, stats.PeriodMs, 9);
+        Assert.Equal(4, stats.SpikesPerBurst, 9);
+        Assert.Equal(30.0 / 500, stats.DutyCycle, 9);
+    }
+
+    [Fact]
+    public void AntiPhaseIsOneHalf()
+    {
+        double[] a = [0, 1000, 2000, 3000], b = [500, 1500, 2500];
+        Assert.Equal(0.5, BurstAnalysis.MeanPhase(a, b), 12);
+    }
+
+    [Fact]
+    public void AngularSeparationIsOneForIdenticalTracesAndLowerForShiftedOnes()
+    {
+        float[] a = Trace(3000, 200, 700, 1200, 1700, 2200);
+        float[] b = Trace(3000, 450, 950, 1450, 1950, 2450);
+        var s = SpikeMetricSettings.Lp;
+        Assert.Equal(1.0, SpikeSensitiveMetric.AngularSeparation(a, a, 0.1, s), 9);
+        double shifted = SpikeSensitiveMetric.AngularSeparation(a, b, 0.1, s);
+        Assert.InRange(shifted, 0, 0.05);
+    }
+
+    [Fact]
+    public void ButterworthHasUnitGainInItsPassbandAndBlocksDc()
+    {
+        var lp = Butterworth.LowPass(6, 500, 10000);
+        var hp = Butterworth.HighPass(3, 20, 10000);
+        double[] dc = Enumerable.Repeat(1.0, 20000).ToArray();
+        double[] copy = (double[])dc.Clone();
+        Butterworth.Filter(lp, dc);
+        Assert.Equal(1.0, dc[^1], 6);
+        Butterworth.Filter(hp, copy);
+        Assert.Equal(0.0, copy[^1], 3);
+        double[] sine = Enumerable.Range(0, 20000).Select(k => Math.Sin(2 * Math.PI * 100 * k / 10000.0)).ToArray();
+        double[] f = (double[])sine.Clone();
+        Butterworth.FiltFilt(hp, f);
+        Butterworth.FiltFilt(lp, f);
+        for (int k = 5000; k < 15000; k += 37) { Assert.Equal(sine[k], f[k], 2); }
+    }
+}

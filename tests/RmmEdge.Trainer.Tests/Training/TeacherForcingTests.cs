@@ -1,0 +1,156 @@
+using RmmEdge.Trainer.Data;
+using RmmEdge.Trainer.Model;
+using RmmEdge.Trainer.Training;
+using Xunit;
+
+namespace RmmEdge.Trainer.Tests.Training;
+
+public sealed class TeacherForcingTests
+{
+    /// <summary>A small random-walk "recording": enough structure to give nonzero gradients everywhere.</summary>
+    internal static Dataset Synthetic(int length, int neurons = 1, int seed = 5)
+    {
+        var r = new Random(seed);
+        var traces = new List<NeuronTrace>();
+        for (int n = 0; n < neurons; n++)
+        {
+            float[] v = new float[length], i = new float[length];
+            float x = -60f;
+            for (int k = 0; k < length; k++)
+            {
+                x += 0.05f * (-60f - x) + 2f * (r.NextSingle() - 0.5f) + (k / 300 % 2 == 0 ? 0.3f : -0.3f);
+                v[k] = x;
+                i[k] = (k / 500 % 3) * 0.2f - 0.2f;
+            }
+
+            traces.Add(new NeuronTrace($"n{n}", v, i));
+        }
+
+        return new Dataset("synthetic", 0.1, traces);
+    }
+
+    private static NetworkSpec Small(bool gating) => new(0.1,
+    [
+        new NeuronSpec("n", Currents: gating
+            ?
+            [
+                new CurrentSpec("fast", CurrentKind.Lumped, 0, new FilterBankSpec(FilterKind.Orthonormal, [0.3, 1, 3]), new MlpSpec([4, 3])),
+                new CurrentSpec("K", CurrentKind.Gating, 0, new FilterBankSpec(FilterKind.Diagonal, [1, 5]), new MlpSpec([3]),
+                    Inactivation: new MlpSpec([2]), ReversalMv: -80, TrainReversal: true, ConductanceUs: 0.5),
+            ]
+            : [new CurrentSpec("fast", CurrentKind.Lumped, 0, new FilterBankSpec(FilterKind.Orthonormal, [0.3, 1, 3]), new MlpSpec([4, 3]))]),
+    ]);
+
+    private static double Loss(TeacherForcingProblem problem, int[] samples)
+    {
+        var w = new TeacherForcingWorker(problem);
+        w.Clear();
+        w.Process(samples, 1f / samples.Length);
+        return w.LossSum / samples.Length;
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void AnalyticGradientMatchesFiniteDifferences(bool gating)
+    {
+        Dataset data = Synthetic(3000);
+        var network = new Network(Small(gating), seed: 3);
+        var problem = new TeacherForcingProblem(network.Models[0], data, 200, 2999);
+        int[] samples = Enumerable.Range(200, 700).ToArray();
+        network.RefreshEffective();
+
+        foreach (Parameter p in network.Parameters) { Array.Clear(p.Grad); }
+        var worker = new TeacherForcingWorker(problem);
+        worker.Clear();
+        worker.Process(samples, 1f / samples.Length);
+        worker.AddTo();
+        foreach (DenseLayer layer in network.Currents.SelectMany(Layers)) { layer.ChainSignConstraint(); }
+
+        int checkedCount = 0;
+        foreach (Parameter p in network.Parameters)
+        {
+            for (int i = 0; i < p.Size; i += Math.Max(1, p.Size / 3))
+            {
+                float keep = p.Value[i];
+                float h = 1e-2f * Math.Max(1f, Math.Abs(keep));
+                p.Value[i] = keep + h; network.RefreshEffective();
+                double up = Loss(problem, samples);
+                p.Value[i] = keep - h; network.RefreshEffective();
+                double down = Loss(problem, samples);
+                p.Value[i] = keep; network.RefreshEffective();
+                double numeric = (up - down) / (2 * h);
+                double analytic = p.Grad[i];
+                double scale = Math.Max(Math.Abs(numeric), Math.Abs(analytic));
+                if (scale < 1e-4)
+                {
+                    continue;
+                }
+
+                Assert.True(Math.Abs(numeric - analytic) <= 0.05 * scale + 1e-4,
+                    $"{p.Name}[{i}]: analytic {analytic:G5}, finite difference {numeric:G5}");
+                checkedCount++;
+            }
+        }
+
+        Assert.True(checkedCount >= 10, $"only {checkedCount} gradients were large enough to check");
+    }
+
+    private static IEnumerable<DenseLayer> Layers(Current c) => c switch
+    {
+        LumpedCurrent l => l.Mlp.Layers,
+        GatingCurrent g => g.Activation.Layers.Concat(g.Inactivation?.Layers ?? []),
+        _ => [],
+    };
+
+    [Fact]
+    public void TrainingReducesTheLossAndIsDeterministicForASeed()
+    {
+        Dataset data = Synthetic(8000);
+        var options = new TeacherForcingOptions { Epochs = 6, BatchSize = 1000, ValidateEvery = 3, Seed = 11 };
+        float[][] Run(out TrainingResult result)
+        {
+            var network = new Network(Small(gating: true), seed: 2);
+            result = new TeacherForcingTrainer(network, data, options).Train();
+            return network.Snapshot();
+        }
+
+        float[][] a = Run(out TrainingResult ra);
+        float[][] b = Run(out _);
+        Assert.True(ra.History[^1].TrainLoss < ra.History[0].TrainLoss);
+        for (int p = 0; p < a.Length; p++) { Assert.Equal(a[p], b[p]); }
+    }
+
+    [Fact]
+    public void TooShortForWarmupIsOneClearError()
+    {
+        var network = new Network(NetworkSpec.SingleNeuron(0.1), seed: 1);
+        var e = Assert.Throws<UserError>(() => new TeacherForcingTrainer(network, Synthetic(10000), new TeacherForcingOptions()));
+        Assert.Contains("too short", e.Message);
+        Assert.Contains("warm-up", e.Message);
+    }
+
+    [Fact]
+    public void WrongSamplingPeriodIsOneClearError()
+    {
+        var network = new Network(Small(false) with { DtMs = 0.05 }, seed: 1);
+        var e = Assert.Throws<UserError>(() => new TeacherForcingTrainer(network, Synthetic(5000), new TeacherForcingOptions()));
+        Assert.Contains("dt", e.Message);
+    }
+
+    [Fact]
+    public void BatchesAreAShuffleSortedWithinEachBatch()
+    {
+        var random = new Random(4);
+        int[] rank = new int[1000], samples = new int[1000];
+        TeacherForcingTrainer.ShuffleIntoSortedBatches(random, 50, rank, samples, 300);
+        Assert.Equal(Enumerable.Range(50, 1000), samples.OrderBy(x => x));
+        for (int start = 0; start < 1000; start += 300)
+        {
+            int[] batch = samples[start..Math.Min(1000, start + 300)];
+            Assert.Equal(batch.OrderBy(x => x), batch);
+        }
+
+        Assert.NotEqual(Enumerable.Range(50, 300), samples[..300]);
+    }
+}
