@@ -2,10 +2,19 @@ namespace RmmEdge.Trainer.Model;
 
 /// <summary>
 /// Affine map of raw inputs (mV, filter states) to the MLP's input range: z = (raw − center)·scale,
-/// with center and scale from the training data's min and max so that z spans [−1, 1].
+/// with center and scale from the training data's min and max so that z spans [−1, 1], then
+/// saturated at ±<see cref="Limit"/>. The saturation is part of the model: outside the voltages it
+/// was trained on, a current stops changing instead of extrapolating, and the linear leak brings the
+/// membrane back (without it a model left the data's range below −88 mV and ran away to −200 mV).
+/// The fixed-point kernel saturates the same way.
 /// </summary>
 public sealed class InputNormalizer
 {
+    /// <summary>Normalised inputs are clamped to [−Limit, Limit]; the training data spans [−1, 1].</summary>
+    public const float Limit = 1f;
+
+    public static float Clamp(float z) => z > Limit ? Limit : z < -Limit ? -Limit : z;
+
     public InputNormalizer(int size)
     {
         Center = new float[size];
@@ -31,16 +40,20 @@ public sealed class InputNormalizer
 /// </summary>
 public abstract class Current
 {
-    protected Current(CurrentSpec spec, int owner, double dtMs)
+    protected Current(CurrentSpec spec, int owner, string ownerName, double dtMs)
     {
         Spec = spec;
         Owner = owner;
+        QualifiedName = ownerName + "/" + spec.Name;
         Bank = new FilterBank(spec.Bank, dtMs);
     }
 
     public CurrentSpec Spec { get; }
 
     public string Name => Spec.Name;
+
+    /// <summary>"neuron/current": unique in the network; prefixes the current's parameter names.</summary>
+    public string QualifiedName { get; }
 
     /// <summary>Neuron this current flows into.</summary>
     public int Owner { get; }
@@ -78,10 +91,11 @@ public abstract class Current
 /// <summary>ψ = s · MLP(z), z = normalised [v_post, x] (or [x]); s fixed from the data's current scale.</summary>
 public sealed class LumpedCurrent : Current
 {
-    public LumpedCurrent(CurrentSpec spec, int owner, double dtMs, float ridge, Random random) : base(spec, owner, dtMs)
+    public LumpedCurrent(CurrentSpec spec, int owner, string ownerName, double dtMs, float ridge, Random random)
+        : base(spec, owner, ownerName, dtMs)
     {
         InputSize = Bank.Size + (spec.UsesPostVoltage ? 1 : 0);
-        Mlp = new Mlp(spec.Name, InputSize, spec.Mlp, ridge, random);
+        Mlp = new Mlp(QualifiedName, InputSize, spec.Mlp, ridge, random);
         Normalizer = new InputNormalizer(InputSize);
     }
 
@@ -112,13 +126,13 @@ public sealed class LumpedCurrent : Current
         int o = 0;
         if (Spec.UsesPostVoltage)
         {
-            z[0] = (v - c[0]) * s[0];
+            z[0] = InputNormalizer.Clamp((v - c[0]) * s[0]);
             o = 1;
         }
 
         for (int i = 0; i < x.Length; i++)
         {
-            z[o + i] = (x[i] - c[o + i]) * s[o + i];
+            z[o + i] = InputNormalizer.Clamp((x[i] - c[o + i]) * s[o + i]);
         }
     }
 
@@ -151,24 +165,25 @@ public sealed class GatingCurrent : Current
     /// <summary>Weight of the pull of E towards its prior value, per mV².</summary>
     public const float ReversalPrior = 1e-3f;
 
-    public GatingCurrent(CurrentSpec spec, int owner, double dtMs, float ridge, Random random) : base(spec, owner, dtMs)
+    public GatingCurrent(CurrentSpec spec, int owner, string ownerName, double dtMs, float ridge, Random random)
+        : base(spec, owner, ownerName, dtMs)
     {
-        Activation = new Mlp(spec.Name + ".act", Bank.Size, spec.Mlp with
+        Activation = new Mlp(QualifiedName + ".act", Bank.Size, spec.Mlp with
         {
             FirstSign = spec.ActivationFlipped ? WeightSign.Negative : WeightSign.Positive,
             RestSign = WeightSign.Positive,
             HiddenActivation = Model.Activation.Sigmoid,
         }, ridge, random);
-        Inactivation = spec.Inactivation is null ? null : new Mlp(spec.Name + ".inact", Bank.Size, spec.Inactivation with
+        Inactivation = spec.Inactivation is null ? null : new Mlp(QualifiedName + ".inact", Bank.Size, spec.Inactivation with
         {
             FirstSign = WeightSign.Negative,
             RestSign = WeightSign.Positive,
             HiddenActivation = Model.Activation.Sigmoid,
         }, ridge, random);
         Normalizer = new InputNormalizer(Bank.Size);
-        ConductanceRaw = new Parameter(spec.Name + ".g", 1);
+        ConductanceRaw = new Parameter(QualifiedName + ".g", 1);
         ConductanceRaw.Value[0] = Softplus.Inverse((float)spec.ConductanceUs);
-        Reversal = new Parameter(spec.Name + ".E", 1);
+        Reversal = new Parameter(QualifiedName + ".E", 1);
         Reversal.Value[0] = (float)spec.ReversalMv;
         ScaleReadoutsToUnitSum(Activation);
         if (Inactivation is not null)
@@ -220,7 +235,7 @@ public sealed class GatingCurrent : Current
     {
         for (int i = 0; i < x.Length; i++)
         {
-            z[i] = (x[i] - Normalizer.Center[i]) * Normalizer.Scale[i];
+            z[i] = InputNormalizer.Clamp((x[i] - Normalizer.Center[i]) * Normalizer.Scale[i]);
         }
     }
 

@@ -51,6 +51,13 @@ public sealed class Network
     public Network(NetworkSpec spec, int seed)
     {
         Spec = spec;
+        string? duplicate = spec.Neurons.GroupBy(n => n.Name).FirstOrDefault(g => g.Count() > 1)?.Key
+            ?? spec.Neurons.SelectMany(n => (n.Currents ?? []).GroupBy(c => c.Name).Where(g => g.Count() > 1).Select(g => n.Name + "/" + g.Key)).FirstOrDefault();
+        if (duplicate is not null)
+        {
+            throw new ArgumentException($"name '{duplicate}' is used twice; neuron names, and current names within a neuron, must be unique");
+        }
+
         var random = new Random(seed);
         var models = new List<NeuronModel>();
         for (int i = 0; i < spec.Neurons.Length; i++)
@@ -69,8 +76,8 @@ public sealed class Network
                 }
 
                 return c.Kind == CurrentKind.Lumped
-                    ? (Current)new LumpedCurrent(c, i, spec.DtMs, spec.Ridge, random)
-                    : new GatingCurrent(c, i, spec.DtMs, spec.Ridge, random);
+                    ? (Current)new LumpedCurrent(c, i, n.Name, spec.DtMs, spec.Ridge, random)
+                    : new GatingCurrent(c, i, n.Name, spec.DtMs, spec.Ridge, random);
             }).ToArray();
             models.Add(new NeuronModel(i, n, currents));
         }

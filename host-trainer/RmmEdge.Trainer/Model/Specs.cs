@@ -62,9 +62,11 @@ public sealed record NeuronSpec(
 public sealed record NetworkSpec(double DtMs, NeuronSpec[] Neurons, float Ridge = 1.5e-3f)
 {
     /// <summary>
-    /// The authors' LP-style single neuron: one orthonormal bank of 36 time constants
-    /// 0.05·1.3^i ms (0.05–486 ms), a lumped MLP 37→10→10→10→1 (tanh, no output bias) on [v, x],
-    /// an ohmic leak and a trainable capacitance.
+    /// A single neuron after the authors' LP model: one orthonormal bank of 36 time constants
+    /// 0.05·1.3^i ms (0.05–486 ms), a lumped MLP on [v, x] (tanh, no output bias), an ohmic leak and a
+    /// trainable capacitance. The MLP is 37→20→20→20→1 by default (the width of the authors' HCO
+    /// intrinsic current): on the STG neuron the LP width 10 left spikes per burst 3–8 too high in free
+    /// run. Pass hidden [10, 10, 10] for the exact LP size.
     /// </summary>
     public static NetworkSpec SingleNeuron(double dtMs, int[]? hidden = null, double[]? tauMs = null) => new(dtMs,
     [
@@ -72,7 +74,7 @@ public sealed record NetworkSpec(double DtMs, NeuronSpec[] Neurons, float Ridge 
         [
             new CurrentSpec("intrinsic", CurrentKind.Lumped, 0,
                 new FilterBankSpec(FilterKind.Orthonormal, tauMs ?? FilterBankSpec.Geometric(0.05, 1.3, 0, 35)),
-                new MlpSpec(hidden ?? [10, 10, 10])),
+                new MlpSpec(hidden ?? [20, 20, 20])),
         ]),
     ]);
 

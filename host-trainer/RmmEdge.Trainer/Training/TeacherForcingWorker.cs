@@ -23,6 +23,8 @@ internal sealed class TeacherForcingWorker
     private readonly float[] _psiSum = new float[ChunkSize];
     private readonly float[] _dPsi = new float[ChunkSize];
 
+    private ulong _rng = 1;
+
     public TeacherForcingWorker(TeacherForcingProblem problem)
     {
         _problem = problem;
@@ -33,6 +35,12 @@ internal sealed class TeacherForcingWorker
     private double _gCinv, _gLeak, _gLeakReversal;
 
     public double LossSum { get; private set; }
+
+    /// <summary>Standard deviation of the Gaussian noise added to every normalised input (0: none).</summary>
+    public float InputNoise { get; set; }
+
+    /// <summary>Restarts the noise generator (per mini-batch and partition, so runs are reproducible).</summary>
+    public void SeedNoise(ulong seed) => _rng = seed * 0x9E3779B97F4A7C15UL | 1;
 
     public void Clear()
     {
@@ -62,7 +70,7 @@ internal sealed class TeacherForcingWorker
 
             for (int c = 0; c < _currents.Length; c++)
             {
-                _currents[c].Forward(chunk, _problem.Inputs[c], _problem.InputWidths[c], _v, _psiSum, n);
+                _currents[c].Forward(chunk, _problem.Inputs[c], _problem.InputWidths[c], _v, _psiSum, n, InputNoise, ref _rng);
             }
 
             // pred = c⁻¹ (I − g_L (v − E_L) − Σψ); e = pred − target.
@@ -147,9 +155,14 @@ internal sealed class TeacherForcingWorker
         }
 
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        public void Forward(ReadOnlySpan<int> samples, float[] inputs, int width, float[] v, float[] psiSum, int n)
+        public void Forward(ReadOnlySpan<int> samples, float[] inputs, int width, float[] v, float[] psiSum, int n,
+            float noise, ref ulong rng)
         {
             Gather(samples, inputs, width, _z, n);
+            if (noise > 0f)
+            {
+                AddNoise(_z.AsSpan(0, width * n), noise, ref rng);
+            }
 
             if (_current is LumpedCurrent lumped)
             {
@@ -180,6 +193,30 @@ internal sealed class TeacherForcingWorker
                 _psi[b] = g * _a[b] * _b[b] * (v[b] - e);
                 psiSum[b] += _psi[b];
             }
+        }
+
+        /// <summary>
+        /// Adds approximately Gaussian noise of standard deviation σ (Irwin–Hall: the sum of four
+        /// uniforms, rescaled) from a xorshift generator: cheap, and reproducible for a seed.
+        /// </summary>
+        private static void AddNoise(Span<float> z, float sigma, ref ulong rng)
+        {
+            const float ToUnit = 1f / (1 << 24);
+            float scale = sigma * 1.7320508f;   // √3: four uniforms on [0,1) have variance 1/3
+            ulong x = rng;
+            for (int i = 0; i < z.Length; i++)
+            {
+                float sum = 0f;
+                for (int u = 0; u < 4; u++)
+                {
+                    x ^= x << 13; x ^= x >> 7; x ^= x << 17;
+                    sum += (x >> 40) * ToUnit;
+                }
+
+                z[i] += scale * (sum - 2f);
+            }
+
+            rng = x;
         }
 
         /// <summary>

@@ -68,6 +68,19 @@ public sealed class MetricsTests
     }
 
     [Fact]
+    public void IntrinsicReliabilityIsTheMeanGammaOverOrderedPairs()
+    {
+        double[] a = [100, 300, 500, 700], b = [101, 302, 505, 900], c = [100, 300, 650, 700];
+        double expected = new[]
+        {
+            Coincidence.Gamma(a, b, 4, 1000), Coincidence.Gamma(b, a, 4, 1000), Coincidence.Gamma(a, c, 4, 1000),
+            Coincidence.Gamma(c, a, 4, 1000), Coincidence.Gamma(b, c, 4, 1000), Coincidence.Gamma(c, b, 4, 1000),
+        }.Average();
+        Assert.Equal(expected, Coincidence.IntrinsicReliability([a, b, c], 4, 1000), 12);
+        Assert.Equal(1.0, Coincidence.IntrinsicReliability([a, a], 4, 1000), 12);
+    }
+
+    [Fact]
     public void BurstsAreFoundAndEdgesDropped()
     {
         // 6 bursts of 4 spikes (10 ms apart), every 500 ms.

@@ -122,6 +122,24 @@ public sealed class TeacherForcingTests
     }
 
     [Fact]
+    public void TheInnerLoopAllocatesNothing()
+    {
+        Dataset data = Synthetic(4000);
+        var network = new Network(Small(gating: true), seed: 3);
+        network.RefreshEffective();
+        var problem = new TeacherForcingProblem(network.Models[0], data, 200, 3999);
+        var worker = new TeacherForcingWorker(problem);
+        int[] samples = Enumerable.Range(200, 3000).ToArray();
+        worker.Clear();
+        worker.Process(samples, 1f / samples.Length);   // first call: JIT and lazy statics
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        worker.Clear();
+        worker.Process(samples, 1f / samples.Length);
+        worker.AddTo();
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+    }
+
+    [Fact]
     public void TooShortForWarmupIsOneClearError()
     {
         var network = new Network(NetworkSpec.SingleNeuron(0.1), seed: 1);

@@ -1,0 +1,55 @@
+namespace RmmEdge.Trainer.Simulation;
+
+/// <summary>
+/// An informative injected current: an Ornstein–Uhlenbeck process (exact discretisation) plus random
+/// steps, clipped and rounded to 0.1 pA — the protocol of the reference data (shared/data/synthetic):
+/// it explores sub-threshold, bursting and hyperpolarised regimes within a minute.
+/// </summary>
+/// <param name="OuTauMs">OU correlation time.</param>
+/// <param name="OuSdNa">OU stationary standard deviation.</param>
+/// <param name="StepMinMs">Shortest step.</param>
+/// <param name="StepMaxMs">Longest step.</param>
+/// <param name="StepLowNa">Lowest step amplitude.</param>
+/// <param name="StepHighNa">Highest step amplitude.</param>
+/// <param name="ZeroProbability">Probability that a step's level is 0.</param>
+/// <param name="ClipLowNa">Lower clip.</param>
+/// <param name="ClipHighNa">Upper clip.</param>
+public sealed record StimulusSpec(double OuTauMs, double OuSdNa, double StepMinMs, double StepMaxMs,
+    double StepLowNa, double StepHighNa, double ZeroProbability, double ClipLowNa, double ClipHighNa)
+{
+    /// <summary>The "A_train" protocol for neuron A.</summary>
+    public static StimulusSpec SingleNeuron { get; } = new(100, 0.20, 200, 2000, -0.60, 1.20, 0.25, -0.80, 1.50);
+
+    /// <summary>The "HCO1_train" protocol for the half-centre oscillator.</summary>
+    public static StimulusSpec HalfCentre { get; } = new(100, 0.15, 200, 2000, -0.40, 0.80, 0.30, -0.60, 1.10);
+
+    /// <summary><paramref name="samples"/> values (nA) at step <paramref name="dtMs"/>, reproducible for a seed.</summary>
+    public float[] Generate(int samples, double dtMs, int seed)
+    {
+        var random = new Random(seed);
+        float[] current = new float[samples];
+        double decay = Math.Exp(-dtMs / OuTauMs), kick = OuSdNa * Math.Sqrt(1 - decay * decay);
+        double ou = OuSdNa * Gaussian(random), level = 0;
+        int stepEnd = 0;
+        for (int k = 0; k < samples; k++)
+        {
+            if (k >= stepEnd)
+            {
+                stepEnd = k + (int)Math.Round((StepMinMs + random.NextDouble() * (StepMaxMs - StepMinMs)) / dtMs);
+                level = random.NextDouble() < ZeroProbability ? 0 : StepLowNa + random.NextDouble() * (StepHighNa - StepLowNa);
+            }
+
+            double value = Math.Clamp(level + ou, ClipLowNa, ClipHighNa);
+            current[k] = (float)(Math.Round(value * 1e4) / 1e4);
+            ou = ou * decay + kick * Gaussian(random);
+        }
+
+        return current;
+    }
+
+    private static double Gaussian(Random random)
+    {
+        double u1 = 1 - random.NextDouble(), u2 = random.NextDouble();
+        return Math.Sqrt(-2 * Math.Log(u1)) * Math.Cos(2 * Math.PI * u2);
+    }
+}

@@ -1,0 +1,80 @@
+using RmmEdge.Trainer.Data;
+using RmmEdge.Trainer.Evaluation;
+using RmmEdge.Trainer.Simulation;
+using Xunit;
+using Xunit.Abstractions;
+
+namespace RmmEdge.Trainer.Tests.Simulation;
+
+/// <summary>
+/// The built-in simulator against the independent Brian2 simulation of shared/data/synthetic: the
+/// spontaneous figures in its README (neuron A: period 0.840 s, 10 spikes per burst; half-centre:
+/// period 1.077 s, 11 spikes per burst, anti-phase 0.500), after the same 10 s warm-up.
+/// </summary>
+public sealed class CircuitTests(ITestOutputHelper output)
+{
+    private static Dataset Spontaneous(Circuit circuit, double seconds)
+    {
+        double[] zero = new double[circuit.NeuronCount];
+        circuit.Advance(10_000, zero);
+        int samples = (int)(seconds * 10_000);
+        float[][] stimulus = Enumerable.Range(0, circuit.NeuronCount).Select(_ => new float[samples]).ToArray();
+        return circuit.Record(stimulus, 0.1, "spontaneous");
+    }
+
+    [Fact]
+    public void NeuronABurstsLikeTheReferenceSimulation()
+    {
+        Dataset d = Spontaneous(Circuit.SingleStg(), 12);
+        double[] spikes = Spikes.Detect(d.Neurons[0].V, d.DtMs);
+        BurstStats b = BurstAnalysis.Analyse(spikes, BurstAnalysis.DefaultGapMs(spikes));
+        output.WriteLine($"neuron A: period {b.PeriodMs:0.0} ms, {b.SpikesPerBurst:0.00} spikes/burst, duty {b.DutyCycle:0.00}, V range [{d.Neurons[0].V.Min():0.0}, {d.Neurons[0].V.Max():0.0}] mV");
+        Assert.InRange(b.PeriodMs, 840 * 0.97, 840 * 1.03);
+        Assert.InRange(b.SpikesPerBurst, 9.5, 10.5);
+        Assert.InRange(d.Neurons[0].V.Min(), -74, -69);
+        Assert.InRange(d.Neurons[0].V.Max(), 43, 50);
+    }
+
+    [Fact]
+    public void HalfCentreOscillatesInAntiPhaseLikeTheReferenceSimulation()
+    {
+        Dataset d = Spontaneous(Circuit.HalfCentre(), 15);
+        double[] s1 = Spikes.Detect(d.Neurons[0].V, d.DtMs), s2 = Spikes.Detect(d.Neurons[1].V, d.DtMs);
+        double gap = BurstAnalysis.DefaultGapMs(s1);
+        BurstStats b1 = BurstAnalysis.Analyse(s1, gap), b2 = BurstAnalysis.Analyse(s2, gap);
+        double phase = BurstAnalysis.MeanPhase(b1.Onsets, b2.Onsets);
+        output.WriteLine($"HCO: periods {b1.PeriodMs:0.0} / {b2.PeriodMs:0.0} ms, spikes/burst {b1.SpikesPerBurst:0.00} / {b2.SpikesPerBurst:0.00}, phase {phase:0.000}");
+        Assert.InRange(b1.PeriodMs, 1077 * 0.97, 1077 * 1.03);
+        Assert.InRange(b2.PeriodMs, 1077 * 0.97, 1077 * 1.03);
+        Assert.InRange(b1.SpikesPerBurst, 10.5, 11.5);
+        Assert.InRange(phase, 0.45, 0.55);
+        // The true synaptic current is inhibitory (negative) whenever V_post is above E_syn.
+        Assert.True(d.Extra["Isyn1"].Max() <= 1e-3f);
+        Assert.True(d.Extra["Isyn1"].Min() < -0.3f);
+    }
+
+    [Fact]
+    public void HodgkinHuxleyFiresRepetitivelyAboveRheobaseAndRestsBelow()
+    {
+        var below = new Circuit([new HodgkinHuxleyNeuron()], []);
+        var above = new Circuit([new HodgkinHuxleyNeuron()], []);
+        float[] weak = Enumerable.Repeat(0.1f, 5000).ToArray(), strong = Enumerable.Repeat(1.5f, 5000).ToArray();
+        double[] sBelow = Spikes.Detect(below.Record([weak], 0.1, "hh").Neurons[0].V, 0.1, 0, -40);
+        double[] sAbove = Spikes.Detect(above.Record([strong], 0.1, "hh").Neurons[0].V, 0.1, 0, -40);
+        output.WriteLine($"HH: {sBelow.Length} spikes at 0.1 nA, {sAbove.Length} spikes in 500 ms at 1.5 nA");
+        Assert.Empty(sBelow);
+        Assert.InRange(sAbove.Length, 25, 45);   // 15 µA/cm² drives ≈ 60–80 Hz tonic firing
+    }
+
+    [Fact]
+    public void StimulusFollowsItsSpecAndIsReproducible()
+    {
+        float[] a = StimulusSpec.SingleNeuron.Generate(200_000, 0.1, 7);
+        float[] b = StimulusSpec.SingleNeuron.Generate(200_000, 0.1, 7);
+        Assert.Equal(a, b);
+        Assert.InRange(a.Min(), -0.8f, -0.3f);
+        Assert.InRange(a.Max(), 1.0f, 1.5f);
+        Assert.All(a, x => Assert.Equal(Math.Round(x * 1e4), x * 1e4, 2));
+        Assert.NotEqual(a, StimulusSpec.SingleNeuron.Generate(200_000, 0.1, 8));
+    }
+}
