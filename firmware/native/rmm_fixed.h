@@ -1,0 +1,99 @@
+/*
+ * rmm_fixed.h - integer helpers of the RmmEdge step kernel, the C twin of
+ * shared-model/Kernel/FixedPoint.cs and ActivationTable.cs (same functions, same order of
+ * operations; see shared-model/Format/rmmq-format.md, "Arithmetic").
+ *
+ * One rounding rule everywhere: rmm_round_shift(x, s) = (x + 2^(s-1)) >> s with an arithmetic right
+ * shift (round half towards +infinity); s = 0 returns x. Requires a compiler whose >> on negative
+ * signed integers is arithmetic (gcc, clang, armcc, xtensa-gcc all are). The loader bounds every
+ * operand so that no int64 expression overflows.
+ *
+ * Version 1, 2026-11-21.
+ */
+#ifndef RMM_FIXED_H
+#define RMM_FIXED_H
+
+#include <stdint.h>
+
+#define RMM_VOLTAGE_BITS 16
+#define RMM_CURRENT_BITS 16
+#define RMM_UNIT_BITS 15
+#define RMM_COEFFICIENT_BITS 30
+#define RMM_GAIN_BITS 24
+#define RMM_UNIT_MAX 32767
+#define RMM_MULTIPLIER_MIN 16384
+#define RMM_MULTIPLIER_MAX 32767
+#define RMM_SHIFT_MAX 62
+#define RMM_GAIN_MAX (1 << 28)
+#define RMM_BIAS_MAX (((int64_t)1) << 44)
+
+#define RMM_TABLE_SEGMENTS 512
+#define RMM_TABLE_ENTRIES (RMM_TABLE_SEGMENTS + 1)
+#define RMM_TABLE_SEGMENT_SHIFT 6
+#define RMM_TABLE_INPUT_MIN (-16384)
+#define RMM_TABLE_INPUT_MAX 16383
+
+static inline int64_t rmm_round_shift(int64_t x, int shift)
+{
+    if (shift <= 0) {
+        return x;
+    }
+    return (x + (((int64_t)1) << (shift - 1))) >> shift;
+}
+
+static inline int32_t rmm_sat32(int64_t x)
+{
+    if (x > INT32_MAX) {
+        return INT32_MAX;
+    }
+    if (x < INT32_MIN) {
+        return INT32_MIN;
+    }
+    return (int32_t)x;
+}
+
+static inline int32_t rmm_sat_unit(int64_t x)
+{
+    if (x > RMM_UNIT_MAX) {
+        return RMM_UNIT_MAX;
+    }
+    if (x < -RMM_UNIT_MAX) {
+        return -RMM_UNIT_MAX;
+    }
+    return (int32_t)x;
+}
+
+static inline int32_t rmm_requantize(int64_t x, int32_t multiplier, int shift)
+{
+    return rmm_sat32(rmm_round_shift(x * multiplier, shift));
+}
+
+static inline int32_t rmm_mul_shift(int32_t a, int32_t b, int shift)
+{
+    return rmm_sat32(rmm_round_shift((int64_t)a * b, shift));
+}
+
+/* tanh(input / 2^11) in Q0.15 by linear interpolation in a 513-entry table. */
+static inline int32_t rmm_tanh(const int16_t *table, int32_t input)
+{
+    int32_t offset, index, fraction, low, high;
+    if (input < RMM_TABLE_INPUT_MIN) {
+        input = RMM_TABLE_INPUT_MIN;
+    } else if (input > RMM_TABLE_INPUT_MAX) {
+        input = RMM_TABLE_INPUT_MAX;
+    }
+    offset = input - RMM_TABLE_INPUT_MIN;
+    index = offset >> RMM_TABLE_SEGMENT_SHIFT;
+    fraction = offset & ((1 << RMM_TABLE_SEGMENT_SHIFT) - 1);
+    low = table[index];
+    high = table[index + 1];
+    return low + (int32_t)rmm_round_shift((int64_t)(high - low) * fraction, RMM_TABLE_SEGMENT_SHIFT);
+}
+
+/* sigma(x) = (1 + tanh(x/2)) / 2, from a table input that already holds x/2: Q0.15 in [0, 32767]. */
+static inline int32_t rmm_sigmoid_of_half(const int16_t *table, int32_t half_input)
+{
+    return (rmm_tanh(table, half_input) + RMM_UNIT_MAX + 1) >> 1;
+}
+
+#endif /* RMM_FIXED_H */

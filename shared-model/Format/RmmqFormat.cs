@@ -1,0 +1,130 @@
+namespace RmmEdge.SharedModel.Format
+{
+    /// <summary>
+    /// Constants of the .rmmq model file (TF9: the format's rules live at its top). The full byte
+    /// layout, units and ranges are in shared-model/Format/rmmq-format.md.
+    ///
+    /// Rules: little-endian; magic "RMMQ"; a reader accepts only versions it knows (unknown versions
+    /// are rejected, never guessed); sections are found through the directory, and new section ids
+    /// are only ever appended; a retired id is never reused; a section flagged Optional may be skipped
+    /// by readers that do not know it, any other unknown section is an error.
+    ///
+    /// Revision history: version 1 (2026-11) — first release.
+    /// </summary>
+    public static class RmmqFormat
+    {
+        /// <summary>"RMMQ" read as a little-endian uint32.</summary>
+        public const uint Magic = 0x514D4D52;
+
+        public const ushort Version = 1;
+
+        public const int HeaderSize = 48;
+        public const int DirectoryEntrySize = 12;
+        public const int NeuronRecordSize = 24;
+        public const int CurrentRecordSize = 40;
+        public const int LayerRecordSize = 16;
+        public const int BankEntrySize = 8;
+        public const int NormEntrySize = 8;
+        public const int ParamEntrySize = 12;
+
+        // Header field offsets.
+        public const int OffsetMagic = 0;
+        public const int OffsetVersion = 4;
+        public const int OffsetHeaderSize = 6;
+        public const int OffsetFileSize = 8;
+        public const int OffsetCrc = 12;
+        public const int OffsetDtNs = 16;
+        public const int OffsetNeuronCount = 20;
+        public const int OffsetCurrentCount = 21;
+        public const int OffsetWeightBits = 22;
+        public const int OffsetSectionCount = 23;
+        public const int OffsetLayerCount = 24;
+        public const int OffsetStateCount = 26;
+        public const int OffsetArenaBytes = 28;
+        public const int OffsetMacsPerStep = 32;
+        public const int OffsetParameterCount = 36;
+
+        // Limits the loader enforces.
+        public const int MaxNeurons = 16;
+        public const int MaxCurrents = 64;
+        public const int MaxLayers = 256;
+        public const int MaxBankSize = 256;
+        public const int MaxStates = 4096;
+
+        /// <summary>
+        /// Accumulation budget (CM5): with at most this many layer inputs, |Σ w·z + b|·multiplier stays
+        /// below 2^62 for 16-bit weights, Q0.15 inputs and 15-bit multipliers, so int64 never overflows.
+        /// </summary>
+        public const int MaxLayerInputs = 4096;
+    }
+
+    /// <summary>Section ids (never reused).</summary>
+    public enum SectionId
+    {
+        Neurons = 1,
+        Currents = 2,
+        Banks = 3,
+        Normalization = 4,
+        Layers = 5,
+        Weights = 6,
+        LayerParams = 7,
+        ActivationTable = 8,
+    }
+
+    /// <summary>Section flags.</summary>
+    public enum SectionFlags
+    {
+        None = 0,
+        Optional = 1,
+    }
+
+    /// <summary>How a current is computed.</summary>
+    public enum CurrentKindCode
+    {
+        /// <summary>ψ = MLP(normalised [v, x]) (the output layer yields nA).</summary>
+        Lumped = 0,
+
+        /// <summary>ψ = g · a(x) · b(x) · (v − E) (a, b: MLP outputs in Q16 units).</summary>
+        Gating = 1,
+    }
+
+    /// <summary>Filter bank realisation.</summary>
+    public enum BankKindCode
+    {
+        /// <summary>x ← x + K·(u − x), K = 1 − λ.</summary>
+        Diagonal = 0,
+
+        /// <summary>GOBF cascade: y_i = B_i x_i − λ_i u_i; x_i ← λ_i x_i + B_i u_i; u_{i+1} = y_i.</summary>
+        Orthonormal = 1,
+    }
+
+    /// <summary>Layer activation.</summary>
+    public enum ActivationCode
+    {
+        Identity = 0,
+        Tanh = 1,
+
+        /// <summary>Sigmoid; the layer's multiplier already halves its input (σ(x) = (1 + tanh(x/2))/2).</summary>
+        Sigmoid = 2,
+    }
+
+    /// <summary>Why a file was rejected.</summary>
+    public enum ModelStatus
+    {
+        Ok = 0,
+        TooShort = 1,
+        BadMagic = 2,
+        UnsupportedVersion = 3,
+        BadHeader = 4,
+        SizeMismatch = 5,
+        BadCrc = 6,
+        BadCount = 7,
+        BadDirectory = 8,
+        MissingSection = 9,
+        BadSectionLength = 10,
+        BadIndex = 11,
+        BadValue = 12,
+        BadLayerChain = 13,
+        BadTable = 14,
+    }
+}

@@ -1,0 +1,170 @@
+using System.Diagnostics;
+using RmmEdge.SharedModel.Format;
+using RmmEdge.SharedModel.Kernel;
+using RmmEdge.Trainer.Compile;
+using RmmEdge.Trainer.Model;
+using Xunit;
+using Xunit.Abstractions;
+
+namespace RmmEdge.Trainer.Tests.Compile;
+
+/// <summary>
+/// The C# reference kernel and its C twin must agree bit for bit (CM9/CM10): same model file, same
+/// inputs, every voltage and current of every step identical. Reports every mismatching index.
+/// </summary>
+public sealed class KernelTwinTests(TrainedStgModel trained, NativeKernel native, ITestOutputHelper output)
+    : IClassFixture<TrainedStgModel>, IClassFixture<NativeKernel>
+{
+    /// <summary>A circuit that reaches every path: an external neuron, a synapse onto a modelled one, a gating current, both bank kinds.</summary>
+    public static Network Circuit(int seed)
+    {
+        var spec = new NetworkSpec(0.1,
+        [
+            new NeuronSpec("bio", External: true),
+            new NeuronSpec("model", Currents:
+            [
+                new CurrentSpec("fast", CurrentKind.Lumped, 1, new FilterBankSpec(FilterKind.Orthonormal, [0.2, 0.7, 2.5, 9, 30, 110, 400, 1500]), new MlpSpec([9, 7])),
+                new CurrentSpec("syn", CurrentKind.Gating, 0, new FilterBankSpec(FilterKind.Diagonal, [3, 11, 40]), new MlpSpec([5]), ReversalMv: -80, ConductanceUs: 0.03),
+                new CurrentSpec("slow", CurrentKind.Gating, 1, new FilterBankSpec(FilterKind.Diagonal, [50, 500, 2000]), new MlpSpec([3, 3]),
+                    Inactivation: new MlpSpec([4]), ReversalMv: 30, TrainReversal: true, ConductanceUs: 0.2),
+            ]),
+        ]);
+        var network = new Network(spec, seed);
+        foreach (Current c in network.Currents)
+        {
+            var n = c switch { LumpedCurrent l => l.Normalizer, GatingCurrent g => g.Normalizer, _ => null! };
+            for (int i = 0; i < n.Center.Length; i++) { n.Fit(i, -80 * (float)(1 + i % 3), 40 * (float)(1 + i % 5)); }
+            if (c is LumpedCurrent lumped) { lumped.OutputScale = 3f; }
+        }
+
+        return network;
+    }
+
+    private static (int[] V0, int[] Injected, int[] Measured) RandomInputs(int neurons, int steps, int seed)
+    {
+        var r = new Random(seed);
+        int[] injected = new int[neurons * steps], measured = new int[neurons * steps];
+        double v = -60;
+        for (int k = 0; k < steps; k++)
+        {
+            v = Math.Clamp(v + 3 * (r.NextDouble() - 0.5) + (k % 4000 < 200 ? 2 : 0), -110, 60);
+            for (int i = 0; i < neurons; i++)
+            {
+                // Occasional extreme values make the saturations bite.
+                injected[k * neurons + i] = r.Next(1000) == 0 ? (r.Next(2) == 0 ? int.MaxValue : int.MinValue) : Quantizer.Q(4 * (r.NextDouble() - 0.5), 16);
+                measured[k * neurons + i] = Quantizer.Q(v, 16);
+            }
+        }
+
+        return (Enumerable.Repeat(Quantizer.Q(-60, 16), neurons).ToArray(), injected, measured);
+    }
+
+    private void AssertTwinsAgree(byte[] file, int neurons, int[] v0, int[] injected, int[] measured, int steps, string what)
+    {
+        RmmqModel model = FixedPointRun.Load(file);
+        var kernel = new StepKernel(model);
+        kernel.Reset(v0);
+        int[] cV = new int[neurons * steps], cI = new int[neurons * steps];
+        var clock = Stopwatch.StartNew();
+        int status = native.Run(file, (uint)file.Length, v0, injected, measured, steps, cV, cI);
+        double cSeconds = clock.Elapsed.TotalSeconds;
+        Assert.Equal(0, status);
+        int[] inj = new int[neurons], mea = new int[neurons];
+        var mismatches = new List<string>();
+        clock.Restart();
+        for (int k = 0; k < steps; k++)
+        {
+            Array.Copy(injected, k * neurons, inj, 0, neurons);
+            Array.Copy(measured, k * neurons, mea, 0, neurons);
+            kernel.Step(inj, mea);
+            for (int i = 0; i < neurons; i++)
+            {
+                if (kernel.Voltages[i] != cV[k * neurons + i] || kernel.CurrentsInto[i] != cI[k * neurons + i])
+                {
+                    if (mismatches.Count < 20)
+                    {
+                        mismatches.Add($"step {k} neuron {i}: C# v={kernel.Voltages[i]} I={kernel.CurrentsInto[i]}, C v={cV[k * neurons + i]} I={cI[k * neurons + i]}");
+                    }
+                    else
+                    {
+                        mismatches.Add("");
+                    }
+                }
+            }
+        }
+
+        output.WriteLine($"{what}: {steps:N0} steps x {neurons} neurons, C {cSeconds * 1e9 / steps:0} ns/step, C# {clock.Elapsed.TotalSeconds * 1e9 / steps:0} ns/step, {mismatches.Count} mismatches");
+        Assert.True(mismatches.Count == 0, $"{what}: {mismatches.Count} mismatching values:\n{string.Join('\n', mismatches.Take(20))}");
+    }
+
+    [Theory]
+    [InlineData(16)]
+    [InlineData(8)]
+    public void RecordedInputsGiveBitIdenticalFreeRuns(int bits)
+    {
+        byte[] file = Quantizer.Compile(trained.Network, bits, out _);
+        int steps = trained.Data.Length;
+        int[] injected = trained.Data.Neurons[0].I.Select(x => Quantizer.Q(x, 16)).ToArray();
+        int[] measured = trained.Data.Neurons[0].V.Select(x => Quantizer.Q(x, 16)).ToArray();
+        AssertTwinsAgree(file, 1, [measured[0]], injected, measured, steps, $"STG model, {bits}-bit, recorded current");
+    }
+
+    [Theory]
+    [InlineData(16, 1)]
+    [InlineData(8, 2)]
+    public void RandomInputsGiveBitIdenticalRunsThroughEveryPath(int bits, int seed)
+    {
+        byte[] file = Quantizer.Compile(Circuit(seed), bits, out _);
+        (int[] v0, int[] injected, int[] measured) = RandomInputs(2, 100_000, seed);
+        AssertTwinsAgree(file, 2, v0, injected, measured, 100_000, $"circuit with external neuron, {bits}-bit, random inputs");
+    }
+
+    [Fact]
+    public void BothLoadersGiveTheSameVerdictOnMutatedFiles()
+    {
+        byte[] seedFile = Quantizer.Compile(Circuit(3), 16, out _);
+        var r = new Random(11);
+        var verdicts = new Dictionary<ModelStatus, int>();
+        for (int i = 0; i < 100_000; i++)
+        {
+            byte[] mutant = Mutate(seedFile, r);
+            ModelLoadResult managed = RmmqReader.Load(mutant);   // must not throw
+            int cStatus = native.Load(mutant, (uint)mutant.Length, out int cOffset);
+            Assert.True((int)managed.Status == cStatus, $"mutant {i}: C# says {managed}, C says status {cStatus} at byte {cOffset}");
+            if (!managed.Ok)
+            {
+                Assert.Equal(managed.Offset, cOffset);
+            }
+
+            verdicts[managed.Status] = verdicts.GetValueOrDefault(managed.Status) + 1;
+        }
+
+        output.WriteLine(string.Join(", ", verdicts.OrderBy(v => v.Key).Select(v => $"{ModelLoadResult.StatusName(v.Key)}: {v.Value}")));
+        Assert.True(verdicts.Count >= 6, "the mutations should reach many different checks");
+    }
+
+    /// <summary>A few random edits, sometimes a truncation, and half the time a corrected CRC.</summary>
+    internal static byte[] Mutate(byte[] seed, Random r)
+    {
+        byte[] m = r.Next(10) == 0 ? seed[..r.Next(seed.Length)] : (byte[])seed.Clone();
+        int edits = 1 + r.Next(8);
+        for (int e = 0; e < edits && m.Length > 0; e++)
+        {
+            int at = r.Next(m.Length);
+            switch (r.Next(4))
+            {
+                case 0: m[at] ^= (byte)(1 << r.Next(8)); break;
+                case 1: m[at] = (byte)r.Next(256); break;
+                case 2: m[at] = r.Next(2) == 0 ? (byte)0xFF : (byte)0; break;
+                default: if (at + 4 <= m.Length) { BitConverter.TryWriteBytes(m.AsSpan(at), r.Next()); } break;
+            }
+        }
+
+        if (m.Length >= 16 && r.Next(2) == 0)
+        {
+            BitConverter.TryWriteBytes(m.AsSpan(RmmqFormat.OffsetCrc), RmmqReader.ComputeCrc(m));
+        }
+
+        return m;
+    }
+}

@@ -1,0 +1,93 @@
+using RmmEdge.SharedModel.Format;
+using RmmEdge.SharedModel.Kernel;
+using RmmEdge.Trainer.Compile;
+using RmmEdge.Trainer.Data;
+using RmmEdge.Trainer.Evaluation;
+using RmmEdge.Trainer.Model;
+using RmmEdge.Trainer.Simulation;
+using RmmEdge.Trainer.Training;
+using Xunit;
+using Xunit.Abstractions;
+
+namespace RmmEdge.Trainer.Tests.Compile;
+
+/// <summary>A small trained model of the simulated STG neuron, shared by the compile tests.</summary>
+public sealed class TrainedStgModel
+{
+    public TrainedStgModel()
+    {
+        Circuit circuit = Circuit.SingleStg();
+        circuit.Advance(3000, [0.0]);
+        Data = circuit.Record([StimulusSpec.SingleNeuron.Generate(100_000, 0.1, 3)], 0.1, "stg");
+        Spec = new NetworkSpec(0.1,
+        [
+            new NeuronSpec("stg", Currents:
+            [
+                new CurrentSpec("fast", CurrentKind.Lumped, 0, new FilterBankSpec(FilterKind.Orthonormal, FilterBankSpec.Geometric(0.1, 1.6, 0, 11)), new MlpSpec([12, 12])),
+                new CurrentSpec("slow", CurrentKind.Gating, 0, new FilterBankSpec(FilterKind.Diagonal, [5, 20, 80, 300]), new MlpSpec([6]),
+                    Inactivation: new MlpSpec([4]), ReversalMv: -80, ConductanceUs: 0.5),
+            ]),
+        ]);
+        Network = new Network(Spec, seed: 7);
+        new TeacherForcingTrainer(Network, Data, new TeacherForcingOptions { Epochs = 15, BatchSize = 8000, ValidateEvery = 0 }).Train();
+    }
+
+    public Dataset Data { get; }
+
+    public NetworkSpec Spec { get; }
+
+    public Network Network { get; }
+}
+
+public sealed class QuantizerTests(TrainedStgModel trained, ITestOutputHelper output) : IClassFixture<TrainedStgModel>
+{
+    [Theory]
+    [InlineData(16)]
+    [InlineData(8)]
+    public void CompiledModelsLoadAndFollowTheFloatModel(int bits)
+    {
+        byte[] file = Quantizer.Compile(trained.Network, bits, out CompileSummary summary);
+        output.WriteLine(summary.ToString());
+        ModelLoadResult loaded = RmmqReader.Load(file);
+        Assert.True(loaded.Ok, loaded.ToString());
+        Assert.Equal(summary.Bytes, file.Length);
+        Assert.Equal(2, loaded.Model.CurrentCount);
+        Assert.Equal(12 + 4, loaded.Model.StateCount);
+
+        Dataset data = trained.Data.Slice(50_000, 20_000);
+        FidelityReport report = FixedPointRun.Compare(trained.Network, loaded.Model, data, 5000);
+        output.WriteLine(report.ToString());
+        double currentScale = 1.0;   // nA: the scale of ψ for this cell (C = 0.628 nF)
+        Assert.True(report.OneStepCurrentRmsNa < (bits == 16 ? 0.01 : 0.1) * currentScale,
+            $"one-step current error {report.OneStepCurrentRmsNa:G3} nA");
+        Assert.True(report.OneStepVoltageMaxMv < (bits == 16 ? 0.05 : 0.5), $"one-step voltage error {report.OneStepVoltageMaxMv:G3} mV");
+    }
+
+    [Fact]
+    public void TheTableIsTanhWithinFourLsb()
+    {
+        short[] table = Quantizer.BuildTable();
+        for (double x = -9; x <= 9; x += 0.001)
+        {
+            int q = ActivationTable.Tanh(table, (int)Math.Round(x * 2048));
+            double expected = Math.Tanh(Math.Clamp(Math.Round(x * 2048) / 2048, -8, 8 - 1.0 / 2048)) * 32768;
+            Assert.True(Math.Abs(q - expected) <= 4,   // interpolation h²/8·max|tanh''| ≈ 3.1 LSB, plus rounding
+                 $"tanh({x}) = {q}, expected {expected:0.0}");
+        }
+    }
+
+    [Fact]
+    public void MultipliersRepresentTheirFactors()
+    {
+        foreach (double f in new[] { 1e-9, 3.7e-4, 0.5, 1.0, 1.9999, 123.4, 16383.0 })
+        {
+            (int m, int s) = Quantizer.Multiplier(f, "test");
+            Assert.InRange(m, FixedPoint.MultiplierMin, FixedPoint.MultiplierMax);
+            Assert.InRange(s, 0, FixedPoint.ShiftMax);
+            Assert.Equal(f, m * Math.Pow(2, -s), f * 1e-4);
+        }
+
+        Assert.Throws<UserError>(() => Quantizer.Multiplier(1e6, "too big"));
+        Assert.Throws<UserError>(() => Quantizer.Multiplier(0, "zero"));
+    }
+}
