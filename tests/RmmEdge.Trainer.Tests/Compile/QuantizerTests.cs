@@ -61,6 +61,28 @@ public sealed class QuantizerTests(TrainedStgModel trained, ITestOutputHelper ou
         Assert.True(report.OneStepCurrentRmsNa < (bits == 16 ? 0.01 : 0.1) * currentScale,
             $"one-step current error {report.OneStepCurrentRmsNa:G3} nA");
         Assert.True(report.OneStepVoltageMaxMv < (bits == 16 ? 0.05 : 0.5), $"one-step voltage error {report.OneStepVoltageMaxMv:G3} mV");
+        Assert.True(report.FixedVsFloat[0].RmseMv < (bits == 16 ? 0.5 : 5), $"free-run voltage difference {report.FixedVsFloat[0].RmseMv:G3} mV RMS");
+    }
+
+    [Fact]
+    public void CompileToFileWritesTheModelAndItsReport()
+    {
+        string dir = Directory.CreateTempSubdirectory("rmm-compile-").FullName;
+        try
+        {
+            string path = Path.Combine(dir, "stg.rmmq");
+            var result = ModelCompiler.CompileToFile(trained.Network, 16, path, trained.Data.Slice(80_000, 10_000));
+            Assert.True(RmmqReader.Load(File.ReadAllBytes(path)).Ok);
+            string report = File.ReadAllText(result.ReportPath);
+            Assert.Contains("16-bit weights", report);
+            Assert.Contains("integer operations per step", report);
+            Assert.Contains("fixed vs float", report);
+            Assert.Empty(Directory.GetFiles(dir, "*.tmp"));
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
     }
 
     [Fact]
