@@ -75,6 +75,7 @@ rmm_status rmm_load(const uint8_t *f, uint32_t length, rmm_model *m, int32_t *of
     rmm_status status;
 
     if (f == 0 || length < HEADER_SIZE) FAIL(RMM_TOO_SHORT, 0);
+    if (((uintptr_t)f & 3u) != 0) return RMM_BAD_ALIGNMENT;   /* the kernel reads 16/32-bit fields in place */
     if (u32(f) != 0x514D4D52u) FAIL(RMM_BAD_MAGIC, 0);
     if (u16(f + 4) != 1) FAIL(RMM_UNSUPPORTED_VERSION, 4);
     if (u16(f + 6) != HEADER_SIZE) FAIL(RMM_BAD_HEADER, 6);
@@ -110,7 +111,7 @@ rmm_status rmm_load(const uint8_t *f, uint32_t length, rmm_model *m, int32_t *of
         int at = HEADER_SIZE + e * DIRECTORY_ENTRY;
         int id = u16(f + at), flags = u16(f + at + 2);
         uint32_t so = u32(f + at + 4), sl = u32(f + at + 8);
-        if (so < (uint32_t)directory_end || so > length || sl > length - so) FAIL(RMM_BAD_DIRECTORY, at);
+        if (so < (uint32_t)directory_end || so > length || sl > length - so || (so & 3u) != 0) FAIL(RMM_BAD_DIRECTORY, at);
         if (id >= 1 && id <= 8) {
             if (section_offset[id] >= 0) FAIL(RMM_BAD_DIRECTORY, at);
             section_offset[id] = (int32_t)so;

@@ -35,7 +35,8 @@ typedef enum {
     RMM_BAD_VALUE = 12,
     RMM_BAD_LAYER_CHAIN = 13,
     RMM_BAD_TABLE = 14,
-    RMM_ARENA_TOO_SMALL = 100
+    RMM_ARENA_TOO_SMALL = 100,
+    RMM_BAD_ALIGNMENT = 101   /* the file buffer is not 4-byte aligned (a caller error, not a file defect) */
 } rmm_status;
 
 /* A validated model. Arrays of fields are decoded; weights, layer parameters and the table are read
@@ -68,11 +69,12 @@ typedef struct {
 
 /* Kernel state in a caller-owned int32 arena of model->arena_bytes bytes (rmm_state_init lays it out). */
 typedef struct {
-    int32_t *v, *v_next, *current_into, *states, *psi, *z, *buf_a, *buf_b;
+    int32_t *v, *v_next, *current_into, *states, *psi;
+    int16_t *z, *buf_a, *buf_b;   /* Q0.15 activations: every value is within ±32767 */
 } rmm_state;
 
 /*
- * rmm_load - validates an .rmmq file and fills *model. Every count, size, offset and index is
+ * rmm_load - validates an .rmmq file and fills *model. The buffer must be 4-byte aligned. Every count, size, offset and index is
  * checked against the buffer first; no file can make rmm_step read or write out of bounds.
  *   file    [in]  the file bytes (kept referenced by the model)
  *   length  [in]  their number

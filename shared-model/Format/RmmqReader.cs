@@ -169,7 +169,7 @@ namespace RmmEdge.SharedModel.Format
                 int flags = U16(file, at + 2);
                 uint offset = U32(file, at + 4);
                 uint length = U32(file, at + 8);
-                if (offset < (uint)directoryEnd || offset > (uint)file.Length || length > (uint)file.Length - offset)
+                if (offset < (uint)directoryEnd || offset > (uint)file.Length || length > (uint)file.Length - offset || (offset & 3) != 0)
                 {
                     return Fail(ModelStatus.BadDirectory, "section_bounds", at);
                 }
