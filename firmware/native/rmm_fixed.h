@@ -65,6 +65,10 @@ static inline int32_t rmm_sat_unit(int64_t x)
 
 static inline int32_t rmm_requantize(int64_t x, int32_t multiplier, int shift)
 {
+    /* Same value either way; a 32x32 product is one instruction on Cortex-M (SMULL). */
+    if (x >= INT32_MIN && x <= INT32_MAX) {
+        return rmm_sat32(rmm_round_shift((int64_t)(int32_t)x * multiplier, shift));
+    }
     return rmm_sat32(rmm_round_shift(x * multiplier, shift));
 }
 
@@ -87,7 +91,9 @@ static inline int32_t rmm_tanh(const int16_t *table, int32_t input)
     fraction = offset & ((1 << RMM_TABLE_SEGMENT_SHIFT) - 1);
     low = table[index];
     high = table[index + 1];
-    return low + (int32_t)rmm_round_shift((int64_t)(high - low) * fraction, RMM_TABLE_SEGMENT_SHIFT);
+    /* |high − low| < 2^16 and fraction < 2^6: the product and its rounding fit in 32 bits, with the
+       same value as the int64 RoundShift of the C# reference. */
+    return low + (((high - low) * fraction + (1 << (RMM_TABLE_SEGMENT_SHIFT - 1))) >> RMM_TABLE_SEGMENT_SHIFT);
 }
 
 /* sigma(x) = (1 + tanh(x/2)) / 2, from a table input that already holds x/2: Q0.15 in [0, 32767]. */
