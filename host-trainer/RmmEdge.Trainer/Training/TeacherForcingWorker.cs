@@ -197,22 +197,18 @@ internal sealed class TeacherForcingWorker
 
         /// <summary>
         /// Adds approximately Gaussian noise of standard deviation σ (Irwin–Hall: the sum of four
-        /// uniforms, rescaled) from a xorshift generator: cheap, and reproducible for a seed.
+        /// uniforms, rescaled — here the four 16-bit quarters of one xorshift64 draw): cheap, and
+        /// reproducible for a seed.
         /// </summary>
         private static void AddNoise(Span<float> z, float sigma, ref ulong rng)
         {
-            const float ToUnit = 1f / (1 << 24);
+            const float ToUnit = 1f / 65536;
             float scale = sigma * 1.7320508f;   // √3: four uniforms on [0,1) have variance 1/3
             ulong x = rng;
             for (int i = 0; i < z.Length; i++)
             {
-                float sum = 0f;
-                for (int u = 0; u < 4; u++)
-                {
-                    x ^= x << 13; x ^= x >> 7; x ^= x << 17;
-                    sum += (x >> 40) * ToUnit;
-                }
-
+                x ^= x << 13; x ^= x >> 7; x ^= x << 17;
+                float sum = ((x & 0xFFFF) + ((x >> 16) & 0xFFFF) + ((x >> 32) & 0xFFFF) + (x >> 48)) * ToUnit;
                 z[i] += scale * (sum - 2f);
             }
 
