@@ -7,10 +7,11 @@ namespace RmmEdge.Trainer.Training;
 
 /// <summary>
 /// Teacher-forcing settings. Defaults follow the authors' LP–PD recipe (rmm-facts.md §2) — Adam
-/// η = 0.003, β = (0.9, 0.9), mini-batches of 38,400 shuffled samples, snapshots every 5 epochs scored
-/// by free run on the last 10% of the record — with three changes measured on the bursting STG neuron
+/// η = 0.003, β = (0.9, 0.9), mini-batches of 38,400 shuffled samples, the last 10% of the record held
+/// out, snapshots every 5 epochs scored by free run — with changes measured on the bursting STG neuron
 /// (shared/data/synthetic, neuron A, test file; see the closing note of issue 3): Gaussian noise of
-/// 0.05 on the normalised inputs, a cosine decay of η to 1e-4, and 200 epochs. Without them the free
+/// 0.05 on the normalised inputs, a cosine decay of η to 1e-4, 200 epochs, and snapshots scored over
+/// the last 30% of the record with a burst-aware rule. Without them the free
 /// run's burst statistics jumped from snapshot to snapshot (period −16%…+2%, spikes per burst +0.5…+4
 /// between neighbouring snapshots); with them the period stays within ±3% from epoch 60 on.
 /// </summary>
