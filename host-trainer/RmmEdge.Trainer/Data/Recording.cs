@@ -59,6 +59,32 @@ public sealed class Recording
             $"{Source}: no channel '{name}'; channels are {string.Join(", ", Channels.Select(x => $"{x.Name} ({x.Unit})"))}");
     }
 
+    /// <summary>
+    /// Puts channels of separate single-channel recordings (e.g. one Igor wave per channel) into one
+    /// recording, renamed; they must share the sampling period and length.
+    /// </summary>
+    public static Recording Combine(string source, params (Recording Recording, string Name)[] parts)
+    {
+        if (parts.Length == 0)
+        {
+            throw new UserError($"{source}: nothing to combine");
+        }
+
+        var first = parts[0].Recording;
+        var channels = new List<Channel>();
+        foreach ((Recording r, string name) in parts)
+        {
+            if (Math.Abs(r.DtMs - first.DtMs) > 1e-9 * first.DtMs || r.Length != first.Length)
+            {
+                throw new UserError($"{r.Source}: {r.Length} samples at {r.DtMs} ms, but {first.Source} has {first.Length} at {first.DtMs} ms");
+            }
+
+            channels.Add(r.Channels[0] with { Name = name });
+        }
+
+        return new Recording(source, first.DtMs, channels);
+    }
+
     public Channel? Find(string name) =>
         Channels.FirstOrDefault(c => string.Equals(c.Name, name, StringComparison.OrdinalIgnoreCase));
 }

@@ -1,0 +1,163 @@
+using System.Globalization;
+using System.IO.Compression;
+
+namespace RmmEdge.Trainer.Data;
+
+/// <summary>
+/// How the columns of a headerless (or units-only) numeric text file map to channels.
+/// </summary>
+/// <param name="Names">One name per column ("t", "I", "V", ...).</param>
+/// <param name="Units">One unit per column; null to read them from leading quoted lines ("s", "pA", "mV" as in the
+/// Blue Brain .asc exports).</param>
+/// <param name="TimeColumn">Index of the time column, or −1 when there is none (the period must then be given).</param>
+/// <param name="TimeIsSampleIndex">The time column counts samples (0, 1, 2, ...); the period must be given.</param>
+public sealed record ColumnLayout(string[] Names, string[]? Units, int TimeColumn = 0, bool TimeIsSampleIndex = false)
+{
+    /// <summary>QSNMC 2007 Challenge A: sample index, I (pA), V (mV); the period is not in the file.</summary>
+    public static ColumnLayout QsnmcChallengeA { get; } = new(["index", "I", "V"], ["", "pA", "mV"], 0, TimeIsSampleIndex: true);
+
+    /// <summary>Blue Brain Project .asc exports: three quoted unit lines, then t, I, V tab-separated.</summary>
+    public static ColumnLayout BlueBrainAsc { get; } = new(["t", "I", "V"], null);
+
+    /// <summary>eFEL test traces: t (ms), V (V), I (A).</summary>
+    public static ColumnLayout EfelTrace { get; } = new(["t", "V", "I"], ["ms", "V", "A"]);
+}
+
+/// <summary>
+/// Reads whitespace-, tab- or comma-separated numeric columns (plain or gzip) whose meaning the caller
+/// states with a <see cref="ColumnLayout"/>: the public competition and test-data formats that carry
+/// no name_unit header. Converts to mV, nA and ms; checks that time advances by a constant step.
+/// </summary>
+public static class TextColumnsReader
+{
+    public static Recording Read(string path, ColumnLayout layout, double? dtMs = null)
+    {
+        if (!File.Exists(path))
+        {
+            throw new UserError($"{path}: file not found");
+        }
+
+        try
+        {
+            using Stream file = File.OpenRead(path);
+            bool gzip = file.ReadByte() == 0x1f && file.ReadByte() == 0x8b;
+            file.Position = 0;
+            using Stream stream = gzip ? new GZipStream(file, CompressionMode.Decompress) : file;
+            using var reader = new StreamReader(stream);
+            return Read(reader, path, layout, dtMs);
+        }
+        catch (InvalidDataException e)
+        {
+            throw new UserError($"{path}: corrupt or truncated gzip data ({e.Message})", e);
+        }
+    }
+
+    public static Recording Read(TextReader reader, string source, ColumnLayout layout, double? dtMs)
+    {
+        int n = layout.Names.Length;
+        var units = layout.Units?.ToList() ?? [];
+        var columns = Enumerable.Range(0, n).Select(_ => new List<double>(1 << 15)).ToArray();
+        string? line;
+        int lineNumber = 0;
+        char[] separators = [' ', '\t', ','];
+        while ((line = reader.ReadLine()) != null)
+        {
+            lineNumber++;
+            string trimmed = line.Trim();
+            if (trimmed.Length == 0)
+            {
+                continue;
+            }
+
+            if (trimmed.StartsWith('"') && columns[0].Count == 0 && layout.Units is null)
+            {
+                units.Add(trimmed.Trim('"'));
+                continue;
+            }
+
+            string[] fields = trimmed.Split(separators, StringSplitOptions.RemoveEmptyEntries);
+            if (fields.Length != n)
+            {
+                throw new UserError($"{source}, line {lineNumber}: {fields.Length} columns, expected {n} ({string.Join(", ", layout.Names)})");
+            }
+
+            for (int c = 0; c < n; c++)
+            {
+                if (!double.TryParse(fields[c], NumberStyles.Float, CultureInfo.InvariantCulture, out double v) || !double.IsFinite(v))
+                {
+                    throw new UserError($"{source}, line {lineNumber}, column {layout.Names[c]}: '{fields[c]}' is not a finite number");
+                }
+
+                columns[c].Add(v);
+            }
+        }
+
+        if (units.Count != n)
+        {
+            throw new UserError($"{source}: {units.Count} units for {n} columns; expected one unit per column ({string.Join(", ", layout.Names)})");
+        }
+
+        if (columns[0].Count < 2)
+        {
+            throw new UserError($"{source}: {columns[0].Count} data rows, expected at least 2");
+        }
+
+        double dt = TimeStep(source, layout, units, columns, dtMs);
+        var channels = new List<Channel>();
+        for (int c = 0; c < n; c++)
+        {
+            if (c == layout.TimeColumn)
+            {
+                continue;
+            }
+
+            var conversion = Units.ToCanonical(units[c]);
+            double factor = conversion?.Factor ?? 1;
+            channels.Add(new Channel(layout.Names[c], conversion?.Canonical ?? units[c], columns[c].Select(v => (float)(v * factor)).ToArray()));
+        }
+
+        return new Recording(source, dt, channels);
+    }
+
+    private static double TimeStep(string source, ColumnLayout layout, List<string> units, List<double>[] columns, double? dtMs)
+    {
+        if (layout.TimeColumn < 0)
+        {
+            return dtMs ?? throw new UserError($"{source}: the file has no time column; give the sampling period");
+        }
+
+        List<double> t = columns[layout.TimeColumn];
+        double factor;
+        if (layout.TimeIsSampleIndex)
+        {
+            if (dtMs is null)
+            {
+                throw new UserError($"{source}: the first column counts samples and the sampling period is not in the file; give it");
+            }
+
+            factor = dtMs.Value;
+        }
+        else
+        {
+            factor = Units.ToCanonical(units[layout.TimeColumn]) is { Canonical: "ms" } u
+                ? u.Factor
+                : throw new UserError($"{source}: time column unit '{units[layout.TimeColumn]}' is not a time (s, ms, us)");
+        }
+
+        double step = (t[^1] - t[0]) / (t.Count - 1);
+        if (!(step > 0))
+        {
+            throw new UserError($"{source}: the time column does not increase");
+        }
+
+        for (int k = 1; k < t.Count; k++)
+        {
+            if (Math.Abs(t[k] - t[k - 1] - step) > 0.02 * step)
+            {
+                throw new UserError($"{source}, row {k + 1}: time step {t[k] - t[k - 1]:G6} differs from the mean {step:G6}; time must advance by a constant step");
+            }
+        }
+
+        return Math.Round(step * factor, 12);
+    }
+}
