@@ -13,7 +13,7 @@ public sealed record Channel(string Name, string Unit, float[] Samples);
 /// </summary>
 public sealed class Recording
 {
-    public Recording(string source, double dtMs, IReadOnlyList<Channel> channels)
+    public Recording(string source, double dtMs, IReadOnlyList<Channel> channels, int sweeps = 1)
     {
         if (!(dtMs > 0) || double.IsInfinity(dtMs))
         {
@@ -34,10 +34,22 @@ public sealed class Recording
             }
         }
 
+        if (sweeps < 1 || length % sweeps != 0)
+        {
+            throw new UserError($"{source}: {length} samples do not divide into {sweeps} sweeps");
+        }
+
         Source = source;
         DtMs = dtMs;
         Channels = channels;
+        Sweeps = sweeps;
     }
+
+    /// <summary>Number of sweeps, concatenated in order in every channel (1 for gap-free data).</summary>
+    public int Sweeps { get; }
+
+    /// <summary>Samples per sweep.</summary>
+    public int SweepLength => Length / Sweeps;
 
     /// <summary>File (or generator) the data came from, for messages.</summary>
     public string Source { get; }

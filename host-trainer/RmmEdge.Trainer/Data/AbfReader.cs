@@ -1,0 +1,179 @@
+using System.Buffers.Binary;
+using System.Text;
+
+namespace RmmEdge.Trainer.Data;
+
+/// <summary>
+/// Reads Axon Binary Format 2 files (pCLAMP ≥ 10) in managed code, from the published description of
+/// the format (the section map and field offsets documented with pyABF): the header's section map, the
+/// protocol (sampling interval, samples per sweep, ADC range and resolution), the ADC section (channel
+/// names and units through the indexed strings section, gains and offsets) and the interleaved data,
+/// int16 scaled to physical units as raw·range/resolution/(instrument scale · signal gain ·
+/// programmable gain [· telegraph gain]) + instrument offset − signal offset, or float32 as stored.
+/// Sweeps are concatenated; values are converted to mV and nA.
+/// </summary>
+public static class AbfReader
+{
+    private const int BlockSize = 512;
+
+    private static readonly string[] SectionNames =
+    [
+        "Protocol", "ADC", "DAC", "Epoch", "ADCPerDAC", "EpochPerDAC", "UserList", "StatsRegion", "Math",
+        "Strings", "Data", "Tag", "Scope", "Delta", "VoiceTag", "SynchArray", "Annotation", "Stats",
+    ];
+
+    public static Recording Read(string path)
+    {
+        if (!File.Exists(path))
+        {
+            throw new UserError($"{path}: file not found");
+        }
+
+        return Read(File.ReadAllBytes(path), path);
+    }
+
+    public static Recording Read(byte[] b, string source)
+    {
+        if (b.Length < 4)
+        {
+            throw new UserError($"{source}: {b.Length} bytes, too short for an ABF file");
+        }
+
+        string signature = Encoding.ASCII.GetString(b, 0, 4);
+        if (signature == "ABF ")
+        {
+            throw new UserError($"{source}: an ABF1 file (pCLAMP ≤ 9); this version of RmmEdge reads ABF2 — re-save it with Clampfit 10 or later");
+        }
+
+        if (signature != "ABF2")
+        {
+            throw new UserError($"{source}: not an ABF file (signature '{Printable(signature)}', expected 'ABF2')");
+        }
+
+        Need(b, 76 + 16 * SectionNames.Length, source, "header");
+        var sections = new Dictionary<string, (long Offset, int EntrySize, long Count)>();
+        for (int i = 0; i < SectionNames.Length; i++)
+        {
+            int at = 76 + 16 * i;
+            long block = BinaryPrimitives.ReadUInt32LittleEndian(b.AsSpan(at));
+            int entrySize = (int)BinaryPrimitives.ReadUInt32LittleEndian(b.AsSpan(at + 4));
+            long count = BinaryPrimitives.ReadInt64LittleEndian(b.AsSpan(at + 8));
+            sections[SectionNames[i]] = (block * BlockSize, entrySize, count);
+        }
+
+        int sweeps = Math.Max(1, (int)BinaryPrimitives.ReadUInt32LittleEndian(b.AsSpan(12)));
+        short dataFormat = BinaryPrimitives.ReadInt16LittleEndian(b.AsSpan(30));
+        var protocol = Section(b, sections, "Protocol", source, minEntrySize: 126);
+        long p = protocol.Offset;
+        float intervalUs = BinaryPrimitives.ReadSingleLittleEndian(b.AsSpan((int)p + 2));
+        int samplesPerSweep = BinaryPrimitives.ReadInt32LittleEndian(b.AsSpan((int)p + 22));
+        float adcRange = BinaryPrimitives.ReadSingleLittleEndian(b.AsSpan((int)p + 110));
+        int adcResolution = BinaryPrimitives.ReadInt32LittleEndian(b.AsSpan((int)p + 118));
+        if (!(intervalUs > 0) || adcResolution <= 0 || !(adcRange > 0))
+        {
+            throw new UserError($"{source}: protocol section has sampling interval {intervalUs} µs, ADC range {adcRange}, resolution {adcResolution}; expected positive values");
+        }
+
+        var adc = Section(b, sections, "ADC", source, minEntrySize: 82);
+        int channelCount = (int)adc.Count;
+        if (channelCount < 1 || channelCount > 16)
+        {
+            throw new UserError($"{source}: {channelCount} ADC channels; expected 1–16");
+        }
+
+        string[] strings = Strings(b, sections, source);
+        var data = Section(b, sections, "Data", source, minEntrySize: 2);
+        int sampleSize = dataFormat == 0 ? 2 : dataFormat == 1 ? 4 : throw new UserError($"{source}: data format {dataFormat}; expected 0 (int16) or 1 (float32)");
+        if (data.EntrySize != sampleSize)
+        {
+            throw new UserError($"{source}: data entries of {data.EntrySize} bytes, but the header says {(sampleSize == 2 ? "int16" : "float32")}");
+        }
+
+        long total = data.Count;
+        if (total % channelCount != 0)
+        {
+            throw new UserError($"{source}: {total} data values do not divide into {channelCount} channels");
+        }
+
+        int perChannel = (int)(total / channelCount);
+        if (sweeps > 1 && perChannel % sweeps != 0)
+        {
+            throw new UserError($"{source}: {perChannel} samples per channel do not divide into {sweeps} sweeps");
+        }
+
+        var channels = new List<Channel>();
+        for (int c = 0; c < channelCount; c++)
+        {
+            int a = (int)(adc.Offset + (long)c * adc.EntrySize);
+            bool telegraph = BinaryPrimitives.ReadInt16LittleEndian(b.AsSpan(a + 2)) != 0;
+            float telegraphGain = BinaryPrimitives.ReadSingleLittleEndian(b.AsSpan(a + 6));
+            float programmableGain = BinaryPrimitives.ReadSingleLittleEndian(b.AsSpan(a + 28));
+            float instrumentScale = BinaryPrimitives.ReadSingleLittleEndian(b.AsSpan(a + 40));
+            float instrumentOffset = BinaryPrimitives.ReadSingleLittleEndian(b.AsSpan(a + 44));
+            float signalGain = BinaryPrimitives.ReadSingleLittleEndian(b.AsSpan(a + 48));
+            float signalOffset = BinaryPrimitives.ReadSingleLittleEndian(b.AsSpan(a + 52));
+            int nameIndex = BinaryPrimitives.ReadInt32LittleEndian(b.AsSpan(a + 74));
+            int unitIndex = BinaryPrimitives.ReadInt32LittleEndian(b.AsSpan(a + 78));
+            string name = nameIndex > 0 && nameIndex <= strings.Length ? strings[nameIndex - 1] : $"ADC{c}";
+            string unit = unitIndex > 0 && unitIndex <= strings.Length ? strings[unitIndex - 1] : "";
+            double gain = instrumentScale * signalGain * programmableGain * (telegraph ? telegraphGain : 1);
+            if (!(Math.Abs(gain) > 0) || !double.IsFinite(gain))
+            {
+                throw new UserError($"{source}: ADC channel {name} has gain {gain}; expected a nonzero scale");
+            }
+
+            double scale = sampleSize == 2 ? adcRange / adcResolution / gain : 1;
+            double offset = sampleSize == 2 ? instrumentOffset - signalOffset : 0;
+            var conversion = Units.ToCanonical(unit);
+            double factor = conversion?.Factor ?? 1;
+            float[] values = new float[perChannel];
+            for (int k = 0; k < perChannel; k++)
+            {
+                int at = (int)(data.Offset + ((long)k * channelCount + c) * sampleSize);
+                double raw = sampleSize == 2 ? BinaryPrimitives.ReadInt16LittleEndian(b.AsSpan(at)) : BinaryPrimitives.ReadSingleLittleEndian(b.AsSpan(at));
+                values[k] = (float)((raw * scale + offset) * factor);
+            }
+
+            channels.Add(new Channel(name, conversion?.Canonical ?? unit, values));
+        }
+
+        if (sweeps > 1 && samplesPerSweep != perChannel / sweeps * channelCount)
+        {
+            throw new UserError($"{source}: the protocol says {samplesPerSweep} samples per sweep, the data holds {perChannel / sweeps * channelCount}");
+        }
+
+        return new Recording(source, intervalUs / 1000.0, channels, sweeps);
+    }
+
+    private static (long Offset, int EntrySize, long Count) Section(byte[] b, Dictionary<string, (long Offset, int EntrySize, long Count)> sections,
+        string name, string source, int minEntrySize)
+    {
+        var s = sections[name];
+        if (s.Count < 1 || s.EntrySize < minEntrySize || s.Offset < BlockSize || s.Offset + (long)s.EntrySize * s.Count > b.Length)
+        {
+            throw new UserError($"{source}: {name} section (block {s.Offset / BlockSize}, {s.Count} entries of {s.EntrySize} bytes) " +
+                $"is missing or extends past the end of the {b.Length}-byte file (truncated?)");
+        }
+
+        return s;
+    }
+
+    /// <summary>The indexed strings (1-based in the ADC section): the strings section after its 44-byte header, split at NULs.</summary>
+    private static string[] Strings(byte[] b, Dictionary<string, (long Offset, int EntrySize, long Count)> sections, string source)
+    {
+        var s = Section(b, sections, "Strings", source, minEntrySize: 45);
+        int start = (int)s.Offset + 44, end = (int)(s.Offset + (long)s.EntrySize * s.Count);
+        while (start < end && b[start] == 0) { start++; }
+        return Encoding.Latin1.GetString(b, start, end - start).Split('\0');
+    }
+
+    private static void Need(byte[] b, int bytes, string source, string what)
+    {
+        if (b.Length < bytes)
+        {
+            throw new UserError($"{source}: {b.Length} bytes, truncated inside the {what}");
+        }
+    }
+
+    private static string Printable(string s) => new(s.Select(ch => ch is >= ' ' and <= '~' ? ch : '?').ToArray());
+}
