@@ -104,7 +104,7 @@ public static class CsvRecordingReader
             throw new UserError($"{source}: {values[0].Count} data rows, expected at least 2");
         }
 
-        double dt = hasTime ? CheckedStep(source, time, names[0]) : dtMs!.Value;
+        double dt = hasTime ? Math.Round(CheckedStep(source, time, names[0]), 12) : dtMs!.Value;
         var channels = new List<Channel>();
         for (int c = hasTime ? 1 : 0; c < columns.Length; c++)
         {
