@@ -22,17 +22,21 @@ public static class AbfReader
         "Strings", "Data", "Tag", "Scope", "Delta", "VoiceTag", "SynchArray", "Annotation", "Stats",
     ];
 
-    public static Recording Read(string path)
+    public static Recording Read(string path, bool reconstructCommand = false)
     {
         if (!File.Exists(path))
         {
             throw new UserError($"{path}: file not found");
         }
 
-        return Read(File.ReadAllBytes(path), path);
+        return Read(File.ReadAllBytes(path), path, reconstructCommand);
     }
 
-    public static Recording Read(byte[] b, string source)
+    /// <param name="reconstructCommand">
+    /// Also rebuild the command waveform of DAC 0 from the epoch table (for files that record the voltage
+    /// but not the injected current) and append it as a channel named after the DAC.
+    /// </param>
+    public static Recording Read(byte[] b, string source, bool reconstructCommand = false)
     {
         if (b.Length < 4)
         {
@@ -142,7 +146,89 @@ public static class AbfReader
             throw new UserError($"{source}: the protocol says {samplesPerSweep} samples per sweep, the data holds {perChannel / sweeps * channelCount}");
         }
 
+        if (reconstructCommand)
+        {
+            channels.Add(Command(b, sections, strings, source, sweeps, perChannel / sweeps));
+        }
+
         return new Recording(source, intervalUs / 1000.0, channels, sweeps);
+    }
+
+    /// <summary>
+    /// The command of DAC 0 rebuilt from the epoch table, as Clampex plays it: each sweep starts with
+    /// 1/64 of its samples at the holding level (or, with "inter-episode level" set, at the level the
+    /// previous sweep ended on), then the epochs in order — a step holds init + k·increment for
+    /// initial duration + k·duration increment samples in sweep k; a ramp goes linearly from the
+    /// preceding level to that level — and the holding (or last) level to the end of the sweep.
+    /// Other epoch types are refused rather than guessed.
+    /// </summary>
+    private static Channel Command(byte[] b, Dictionary<string, (long Offset, int EntrySize, long Count)> sections, string[] strings,
+        string source, int sweeps, int sweepLength)
+    {
+        var dac = Section(b, sections, "DAC", source, minEntrySize: 46);
+        int d = (int)dac.Offset;
+        float holding = BinaryPrimitives.ReadSingleLittleEndian(b.AsSpan(d + 4));
+        int nameIndex = BinaryPrimitives.ReadInt32LittleEndian(b.AsSpan(d + 24));
+        int unitIndex = BinaryPrimitives.ReadInt32LittleEndian(b.AsSpan(d + 28));
+        bool waveform = BinaryPrimitives.ReadInt16LittleEndian(b.AsSpan(d + 40)) != 0;
+        short waveformSource = BinaryPrimitives.ReadInt16LittleEndian(b.AsSpan(d + 42));
+        bool interEpisode = BinaryPrimitives.ReadInt16LittleEndian(b.AsSpan(d + 44)) != 0;
+        string name = nameIndex > 0 && nameIndex <= strings.Length ? strings[nameIndex - 1] : "Cmd 0";
+        string unit = unitIndex > 0 && unitIndex <= strings.Length ? strings[unitIndex - 1] : "";
+        if (!waveform || waveformSource != 1)
+        {
+            throw new UserError($"{source}: DAC 0 plays no epoch waveform (enabled {waveform}, source {waveformSource}); the command cannot be rebuilt");
+        }
+
+        var epochs = Section(b, sections, "EpochPerDAC", source, minEntrySize: 30);
+        var table = new List<(int Type, float Level, float LevelInc, int Duration, int DurationInc)>();
+        for (int e = 0; e < epochs.Count; e++)
+        {
+            int at = (int)(epochs.Offset + (long)e * epochs.EntrySize);
+            if (BinaryPrimitives.ReadInt16LittleEndian(b.AsSpan(at + 2)) != 0)
+            {
+                continue;   // another DAC
+            }
+
+            int type = BinaryPrimitives.ReadInt16LittleEndian(b.AsSpan(at + 4));
+            if (type is not (1 or 2))
+            {
+                throw new UserError($"{source}: epoch {(char)('A' + e)} is of type {type}; only steps (1) and ramps (2) are rebuilt");
+            }
+
+            table.Add((type, BinaryPrimitives.ReadSingleLittleEndian(b.AsSpan(at + 6)), BinaryPrimitives.ReadSingleLittleEndian(b.AsSpan(at + 10)),
+                BinaryPrimitives.ReadInt32LittleEndian(b.AsSpan(at + 14)), BinaryPrimitives.ReadInt32LittleEndian(b.AsSpan(at + 18))));
+        }
+
+        var conversion = Units.ToCanonical(unit);
+        double factor = conversion?.Factor ?? 1;
+        float[] values = new float[sweeps * sweepLength];
+        double last = holding;
+        for (int k = 0; k < sweeps; k++)
+        {
+            double level = interEpisode && k > 0 ? last : holding;
+            int t = 0, offset = k * sweepLength;
+            int pre = sweepLength / 64;
+            for (; t < pre && t < sweepLength; t++) { values[offset + t] = (float)level; }
+            foreach (var epoch in table)
+            {
+                double target = epoch.Level + k * epoch.LevelInc;
+                int duration = Math.Max(0, epoch.Duration + k * epoch.DurationInc);
+                for (int i = 0; i < duration && t < sweepLength; i++, t++)
+                {
+                    values[offset + t] = (float)(epoch.Type == 1 ? target : level + (target - level) * i / duration);
+                }
+
+                level = target;
+            }
+
+            last = level;
+            double tail = interEpisode ? level : holding;
+            for (; t < sweepLength; t++) { values[offset + t] = (float)tail; }
+        }
+
+        for (int i = 0; i < values.Length; i++) { values[i] = (float)(values[i] * factor); }
+        return new Channel(name, conversion?.Canonical ?? unit, values);
     }
 
     private static (long Offset, int EntrySize, long Count) Section(byte[] b, Dictionary<string, (long Offset, int EntrySize, long Count)> sections,

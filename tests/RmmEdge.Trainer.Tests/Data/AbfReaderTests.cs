@@ -56,6 +56,47 @@ public sealed class AbfReaderTests(ITestOutputHelper output)
         Assert.Equal(20, spikes);
     }
 
+    /// <summary>
+    /// The command current rebuilt from the epoch table must equal the one rebuilt independently for the
+    /// shared data (the .stimulus_pA.npz files: float32, sweeps × samples, pA).
+    /// </summary>
+    [SkippableTheory]
+    [InlineData("pyabf_cellA_171116sh/171116sh_0018")]
+    [InlineData("pyabf_cellB_18711001/18711001")]
+    [InlineData("pyabf_fsi_2019_07_24_0055/2019_07_24_0055_fsi")]
+    [InlineData("pyabf_cellA_171116sh/171116sh_0016")]
+    public void CommandCurrentRebuiltFromTheEpochTableMatchesTheReference(string stem)
+    {
+        Recording r = AbfReader.Read(SharedData.File($"recordings/{stem}.abf"), reconstructCommand: true);
+        Channel command = r.Channels[^1];
+        float[] reference = ReadNpyFloat32(SharedData.File($"recordings/{stem}.stimulus_pA.npz"), "I_pA.npy", out int rows, out int columns);
+        Assert.Equal("nA", command.Unit);
+        Assert.Equal(r.Sweeps, rows);
+        Assert.Equal(r.SweepLength, columns);
+        double maxError = 0;
+        for (int i = 0; i < reference.Length; i++) { maxError = Math.Max(maxError, Math.Abs(command.Samples[i] * 1000 - reference[i])); }
+        output.WriteLine($"{stem}: {rows} sweeps x {columns} samples, command {command.Name}, max |rebuilt − reference| = {maxError:G3} pA");
+        Assert.True(maxError < 0.01, $"{stem}: rebuilt command differs from the reference by up to {maxError} pA");
+    }
+
+    /// <summary>Reads a 2-D little-endian float32 array from a NumPy .npz (a zip of .npy files).</summary>
+    private static float[] ReadNpyFloat32(string npz, string entry, out int rows, out int columns)
+    {
+        using var zip = System.IO.Compression.ZipFile.OpenRead(npz);
+        using var stream = new MemoryStream();
+        zip.GetEntry(entry)!.Open().CopyTo(stream);
+        byte[] b = stream.ToArray();
+        int headerLength = BitConverter.ToUInt16(b, 8);
+        string header = System.Text.Encoding.ASCII.GetString(b, 10, headerLength);
+        Assert.Contains("'<f4'", header);
+        var shape = System.Text.RegularExpressions.Regex.Match(header, @"'shape': \((\d+), (\d+)\)");
+        rows = int.Parse(shape.Groups[1].Value);
+        columns = int.Parse(shape.Groups[2].Value);
+        var values = new float[rows * columns];
+        Buffer.BlockCopy(b, 10 + headerLength, values, 0, values.Length * 4);
+        return values;
+    }
+
     [SkippableFact]
     public void TruncatedOrForeignFilesGiveOneClearError()
     {
