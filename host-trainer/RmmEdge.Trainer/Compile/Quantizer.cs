@@ -45,7 +45,7 @@ public static class Quantizer
         network.RefreshEffective();
         var writer = new SectionWriter();
         Current[] currents = network.Currents.ToArray();
-        var layers = new List<(DenseLayer Layer, double OutputFactor, int WeightIndex, int ParamIndex)>();
+        var layers = new List<(DenseLayer Layer, int WeightIndex, int ParamIndex)>();
         var weights = new List<short>();
         var parameters = new List<(long Bias, int Multiplier, int Shift)>();
         var norms = new List<(int Center, int Multiplier, int Shift)>();
@@ -56,12 +56,7 @@ public static class Quantizer
         foreach (Current c in currents)
         {
             int normIndex = norms.Count, bankIndex = banks.Count;
-            InputNormalizer normalizer = c switch
-            {
-                LumpedCurrent l => l.Normalizer,
-                GatingCurrent g => g.Normalizer,
-                _ => throw new NotSupportedException(c.GetType().Name),
-            };
+            InputNormalizer normalizer = c.Normalizer;
 
             for (int i = 0; i < normalizer.Center.Length; i++)
             {
@@ -78,10 +73,11 @@ public static class Quantizer
                 banks.Add((Q(lambda, FixedPoint.CoefficientBits), Q(gain, FixedPoint.CoefficientBits)));
             }
 
-            (int firstA, int countA) = AddMlp(c switch { LumpedCurrent l => l.Mlp, GatingCurrent g => g.Activation, _ => null! },
-                c is LumpedCurrent lc ? 2.0 * lc.OutputScale : 2.0, layers, weights, parameters, qMax, c.QualifiedName);
-            (int firstB, int countB) = c is GatingCurrent { Inactivation: { } inact }
-                ? AddMlp(inact, 2.0, layers, weights, parameters, qMax, c.QualifiedName + ".inact")
+            // Output formats: ψ in Q15.16 nA for a lumped current (2·s per unit), a gating factor in Q15.16 (2 per unit).
+            (int firstA, int countA) = AddMlp(c.Mlps[0], c is LumpedCurrent lc ? 2.0 * lc.OutputScale : 2.0,
+                layers, weights, parameters, qMax, c.QualifiedName);
+            (int firstB, int countB) = c.Mlps.Count > 1
+                ? AddMlp(c.Mlps[1], 2.0, layers, weights, parameters, qMax, c.QualifiedName + ".inact")
                 : (0, 0);
 
             var record = new byte[RmmqFormat.CurrentRecordSize];
@@ -172,7 +168,7 @@ public static class Quantizer
 
     /// <summary>Adds an MLP's layers; returns (first layer index, layer count).</summary>
     private static (int First, int Count) AddMlp(Mlp mlp, double outputFactorPerUnit,
-        List<(DenseLayer Layer, double OutputFactor, int WeightIndex, int ParamIndex)> layers,
+        List<(DenseLayer Layer, int WeightIndex, int ParamIndex)> layers,
         List<short> weights, List<(long Bias, int Multiplier, int Shift)> parameters, int qMax, string name)
     {
         int first = layers.Count;
@@ -203,7 +199,7 @@ public static class Quantizer
                 parameters.Add(((long)Math.Round(bias), m, s));
             }
 
-            layers.Add((layer, outputFactorPerUnit, weightIndex, paramIndex));
+            layers.Add((layer, weightIndex, paramIndex));
         }
 
         return (first, mlp.Layers.Length);

@@ -67,6 +67,12 @@ public abstract class Current
 
     public abstract IEnumerable<Parameter> Parameters { get; }
 
+    /// <summary>The map of the current's raw inputs to its MLP inputs (fixed after fitting).</summary>
+    public abstract InputNormalizer Normalizer { get; }
+
+    /// <summary>The current's MLPs: the lumped MLP, or the activation (and inactivation) of a gating current.</summary>
+    public abstract IReadOnlyList<Mlp> Mlps { get; }
+
     /// <summary>Scratch floats <see cref="Evaluate"/> needs.</summary>
     public abstract int ScratchSize { get; }
 
@@ -82,7 +88,13 @@ public abstract class Current
     /// <summary>Fits the input normalisation to training data: the owner's voltage range and each state's range.</summary>
     public abstract void FitNormalization(float vMin, float vMax, ReadOnlySpan<float> stateMin, ReadOnlySpan<float> stateMax);
 
-    public abstract void RefreshEffective();
+    public void RefreshEffective()
+    {
+        foreach (Mlp mlp in Mlps)
+        {
+            mlp.RefreshEffective();
+        }
+    }
 
     /// <summary>Extra loss terms beyond the ridge penalty (e.g. the pull of E towards its prior); adds their gradients.</summary>
     public virtual float PriorPenalty() => 0f;
@@ -97,11 +109,14 @@ public sealed class LumpedCurrent : Current
         InputSize = Bank.Size + (spec.UsesPostVoltage ? 1 : 0);
         Mlp = new Mlp(QualifiedName, InputSize, spec.Mlp, ridge, random);
         Normalizer = new InputNormalizer(InputSize);
+        Mlps = [Mlp];
     }
 
     public Mlp Mlp { get; }
 
-    public InputNormalizer Normalizer { get; }
+    public override InputNormalizer Normalizer { get; }
+
+    public override IReadOnlyList<Mlp> Mlps { get; }
 
     public int InputSize { get; }
 
@@ -151,7 +166,6 @@ public sealed class LumpedCurrent : Current
         }
     }
 
-    public override void RefreshEffective() => Mlp.RefreshEffective();
 }
 
 /// <summary>
@@ -181,6 +195,7 @@ public sealed class GatingCurrent : Current
             HiddenActivation = Model.Activation.Sigmoid,
         }, ridge, random);
         Normalizer = new InputNormalizer(Bank.Size);
+        Mlps = Inactivation is null ? [Activation] : [Activation, Inactivation];
         ConductanceRaw = new Parameter(QualifiedName + ".g", 1);
         ConductanceRaw.Value[0] = Softplus.Inverse((float)spec.ConductanceUs);
         Reversal = new Parameter(QualifiedName + ".E", 1);
@@ -196,7 +211,9 @@ public sealed class GatingCurrent : Current
 
     public Mlp? Inactivation { get; }
 
-    public InputNormalizer Normalizer { get; }
+    public override InputNormalizer Normalizer { get; }
+
+    public override IReadOnlyList<Mlp> Mlps { get; }
 
     public Parameter ConductanceRaw { get; }
 
@@ -210,8 +227,7 @@ public sealed class GatingCurrent : Current
     {
         get
         {
-            foreach (Parameter p in Activation.Parameters) { yield return p; }
-            if (Inactivation is not null) { foreach (Parameter p in Inactivation.Parameters) { yield return p; } }
+            foreach (Parameter p in Mlps.SelectMany(m => m.Parameters)) { yield return p; }
             yield return ConductanceRaw;
             if (Spec.TrainReversal) { yield return Reversal; }
         }
@@ -245,12 +261,6 @@ public sealed class GatingCurrent : Current
         {
             Normalizer.Fit(i, stateMin[i], stateMax[i]);
         }
-    }
-
-    public override void RefreshEffective()
-    {
-        Activation.RefreshEffective();
-        Inactivation?.RefreshEffective();
     }
 
     public override float PriorPenalty()

@@ -34,7 +34,7 @@ public static class ModelFile
             network.Parameters.Select(p => new NamedValues(p.Name, p.Value)).ToArray(),
             network.Currents.Select(c => new CurrentState(
                 network.Spec.Neurons[c.Owner].Name, c.Name,
-                Normalizer(c).Center, Normalizer(c).Scale, c is LumpedCurrent l ? l.OutputScale : 1f)).ToArray(),
+                c.Normalizer.Center, c.Normalizer.Scale, c is LumpedCurrent l ? l.OutputScale : 1f)).ToArray(),
             notes?.ToDictionary(n => n.Key, n => n.Value));
         string temp = path + ".tmp";
         File.WriteAllText(temp, JsonSerializer.Serialize(doc, Json));
@@ -104,7 +104,7 @@ public static class ModelFile
         for (int i = 0; i < currents.Length; i++)
         {
             CurrentState s = doc.Currents[i];
-            InputNormalizer n = Normalizer(currents[i]);
+            InputNormalizer n = currents[i].Normalizer;
             if (s.Center.Length != n.Center.Length || s.Scale.Length != n.Scale.Length)
             {
                 throw new UserError($"{path}: normalisation of {s.Neuron}/{s.Current} has {s.Center.Length} inputs, expected {n.Center.Length}");
@@ -121,11 +121,4 @@ public static class ModelFile
         network.RefreshEffective();
         return network;
     }
-
-    private static InputNormalizer Normalizer(Current c) => c switch
-    {
-        LumpedCurrent l => l.Normalizer,
-        GatingCurrent g => g.Normalizer,
-        _ => throw new NotSupportedException(c.GetType().Name),
-    };
 }

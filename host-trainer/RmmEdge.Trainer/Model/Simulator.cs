@@ -60,9 +60,6 @@ public sealed class Simulator
         Diverged = false;
     }
 
-    /// <summary>Sets the model voltages (e.g. per-shot initial conditions) without touching the banks.</summary>
-    public void SetVoltages(ReadOnlySpan<float> v) => v.CopyTo(_v);
-
     /// <summary>
     /// One step from k to k+1. <paramref name="current"/>: injected current per neuron (nA) during the
     /// step. <paramref name="measured"/>: measured voltage per neuron at k (used for external neurons,

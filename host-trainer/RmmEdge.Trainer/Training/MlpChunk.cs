@@ -11,7 +11,6 @@ namespace RmmEdge.Trainer.Training;
 internal sealed class MlpChunk
 {
     private readonly Mlp _mlp;
-    private readonly int _capacity;
     private readonly float[][] _outputs;   // post-activation of each layer, Out × chunk
     private readonly float[] _deltaA;
     private readonly float[] _deltaB;
@@ -19,7 +18,6 @@ internal sealed class MlpChunk
     public MlpChunk(Mlp mlp, int capacity)
     {
         _mlp = mlp;
-        _capacity = capacity;
         _outputs = mlp.Layers.Select(l => new float[l.Out * capacity]).ToArray();
         int widest = mlp.Layers.Max(l => Math.Max(l.In, l.Out));
         _deltaA = new float[widest * capacity];
@@ -95,6 +93,4 @@ internal sealed class MlpChunk
     {
         for (int i = 0; i < source.Length; i++) { destination[i] += source[i]; }
     }
-
-    public int Capacity => _capacity;
 }

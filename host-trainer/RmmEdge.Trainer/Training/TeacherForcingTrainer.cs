@@ -298,13 +298,7 @@ public sealed class TeacherForcingTrainer
     {
         foreach (Current c in _network.Currents)
         {
-            IEnumerable<Mlp> mlps = c switch
-            {
-                LumpedCurrent l => [l.Mlp],
-                GatingCurrent g => g.Inactivation is null ? [g.Activation] : [g.Activation, g.Inactivation],
-                _ => [],
-            };
-            foreach (DenseLayer layer in mlps.SelectMany(m => m.Layers))
+            foreach (DenseLayer layer in c.Mlps.SelectMany(m => m.Layers))
             {
                 layer.ChainSignConstraint();
             }

@@ -131,20 +131,9 @@ internal sealed class TeacherForcingWorker
         public CurrentBuffers(Current current)
         {
             _current = current;
-            switch (current)
-            {
-                case LumpedCurrent lumped:
-                    _z = new float[lumped.InputSize * ChunkSize];
-                    _first = new MlpChunk(lumped.Mlp, ChunkSize);
-                    break;
-                case GatingCurrent gating:
-                    _z = new float[gating.Bank.Size * ChunkSize];
-                    _first = new MlpChunk(gating.Activation, ChunkSize);
-                    _second = gating.Inactivation is null ? null : new MlpChunk(gating.Inactivation, ChunkSize);
-                    break;
-                default:
-                    throw new NotSupportedException(current.GetType().Name);
-            }
+            _z = new float[current.Normalizer.Center.Length * ChunkSize];
+            _first = new MlpChunk(current.Mlps[0], ChunkSize);
+            _second = current.Mlps.Count > 1 ? new MlpChunk(current.Mlps[1], ChunkSize) : null;
         }
 
         public void Clear()

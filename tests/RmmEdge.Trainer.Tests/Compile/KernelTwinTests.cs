@@ -32,7 +32,7 @@ public sealed class KernelTwinTests(TrainedStgModel trained, NativeKernel native
         var network = new Network(spec, seed);
         foreach (Current c in network.Currents)
         {
-            var n = c switch { LumpedCurrent l => l.Normalizer, GatingCurrent g => g.Normalizer, _ => null! };
+            InputNormalizer n = c.Normalizer;
             for (int i = 0; i < n.Center.Length; i++) { n.Fit(i, -80 * (float)(1 + i % 3), 40 * (float)(1 + i % 5)); }
             if (c is LumpedCurrent lumped) { lumped.OutputScale = 3f; }
         }

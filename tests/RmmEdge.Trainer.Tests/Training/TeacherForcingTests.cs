@@ -65,7 +65,7 @@ public sealed class TeacherForcingTests
         worker.Clear();
         worker.Process(samples, 1f / samples.Length);
         worker.AddTo();
-        foreach (DenseLayer layer in network.Currents.SelectMany(Layers)) { layer.ChainSignConstraint(); }
+        foreach (DenseLayer layer in network.Currents.SelectMany(c => c.Mlps).SelectMany(m => m.Layers)) { layer.ChainSignConstraint(); }
 
         int checkedCount = 0;
         foreach (Parameter p in network.Parameters)
@@ -95,13 +95,6 @@ public sealed class TeacherForcingTests
 
         Assert.True(checkedCount >= 10, $"only {checkedCount} gradients were large enough to check");
     }
-
-    private static IEnumerable<DenseLayer> Layers(Current c) => c switch
-    {
-        LumpedCurrent l => l.Mlp.Layers,
-        GatingCurrent g => g.Activation.Layers.Concat(g.Inactivation?.Layers ?? []),
-        _ => [],
-    };
 
     [Fact]
     public void TrainingReducesTheLossAndIsDeterministicForASeed()
