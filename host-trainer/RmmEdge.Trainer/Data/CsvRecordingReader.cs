@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.IO.Compression;
 
 namespace RmmEdge.Trainer.Data;
 
@@ -12,26 +11,9 @@ namespace RmmEdge.Trainer.Data;
 /// </summary>
 public static class CsvRecordingReader
 {
-    /// <summary>Relative tolerance on the time step (the files round t to a fixed number of decimals).</summary>
-    private const double StepTolerance = 0.02;
-
     public static Recording Read(string path, double? dtMs = null)
     {
-        if (!File.Exists(path))
-        {
-            throw new UserError($"{path}: file not found");
-        }
-
-        try
-        {
-            using Stream stream = OpenMaybeGzip(path);
-            using var reader = new StreamReader(stream);
-            return Read(reader, path, dtMs);
-        }
-        catch (InvalidDataException e)
-        {
-            throw new UserError($"{path}: corrupt or truncated gzip data ({e.Message})", e);
-        }
+        return TextInput.Read(path, reader => Read(reader, path, dtMs));
     }
 
     public static Recording Read(TextReader reader, string source, double? dtMs = null)
@@ -104,7 +86,7 @@ public static class CsvRecordingReader
             throw new UserError($"{source}: {values[0].Count} data rows, expected at least 2");
         }
 
-        double dt = hasTime ? Math.Round(CheckedStep(source, time, names[0]), 12) : dtMs!.Value;
+        double dt = hasTime ? Math.Round(TextInput.ConstantStep(source, time, names[0], firstLine: 2), 12) : dtMs!.Value;
         var channels = new List<Channel>();
         for (int c = hasTime ? 1 : 0; c < columns.Length; c++)
         {
@@ -112,28 +94,6 @@ public static class CsvRecordingReader
         }
 
         return new Recording(source, dt, channels);
-    }
-
-    private static double CheckedStep(string source, List<double> time, string column)
-    {
-        double step = (time[^1] - time[0]) / (time.Count - 1);
-        if (!(step > 0))
-        {
-            throw new UserError($"{source}: column {column} does not increase (time must be monotonic)");
-        }
-
-        for (int k = 1; k < time.Count; k++)
-        {
-            double d = time[k] - time[k - 1];
-            if (Math.Abs(d - step) > StepTolerance * step)
-            {
-                throw new UserError(
-                    $"{source}, line {k + 2}: time step {d:G6} ms differs from the mean step {step:G6} ms; " +
-                    "time must increase by a constant step (no gaps, no reordering)");
-            }
-        }
-
-        return step;
     }
 
     private static Func<string, (string Name, string Canonical, double Factor)> ParseColumn(string source) => header =>
@@ -149,19 +109,4 @@ public static class CsvRecordingReader
         var conversion = Units.ToCanonical(unit);
         return conversion is { } c ? (name, c.Canonical, c.Factor) : (name, unit, 1.0);
     };
-
-    private static Stream OpenMaybeGzip(string path)
-    {
-        var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
-        int b0 = file.ReadByte(), b1 = file.ReadByte();
-        file.Position = 0;
-        bool gzip = b0 == 0x1f && b1 == 0x8b;
-        if (path.EndsWith(".gz", StringComparison.OrdinalIgnoreCase) && !gzip)
-        {
-            file.Dispose();
-            throw new UserError($"{path}: named .gz but is not gzip data");
-        }
-
-        return gzip ? new BufferedStream(new GZipStream(file, CompressionMode.Decompress), 1 << 16) : file;
-    }
 }

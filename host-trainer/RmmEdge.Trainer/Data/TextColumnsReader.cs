@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.IO.Compression;
 
 namespace RmmEdge.Trainer.Data;
 
@@ -32,24 +31,7 @@ public static class TextColumnsReader
 {
     public static Recording Read(string path, ColumnLayout layout, double? dtMs = null)
     {
-        if (!File.Exists(path))
-        {
-            throw new UserError($"{path}: file not found");
-        }
-
-        try
-        {
-            using Stream file = File.OpenRead(path);
-            bool gzip = file.ReadByte() == 0x1f && file.ReadByte() == 0x8b;
-            file.Position = 0;
-            using Stream stream = gzip ? new GZipStream(file, CompressionMode.Decompress) : file;
-            using var reader = new StreamReader(stream);
-            return Read(reader, path, layout, dtMs);
-        }
-        catch (InvalidDataException e)
-        {
-            throw new UserError($"{path}: corrupt or truncated gzip data ({e.Message})", e);
-        }
+        return TextInput.Read(path, reader => Read(reader, path, layout, dtMs));
     }
 
     public static Recording Read(TextReader reader, string source, ColumnLayout layout, double? dtMs)
@@ -58,7 +40,7 @@ public static class TextColumnsReader
         var units = layout.Units?.ToList() ?? [];
         var columns = Enumerable.Range(0, n).Select(_ => new List<double>(1 << 15)).ToArray();
         string? line;
-        int lineNumber = 0;
+        int lineNumber = 0, firstDataLine = 0;
         char[] separators = [' ', '\t', ','];
         while ((line = reader.ReadLine()) != null)
         {
@@ -90,6 +72,11 @@ public static class TextColumnsReader
 
                 columns[c].Add(v);
             }
+
+            if (firstDataLine == 0)
+            {
+                firstDataLine = lineNumber;
+            }
         }
 
         if (units.Count != n)
@@ -102,7 +89,7 @@ public static class TextColumnsReader
             throw new UserError($"{source}: {columns[0].Count} data rows, expected at least 2");
         }
 
-        double dt = TimeStep(source, layout, units, columns, dtMs);
+        double dt = TimeStep(source, layout, units, columns, dtMs, firstDataLine);
         var channels = new List<Channel>();
         for (int c = 0; c < n; c++)
         {
@@ -119,7 +106,7 @@ public static class TextColumnsReader
         return new Recording(source, dt, channels);
     }
 
-    private static double TimeStep(string source, ColumnLayout layout, List<string> units, List<double>[] columns, double? dtMs)
+    private static double TimeStep(string source, ColumnLayout layout, List<string> units, List<double>[] columns, double? dtMs, int firstDataLine)
     {
         if (layout.TimeColumn < 0)
         {
@@ -144,20 +131,7 @@ public static class TextColumnsReader
                 : throw new UserError($"{source}: time column unit '{units[layout.TimeColumn]}' is not a time (s, ms, us)");
         }
 
-        double step = (t[^1] - t[0]) / (t.Count - 1);
-        if (!(step > 0))
-        {
-            throw new UserError($"{source}: the time column does not increase");
-        }
-
-        for (int k = 1; k < t.Count; k++)
-        {
-            if (Math.Abs(t[k] - t[k - 1] - step) > 0.02 * step)
-            {
-                throw new UserError($"{source}, row {k + 1}: time step {t[k] - t[k - 1]:G6} differs from the mean {step:G6}; time must advance by a constant step");
-            }
-        }
-
+        double step = TextInput.ConstantStep(source, t, layout.Names[layout.TimeColumn], firstDataLine);
         return Math.Round(step * factor, 12);
     }
 }
