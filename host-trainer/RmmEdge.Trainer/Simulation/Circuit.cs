@@ -86,8 +86,20 @@ public sealed class Circuit
     public double Voltage(int neuron) => _neurons[neuron].V;
 
     /// <summary>Total synaptic current into a neuron now (nA).</summary>
-    public double SynapticCurrent(int neuron) =>
-        _synapses.Where(s => s.Post == neuron).Sum(s => s.Current(_neurons[neuron].V));
+    public double SynapticCurrent(int neuron)
+    {
+        // Called every sample by Record (and later by the emulator): a loop, not a LINQ query, so nothing allocates.
+        double total = 0;
+        foreach (GradedSynapse s in _synapses)
+        {
+            if (s.Post == neuron)
+            {
+                total += s.Current(_neurons[neuron].V);
+            }
+        }
+
+        return total;
+    }
 
     /// <summary>The Prinz neuron A alone.</summary>
     public static Circuit SingleStg() => new([new StgNeuron(StgConductances.Bursting)], []);
