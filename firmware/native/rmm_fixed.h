@@ -43,13 +43,13 @@ static inline int64_t rmm_round_shift(int64_t x, int shift)
 
 static inline int32_t rmm_sat32(int64_t x)
 {
-    if (x > INT32_MAX) {
-        return INT32_MAX;
+    /* x fits in 32 bits exactly when its high word is the sign extension of its low word: one
+       comparison of two words rather than two 64-bit comparisons. */
+    int32_t high = (int32_t)(x >> 32), low = (int32_t)x;
+    if (high == (low >> 31)) {
+        return low;
     }
-    if (x < INT32_MIN) {
-        return INT32_MIN;
-    }
-    return (int32_t)x;
+    return high < 0 ? INT32_MIN : INT32_MAX;
 }
 
 static inline int32_t rmm_sat_unit(int64_t x)
@@ -63,10 +63,47 @@ static inline int32_t rmm_sat_unit(int64_t x)
     return (int32_t)x;
 }
 
+/*
+ * round_shift(x, 32) of a 64-bit value whose high word cannot be INT32_MAX: the high word plus the
+ * carry out of adding 2^31 to the low word. Two 32-bit instructions instead of a 64-bit shift.
+ */
+static inline int32_t rmm_round_high_word(int64_t x)
+{
+    return (int32_t)(x >> 32) + (int32_t)((uint32_t)x >> 31);
+}
+
+/*
+ * rmm_sat32(rmm_round_shift(x * multiplier, shift)). Two shortcuts give the same value with 32-bit
+ * operations on the common cases (Cortex-M has no 64-bit shifter; the generic line costs about
+ * twenty instructions there):
+ *  - x fits in 32 bits and 16 <= shift <= 32: scale the multiplier up by 2^(32-shift) (still below
+ *    2^31) and take round_shift(., 32) of the 32x32 product; |product| < 2^62, so no saturation.
+ *  - shift >= 33: floor((p + 2^(shift-1)) / 2^shift) = floor((floor(p / 2^32) / 2^(shift-33) + 1) / 2)
+ *    because 2^(shift-1) is a multiple of 2^32; the result fits in 31 bits.
+ */
+/* The 32x32 -> 64 product. gcc falls back to a 64x64 product (four instructions) when it can tell
+   that an operand came from a 64-bit value; on Arm the one instruction is spelt out. */
+static inline int64_t rmm_mul32(int32_t a, int32_t b)
+{
+#if defined(__GNUC__) && defined(__ARM_ARCH_ISA_THUMB) && __ARM_ARCH >= 7
+    int32_t low, high;
+    __asm__("smull %0, %1, %2, %3" : "=r"(low), "=r"(high) : "r"(a), "r"(b));
+    return (int64_t)(((uint64_t)(uint32_t)high << 32) | (uint32_t)low);
+#else
+    return (int64_t)a * b;
+#endif
+}
+
 static inline int32_t rmm_requantize(int64_t x, int32_t multiplier, int shift)
 {
-    /* Same value either way; a 32x32 product is one instruction on Cortex-M (SMULL). */
+    if (shift >= 33) {
+        int32_t y = (int32_t)((x * multiplier) >> 32) >> (shift - 33);
+        return (y >> 1) + (y & 1);
+    }
     if (x >= INT32_MIN && x <= INT32_MAX) {
+        if (shift >= 16) {
+            return rmm_round_high_word(rmm_mul32((int32_t)x, multiplier << (32 - shift)));
+        }
         return rmm_sat32(rmm_round_shift((int64_t)(int32_t)x * multiplier, shift));
     }
     return rmm_sat32(rmm_round_shift(x * multiplier, shift));
@@ -81,11 +118,15 @@ static inline int32_t rmm_mul_shift(int32_t a, int32_t b, int shift)
 static inline int32_t rmm_tanh(const int16_t *table, int32_t input)
 {
     int32_t offset, index, fraction, low, high;
+#if defined(__ARM_FEATURE_SAT)
+    input = __builtin_arm_ssat(input, 15);   /* [-16384, 16383]: the table's input range */
+#else
     if (input < RMM_TABLE_INPUT_MIN) {
         input = RMM_TABLE_INPUT_MIN;
     } else if (input > RMM_TABLE_INPUT_MAX) {
         input = RMM_TABLE_INPUT_MAX;
     }
+#endif
     offset = input - RMM_TABLE_INPUT_MIN;
     index = offset >> RMM_TABLE_SEGMENT_SHIFT;
     fraction = offset & ((1 << RMM_TABLE_SEGMENT_SHIFT) - 1);

@@ -1,13 +1,34 @@
 /*
  * rmm_step.c - one fixed step of an .rmmq model: the twin of shared-model/Kernel/StepKernel.cs,
- * operation for operation, so both give bit-identical results. Plain C99 reference path (CM3: a
- * Cortex-M DSP path would sit here behind a feature macro and end in the same helpers).
+ * step for step, so both give bit-identical results. Where a 32-bit core has a cheaper way to the
+ * same integer (the requantization and normalization shortcuts in rmm_fixed.h, SMLALD/SXTB16 dot
+ * products behind __ARM_FEATURE_DSP) the comment says why the value is unchanged, and the tests
+ * check it: the C# twin on the host, the golden vectors on emulated Cortex-M4/M7.
  * Version 1, 2026-11-21.
  */
 #include <string.h>
 #include "rmm_model.h"
 #if defined(__ARM_FEATURE_DSP)
 #include <arm_acle.h>
+/* DSP instructions that this compiler's arm_acle.h lacks and that gcc does not pick by itself. */
+static inline uint32_t pack_bottoms(uint32_t low, uint32_t high)   /* (low.lo, high.lo) */
+{
+    uint32_t r;
+    __asm__("pkhbt %0, %1, %2, lsl #16" : "=r"(r) : "r"(low), "r"(high));
+    return r;
+}
+static inline uint32_t pack_tops(uint32_t low, uint32_t high)      /* (low.hi, high.hi) */
+{
+    uint32_t r;
+    __asm__("pkhtb %0, %1, %2, asr #16" : "=r"(r) : "r"(high), "r"(low));
+    return r;
+}
+static inline uint32_t sign_extend_odd_bytes(uint32_t x)           /* (int16)x.b1, (int16)x.b3 */
+{
+    uint32_t r;
+    __asm__("sxtb16 %0, %1, ror #8" : "=r"(r) : "r"(x));
+    return r;
+}
 #endif
 
 /* Loads from the file buffer. rmm_load guarantees 4-byte aligned sections; memcpy keeps the C
@@ -22,16 +43,33 @@ static inline int32_t rd32(const uint8_t *b) { int32_t v; RMM_LOAD(&v, b, 4); re
 static inline int32_t rd16u(const uint8_t *b) { uint16_t v; RMM_LOAD(&v, b, 2); return v; }
 static inline int32_t rd16s(const uint8_t *b) { int16_t v; RMM_LOAD(&v, b, 2); return v; }
 
+/* x - y when it fits in 32 bits (returns 1), else 0. gcc/clang give the flag from the subtraction
+   itself, which keeps the centred value a 32-bit quantity (SMULL below, not a 64x64 product). */
+static inline int sub_fits32(int32_t x, int32_t y, int32_t *difference)
+{
+#if defined(__GNUC__)
+    return !__builtin_sub_overflow(x, y, difference);
+#else
+    int64_t d = (int64_t)x - y;
+    *difference = (int32_t)d;
+    return d >= INT32_MIN && d <= INT32_MAX;
+#endif
+}
+
 static inline int32_t normalize(const rmm_model *m, int32_t entry, int32_t x)
 {
     const uint8_t *p = m->norms + entry * 8;
-    int32_t center = rd32(p), multiplier = rd16u(p + 4), shift = p[6];
-    int64_t centred = (int64_t)x - center;
-    /* Same value either way; the 32x32 product is one instruction on Cortex-M (SMULL). */
-    if (centred >= INT32_MIN && centred <= INT32_MAX) {
-        return rmm_sat_unit(rmm_round_shift((int64_t)(int32_t)centred * multiplier, shift));
+    int32_t center = rd32(p), multiplier = rd16u(p + 4), shift = p[6], centred;
+    /* Same value on every line. With 16 <= shift <= 32 the rounding shift becomes
+       round_shift(., 32) of the product with the multiplier scaled by 2^(32 - shift), as in
+       rmm_requantize. */
+    if (sub_fits32(x, center, &centred)) {
+        if (shift >= 16 && shift <= 32) {
+            return rmm_sat_unit(rmm_round_high_word(rmm_mul32(centred, multiplier << (32 - shift))));
+        }
+        return rmm_sat_unit(rmm_round_shift((int64_t)centred * multiplier, shift));
     }
-    return rmm_sat_unit(rmm_round_shift(centred * multiplier, shift));
+    return rmm_sat_unit(rmm_round_shift(((int64_t)x - center) * multiplier, shift));
 }
 
 /*
@@ -42,35 +80,73 @@ static inline int32_t normalize(const rmm_model *m, int32_t entry, int32_t x)
  */
 static inline int64_t mac_s16(const uint8_t *w, const int16_t *z, int n, int64_t acc)
 {
-    int k = 0;
 #if defined(__ARM_FEATURE_DSP)
-    for (; k + 4 <= n; k += 4) {
-        int32_t w01, w23, z01, z23;
-        RMM_LOAD(&w01, w + 2 * k, 4);
-        RMM_LOAD(&w23, w + 2 * k + 4, 4);
-        RMM_LOAD(&z01, z + k, 4);
-        RMM_LOAD(&z23, z + k + 2, 4);
+    /* Pointer walk, four products per pass, then a pair and a single: rows are rarely a multiple
+       of four (the LP-sized model has 37 and 10 columns) and the tail cost per row adds up. */
+    const int16_t *end4 = z + (n & ~3);
+    int32_t w01, w23, z01, z23;
+    while (z < end4) {
+        RMM_LOAD(&w01, w, 4);
+        RMM_LOAD(&w23, w + 4, 4);
+        RMM_LOAD(&z01, z, 4);
+        RMM_LOAD(&z23, z + 2, 4);
         acc = __smlald(w01, z01, acc);
         acc = __smlald(w23, z23, acc);
+        w += 8;
+        z += 4;
     }
-#endif
-    for (; k < n; k++) {
+    if (n & 2) {
+        RMM_LOAD(&w01, w, 4);
+        RMM_LOAD(&z01, z, 4);
+        acc = __smlald(w01, z01, acc);
+        w += 4;
+        z += 2;
+    }
+    if (n & 1) {
+        acc += (int64_t)rd16s(w) * z[0];
+    }
+#else
+    int k;
+    for (k = 0; k < n; k++) {
         acc += (int64_t)rd16s(w + 2 * k) * z[k];
     }
+#endif
     return acc;
 }
 
-/* The same for int8 weights, four at a time (the products fit in 32 bits, summed in 64). */
+/*
+ * The same for int8 weights. On DSP cores SXTB16 widens four packed weights into two pairs
+ * (w0,w2) and (w1,w3); the activations are re-paired to match (PKHBT/PKHTB) and SMLALD adds the
+ * products as above. The plain loop sums in 64 bits as well.
+ */
 static inline int64_t mac_s8(const int8_t *w, const int16_t *z, int n, int64_t acc)
 {
-    int k = 0;
-    for (; k + 4 <= n; k += 4) {
-        acc += (int32_t)w[k] * z[k] + (int32_t)w[k + 1] * z[k + 1];
-        acc += (int32_t)w[k + 2] * z[k + 2] + (int32_t)w[k + 3] * z[k + 3];
+#if defined(__ARM_FEATURE_DSP)
+    const int16_t *end4 = z + (n & ~3);
+    while (z < end4) {
+        uint32_t w0123, z01, z23;
+        RMM_LOAD(&w0123, w, 4);
+        RMM_LOAD(&z01, z, 4);
+        RMM_LOAD(&z23, z + 2, 4);
+        acc = __smlald((int32_t)__sxtb16(w0123), (int32_t)pack_bottoms(z01, z23), acc);
+        acc = __smlald((int32_t)sign_extend_odd_bytes(w0123), (int32_t)pack_tops(z01, z23), acc);
+        w += 4;
+        z += 4;
     }
-    for (; k < n; k++) {
+    if (n & 2) {
+        acc += (int32_t)w[0] * z[0] + (int32_t)w[1] * z[1];
+        w += 2;
+        z += 2;
+    }
+    if (n & 1) {
+        acc += (int32_t)w[0] * z[0];
+    }
+#else
+    int k;
+    for (k = 0; k < n; k++) {
         acc += (int32_t)w[k] * z[k];
     }
+#endif
     return acc;
 }
 

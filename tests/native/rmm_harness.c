@@ -44,3 +44,9 @@ int rmm_harness_run(const uint8_t *file, uint32_t length, const int32_t *v0, con
     free(m);
     return status;
 }
+
+/* The requantization helper of rmm_fixed.h, for a direct comparison with FixedPoint.Requantize. */
+int32_t rmm_harness_requantize(int64_t x, int32_t multiplier, int32_t shift)
+{
+    return rmm_requantize(x, multiplier, shift);
+}

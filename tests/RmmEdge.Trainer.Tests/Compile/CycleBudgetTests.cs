@@ -7,21 +7,30 @@ namespace RmmEdge.Trainer.Tests.Compile;
 
 /// <summary>
 /// The cost of the C kernel for the authors' LP-sized model (36 GOBF states, MLP 37→10→10→10→1),
-/// cross-compiled with arm-none-eabi-gcc -O2 and run on QEMU's Cortex-M4 and Cortex-M7: it must hold
-/// a 10 kHz step on a 168 MHz Cortex-M4, and use at most half the budget on a 216 MHz Cortex-M7.
-/// Issue 5 asks for at most half the budget on the Cortex-M4 too; measured 60% (16-bit) and 70%
-/// (8-bit) with the stated CPI, so that bar is open (see the issue's note), and this test guards
-/// against regressions meanwhile. Needs gcc-arm-none-eabi and qemu-system-arm (.ci/run installs them).
+/// cross-compiled with arm-none-eabi-gcc -O2 and run on QEMU's Cortex-M4 and Cortex-M7. Issue 5's
+/// bar: a 10 kHz step on a 168 MHz Cortex-M4 within half the cycle budget, with the stated
+/// cycles-per-instruction. The 16-bit model (the default precision) meets it (44 % when measured);
+/// the 8-bit model re-pairs its weights for SMLALD and costs more instructions (52 %), so it is held
+/// to 60 % here. Both must use at most half the budget on a 216 MHz Cortex-M7. Needs
+/// gcc-arm-none-eabi and qemu-system-arm (.ci/run installs them).
 /// </summary>
 public sealed class CycleBudgetTests(ITestOutputHelper output)
 {
     [SkippableTheory]
-    [InlineData(16)]
-    [InlineData(8)]
-    public void LpSizedModelHoldsTenKilohertzOnA168MhzCortexM4(int bits)
+    [InlineData(16, 0.5)]
+    [InlineData(8, 0.6)]
+    public void LpSizedModelHoldsTenKilohertzOnA168MhzCortexM4(int bits, double maxLoadOnM4)
     {
         Skip.IfNot(CycleBudget.ToolsAvailable(out string missing), $"{missing} not installed (.ci/run installs gcc-arm-none-eabi and qemu-system-arm)");
         var network = new Network(NetworkSpec.SingleNeuron(0.1, hidden: [10, 10, 10]), seed: 1);
+        // Normalisation ranges of a bursting neuron's recording (as training would fit them), so
+        // that the normalisation multipliers and shifts are those of a real model.
+        foreach (Current current in network.Currents)
+        {
+            int states = current.Bank.Size;
+            current.FitNormalization(-75f, 35f, Enumerable.Repeat(-45f, states).ToArray(), Enumerable.Repeat(25f, states).ToArray());
+        }
+
         byte[] model = Quantizer.Compile(network, bits, out CompileSummary summary);
         output.WriteLine(summary.ToString());
         string native = Path.Combine(SharedData.RepoRoot, "firmware", "native");
@@ -29,7 +38,7 @@ public sealed class CycleBudgetTests(ITestOutputHelper output)
         BudgetResult m7 = CycleBudget.Measure(model, CortexCore.M7At216, native);
         output.WriteLine(m4.ToString());
         output.WriteLine(m7.ToString());
-        Assert.True(m4.Load(10) <= 0.8, $"{bits}-bit: a step takes {m4.Load(10):P0} of the 10 kHz budget on a 168 MHz Cortex-M4");
+        Assert.True(m4.Load(10) <= maxLoadOnM4, $"{bits}-bit: a step takes {m4.Load(10):P0} of the 10 kHz budget on a 168 MHz Cortex-M4");
         Assert.True(m7.Load(10) <= 0.5, $"{bits}-bit: a step takes {m7.Load(10):P0} of the 10 kHz budget on a 216 MHz Cortex-M7");
         Assert.InRange(m4.InstructionsPerStep, summary.MacsPerStep, 100 * summary.MacsPerStep);   // sanity: at least one instruction per MAC
     }

@@ -119,6 +119,39 @@ public sealed class KernelTwinTests(TrainedStgModel trained, NativeKernel native
         AssertTwinsAgree(file, 2, v0, injected, measured, 100_000, $"circuit with external neuron, {bits}-bit, random inputs");
     }
 
+    /// <summary>
+    /// The C requantization takes 32-bit shortcuts by shift range and operand size (rmm_fixed.h);
+    /// every range must give FixedPoint.Requantize's value, including the boundaries 15/16, 32/33
+    /// and operands just inside and outside 32 bits.
+    /// </summary>
+    [Fact]
+    public void RequantizationShortcutsGiveTheReferenceValueOnEveryShiftAndOperandRange()
+    {
+        var random = new Random(5);
+        long[] edges = [0, 1, -1, int.MaxValue, int.MinValue, (long)int.MaxValue + 1, (long)int.MinValue - 1, 1L << 47, -(1L << 47)];
+        int mismatches = 0, cases = 0;
+        string first = "";
+        for (int shift = 0; shift <= FixedPoint.ShiftMax; shift++)
+        {
+            for (int k = 0; k < 20_000; k++)
+            {
+                long x = k < edges.Length ? edges[k]
+                    : (k & 1) == 0 ? random.NextInt64(int.MinValue, (long)int.MaxValue + 1)
+                    : random.NextInt64(-(1L << 47), 1L << 47) >> random.Next(0, 30);
+                int multiplier = k % 3 == 0 ? FixedPoint.MultiplierMax : random.Next(FixedPoint.MultiplierMin, FixedPoint.MultiplierMax + 1);
+                int expected = FixedPoint.Requantize(x, multiplier, shift), actual = native.Requantize(x, multiplier, shift);
+                cases++;
+                if (expected != actual && mismatches++ == 0)
+                {
+                    first = $"x={x} multiplier={multiplier} shift={shift}: C {actual}, C# {expected}";
+                }
+            }
+        }
+
+        output.WriteLine($"{cases:N0} requantizations, {mismatches} mismatches");
+        Assert.True(mismatches == 0, $"{mismatches} mismatches; first: {first}");
+    }
+
     [Fact]
     public void BothLoadersGiveTheSameVerdictOnMutatedFiles()
     {

@@ -19,6 +19,9 @@ public sealed class NativeKernel : IDisposable
     [UnmanagedFunctionPointer(CallingConvention.Cdecl)]
     public delegate int RunFn(byte[] file, uint length, int[] v0, int[] injected, int[] measured, int steps, int[] outV, int[] outCurrent);
 
+    [UnmanagedFunctionPointer(CallingConvention.Cdecl)]
+    public delegate int RequantizeFn(long x, int multiplier, int shift);
+
     public NativeKernel()
     {
         string native = Path.Combine(SharedData.RepoRoot, "firmware", "native");
@@ -29,11 +32,14 @@ public sealed class NativeKernel : IDisposable
         _library = NativeLibrary.Load(library);
         Load = Marshal.GetDelegateForFunctionPointer<LoadFn>(NativeLibrary.GetExport(_library, "rmm_harness_load"));
         Run = Marshal.GetDelegateForFunctionPointer<RunFn>(NativeLibrary.GetExport(_library, "rmm_harness_run"));
+        Requantize = Marshal.GetDelegateForFunctionPointer<RequantizeFn>(NativeLibrary.GetExport(_library, "rmm_harness_requantize"));
     }
 
     public LoadFn Load { get; }
 
     public RunFn Run { get; }
+
+    public RequantizeFn Requantize { get; }
 
     public string Directory => _dir;
 
