@@ -6,14 +6,17 @@ namespace RmmEdge.Trainer.Compile;
 /// <summary>
 /// Compiles a float model to an .rmmq file and saves, beside it, what the compiler reports: the
 /// summary (parameters, bytes, integer operations per step, working memory) and, when held-out data
-/// is given, the fidelity of the fixed-point model against the float model on it. Both files are
+/// is given, the fidelity of the fixed-point model against the float model on it, and, when the C
+/// kernel's sources are given, its measured cost per step on Cortex-M4 and Cortex-M7 at the model's
+/// own step rate (<see cref="CycleBudget"/>; skipped with a note when the cross tools are missing). Both files are
 /// written to temporary names and renamed, so an interrupted compile never leaves half a model.
 /// </summary>
 public static class ModelCompiler
 {
-    public sealed record Result(string ModelPath, string ReportPath, CompileSummary Summary, FidelityReport? Fidelity, string ReportText);
+    public sealed record Result(string ModelPath, string ReportPath, CompileSummary Summary, FidelityReport? Fidelity,
+        IReadOnlyList<BudgetResult> Budget, string ReportText);
 
-    public static Result CompileToFile(Network network, int weightBits, string modelPath, Dataset? heldOut = null)
+    public static Result CompileToFile(Network network, int weightBits, string modelPath, Dataset? heldOut = null, string? nativeSourceDir = null)
     {
         byte[] file = Quantizer.Compile(network, weightBits, out CompileSummary summary);
         FidelityReport? fidelity = null;
@@ -23,13 +26,27 @@ public static class ModelCompiler
             fidelity = FixedPointRun.Compare(network, FixedPointRun.Load(file), heldOut, warmup);
         }
 
+        var budget = new List<BudgetResult>();
+        string budgetText = "budget: not measured (no C kernel sources given)";
+        if (nativeSourceDir is not null && !CycleBudget.ToolsAvailable(out string missing))
+        {
+            budgetText = $"budget: not measured ({missing} not installed)";
+        }
+        else if (nativeSourceDir is not null)
+        {
+            double rateKhz = 1.0 / network.Spec.DtMs;
+            budget.Add(CycleBudget.Measure(file, CortexCore.M4At168, nativeSourceDir));
+            budget.Add(CycleBudget.Measure(file, CortexCore.M7At216, nativeSourceDir));
+            budgetText = string.Join(Environment.NewLine, budget.Select(b => $"budget: {b}; {b.Load(rateKhz):P0} at this model's {rateKhz:0.###} kHz"));
+        }
+
         string text = $"{Path.GetFileName(modelPath)}: {summary}" + Environment.NewLine +
             (fidelity is null ? "fidelity: no held-out data given" : $"fidelity on {heldOut!.Source}:{Environment.NewLine}{fidelity}") +
-            Environment.NewLine;
+            Environment.NewLine + budgetText + Environment.NewLine;
         string reportPath = modelPath + ".report.txt";
         WriteAtomically(modelPath, file);
         WriteAtomically(reportPath, System.Text.Encoding.UTF8.GetBytes(text));
-        return new Result(modelPath, reportPath, summary, fidelity, text);
+        return new Result(modelPath, reportPath, summary, fidelity, budget, text);
     }
 
     private static void WriteAtomically(string path, byte[] bytes)

@@ -71,12 +71,19 @@ public sealed class QuantizerTests(TrainedStgModel trained, ITestOutputHelper ou
         try
         {
             string path = Path.Combine(dir, "stg.rmmq");
-            var result = ModelCompiler.CompileToFile(trained.Network, 16, path, trained.Data.Slice(80_000, 10_000));
+            string native = Path.Combine(SharedData.RepoRoot, "firmware", "native");
+            var result = ModelCompiler.CompileToFile(trained.Network, 16, path, trained.Data.Slice(80_000, 10_000), native);
             Assert.True(RmmqReader.Load(File.ReadAllBytes(path)).Ok);
             string report = File.ReadAllText(result.ReportPath);
             Assert.Contains("16-bit weights", report);
             Assert.Contains("integer operations per step", report);
             Assert.Contains("fixed vs float", report);
+            Assert.Contains("budget: ", report);
+            if (CycleBudget.ToolsAvailable(out _))
+            {
+                Assert.Equal(2, result.Budget.Count);
+                Assert.Contains("at this model's 10 kHz", report);
+            }
             Assert.Empty(Directory.GetFiles(dir, "*.tmp"));
         }
         finally
