@@ -92,6 +92,77 @@ public sealed class FilterBank
         }
     }
 
+    /// <summary>
+    /// <see cref="Step"/> for n independent copies at once (multiple shooting): state is feature-major
+    /// (Size × n, state[i * n + b]), u holds one input per copy.
+    /// </summary>
+    public void StepBatch(Span<float> state, ReadOnlySpan<float> u, int n)
+    {
+        if (Spec.Kind == FilterKind.Diagonal)
+        {
+            for (int i = 0; i < Size; i++)
+            {
+                Span<float> x = state.Slice(i * n, n);
+                float l = _lambda[i], g = _inGain[i];
+                for (int b = 0; b < n; b++) { x[b] = l * x[b] + g * u[b]; }
+            }
+
+            return;
+        }
+
+        for (int b = 0; b < n; b++)
+        {
+            float ui = u[b];
+            for (int i = 0; i < Size; i++)
+            {
+                ref float x = ref state[i * n + b];
+                float old = x;
+                float yi = _outGain[i] * old - _lambda[i] * ui;
+                x = _lambda[i] * old + _inGain[i] * ui;
+                ui = yi;
+            }
+        }
+    }
+
+    /// <summary>
+    /// The adjoint of <see cref="StepBatch"/>: from dLoss/dx[k+1] (<paramref name="gradNext"/>, Size × n)
+    /// adds dLoss/dx[k] into <paramref name="gradState"/> and dLoss/du[k] into <paramref name="gradInput"/>.
+    /// </summary>
+    public void StepBatchBackward(ReadOnlySpan<float> gradNext, Span<float> gradState, Span<float> gradInput, int n)
+    {
+        if (Spec.Kind == FilterKind.Diagonal)
+        {
+            for (int i = 0; i < Size; i++)
+            {
+                ReadOnlySpan<float> gn = gradNext.Slice(i * n, n);
+                Span<float> gs = gradState.Slice(i * n, n);
+                float l = _lambda[i], g = _inGain[i];
+                for (int b = 0; b < n; b++)
+                {
+                    gs[b] += l * gn[b];
+                    gradInput[b] += g * gn[b];
+                }
+            }
+
+            return;
+        }
+
+        // Section i: x' = λ x + B u_i, y_i = C x − λ u_i, and y_i is the input u_(i+1) of the next
+        // section; walk the cascade backwards carrying dLoss/dy_i.
+        for (int b = 0; b < n; b++)
+        {
+            float gy = 0f;
+            for (int i = Size - 1; i >= 0; i--)
+            {
+                float gn = gradNext[i * n + b];
+                gradState[i * n + b] += _lambda[i] * gn + _outGain[i] * gy;
+                gy = _inGain[i] * gn - _lambda[i] * gy;
+            }
+
+            gradInput[b] += gy;
+        }
+    }
+
     /// <summary>The state the bank settles to under a constant input u.</summary>
     public void SteadyState(float u, Span<float> state)
     {

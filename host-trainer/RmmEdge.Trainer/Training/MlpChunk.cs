@@ -53,8 +53,12 @@ internal sealed class MlpChunk
         return _outputs[^1].AsSpan(0, n);
     }
 
-    /// <summary>Accumulates gradients for dLoss/dOutput = <paramref name="dOut"/> (1 × n); needs the Forward of the same chunk.</summary>
-    public void Backward(ReadOnlySpan<float> z, ReadOnlySpan<float> dOut, int n)
+    /// <summary>
+    /// Accumulates gradients for dLoss/dOutput = <paramref name="dOut"/> (1 × n); needs the Forward of
+    /// the same chunk. When <paramref name="dInput"/> is given (In × n) it receives dLoss/dz, for
+    /// back-propagation through time.
+    /// </summary>
+    public void Backward(ReadOnlySpan<float> z, ReadOnlySpan<float> dOut, int n, Span<float> dInput = default)
     {
         Span<float> delta = _deltaA.AsSpan(0, n);
         dOut[..n].CopyTo(delta);
@@ -71,6 +75,10 @@ internal sealed class MlpChunk
             {
                 DenseKernels.BackwardInput(layer.Effective, layer.In, layer.Out, d, n, other.AsSpan(0, layer.In * n));
                 (current, other) = (other, current);
+            }
+            else if (!dInput.IsEmpty)
+            {
+                DenseKernels.BackwardInput(layer.Effective, layer.In, layer.Out, d, n, dInput[..(layer.In * n)]);
             }
         }
     }

@@ -105,8 +105,7 @@ public sealed class TeacherForcingTrainer
     private readonly TeacherForcingOptions _options;
     private readonly TeacherForcingProblem[] _problems;
     private readonly TeacherForcingWorker[][] _workers;
-    private readonly Dataset _validation;
-    private readonly int _validationWarmup;
+    private readonly SnapshotValidator _validator;
 
     public TeacherForcingTrainer(Network network, Dataset data, TeacherForcingOptions options)
     {
@@ -135,9 +134,7 @@ public sealed class TeacherForcingTrainer
         Dataset train = data.Slice(0, split);
         _problems = network.Models.Select(m => new TeacherForcingProblem(m, train, warmup, split - 1)).ToArray();
         _workers = _problems.Select(p => Enumerable.Range(0, options.Partitions).Select(_ => new TeacherForcingWorker(p)).ToArray()).ToArray();
-        int selectionStart = (int)Math.Round(data.Length * (1 - Math.Max(options.SelectionFraction, options.ValidationFraction)));
-        _validationWarmup = Math.Min(warmup, selectionStart);
-        _validation = data.Slice(selectionStart - _validationWarmup, data.Length - selectionStart + _validationWarmup);
+        _validator = new SnapshotValidator(network, data, Math.Max(options.SelectionFraction, options.ValidationFraction), options.Metric, options.Selection);
         network.RefreshEffective();
     }
 
@@ -181,7 +178,7 @@ public sealed class TeacherForcingTrainer
                     count += size;
                 }
 
-                AddRidgeAndChain();
+                Regularization.AddRidgeAndChain(_network);
                 adam.Step();
                 _network.RefreshEffective();
             }
@@ -238,33 +235,8 @@ public sealed class TeacherForcingTrainer
         }
     }
 
-    /// <summary>Free-run selection metric on the held-out tail: mean angular separation, 0 if the run diverged.</summary>
-    public double Validate()
-    {
-        FreeRunResult run = FreeRun.Run(_network, _validation, _validationWarmup);
-        if (run.Diverged)
-        {
-            return 0;
-        }
-
-        NeuronScore[] scores = Scoring.Score(_network, _validation, run, metric: _options.Metric);
-        return scores.Average(s => SelectionScore(s, _options.Selection));
-    }
-
-    /// <summary>Burst statistics of fewer kept bursts than this are too noisy to select by.</summary>
-    public const int MinimumBurstsForSelection = 5;
-
-    public static double SelectionScore(NeuronScore s, SelectionRule rule)
-    {
-        if (rule == SelectionRule.AngularSeparation || s.DataBursts.Bursts < MinimumBurstsForSelection)
-        {
-            return s.AngularSeparation;
-        }
-
-        double period = double.IsNaN(s.PeriodError) ? 1 : Math.Min(1, Math.Abs(s.PeriodError));
-        double spikes = double.IsNaN(s.SpikesPerBurstError) ? 1 : Math.Min(1, Math.Abs(s.SpikesPerBurstError) / s.DataBursts.SpikesPerBurst);
-        return s.AngularSeparation - period - spikes;
-    }
+    /// <summary>Free-run selection metric on the held-out tail (see <see cref="SnapshotValidator"/>).</summary>
+    public double Validate() => _validator.Validate();
 
     /// <summary>Loss sum and gradients of one neuron's share of a mini-batch, partitions in parallel, summed in order.</summary>
     private double ComputeGradients(int neuron, ReadOnlyMemory<int> samples, ulong noiseSeed)
@@ -291,28 +263,5 @@ public sealed class TeacherForcingTrainer
         }
 
         return loss;
-    }
-
-    /// <summary>Turns effective-weight gradients into raw-weight gradients and adds the ridge term ρ·‖W‖².</summary>
-    private void AddRidgeAndChain()
-    {
-        foreach (Current c in _network.Currents)
-        {
-            foreach (DenseLayer layer in c.Mlps.SelectMany(m => m.Layers))
-            {
-                layer.ChainSignConstraint();
-            }
-
-            c.PriorPenalty();
-        }
-
-        foreach (Parameter p in _network.Parameters)
-        {
-            if (p.L2 > 0)
-            {
-                float k = 2f * p.L2;
-                for (int i = 0; i < p.Size; i++) { p.Grad[i] += k * p.Value[i]; }
-            }
-        }
     }
 }

@@ -1,0 +1,485 @@
+using RmmEdge.Trainer.Model;
+
+namespace RmmEdge.Trainer.Training;
+
+/// <summary>
+/// Forward simulation and back-propagation through time of a group of shots (multiple shooting, with
+/// generalized teacher forcing). All shots of the group step together, feature-major (value[b] for
+/// shot b), so every MLP evaluation is a batched matrix product. One worker per gradient partition:
+/// its gradients live in its own accumulators and are added in partition order, so results do not
+/// depend on the number of cores. Allocation-free after construction.
+/// </summary>
+/// <remarks>
+/// The map, for shot-local step k = 0..s−1 (design §4):
+///   u_i[k] = data for an external neuron, γ·d_i[k] + (1−γ)·v_i[k] for a modelled one
+///   v_i[k+1] = u_i[k] + dt·c⁻¹·(I_i[k] − g_L(u_i[k] − E_L) − Σ_c ψ_c(u_owner[k], x_c[k]))
+///   x_c[k+1] = A_c x_c[k] + B_c u_source[k]
+/// with v[0], x[0] the shot's trainable initial state. The loss is
+///   (1/dt²)·[ mean over (k, shot, neuron) of (v[k] − d[k])² + ρ_v·mean over shots of (v0_next − v[s])²
+///            + ρ_x·mean over shots of Σ_i ((x0_next,i − x_i[s]) / DC gain_i)² ]
+/// (the authors' MS loss, rmm-facts.md §2). Its gradient is carried backwards by the adjoints
+/// λv = dL/dv and λx = dL/dx.
+/// </remarks>
+internal sealed class MultipleShootingWorker
+{
+    private readonly MultipleShootingProblem _problem;
+    private readonly Network _network;
+    private readonly int _steps, _capacity, _neurons;
+    private readonly CurrentSteps[] _currents;
+    private readonly int[] _modelSlot;        // neuron index → slot among modelled neurons (−1: external)
+    private readonly float[][] _u;            // [neuron][k * capacity + b]: voltage fed to currents, banks and Euler step
+    private readonly float[][] _v;            // [slot][k * capacity + b], k = 0..s: model voltage
+    private readonly float[][] _drive;        // [slot][k * capacity + b]: I − g_L(u − E_L) − Σψ
+    private readonly float[][] _lambdaV;      // [slot][b]: dL/dv at the step being processed
+    private readonly float[][] _lambdaU;      // [neuron][b]: dL/du at that step
+    private readonly double[] _gCinv, _gLeak, _gLeakReversal;
+    private readonly int[] _shots;
+    private readonly float[][] _nextGradV;    // [slot][b]: continuity gradient for the next shot's v0
+    private int _count;
+
+    public MultipleShootingWorker(MultipleShootingProblem problem, int capacity)
+    {
+        _problem = problem;
+        _network = problem.Network;
+        _steps = problem.ShotLength;
+        _capacity = capacity;
+        _neurons = _network.NeuronCount;
+        _modelSlot = Enumerable.Repeat(-1, _neurons).ToArray();
+        for (int m = 0; m < _network.Models.Length; m++) { _modelSlot[_network.Models[m].Index] = m; }
+        int models = _network.Models.Length;
+        _currents = _network.Currents.Select(c => new CurrentSteps(c, _steps, capacity)).ToArray();
+        _u = Enumerable.Range(0, _neurons).Select(_ => new float[_steps * capacity]).ToArray();
+        _v = Enumerable.Range(0, models).Select(_ => new float[(_steps + 1) * capacity]).ToArray();
+        _drive = Enumerable.Range(0, models).Select(_ => new float[_steps * capacity]).ToArray();
+        _lambdaV = Enumerable.Range(0, models).Select(_ => new float[capacity]).ToArray();
+        _lambdaU = Enumerable.Range(0, _neurons).Select(_ => new float[capacity]).ToArray();
+        _shots = new int[capacity];
+        _nextGradV = Enumerable.Range(0, models).Select(_ => new float[capacity]).ToArray();
+        _gCinv = new double[models];
+        _gLeak = new double[models];
+        _gLeakReversal = new double[models];
+    }
+
+    /// <summary>Σ (v − d)² over the group's samples (mV²).</summary>
+    public double DataErrorSum { get; private set; }
+
+    /// <summary>Σ of the continuity mismatches, ρ-weighted, over the group's shots (mV²).</summary>
+    public double ContinuitySum { get; private set; }
+
+    /// <summary>
+    /// Loss and gradients for the given shots (indices into the problem's shots).
+    /// <paramref name="dataScale"/> multiplies Σ (v − d)², <paramref name="continuityScale"/> the
+    /// ρ-weighted continuity sums, in the loss whose gradient is accumulated.
+    /// </summary>
+    public void Process(ReadOnlySpan<int> shots, float gamma, float dataScale, float continuityScale)
+    {
+        shots.CopyTo(_shots);
+        _count = shots.Length;
+        Clear();
+        Forward(gamma);
+        Backward(gamma, dataScale, continuityScale);
+    }
+
+    private void Clear()
+    {
+        Array.Clear(_gCinv);
+        Array.Clear(_gLeak);
+        Array.Clear(_gLeakReversal);
+        DataErrorSum = ContinuitySum = 0;
+        foreach (CurrentSteps c in _currents) { c.Clear(); }
+    }
+
+    private void Forward(float gamma)
+    {
+        int n = _count, cap = _capacity;
+        float dt = (float)_network.DtMs;
+        MultipleShootingProblem p = _problem;
+        foreach (NeuronModel m in _network.Models)
+        {
+            int slot = _modelSlot[m.Index];
+            for (int b = 0; b < n; b++) { _v[slot][b] = p.InitialVoltage.Value[_shots[b] * _network.Models.Length + slot]; }
+        }
+
+        for (int c = 0; c < _currents.Length; c++)
+        {
+            _currents[c].LoadInitialState(p.InitialStates[c], _shots, n);
+        }
+
+        for (int k = 0; k < _steps; k++)
+        {
+            for (int i = 0; i < _neurons; i++)
+            {
+                float[] d = p.Voltage[i];
+                Span<float> u = _u[i].AsSpan(k * cap, n);
+                int slot = _modelSlot[i];
+                if (slot < 0)
+                {
+                    for (int b = 0; b < n; b++) { u[b] = d[p.ShotStart[_shots[b]] + k]; }
+                }
+                else
+                {
+                    ReadOnlySpan<float> v = _v[slot].AsSpan(k * cap, n);
+                    for (int b = 0; b < n; b++) { u[b] = gamma * d[p.ShotStart[_shots[b]] + k] + (1f - gamma) * v[b]; }
+                }
+            }
+
+            foreach (NeuronModel m in _network.Models)
+            {
+                int slot = _modelSlot[m.Index];
+                float[] current = p.Current[m.Index];
+                ReadOnlySpan<float> u = _u[m.Index].AsSpan(k * cap, n);
+                Span<float> drive = _drive[slot].AsSpan(k * cap, n);
+                float gL = m.LeakConductance, eL = m.LeakReversalMv;
+                for (int b = 0; b < n; b++) { drive[b] = current[p.ShotStart[_shots[b]] + k] - gL * (u[b] - eL); }
+            }
+
+            for (int c = 0; c < _currents.Length; c++)
+            {
+                CurrentSteps cs = _currents[c];
+                int slot = _modelSlot[cs.Current.Owner];
+                cs.Forward(k, _u[cs.Current.Owner].AsSpan(k * cap, n), _u[cs.Current.Source].AsSpan(k * cap, n),
+                    _drive[slot].AsSpan(k * cap, n), n);
+            }
+
+            foreach (NeuronModel m in _network.Models)
+            {
+                int slot = _modelSlot[m.Index];
+                float step = dt * m.InverseCapacitance;
+                ReadOnlySpan<float> u = _u[m.Index].AsSpan(k * cap, n), drive = _drive[slot].AsSpan(k * cap, n);
+                Span<float> next = _v[slot].AsSpan((k + 1) * cap, n);
+                for (int b = 0; b < n; b++)
+                {
+                    // The free run's divergence clamp (Simulator), so that a wild shot cannot produce infinities.
+                    next[b] = Math.Clamp(u[b] + step * drive[b], Simulator.VoltageFloor, Simulator.VoltageCeiling);
+                }
+            }
+        }
+    }
+
+    private void Backward(float gamma, float dataScale, float continuityScale)
+    {
+        int n = _count, cap = _capacity, models = _network.Models.Length;
+        float dt = (float)_network.DtMs;
+        MultipleShootingProblem p = _problem;
+
+        // Adjoints at k = s: the continuity penalties towards the next shot's initial state.
+        for (int slot = 0; slot < models; slot++)
+        {
+            ReadOnlySpan<float> vEnd = _v[slot].AsSpan(_steps * cap, n);
+            for (int b = 0; b < n; b++)
+            {
+                int next = _shots[b] + 1;
+                _lambdaV[slot][b] = _nextGradV[slot][b] = 0f;
+                if (next < p.ShotCount)
+                {
+                    float mismatch = p.InitialVoltage.Value[next * models + slot] - vEnd[b];
+                    ContinuitySum += p.ContinuityV * mismatch * mismatch;
+                    _nextGradV[slot][b] = 2f * continuityScale * p.ContinuityV * mismatch;
+                    _lambdaV[slot][b] = -_nextGradV[slot][b];
+                }
+            }
+        }
+
+        for (int c = 0; c < _currents.Length; c++)
+        {
+            ContinuitySum += _currents[c].StartBackward(p.InitialStates[c], _shots, n, p.ShotCount, p.ContinuityX, continuityScale);
+        }
+
+        for (int k = _steps - 1; k >= 0; k--)
+        {
+            foreach (float[] l in _lambdaU) { Array.Clear(l, 0, n); }
+
+            // Euler step and leak: v[k+1] = u + dt·c⁻¹·drive, drive = I − g_L(u − E_L) − Σψ.
+            foreach (NeuronModel m in _network.Models)
+            {
+                int slot = _modelSlot[m.Index];
+                float cinv = m.InverseCapacitance, gL = m.LeakConductance, eL = m.LeakReversalMv;
+                ReadOnlySpan<float> u = _u[m.Index].AsSpan(k * cap, n), drive = _drive[slot].AsSpan(k * cap, n);
+                float[] lv = _lambdaV[slot], lu = _lambdaU[m.Index];
+                double gCinv = 0, gLeak = 0, gE = 0;
+                for (int b = 0; b < n; b++)
+                {
+                    float dDrive = dt * cinv * lv[b];     // dL/d(drive)
+                    gCinv += dt * lv[b] * drive[b];
+                    gLeak -= dDrive * (u[b] - eL);
+                    gE += dDrive * gL;
+                    lu[b] += lv[b] * (1f - dt * cinv * gL);
+                }
+
+                _gCinv[slot] += gCinv;
+                _gLeak[slot] += gLeak;
+                _gLeakReversal[slot] += gE;
+            }
+
+            // Currents and banks: dL/dψ = −dt·c⁻¹·λv of the owner.
+            for (int c = 0; c < _currents.Length; c++)
+            {
+                CurrentSteps cs = _currents[c];
+                NeuronModel owner = _network.Models[_modelSlot[cs.Current.Owner]];
+                cs.Backward(k, -dt * owner.InverseCapacitance, _lambdaV[_modelSlot[cs.Current.Owner]],
+                    _u[cs.Current.Owner].AsSpan(k * cap, n), _lambdaU[cs.Current.Owner], _lambdaU[cs.Current.Source], n);
+            }
+
+            // λv[k] = (1 − γ)·λu[k] + d(data loss)/dv[k].
+            foreach (NeuronModel m in _network.Models)
+            {
+                int slot = _modelSlot[m.Index];
+                float[] d = p.Voltage[m.Index], lv = _lambdaV[slot], lu = _lambdaU[m.Index];
+                ReadOnlySpan<float> v = _v[slot].AsSpan(k * cap, n);
+                double sum = 0;
+                for (int b = 0; b < n; b++)
+                {
+                    float e = v[b] - d[p.ShotStart[_shots[b]] + k];
+                    sum += e * e;
+                    lv[b] = (1f - gamma) * lu[b] + 2f * dataScale * e;
+                }
+
+                DataErrorSum += sum;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Adds this worker's gradients: network parameters (raw space for the softplus scalars), the
+    /// initial states of its own shots, and the continuity pull on the initial states of the shots
+    /// that follow them. Called for one worker at a time, in partition order.
+    /// </summary>
+    public void AddTo()
+    {
+        int models = _network.Models.Length;
+        for (int slot = 0; slot < models; slot++)
+        {
+            NeuronModel m = _network.Models[slot];
+            m.InverseCapacitanceRaw.Grad[0] += (float)(_gCinv[slot] * Softplus.Derivative(m.InverseCapacitanceRaw.Value[0]));
+            m.LeakConductanceRaw.Grad[0] += (float)(_gLeak[slot] * Softplus.Derivative(m.LeakConductanceRaw.Value[0]));
+            m.LeakReversal.Grad[0] += (float)_gLeakReversal[slot];
+            float[] g = _problem.InitialVoltage.Grad;
+            for (int b = 0; b < _count; b++)
+            {
+                g[_shots[b] * models + slot] += _lambdaV[slot][b];
+                if (_shots[b] + 1 < _problem.ShotCount) { g[(_shots[b] + 1) * models + slot] += _nextGradV[slot][b]; }
+            }
+        }
+
+        for (int c = 0; c < _currents.Length; c++)
+        {
+            _currents[c].AddTo(_problem.InitialStates[c], _shots, _count, _problem.ShotCount);
+        }
+    }
+
+    /// <summary>Per-current buffers over the shot's steps: states, MLP inputs, MLP passes, gating factors, adjoints.</summary>
+    private sealed class CurrentSteps
+    {
+        private readonly int _size;
+        private readonly int _width;
+        private readonly float[][] _x;        // [k][i * capacity + b], k = 0..s
+        private readonly float[][] _z;        // [k][f * capacity + b]
+        private readonly float[][] _a, _b;    // gating factors per step
+        private readonly MlpChunk[] _first;
+        private readonly MlpChunk[]? _second;
+        private readonly float[] _lambdaX;     // dL/dx at k+1, then at k (Size × capacity)
+        private readonly float[] _lambdaXNext;
+        private readonly float[] _nextGradX;   // continuity gradient for the next shot's x0
+        private readonly float[] _dz, _dz2, _dOut;
+        private readonly float[] _dcGain;
+        private double _gConductance, _gReversal;
+
+        public CurrentSteps(Current current, int steps, int capacity)
+        {
+            Current = current;
+            _size = current.Bank.Size;
+            _width = current.Normalizer.Center.Length;
+            _x = Enumerable.Range(0, steps + 1).Select(_ => new float[_size * capacity]).ToArray();
+            _z = Enumerable.Range(0, steps).Select(_ => new float[_width * capacity]).ToArray();
+            _a = Enumerable.Range(0, steps).Select(_ => new float[capacity]).ToArray();
+            _b = Enumerable.Range(0, steps).Select(_ => new float[capacity]).ToArray();
+            _first = Enumerable.Range(0, steps).Select(_ => new MlpChunk(current.Mlps[0], capacity)).ToArray();
+            _second = current.Mlps.Count > 1 ? Enumerable.Range(0, steps).Select(_ => new MlpChunk(current.Mlps[1], capacity)).ToArray() : null;
+            _lambdaX = new float[_size * capacity];
+            _lambdaXNext = new float[_size * capacity];
+            _nextGradX = new float[_size * capacity];
+            _dz = new float[_width * capacity];
+            _dz2 = new float[_width * capacity];
+            _dOut = new float[capacity];
+            _dcGain = Enumerable.Range(0, _size).Select(i => (float)current.Bank.DcGain(i)).ToArray();
+        }
+
+        public Current Current { get; }
+
+        public void Clear()
+        {
+            foreach (MlpChunk m in _first) { m.ClearGradients(); }
+            if (_second is not null) { foreach (MlpChunk m in _second) { m.ClearGradients(); } }
+            _gConductance = _gReversal = 0;
+        }
+
+        public void LoadInitialState(Parameter initial, int[] shots, int n)
+        {
+            float[] x0 = _x[0];
+            for (int b = 0; b < n; b++)
+            {
+                int row = shots[b] * _size;
+                for (int i = 0; i < _size; i++) { x0[i * n + b] = initial.Value[row + i]; }
+            }
+        }
+
+        /// <summary>ψ at step k subtracted from the owner's drive; the bank advanced to k+1.</summary>
+        public void Forward(int k, ReadOnlySpan<float> uOwner, ReadOnlySpan<float> uSource, Span<float> drive, int n)
+        {
+            float[] x = _x[k], z = _z[k];
+            float[] center = Current.Normalizer.Center, scale = Current.Normalizer.Scale;
+            int o = 0;
+            if (_width > _size)
+            {
+                // A lumped current reading its owner's voltage: feature 0.
+                for (int b = 0; b < n; b++) { z[b] = InputNormalizer.Clamp((uOwner[b] - center[0]) * scale[0]); }
+                o = 1;
+            }
+
+            for (int i = 0; i < _size; i++)
+            {
+                float c = center[o + i], s = scale[o + i];
+                int zr = (o + i) * n, xr = i * n;
+                for (int b = 0; b < n; b++) { z[zr + b] = InputNormalizer.Clamp((x[xr + b] - c) * s); }
+            }
+
+            if (Current is LumpedCurrent lumped)
+            {
+                ReadOnlySpan<float> y = _first[k].Forward(z, n);
+                for (int b = 0; b < n; b++) { drive[b] -= lumped.OutputScale * y[b]; }
+            }
+            else
+            {
+                var gating = (GatingCurrent)Current;
+                float[] a = _a[k], bb = _b[k];
+                _first[k].Forward(z, n).CopyTo(a);
+                if (_second is not null) { _second[k].Forward(z, n).CopyTo(bb); }
+                else { Array.Fill(bb, 1f, 0, n); }
+                float g = gating.G, e = gating.E;
+                for (int b = 0; b < n; b++) { drive[b] -= g * a[b] * bb[b] * (uOwner[b] - e); }
+            }
+
+            // x[k+1] = A x[k] + B u_source[k] (feature-major over the first n of capacity columns).
+            float[] next = _x[k + 1];
+            Array.Copy(x, next, _size * n);
+            Current.Bank.StepBatch(next.AsSpan(0, _size * n), uSource, n);
+        }
+
+        /// <summary>Sets λx at k = s from the continuity penalty; returns the ρ-weighted Σ of squared mismatches.</summary>
+        public double StartBackward(Parameter initial, int[] shots, int n, int shotCount, float rho, float scale)
+        {
+            float[] end = _x[^1];
+            Array.Clear(_lambdaX);
+            Array.Clear(_nextGradX);
+            double sum = 0;
+            for (int b = 0; b < n; b++)
+            {
+                int next = shots[b] + 1;
+                if (next >= shotCount) { continue; }
+                for (int i = 0; i < _size; i++)
+                {
+                    float mismatch = (initial.Value[next * _size + i] - end[i * n + b]) / _dcGain[i];
+                    sum += rho * mismatch * mismatch;
+                    _nextGradX[i * n + b] = 2f * scale * rho * mismatch / _dcGain[i];
+                    _lambdaX[i * n + b] = -_nextGradX[i * n + b];
+                }
+            }
+
+            return sum;
+        }
+
+        /// <summary>
+        /// One step back: from λx[k+1] and dL/dψ[k] = <paramref name="psiFactor"/>·λv_owner[k+1], adds
+        /// dL/du to the owner's and the source's λu, and leaves λx[k] in place of λx[k+1].
+        /// </summary>
+        public void Backward(int k, float psiFactor, float[] lambdaVOwner, ReadOnlySpan<float> uOwner,
+            float[] lambdaUOwner, float[] lambdaUSource, int n)
+        {
+            float[] z = _z[k];
+            Span<float> dz = _dz.AsSpan(0, _width * n);
+            if (Current is LumpedCurrent lumped)
+            {
+                for (int b = 0; b < n; b++) { _dOut[b] = lumped.OutputScale * psiFactor * lambdaVOwner[b]; }
+                _first[k].Backward(z, _dOut, n, dz);
+            }
+            else
+            {
+                var gating = (GatingCurrent)Current;
+                float g = gating.G, e = gating.E;
+                float[] a = _a[k], bb = _b[k];
+                double gG = 0, gE = 0;
+                for (int b = 0; b < n; b++)
+                {
+                    float dPsi = psiFactor * lambdaVOwner[b], drive = uOwner[b] - e;
+                    gG += dPsi * a[b] * bb[b] * drive;
+                    gE -= dPsi * g * a[b] * bb[b];
+                    lambdaUOwner[b] += dPsi * g * a[b] * bb[b];
+                    _dOut[b] = dPsi * g * bb[b] * drive;
+                }
+
+                _gConductance += gG;
+                _gReversal += gE;
+                _first[k].Backward(z, _dOut, n, dz);
+                if (_second is not null)
+                {
+                    for (int b = 0; b < n; b++) { _dOut[b] = psiFactor * lambdaVOwner[b] * g * a[b] * (uOwner[b] - e); }
+                    Span<float> dz2 = _dz2.AsSpan(0, _width * n);
+                    _second[k].Backward(z, _dOut, n, dz2);
+                    for (int f = 0; f < dz.Length; f++) { dz[f] += dz2[f]; }
+                }
+            }
+
+            // Through the clamped normalisation: no gradient where the input was clipped.
+            float[] scale = Current.Normalizer.Scale;
+            int o = 0;
+            if (_width > _size)
+            {
+                for (int b = 0; b < n; b++)
+                {
+                    if (MathF.Abs(z[b]) < InputNormalizer.Limit) { lambdaUOwner[b] += dz[b] * scale[0]; }
+                }
+
+                o = 1;
+            }
+
+            // λx[k] = Aᵀ λx[k+1] + (MLP input gradient); the bank's input gradient goes to the source.
+            Array.Clear(_lambdaXNext);
+            for (int i = 0; i < _size; i++)
+            {
+                float s = scale[o + i];
+                int zr = (o + i) * n, xr = i * n;
+                for (int b = 0; b < n; b++)
+                {
+                    if (MathF.Abs(z[zr + b]) < InputNormalizer.Limit) { _lambdaXNext[xr + b] = dz[zr + b] * s; }
+                }
+            }
+
+            Current.Bank.StepBatchBackward(_lambdaX.AsSpan(0, _size * n), _lambdaXNext.AsSpan(0, _size * n), lambdaUSource, n);
+            Array.Copy(_lambdaXNext, _lambdaX, _size * n);
+        }
+
+        public void AddTo(Parameter initial, int[] shots, int n, int shotCount)
+        {
+            foreach (MlpChunk m in _first) { m.AddTo(); }
+            if (_second is not null) { foreach (MlpChunk m in _second) { m.AddTo(); } }
+            if (Current is GatingCurrent gating)
+            {
+                gating.ConductanceRaw.Grad[0] += (float)(_gConductance * Softplus.Derivative(gating.ConductanceRaw.Value[0]));
+                if (gating.Spec.TrainReversal)
+                {
+                    gating.Reversal.Grad[0] += (float)_gReversal;
+                }
+            }
+
+            for (int b = 0; b < n; b++)
+            {
+                int row = shots[b] * _size;
+                for (int i = 0; i < _size; i++) { initial.Grad[row + i] += _lambdaX[i * n + b]; }
+                if (shots[b] + 1 < shotCount)
+                {
+                    for (int i = 0; i < _size; i++) { initial.Grad[row + _size + i] += _nextGradX[i * n + b]; }
+                }
+            }
+        }
+    }
+}

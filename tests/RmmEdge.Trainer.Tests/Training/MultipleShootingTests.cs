@@ -1,0 +1,106 @@
+using RmmEdge.Trainer.Data;
+using RmmEdge.Trainer.Model;
+using RmmEdge.Trainer.Training;
+using Xunit;
+using Xunit.Abstractions;
+
+namespace RmmEdge.Trainer.Tests.Training;
+
+public sealed class MultipleShootingTests(ITestOutputHelper output)
+{
+    /// <summary>
+    /// Two modelled neurons, or one modelled and one external: intrinsic lumped and gating currents
+    /// (orthonormal and diagonal banks) and a gating synapse from neuron 1 onto neuron 0, so the
+    /// adjoint crosses neurons through the synaptic bank.
+    /// </summary>
+    private static NetworkSpec Circuit(bool externalPresynaptic) => new(0.1,
+    [
+        new NeuronSpec("post", Currents:
+        [
+            new CurrentSpec("fast", CurrentKind.Lumped, 0, new FilterBankSpec(FilterKind.Orthonormal, [0.3, 1, 3]), new MlpSpec([4, 3])),
+            new CurrentSpec("K", CurrentKind.Gating, 0, new FilterBankSpec(FilterKind.Diagonal, [1, 5]), new MlpSpec([3]),
+                Inactivation: new MlpSpec([2]), ReversalMv: -80, TrainReversal: true, ConductanceUs: 0.5),
+            new CurrentSpec("syn", CurrentKind.Gating, 1, new FilterBankSpec(FilterKind.Orthonormal, [0.5, 2]), new MlpSpec([3]),
+                ReversalMv: -70, ConductanceUs: 0.2),
+        ]),
+        externalPresynaptic
+            ? new NeuronSpec("pre", External: true)
+            : new NeuronSpec("pre", Currents:
+            [
+                new CurrentSpec("fast", CurrentKind.Lumped, 1, new FilterBankSpec(FilterKind.Orthonormal, [0.3, 2]), new MlpSpec([3])),
+            ]),
+    ]);
+
+    [Theory]
+    [InlineData(false, 0f)]
+    [InlineData(false, 0.3f)]
+    [InlineData(true, 0f)]
+    public void BackpropagationThroughTimeMatchesFiniteDifferences(bool externalPresynaptic, float gamma)
+    {
+        Dataset data = TeacherForcingTests.Synthetic(3000, neurons: 2);
+        var network = new Network(Circuit(externalPresynaptic), seed: 4);
+        var trainer = new MultipleShootingTrainer(network, data, new MultipleShootingOptions
+        {
+            ShotLength = 6, Gamma = gamma, ContinuityV = 0.7f, ContinuityX = 0.4f, Partitions = 2, FromScratch = true, ValidateEvery = 0,
+        });
+        MultipleShootingProblem problem = trainer.Problem;
+
+        // Initial states off the data, so that every continuity term pulls.
+        var random = new Random(9);
+        foreach (Parameter p in problem.ShotParameters)
+        {
+            for (int i = 0; i < p.Size; i++) { p.Value[i] += 0.5f * (random.NextSingle() - 0.5f); }
+        }
+
+        int[] shots = [3, 4, 5, 17, 40, 41];   // neighbours in and out of the batch
+        Parameter[] all = network.Parameters.Concat(problem.ShotParameters).ToArray();
+        foreach (Parameter p in all) { Array.Clear(p.Grad); }
+        trainer.ComputeGradients(shots);
+        foreach (Current c in network.Currents)
+        {
+            foreach (DenseLayer layer in c.Mlps.SelectMany(m => m.Layers)) { layer.ChainSignConstraint(); }
+        }
+
+        float[][] analytic = all.Select(p => (float[])p.Grad.Clone()).ToArray();
+        double Loss()
+        {
+            network.RefreshEffective();
+            return trainer.ComputeGradients(shots);
+        }
+
+        // Central differences in float arithmetic are noisy for tiny gradients, so each entry's error is
+        // measured against the largest gradient of its parameter array (a 5% tolerance).
+        var entries = new List<(string Name, double Analytic, double Numeric, double Scale)>();
+        for (int pi = 0; pi < all.Length; pi++)
+        {
+            Parameter p = all[pi];
+            bool isShot = p.Name.StartsWith("ms.", StringComparison.Ordinal);
+            // Shot parameters: shots 3, 4, 6, 41, 42 (6 and 42 are outside the batch, pulled only by continuity).
+            IEnumerable<int> indices = isShot
+                ? Enumerable.Range(0, p.Size).Where(i => (i * problem.ShotCount / p.Size) is 3 or 4 or 6 or 41 or 42)
+                : Enumerable.Range(0, p.Size).Where(i => i % Math.Max(1, p.Size / 3) == 0);
+            var mine = new List<(string, double, double)>();
+            foreach (int i in indices)
+            {
+                float saved = p.Value[i];
+                const float h = 1e-2f;
+                p.Value[i] = saved + h;
+                double up = Loss();
+                p.Value[i] = saved - h;
+                double down = Loss();
+                p.Value[i] = saved;
+                mine.Add(($"{p.Name}[{i}]", analytic[pi][i], (up - down) / (2 * h)));
+            }
+
+            double scale = Math.Max(1e-3, mine.Count == 0 ? 0 : mine.Max(e => Math.Abs(e.Item3)));
+            entries.AddRange(mine.Select(e => (e.Item1, e.Item2, e.Item3, scale)));
+        }
+
+        var bad = entries.Where(e => Math.Abs(e.Analytic - e.Numeric) > 0.05 * e.Scale).ToList();
+        var worstEntry = entries.MaxBy(e => Math.Abs(e.Analytic - e.Numeric) / e.Scale);
+        foreach (var e in bad) { output.WriteLine($"  {e.Name}: analytic {e.Analytic:G5}, numeric {e.Numeric:G5} (scale {e.Scale:G3})"); }
+        network.RefreshEffective();
+        output.WriteLine($"{entries.Count} gradient entries checked; worst {worstEntry.Name}: analytic {worstEntry.Analytic:G5}, numeric {worstEntry.Numeric:G5}");
+        Assert.True(bad.Count == 0, $"{bad.Count} entries off by more than 5% of their array's largest gradient");
+    }
+}
