@@ -18,7 +18,11 @@ public sealed record FreeRunResult(int Start, float[][] Voltages, float[][] Curr
 /// </summary>
 public static class FreeRun
 {
-    public static FreeRunResult Run(Network network, Dataset data, int warmup, float gamma = 0f)
+    /// <param name="removed">
+    /// Indices (network current order) of currents removed in silico after the warm-up: they no longer
+    /// act on the voltage (their would-be ψ is still reported).
+    /// </param>
+    public static FreeRunResult Run(Network network, Dataset data, int warmup, float gamma = 0f, IReadOnlyCollection<int>? removed = null)
     {
         if (data.Neurons.Count != network.NeuronCount)
         {
@@ -32,6 +36,12 @@ public static class FreeRun
         }
 
         var sim = new Simulator(network);
+        if (removed is not null && removed.FirstOrDefault(c => c < 0 || c >= sim.Currents.Length, -1) is var bad and >= 0)
+        {
+            throw new UserError($"current {bad} does not exist; the model has currents 0..{sim.Currents.Length - 1} " +
+                $"({string.Join(", ", sim.Currents.Select(c => c.QualifiedName))})");
+        }
+
         int n = network.NeuronCount;
         float[] current = new float[n], measured = new float[n];
         for (int i = 0; i < n; i++) { measured[i] = data.Neurons[i].V[0]; }
@@ -51,6 +61,11 @@ public static class FreeRun
             if (k >= warmup)
             {
                 for (int i = 0; i < n; i++) { v[i][k - warmup] = sim.Voltages[i]; }
+            }
+
+            if (k == warmup && removed is not null)
+            {
+                foreach (int c in removed) { sim.Removed[c] = true; }
             }
 
             sim.Step(current, measured, k < warmup ? 1f : gamma);

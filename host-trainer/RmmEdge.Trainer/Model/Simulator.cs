@@ -29,6 +29,7 @@ public sealed class Simulator
         _v = new float[network.NeuronCount];
         _dvdt = new float[network.NeuronCount];
         _currentValues = new float[currents.Length];
+        Removed = new bool[currents.Length];
     }
 
     /// <summary>Every current of the network, in the order of <see cref="CurrentValues"/>.</summary>
@@ -42,6 +43,12 @@ public sealed class Simulator
 
     /// <summary>dv/dt (mV/ms) of every modelled neuron computed by the last step.</summary>
     public ReadOnlySpan<float> Derivatives => _dvdt;
+
+    /// <summary>
+    /// In-silico removal: currents marked here contribute nothing to dv/dt (their ψ is still computed
+    /// and reported, so a user sees what the removed current would have carried). All false by default.
+    /// </summary>
+    public bool[] Removed { get; }
 
     /// <summary>Whether any modelled voltage hit the divergence clamp.</summary>
     public bool Diverged { get; private set; }
@@ -90,7 +97,10 @@ public sealed class Simulator
             Current cur = Currents[c];
             float psi = cur.Evaluate(_v[cur.Owner], _states[c], _scratch);
             _currentValues[c] = psi;
-            _dvdt[cur.Owner] -= psi;
+            if (!Removed[c])
+            {
+                _dvdt[cur.Owner] -= psi;
+            }
         }
 
         foreach (NeuronModel m in _network.Models)

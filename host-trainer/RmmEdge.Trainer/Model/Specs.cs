@@ -78,5 +78,28 @@ public sealed record NetworkSpec(double DtMs, NeuronSpec[] Neurons, float Ridge 
         ]),
     ]);
 
+    /// <summary>
+    /// Two neurons coupled both ways (a half-centre oscillator, or any pair): each neuron has the
+    /// intrinsic current of <see cref="SingleNeuron"/> and a conductance-based synapse from the other,
+    /// g·a(x)·(v − E) with a monotone increasing a of the presynaptic voltage filtered by a diagonal
+    /// bank of time constants 0.5·2^i ms (0.5–256 ms: the fast rise and the ~100 ms decay of graded
+    /// STG synapses), E = <paramref name="synapseReversalMv"/> (−80 mV: inhibitory). With
+    /// <paramref name="externalSecond"/> the second neuron is measured, not modelled (a hybrid
+    /// circuit's biological cell, or the authors' LP–PD case), and only the first neuron's currents exist.
+    /// </summary>
+    public static NetworkSpec Pair(double dtMs, int[]? hidden = null, double synapseReversalMv = -80, bool externalSecond = false)
+    {
+        CurrentSpec Intrinsic(int self) => new("intrinsic", CurrentKind.Lumped, self,
+            new FilterBankSpec(FilterKind.Orthonormal, FilterBankSpec.Geometric(0.05, 1.3, 0, 35)), new MlpSpec(hidden ?? [20, 20, 20]));
+        CurrentSpec Synapse(int pre) => new("syn", CurrentKind.Gating, pre,
+            new FilterBankSpec(FilterKind.Diagonal, FilterBankSpec.Geometric(0.5, 2, 0, 9)), new MlpSpec([10]),
+            ReversalMv: synapseReversalMv, ConductanceUs: 0.05);
+        return new(dtMs,
+        [
+            new NeuronSpec("neuron1", Currents: [Intrinsic(0), Synapse(1)]),
+            externalSecond ? new NeuronSpec("neuron2", External: true) : new NeuronSpec("neuron2", Currents: [Intrinsic(1), Synapse(0)]),
+        ]);
+    }
+
     public int ModelledCount => Neurons.Count(n => !n.External);
 }
