@@ -10,4 +10,18 @@ public sealed class UserError : Exception
     public UserError(string message) : base(message) { }
 
     public UserError(string message, Exception inner) : base(message, inner) { }
+
+    /// <summary>
+    /// A piece of a file quoted in a message: control characters and non-ASCII bytes shown as '?',
+    /// at most 40 characters, so a binary file cannot garble the one line the user reads.
+    /// </summary>
+    public static string Printable(string text)
+    {
+        var chars = text.Take(40).Select(c => c is >= ' ' and <= '~' ? c : '?').ToArray();
+        return new string(chars) + (text.Length > 40 ? "..." : "");
+    }
+
+    /// <summary>The message on one line (line breaks and control characters replaced by spaces).</summary>
+    public static string OneLine(string message) =>
+        string.Join(' ', message.Split(['\r', '\n', '\t'], StringSplitOptions.RemoveEmptyEntries).Select(part => part.Trim()));
 }

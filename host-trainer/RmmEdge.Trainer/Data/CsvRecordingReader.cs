@@ -101,7 +101,7 @@ public static class CsvRecordingReader
         int underscore = header.LastIndexOf('_');
         if (underscore <= 0 || underscore == header.Length - 1)
         {
-            throw new UserError($"{source}: header column '{header}' has no unit; expected name_unit such as V_mV or I_nA");
+            throw new UserError($"{source}: header column '{UserError.Printable(header)}' has no unit; expected name_unit such as V_mV or I_nA");
         }
 
         string name = header[..underscore];

@@ -55,7 +55,7 @@ public static class ModelFile
         }
         catch (JsonException e)
         {
-            throw new UserError($"{path}: not a valid RmmEdge model file ({e.Message})", e);
+            throw new UserError($"{path}: not a valid RmmEdge model file (JSON error at line {e.LineNumber + 1}, byte {e.BytePositionInLine + 1})", e);
         }
 
         if (doc is null || doc.Format != Format)

@@ -1,0 +1,57 @@
+using System.CommandLine;
+using System.Text.Json;
+using RmmEdge.SharedModel.Format;
+using RmmEdge.Trainer;
+using RmmEdge.Trainer.Compile;
+
+namespace RmmEdge.Cli;
+
+/// <summary>`rmm budget MODEL.rmmq`: instructions per step of the C kernel on emulated Cortex-M4/M7 and the loop rates they allow.</summary>
+internal static class BudgetCommand
+{
+    public static Command Build(CommandContext context)
+    {
+        var file = new Argument<string>("model") { Description = "Compiled model (.rmmq)" };
+        var json = CommandContext.JsonOption();
+        var command = new Command("budget", "Measure the C kernel's cost per step on QEMU's Cortex-M4 and Cortex-M7 (needs gcc-arm-none-eabi, qemu-system-arm).\n" +
+            "Example: rmm budget stg.rmmq");
+        command.Arguments.Add(file);
+        command.Options.Add(json);
+        command.SetAction(parsed =>
+        {
+            string path = parsed.GetValue(file)!;
+            if (!File.Exists(path))
+            {
+                throw new UserError($"{path}: no such file");
+            }
+
+            byte[] bytes = File.ReadAllBytes(path);
+            ModelLoadResult loaded = RmmqReader.Load(bytes);
+            if (!loaded.Ok)
+            {
+                throw new UserError($"{path}: not a valid .rmmq model: {loaded}");
+            }
+
+            string native = NativeSources.Find() ?? throw new UserError("the C kernel sources (firmware/native) were not found above this program or the working directory");
+            double rateKhz = 1e6 / loaded.Model.DtNs;
+            BudgetResult[] results = [CycleBudget.Measure(bytes, CortexCore.M4At168, native), CycleBudget.Measure(bytes, CortexCore.M7At216, native)];
+            if (parsed.GetValue(json))
+            {
+                context.Out.WriteLine(JsonSerializer.Serialize(results.Select(r => new
+                {
+                    Core = r.Core.Name, Machine = r.Core.QemuMachine, r.InstructionsPerStep, r.Core.ClockMhz, r.Core.CyclesPerInstruction,
+                    r.CyclesPerStep, r.MaxRateKhz, ModelRateKhz = rateKhz, LoadAtModelRate = r.Load(rateKhz),
+                }), new JsonSerializerOptions { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.CamelCase }));
+                return Cli.Ok;
+            }
+
+            foreach (BudgetResult r in results)
+            {
+                context.Out.WriteLine($"{r}; {r.Load(rateKhz):P0} at this model's {rateKhz:0.###} kHz");
+            }
+
+            return Cli.Ok;
+        });
+        return command;
+    }
+}

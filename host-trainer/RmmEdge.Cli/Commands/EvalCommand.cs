@@ -1,0 +1,48 @@
+using System.CommandLine;
+using System.Text.Json;
+using RmmEdge.Trainer.Data;
+using RmmEdge.Trainer.Evaluation;
+using RmmEdge.Trainer.Model;
+
+namespace RmmEdge.Cli;
+
+/// <summary>`rmm eval MODEL DATA`: free run on a recording and the metrics of metrics.md per modelled neuron.</summary>
+internal static class EvalCommand
+{
+    public static Command Build(CommandContext context)
+    {
+        var model = new Argument<string>("model") { Description = "Float model (.rmm.json)" };
+        var file = new Argument<string>("data") { Description = "Recording to free-run on (not seen in training)" };
+        var json = CommandContext.JsonOption();
+        var data = new DataArguments();
+        var command = new Command("eval", "Free-run a model on a recording: burst period, spikes per burst, Γ, RMSE, angular separation.\n" +
+            "Example: rmm eval stg.rmm.json test.csv --json");
+        command.Arguments.Add(model);
+        command.Arguments.Add(file);
+        command.Options.Add(json);
+        data.AddTo(command);
+        command.SetAction(parsed =>
+        {
+            Network network = ModelFile.Load(parsed.GetValue(model)!);
+            Dataset dataset = data.Load(parsed, parsed.GetValue(file)!);
+            FreeRunResult run = FreeRun.Run(network, dataset, network.WarmupSamples);
+            NeuronScore[] scores = Scoring.Score(network, dataset, run);
+            if (parsed.GetValue(json))
+            {
+                context.Out.WriteLine(JsonSerializer.Serialize(scores.Select(s => new
+                {
+                    s.Neuron, s.RmseMv, s.DataSpikes, s.ModelSpikes, s.Gamma, s.DeltaMs, s.AngularSeparation, s.Diverged,
+                    DataPeriodMs = s.DataBursts.PeriodMs, ModelPeriodMs = s.ModelBursts.PeriodMs, s.PeriodError,
+                    DataSpikesPerBurst = s.DataBursts.SpikesPerBurst, ModelSpikesPerBurst = s.ModelBursts.SpikesPerBurst, s.SpikesPerBurstError,
+                }), new JsonSerializerOptions { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+                    NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals }));
+                return Cli.Ok;
+            }
+
+            context.Out.WriteLine($"free run of {parsed.GetValue(model)} on {dataset.Source} ({(dataset.Length - run.Start) * dataset.DtMs / 1000:0.0} s after a {run.Start * dataset.DtMs / 1000:0.0} s warm-up):");
+            foreach (NeuronScore s in scores) { context.Out.WriteLine("  " + s); }
+            return scores.Any(s => s.Diverged) ? Cli.Failure : Cli.Ok;
+        });
+        return command;
+    }
+}

@@ -1,0 +1,59 @@
+using System.CommandLine;
+using RmmEdge.Trainer.Data;
+using RmmEdge.Trainer.Model;
+using RmmEdge.Trainer.Training;
+
+namespace RmmEdge.Cli;
+
+/// <summary>`rmm train DATA --out MODEL`: teacher forcing (then multiple shooting if asked) from a configuration.</summary>
+internal static class TrainCommand
+{
+    public static Command Build(CommandContext context)
+    {
+        var file = new Argument<string>("data") { Description = "Training recording (V and I per neuron; the last 10% is held out for selection)" };
+        var output = new Option<string>("--out") { Description = "Float model to write (.rmm.json)", Required = true };
+        var config = new Option<string?>("--config") { Description = "Training configuration (JSON; see TrainingConfig). Options below override it" };
+        var network = new Option<string?>("--network") { Description = "single, pair, or pair-external" };
+        var epochs = new Option<int?>("--epochs") { Description = "Teacher-forcing epochs (default 200)" };
+        var msEpochs = new Option<int?>("--ms-epochs") { Description = "Multiple-shooting epochs after teacher forcing (default: none)" };
+        var gamma = new Option<float?>("--gamma") { Description = "Generalized teacher forcing γ inside shots (0 = free run)" };
+        var seed = new Option<int?>("--seed") { Description = "Seed (initialisation, shuffling, noise)" };
+        var data = new DataArguments();
+        var command = new Command("train", "Fit an RMM to a recording.\nExamples:\n  rmm train stg.csv --out stg.rmm.json\n" +
+            "  rmm train hco.csv --network pair --ms-epochs 60 --gamma 0.1 --out hco.rmm.json\n  rmm train cell.abf --config train.json --out cell.rmm.json");
+        command.Arguments.Add(file);
+        foreach (Option o in new Option[] { output, config, network, epochs, msEpochs, gamma, seed }) { command.Options.Add(o); }
+        data.AddTo(command);
+        command.SetAction(parsed =>
+        {
+            TrainingConfig c = parsed.GetValue(config) is string path ? TrainingConfig.Load(path) : new TrainingConfig();
+            if (parsed.GetValue(network) is string n) { c = c with { Network = n }; }
+            if (parsed.GetValue(seed) is int s) { c = c with { Seed = s }; }
+            if (parsed.GetValue(epochs) is int e) { c = c with { TeacherForcing = c.TeacherForcing with { Epochs = e } }; }
+            if (parsed.GetValue(msEpochs) is int me) { c = c with { MultipleShooting = (c.MultipleShooting ?? new MultipleShootingOptions()) with { Epochs = me } }; }
+            if (parsed.GetValue(gamma) is float g) { c = c with { MultipleShooting = (c.MultipleShooting ?? new MultipleShootingOptions()) with { Gamma = g } }; }
+            Dataset dataset = data.Load(parsed, parsed.GetValue(file)!);
+            var stages = new List<(string, int)> { ("teacher forcing", c.TeacherForcing.Epochs) };
+            if (c.MultipleShooting is { } ms) { stages.Add(("multiple shooting", ms.Epochs)); }
+            PipelineResult result = ProgressView.Run(context, stages, progress => TrainingPipeline.Run(c, dataset, progress));
+            string modelPath = parsed.GetValue(output)!;
+            ModelFile.Save(result.Network, modelPath, new Dictionary<string, string>
+            {
+                ["data"] = dataset.Source,
+                ["config"] = c.ToJson(),
+                ["teacherForcing"] = $"epoch {result.TeacherForcing.SelectedEpoch} selected, validation {result.TeacherForcing.SelectedValidation:0.000}",
+                ["multipleShooting"] = result.MultipleShooting is { } m ? $"epoch {m.SelectedEpoch} selected, validation {m.SelectedValidation:0.000}" : "not run",
+            });
+            context.Out.WriteLine($"teacher forcing: {result.TeacherForcing.TrainingSamples:N0} samples, epoch {result.TeacherForcing.SelectedEpoch} selected " +
+                $"(validation {result.TeacherForcing.SelectedValidation:0.000}), {result.TeacherForcing.Seconds:0.0} s");
+            if (result.MultipleShooting is { } msr)
+            {
+                context.Out.WriteLine($"multiple shooting: epoch {msr.SelectedEpoch} selected (validation {msr.History[0].Validation:0.000} -> {msr.SelectedValidation:0.000}), {msr.Seconds:0.0} s");
+            }
+
+            context.Out.WriteLine($"wrote {modelPath} ({result.Network.ParameterCount:N0} parameters)");
+            return Cli.Ok;
+        });
+        return command;
+    }
+}

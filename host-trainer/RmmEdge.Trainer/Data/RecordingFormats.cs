@@ -1,0 +1,90 @@
+namespace RmmEdge.Trainer.Data;
+
+/// <summary>How to open a recording whose file does not say everything itself.</summary>
+/// <param name="DtMs">Sampling period (ms) for formats that do not store it (MAT in the authors' layout, QSNMC text).</param>
+/// <param name="Layout">Column layout of a headerless text file (see <see cref="ColumnLayout"/> presets).</param>
+/// <param name="ReconstructCommand">ABF: rebuild the command current from the epoch table when it was not recorded.</param>
+public sealed record RecordingOptions(double? DtMs = null, ColumnLayout? Layout = null, bool ReconstructCommand = true);
+
+/// <summary>
+/// Opens any supported recording by its content (magic bytes) and, for text, its name: ABF (pCLAMP),
+/// Igor binary wave, MATLAB level-5 MAT, CSV/TSV with name_unit headers (plain or .gz), headerless
+/// numeric text given a column layout. NWB (HDF5) is recognised and refused with a clear message
+/// until its reader exists.
+/// </summary>
+public static class RecordingFormats
+{
+    /// <summary>The format of a file, as <see cref="Open"/> would read it.</summary>
+    public static string Detect(string path)
+    {
+        if (!File.Exists(path))
+        {
+            throw new UserError($"{path}: no such file");
+        }
+
+        byte[] head = new byte[128];
+        int count;
+        using (FileStream stream = File.OpenRead(path))
+        {
+            count = stream.Read(head, 0, head.Length);
+        }
+
+        string ascii = System.Text.Encoding.ASCII.GetString(head, 0, Math.Min(count, 8));
+        if (ascii.StartsWith("ABF2", StringComparison.Ordinal) || ascii.StartsWith("ABF ", StringComparison.Ordinal))
+        {
+            return ascii.StartsWith("ABF2", StringComparison.Ordinal) ? "ABF2" : "ABF1";
+        }
+
+        if (count >= 8 && head[0] == 0x89 && ascii.Substring(1, 3) == "HDF")
+        {
+            return "HDF5";
+        }
+
+        if (count >= 116 && System.Text.Encoding.ASCII.GetString(head, 0, 10) == "MATLAB 5.0")
+        {
+            return "MAT5";
+        }
+
+        if (path.EndsWith(".ibw", StringComparison.OrdinalIgnoreCase))
+        {
+            return "IBW";
+        }
+
+        return "CSV/text";
+    }
+
+    public static Recording Open(string path, RecordingOptions? options = null)
+    {
+        options ??= new RecordingOptions();
+        string format = Detect(path);
+        switch (format)
+        {
+            case "ABF2":
+                return AbfReader.Read(path, options.ReconstructCommand);
+            case "ABF1":
+                throw new UserError($"{path}: an ABF1 (pCLAMP 9 or older) file; this version reads ABF2 only — re-save it from Clampfit as ABF2");
+            case "HDF5":
+                throw new UserError($"{path}: an HDF5 (NWB) file; the NWB reader is not available yet — export the sweeps to CSV or ABF");
+            case "MAT5":
+                if (options.DtMs is not double dt)
+                {
+                    throw new UserError($"{path}: a MAT file does not store the sampling period; give it (--dt, in ms)");
+                }
+
+                return MatReader.ReadRmmLayout(path, dt);
+            case "IBW":
+                return IgorBinaryWaveReader.Read(path);
+        }
+
+        return options.Layout is null ? CsvRecordingReader.Read(path, options.DtMs) : TextColumnsReader.Read(path, options.Layout, options.DtMs);
+    }
+
+    /// <summary>A column-layout preset by name: qsnmc, bbp-asc, efel.</summary>
+    public static ColumnLayout Layout(string name) => name.ToLowerInvariant() switch
+    {
+        "qsnmc" => ColumnLayout.QsnmcChallengeA,
+        "bbp-asc" => ColumnLayout.BlueBrainAsc,
+        "efel" => ColumnLayout.EfelTrace,
+        _ => throw new UserError($"unknown column layout '{name}'; known: qsnmc, bbp-asc, efel"),
+    };
+}

@@ -1,0 +1,107 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using RmmEdge.Trainer.Data;
+using RmmEdge.Trainer.Model;
+
+namespace RmmEdge.Trainer.Training;
+
+/// <summary>
+/// A reproducible training run (`rmm train --config FILE`), as JSON. Every field is optional; the
+/// defaults are the authors' recipe as adapted in <see cref="TeacherForcingOptions"/> (stage 1) and,
+/// when <see cref="MultipleShooting"/> is present, <see cref="MultipleShootingOptions"/> (stage 2).
+/// <code>
+/// {
+///   "network": "single",            // "single": one neuron; "pair": two coupled neurons (half-centre);
+///                                   // "pair-external": neuron 1 modelled, neuron 2 measured
+///   "hidden": [20, 20, 20],         // hidden widths of each intrinsic lumped MLP
+///   "seed": 1,
+///   "teacherForcing": { "epochs": 200, "learningRate": 0.003, "batchSize": 38400, "inputNoise": 0.05 },
+///   "multipleShooting": { "epochs": 60, "shotLength": 30, "gamma": 0.1 }   // omit to skip stage 2
+/// }
+/// </code>
+/// </summary>
+public sealed record TrainingConfig
+{
+    public string Network { get; init; } = "single";
+    public int[] Hidden { get; init; } = [20, 20, 20];
+    public int Seed { get; init; } = 1;
+    public TeacherForcingOptions TeacherForcing { get; init; } = new();
+    public MultipleShootingOptions? MultipleShooting { get; init; }
+
+    private static readonly JsonSerializerOptions Json = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+        WriteIndented = true,
+        ReadCommentHandling = JsonCommentHandling.Skip,
+        AllowTrailingCommas = true,
+        UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
+        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.CamelCase) },
+    };
+
+    public static TrainingConfig Load(string path)
+    {
+        if (!File.Exists(path))
+        {
+            throw new UserError($"{path}: no such training configuration file");
+        }
+
+        try
+        {
+            return JsonSerializer.Deserialize<TrainingConfig>(File.ReadAllText(path), Json)
+                ?? throw new UserError($"{path}: empty training configuration");
+        }
+        catch (JsonException e)
+        {
+            throw new UserError($"{path}: not a valid training configuration: {e.Message}");
+        }
+    }
+
+    public string ToJson() => JsonSerializer.Serialize(this, Json);
+
+    /// <summary>The network this configuration describes, for data sampled at <paramref name="dtMs"/>.</summary>
+    public NetworkSpec BuildSpec(double dtMs, int neuronsInData)
+    {
+        (NetworkSpec spec, int neurons) = Network switch
+        {
+            "single" => (NetworkSpec.SingleNeuron(dtMs, Hidden), 1),
+            "pair" => (NetworkSpec.Pair(dtMs, Hidden), 2),
+            "pair-external" => (NetworkSpec.Pair(dtMs, Hidden, externalSecond: true), 2),
+            _ => throw new UserError($"unknown network '{Network}'; use single, pair or pair-external"),
+        };
+        if (neurons != neuronsInData)
+        {
+            throw new UserError($"network '{Network}' has {neurons} neuron(s) but the data holds {neuronsInData}");
+        }
+
+        return spec;
+    }
+}
+
+/// <summary>What <see cref="TrainingPipeline.Run"/> produced: the trained network and each stage's history.</summary>
+public sealed record PipelineResult(Network Network, TrainingResult TeacherForcing, TrainingResult? MultipleShooting);
+
+/// <summary>One training run from a configuration: teacher forcing, then multiple shooting if asked.</summary>
+public static class TrainingPipeline
+{
+    public static PipelineResult Run(TrainingConfig config, Dataset data, IProgress<(string Stage, EpochRecord Epoch)>? progress = null,
+        CancellationToken cancel = default)
+    {
+        var network = new Network(config.BuildSpec(data.DtMs, data.Neurons.Count), config.Seed);
+        TeacherForcingOptions tf = config.TeacherForcing with { Seed = config.Seed };
+        TrainingResult first = new TeacherForcingTrainer(network, data, tf)
+            .Train(progress is null ? null : new Relay(progress, "teacher forcing"), cancel);
+        TrainingResult? second = null;
+        if (config.MultipleShooting is { } ms)
+        {
+            second = new MultipleShootingTrainer(network, data, ms with { Seed = config.Seed })
+                .Train(progress is null ? null : new Relay(progress, "multiple shooting"), cancel);
+        }
+
+        return new PipelineResult(network, first, second);
+    }
+
+    private sealed class Relay(IProgress<(string, EpochRecord)> target, string stage) : IProgress<EpochRecord>
+    {
+        public void Report(EpochRecord value) => target.Report((stage, value));
+    }
+}

@@ -1,0 +1,96 @@
+using RmmEdge.Trainer.Compile;
+using Xunit;
+using Xunit.Abstractions;
+using RmmCli = RmmEdge.Cli.Cli;
+
+namespace RmmEdge.Trainer.Tests.Cli;
+
+/// <summary>The rmm command line, run in-process: exit codes 0/1/2 and one clear line per error.</summary>
+public sealed class CliTests(ITestOutputHelper output) : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("rmm-cli-").FullName;
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    private (int Code, string Out, string Error) Run(params string[] args)
+    {
+        var stdout = new StringWriter();
+        var stderr = new StringWriter();
+        int code = RmmCli.Run(args, stdout, stderr);
+        output.WriteLine($"$ rmm {string.Join(' ', args)}  -> {code}\n{stdout}{stderr}");
+        return (code, stdout.ToString(), stderr.ToString());
+    }
+
+    private string PathOf(string name) => Path.Combine(_dir, name);
+
+    [Theory]
+    [InlineData("inspect", "missing.csv")]
+    [InlineData("train", "missing.csv", "--out", "m.rmm.json")]
+    [InlineData("eval", "missing.rmm.json", "missing.csv")]
+    [InlineData("compile", "missing.rmm.json", "--out", "m.rmmq")]
+    [InlineData("budget", "missing.rmmq")]
+    public void AMissingFileIsOneLineAndExitCodeOne(params string[] args)
+    {
+        (int code, string _, string error) = Run(args.Select(a => a.Contains('.') ? PathOf(a) : a).ToArray());
+        Assert.Equal(1, code);
+        Assert.Single(error.TrimEnd().Split('\n'));
+        Assert.Contains("missing", error);
+    }
+
+    [Theory]
+    [InlineData("inspect")]
+    [InlineData("inspect", "a.csv", "--frobnicate")]
+    [InlineData("simulate", "--seconds", "ten", "--out", "x.csv")]
+    [InlineData("compile", "m.rmm.json", "--out", "m.rmmq", "--bits", "12")]
+    [InlineData("train", "a.csv")]
+    [InlineData("warp-drive")]
+    public void BadUsageIsOneLineAndExitCodeTwo(params string[] args)
+    {
+        (int code, string _, string error) = Run(args);
+        Assert.Equal(2, code);
+        Assert.Single(error.TrimEnd().Split('\n'));
+    }
+
+    [Fact]
+    public void AWrongFormatIsOneLineAndExitCodeOne()
+    {
+        File.WriteAllBytes(PathOf("noise.csv"), Enumerable.Range(0, 500).Select(i => (byte)(i * 37)).ToArray());
+        File.WriteAllText(PathOf("table.csv"), "t_s,V_mV,I_nA\n0,-60,0\n0.0001,-60,0\n");
+        File.WriteAllText(PathOf("fake.rmmq"), "not a model");
+        foreach (string[] args in new[]
+        {
+            new[] { "inspect", PathOf("noise.csv") },
+            new[] { "eval", PathOf("table.csv"), PathOf("table.csv") },
+            new[] { "budget", PathOf("fake.rmmq") },
+            new[] { "train", PathOf("table.csv"), "--out", PathOf("m.rmm.json") },
+        })
+        {
+            (int code, string _, string error) = Run(args);
+            Assert.Equal(1, code);
+            Assert.Single(error.TrimEnd().Split('\n'));
+        }
+    }
+
+    [Fact]
+    public void SimulateTrainEvalCompileRoundTrip()
+    {
+        Assert.Equal(0, Run("simulate", "--system", "stg", "--seconds", "14", "--seed", "3", "--out", PathOf("stg.csv.gz")).Code);
+        (int code, string text, _) = Run("inspect", PathOf("stg.csv.gz"), "--json");
+        Assert.Equal(0, code);
+        Assert.Contains("\"rateKhz\": 10", text);
+        Assert.Equal(0, Run("train", PathOf("stg.csv.gz"), "--epochs", "4", "--out", PathOf("stg.rmm.json")).Code);
+        (code, text, _) = Run("eval", PathOf("stg.rmm.json"), PathOf("stg.csv.gz"), "--json");
+        Assert.True(code is 0 or 1);   // a 4-epoch model may diverge; the command must still report
+        Assert.Contains("angularSeparation", text);
+        (code, text, _) = Run("compile", PathOf("stg.rmm.json"), "--out", PathOf("stg.rmmq"), "--bits", "8");
+        Assert.Equal(0, code);
+        Assert.Contains("8-bit weights", text);
+        Assert.True(File.Exists(PathOf("stg.rmmq.report.txt")));
+        if (CycleBudget.ToolsAvailable(out _))
+        {
+            (code, text, _) = Run("budget", PathOf("stg.rmmq"));
+            Assert.Equal(0, code);
+            Assert.Contains("Cortex-M4", text);
+        }
+    }
+}
