@@ -17,18 +17,21 @@ public static class Cli
         var root = new RootCommand(
             "RmmEdge: fit recurrent mechanistic models (RMMs) of neurons and circuits, compile them to fixed point, and check them.\n" +
             "Examples:\n" +
+            "  rmm demo\n" +
             "  rmm inspect cell.abf\n" +
             "  rmm simulate --system stg --seconds 60 --out stg.csv\n" +
             "  rmm train stg.csv --out stg.rmm.json\n" +
             "  rmm eval stg.rmm.json test.csv\n" +
             "  rmm compile stg.rmm.json --out stg.rmmq --held-out test.csv");
         var context = new CommandContext(stdout, stderr);
+        root.Subcommands.Add(DemoCommand.Build(context));
         root.Subcommands.Add(InspectCommand.Build(context));
         root.Subcommands.Add(SimulateCommand.Build(context));
         root.Subcommands.Add(TrainCommand.Build(context));
         root.Subcommands.Add(EvalCommand.Build(context));
         root.Subcommands.Add(CompileCommand.Build(context));
         root.Subcommands.Add(BudgetCommand.Build(context));
+        root.Subcommands.Add(ReportCommand.Build(context));
 
         ParseResult parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)

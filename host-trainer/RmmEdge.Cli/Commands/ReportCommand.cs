@@ -1,0 +1,58 @@
+using System.CommandLine;
+using RmmEdge.Trainer;
+using RmmEdge.Trainer.Compile;
+using RmmEdge.Trainer.Model;
+using RmmEdge.Trainer.Reports;
+
+namespace RmmEdge.Cli;
+
+/// <summary>`rmm report MODEL DATA --out report.html`: the HTML report of a trained (and optionally compiled) model.</summary>
+internal static class ReportCommand
+{
+    public static Command Build(CommandContext context)
+    {
+        var model = new Argument<string>("model") { Description = "Float model (.rmm.json)" };
+        var file = new Argument<string>("data") { Description = "Held-out recording to judge the model on" };
+        var output = new Option<string>("--out") { Description = "HTML file to write", Required = true };
+        var compiled = new Option<string?>("--rmmq") { Description = "Compiled model to compare with the float one" };
+        var data = new DataArguments();
+        var command = new Command("report", "Write a self-contained HTML report: free run vs data, IV curves, synaptic currents, fixed point, budget.\n" +
+            "Example: rmm report stg.rmm.json test.csv --rmmq stg.rmmq --out stg.html");
+        command.Arguments.Add(model);
+        command.Arguments.Add(file);
+        command.Options.Add(output);
+        command.Options.Add(compiled);
+        data.AddTo(command);
+        command.SetAction(parsed =>
+        {
+            string modelPath = parsed.GetValue(model)!;
+            Network network = ModelFile.Load(modelPath);
+            var test = data.Load(parsed, parsed.GetValue(file)!);
+            (byte[], int)? fixedPoint = null;
+            IReadOnlyList<BudgetResult>? budget = null;
+            if (parsed.GetValue(compiled) is string rmmq)
+            {
+                if (!File.Exists(rmmq))
+                {
+                    throw new UserError($"{rmmq}: no such file");
+                }
+
+                byte[] bytes = File.ReadAllBytes(rmmq);
+                fixedPoint = (bytes, FixedPointRun.Load(bytes).WeightBits);
+                string? native = NativeSources.Find();
+                if (native is not null && CycleBudget.ToolsAvailable(out _))
+                {
+                    budget = [CycleBudget.Measure(bytes, CortexCore.M4At168, native), CycleBudget.Measure(bytes, CortexCore.M7At216, native)];
+                }
+            }
+
+            var page = new HtmlReport($"RmmEdge report: {Path.GetFileName(modelPath)}");
+            ModelReport.AddTo(page, new ReportInputs(Path.GetFileName(modelPath), network, test, FixedPoint: fixedPoint, Budget: budget));
+            string path = parsed.GetValue(output)!;
+            page.Save(path);
+            context.Out.WriteLine($"wrote {path} ({page.PlotCount} plots)");
+            return Cli.Ok;
+        });
+        return command;
+    }
+}

@@ -1,0 +1,222 @@
+using System.Globalization;
+using RmmEdge.Trainer.Compile;
+using RmmEdge.Trainer.Data;
+using RmmEdge.Trainer.Evaluation;
+using RmmEdge.Trainer.Interpretation;
+using RmmEdge.Trainer.Model;
+using RmmEdge.Trainer.Training;
+
+namespace RmmEdge.Trainer.Reports;
+
+/// <summary>Everything a model report can show; the parts not given are left out of the page.</summary>
+/// <param name="Name">Short name of the model ("STG neuron A").</param>
+/// <param name="Network">The trained float model.</param>
+/// <param name="Test">Held-out recording the free run is judged on.</param>
+/// <param name="TeacherForcing">Training history of stage 1.</param>
+/// <param name="MultipleShooting">Training history of stage 2.</param>
+/// <param name="FixedPoint">Compiled model (.rmmq bytes) and its bit width, for the fixed-point free run.</param>
+/// <param name="Fidelity">Fixed-point vs float fidelity measured by the compiler.</param>
+/// <param name="Budget">Measured cost per step on Cortex-M cores.</param>
+public sealed record ReportInputs(string Name, Network Network, Dataset Test, TrainingResult? TeacherForcing = null,
+    TrainingResult? MultipleShooting = null, (byte[] File, int Bits)? FixedPoint = null, FidelityReport? Fidelity = null,
+    IReadOnlyList<BudgetResult>? Budget = null);
+
+/// <summary>
+/// The standard model report (issue 8): free run against data (whole and zoomed), training curves,
+/// IV curves and conductances, predicted synaptic currents (against the truth when the recording
+/// carries it), fixed-point against float, and the board budget. Adds its sections to an
+/// <see cref="HtmlReport"/>, so several models can share one page.
+/// </summary>
+public static class ModelReport
+{
+    private static readonly string[] Colors = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b"];
+
+    public static void AddTo(HtmlReport page, ReportInputs inputs)
+    {
+        Network network = inputs.Network;
+        Dataset test = inputs.Test;
+        int warmup = Math.Min(network.WarmupSamples, test.Length / 2);
+        FreeRunResult run = FreeRun.Run(network, test, warmup);
+        NeuronScore[] scores = Scoring.Score(network, test, run);
+        double dt = test.DtMs;
+        double[] time = Enumerable.Range(0, test.Length - warmup).Select(k => (k + warmup) * dt / 1000).ToArray();
+
+        page.Heading($"{inputs.Name}: free run on held-out data");
+        page.Text($"{test.Source}: {time.Length * dt / 1000:0.#} s after a {warmup * dt / 1000:0.#} s teacher-forced warm-up; " +
+            $"{network.ParameterCount:N0} parameters. Spikes and bursts detected by the rules of metrics.md; Γ with Δ = ±4 ms.", note: true);
+        page.Table(["neuron", "burst period (ms)", "spikes/burst", "Γ", "RMSE (mV)", "angular separation", "spikes"],
+            scores.Select(s => (IReadOnlyList<string>)
+            [
+                s.Neuron,
+                $"{s.ModelBursts.PeriodMs:0.0} vs {s.DataBursts.PeriodMs:0.0} ({s.PeriodError:+0.0%;-0.0%})",
+                $"{s.ModelBursts.SpikesPerBurst:0.00} vs {s.DataBursts.SpikesPerBurst:0.00} ({s.SpikesPerBurstError:+0.00;-0.00})",
+                $"{s.Gamma:0.000}", $"{s.RmseMv:0.00}", $"{s.AngularSeparation:0.000}", $"{s.ModelSpikes} vs {s.DataSpikes}",
+            ]));
+        foreach (NeuronModel m in network.Models)
+        {
+            double[] data = test.Neurons[m.Index].V.Skip(warmup).Select(v => (double)v).ToArray();
+            double[] model = run.Voltages[m.Index].Select(v => (double)v).ToArray();
+            page.Plot(new SvgPlot($"{m.Spec.Name}: membrane potential, whole record", "time (s)", "V (mV)")
+                .Add("data", time, data, "#444").Add("model (free run)", time, model, Colors[0]));
+            int zoomStart = time.Length / 2, zoomLength = Math.Min(time.Length - zoomStart, (int)(2000 / dt));
+            page.Plot(new SvgPlot($"{m.Spec.Name}: membrane potential, 2 s zoom", "time (s)", "V (mV)")
+                .Add("data", time[zoomStart..(zoomStart + zoomLength)], data[zoomStart..(zoomStart + zoomLength)], "#444")
+                .Add("model (free run)", time[zoomStart..(zoomStart + zoomLength)], model[zoomStart..(zoomStart + zoomLength)], Colors[0]));
+        }
+
+        AddTraining(page, inputs);
+        AddInterpretation(page, network, test, warmup, time);
+        AddFixedPoint(page, inputs, run, warmup, time);
+        AddBudget(page, inputs);
+    }
+
+    private static void AddTraining(HtmlReport page, ReportInputs inputs)
+    {
+        if (inputs.TeacherForcing is not { } tf)
+        {
+            return;
+        }
+
+        page.Heading("Training");
+        var losses = new SvgPlot("Training loss", "epoch", "loss ((mV/ms)²)") { LogY = true };
+        var validation = new SvgPlot("Validation score of snapshots (free run; higher is better)", "epoch", "score");
+        Add(tf, "teacher forcing", 0, Colors[0]);
+        if (inputs.MultipleShooting is { } ms)
+        {
+            Add(ms, "multiple shooting", tf.History.Count, Colors[1]);
+        }
+
+        page.Plot(losses).Plot(validation);
+        page.Text($"Teacher forcing: {tf.TrainingSamples:N0} samples, {tf.History.Count} epochs in {tf.Seconds:0.0} s; snapshot of epoch {tf.SelectedEpoch} selected " +
+            $"(score {tf.SelectedValidation:0.000})." + (inputs.MultipleShooting is { } m
+                ? $" Multiple shooting: {m.History.Count - 1} epochs in {m.Seconds:0.0} s; epoch {m.SelectedEpoch} selected (score {m.History[0].Validation:0.000} → {m.SelectedValidation:0.000})."
+                : ""), note: true);
+
+        void Add(TrainingResult r, string name, int offset, string color)
+        {
+            var trained = r.History.Where(h => double.IsFinite(h.TrainLoss)).ToArray();
+            losses.Add(name, trained.Select(h => (double)(h.Epoch + offset)).ToArray(), trained.Select(h => h.TrainLoss).ToArray(), color);
+            var scored = r.History.Where(h => h.Validation is not null).ToArray();
+            validation.Add(name, scored.Select(h => (double)(h.Epoch + offset)).ToArray(), scored.Select(h => h.Validation!.Value).ToArray(), color);
+        }
+    }
+
+    private static void AddInterpretation(HtmlReport page, Network network, Dataset test, int warmup, double[] time)
+    {
+        page.Heading("What the model learned");
+        IvCurve[] curves = ModelAnalysis.IvCurves(network, -80, 0, 161, holdingMv: -60);
+        var steady = new SvgPlot("Steady-state IV curves (bank at steady state; synapses: presynaptic voltage, postsynaptic at −60 mV)", "V (mV)", "ψ (nA, outward +)");
+        var instant = new SvgPlot("Instantaneous IV curves (bank held at −60 mV)", "V (mV)", "ψ (nA, outward +)");
+        for (int c = 0; c < curves.Length; c++)
+        {
+            double[] v = curves[c].VoltageMv.Select(x => (double)x).ToArray();
+            steady.Add(curves[c].Current, v, curves[c].SteadyStateNa.Select(x => (double)x).ToArray(), Colors[c % Colors.Length]);
+            instant.Add(curves[c].Current, v, curves[c].InstantaneousNa.Select(x => (double)x).ToArray(), Colors[c % Colors.Length]);
+        }
+
+        page.Plot(steady).Plot(instant);
+        IvCurve[] gating = curves.Where(c => c.SteadyStateConductanceUs.Any(float.IsFinite)).ToArray();
+        if (gating.Length > 0)
+        {
+            var conductance = new SvgPlot("Steady-state conductance g·a·b of conductance-based currents", "V (mV)", "g (µS)");
+            for (int c = 0; c < gating.Length; c++)
+            {
+                conductance.Add(gating[c].Current, gating[c].VoltageMv.Select(x => (double)x).ToArray(), gating[c].SteadyStateConductanceUs.Select(x => (double)x).ToArray(), Colors[c % Colors.Length]);
+            }
+
+            page.Plot(conductance);
+        }
+
+        CurrentTraces traces = ModelAnalysis.Traces(network, test, warmup, gamma: 1f);
+        Current[] currents = network.Currents.ToArray();
+        int zoomStart = time.Length / 2, zoomLength = Math.Min(time.Length - zoomStart, (int)(3000 / test.DtMs));
+        double[] zoomTime = time[zoomStart..(zoomStart + zoomLength)];
+        for (int c = 0; c < currents.Length; c++)
+        {
+            if (!currents[c].IsSynapse)
+            {
+                continue;
+            }
+
+            // Reported with the sign convention of injected current (positive = depolarising), like the data's Isyn.
+            double[] predicted = traces.CurrentNa[c].Skip(zoomStart).Take(zoomLength).Select(x => -(double)x).ToArray();
+            var plot = new SvgPlot($"{currents[c].QualifiedName}: predicted synaptic current from the measured voltages (3 s)", "time (s)", "I_syn (nA, depolarising +)")
+                .Add("model", zoomTime, predicted, Colors[0]);
+            string truthName = $"Isyn{currents[c].Owner + 1}";
+            if (test.Extra.TryGetValue(truthName, out float[]? truth))
+            {
+                double[] all = traces.CurrentNa[c].Select(x => -(double)x).ToArray();
+                double r = Pearson(all, truth.Skip(warmup).Take(all.Length).Select(x => (double)x).ToArray());
+                plot.Add($"true ({truthName})", zoomTime, truth.Skip(warmup + zoomStart).Take(zoomLength).Select(x => (double)x).ToArray(), "#444", dashed: true);
+                page.Plot(plot);
+                page.Text($"{currents[c].QualifiedName}: Pearson r with the true synaptic current over the whole record = {r:0.000} (never trained on it).", note: true);
+            }
+            else
+            {
+                page.Plot(plot);
+            }
+        }
+    }
+
+    private static void AddFixedPoint(HtmlReport page, ReportInputs inputs, FreeRunResult floatRun, int warmup, double[] time)
+    {
+        if (inputs.FixedPoint is not { } fixedPoint)
+        {
+            return;
+        }
+
+        page.Heading($"Fixed point ({fixedPoint.Bits}-bit weights) against float");
+        FreeRunResult fixedRun = FixedPointRun.Run(FixedPointRun.Load(fixedPoint.File), inputs.Test, warmup);
+        if (inputs.Fidelity is { } f)
+        {
+            page.Text($"One step from measured states: Σψ error RMS {f.OneStepCurrentRmsNa:G3} nA (max {f.OneStepCurrentMaxNa:G3} nA), next-voltage error max {f.OneStepVoltageMaxMv:G3} mV.", note: true);
+            page.Table(["neuron", "float: period, spikes/burst", "fixed: period, spikes/burst", "fixed vs float Γ"],
+                f.Float.Select((s, i) => (IReadOnlyList<string>)
+                [
+                    s.Neuron, $"{s.ModelBursts.PeriodMs:0.0} ms, {s.ModelBursts.SpikesPerBurst:0.00}",
+                    $"{f.Fixed[i].ModelBursts.PeriodMs:0.0} ms, {f.Fixed[i].ModelBursts.SpikesPerBurst:0.00}", $"{f.FixedVsFloat[i].Gamma:0.000}",
+                ]));
+        }
+
+        foreach (NeuronModel m in inputs.Network.Models)
+        {
+            int zoomStart = time.Length / 2, zoomLength = Math.Min(time.Length - zoomStart, (int)(2000 / inputs.Test.DtMs));
+            page.Plot(new SvgPlot($"{m.Spec.Name}: float and fixed-point free runs (2 s)", "time (s)", "V (mV)")
+                .Add("float", time[zoomStart..(zoomStart + zoomLength)], floatRun.Voltages[m.Index].Skip(zoomStart).Take(zoomLength).Select(v => (double)v).ToArray(), Colors[0])
+                .Add($"fixed point ({fixedPoint.Bits}-bit)", time[zoomStart..(zoomStart + zoomLength)], fixedRun.Voltages[m.Index].Skip(zoomStart).Take(zoomLength).Select(v => (double)v).ToArray(), Colors[1], dashed: true));
+        }
+    }
+
+    private static void AddBudget(HtmlReport page, ReportInputs inputs)
+    {
+        page.Heading("On the board");
+        if (inputs.Budget is not { Count: > 0 } budget)
+        {
+            page.Text("Cycle budget not measured (needs gcc-arm-none-eabi and qemu-system-arm: rmm budget MODEL.rmmq).", note: true);
+            return;
+        }
+
+        double rate = 1 / inputs.Network.DtMs;
+        page.Table(["core", "instructions/step", "cycles/instruction (assumed)", "cycles/step", "max rate (kHz)", $"load at {rate:0.###} kHz"],
+            budget.Select(b => (IReadOnlyList<string>)
+            [
+                $"{b.Core.Name} at {b.Core.ClockMhz:0} MHz", $"{b.InstructionsPerStep:0}", $"{b.Core.CyclesPerInstruction:0.0}",
+                $"{b.CyclesPerStep:0}", $"{b.MaxRateKhz:0.0}", $"{(b.Load(rate) <= 0.5 ? "PASS" : b.Load(rate) <= 1 ? "" : "FAIL")} {b.Load(rate):P0}".Trim(),
+            ]));
+        page.Text("Instructions counted by running the cross-compiled C kernel (arm-none-eabi-gcc -O2) on QEMU's MPS2 boards with -icount.", note: true);
+    }
+
+    private static double Pearson(double[] a, double[] b)
+    {
+        int n = Math.Min(a.Length, b.Length);
+        double ma = a.Take(n).Average(), mb = b.Take(n).Average(), sab = 0, saa = 0, sbb = 0;
+        for (int i = 0; i < n; i++)
+        {
+            sab += (a[i] - ma) * (b[i] - mb);
+            saa += (a[i] - ma) * (a[i] - ma);
+            sbb += (b[i] - mb) * (b[i] - mb);
+        }
+
+        return sab / Math.Sqrt(saa * sbb);
+    }
+}
