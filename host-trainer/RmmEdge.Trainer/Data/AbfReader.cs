@@ -4,8 +4,10 @@ using System.Text;
 namespace RmmEdge.Trainer.Data;
 
 /// <summary>
-/// Reads Axon Binary Format 2 files (pCLAMP ≥ 10) in managed code, from the published description of
-/// the format (the section map and field offsets documented with pyABF): the header's section map, the
+/// Reads Axon Binary Format files in managed code, from the published descriptions of the formats (field
+/// offsets as documented with pyABF and Axon's ABFFIO headers). ABF1 (pCLAMP ≤ 9): one fixed header with
+/// per-ADC arrays indexed by physical channel, the sampling sequence giving the interleave, and the
+/// period of one channel = fADCSampleInterval × channels. ABF2 (pCLAMP ≥ 10): the header's section map, the
 /// protocol (sampling interval, samples per sweep, ADC range and resolution), the ADC section (channel
 /// names and units through the indexed strings section, gains and offsets) and the interleaved data,
 /// int16 scaled to physical units as raw·range/resolution/(instrument scale · signal gain ·
@@ -46,7 +48,7 @@ public static class AbfReader
         string signature = Encoding.ASCII.GetString(b, 0, 4);
         if (signature == "ABF ")
         {
-            throw new UserError($"{source}: an ABF1 file (pCLAMP ≤ 9); this version of RmmEdge reads ABF2 — re-save it with Clampfit 10 or later");
+            return ReadAbf1(b, source);
         }
 
         if (signature != "ABF2")
@@ -120,25 +122,9 @@ public static class AbfReader
             int unitIndex = BinaryPrimitives.ReadInt32LittleEndian(b.AsSpan(a + 78));
             string name = nameIndex > 0 && nameIndex <= strings.Length ? strings[nameIndex - 1] : $"ADC{c}";
             string unit = unitIndex > 0 && unitIndex <= strings.Length ? strings[unitIndex - 1] : "";
-            double gain = instrumentScale * signalGain * programmableGain * (telegraph ? telegraphGain : 1);
-            if (!(Math.Abs(gain) > 0) || !double.IsFinite(gain))
-            {
-                throw new UserError($"{source}: ADC channel {name} has gain {gain}; expected a nonzero scale");
-            }
-
-            double scale = sampleSize == 2 ? adcRange / adcResolution / gain : 1;
-            double offset = sampleSize == 2 ? instrumentOffset - signalOffset : 0;
-            var conversion = Units.ToCanonical(unit);
-            double factor = conversion?.Factor ?? 1;
-            float[] values = new float[perChannel];
-            for (int k = 0; k < perChannel; k++)
-            {
-                int at = (int)(data.Offset + ((long)k * channelCount + c) * sampleSize);
-                double raw = sampleSize == 2 ? BinaryPrimitives.ReadInt16LittleEndian(b.AsSpan(at)) : BinaryPrimitives.ReadSingleLittleEndian(b.AsSpan(at));
-                values[k] = (float)((raw * scale + offset) * factor);
-            }
-
-            channels.Add(new Channel(name, conversion?.Canonical ?? unit, values));
+            var scaling = new AdcScaling(adcRange, adcResolution, programmableGain, instrumentScale, instrumentOffset, signalGain, signalOffset,
+                telegraph ? telegraphGain : 1);
+            channels.Add(Deinterleave(b, data.Offset, channelCount, c, perChannel, sampleSize, scaling, name, unit, source));
         }
 
         if (sweeps > 1 && samplesPerSweep != perChannel / sweeps * channelCount)
@@ -152,6 +138,112 @@ public static class AbfReader
         }
 
         return new Recording(source, intervalUs / 1000.0, channels, sweeps);
+    }
+
+    /// <summary>How one ADC channel's int16 codes become physical values (ABF1 and ABF2 alike).</summary>
+    private sealed record AdcScaling(float Range, int Resolution, float ProgrammableGain, float InstrumentScale, float InstrumentOffset,
+        float SignalGain, float SignalOffset, float TelegraphGain);
+
+    /// <summary>
+    /// Channel <paramref name="c"/> of <paramref name="count"/> interleaved channels, scaled as
+    /// raw·range/resolution/(instrument scale · signal gain · programmable gain · telegraph gain) +
+    /// instrument offset − signal offset (int16), or as stored (float32), then converted to mV / nA.
+    /// </summary>
+    private static Channel Deinterleave(byte[] b, long dataOffset, int count, int c, int perChannel, int sampleSize, AdcScaling s,
+        string name, string unit, string source)
+    {
+        double gain = (double)s.InstrumentScale * s.SignalGain * s.ProgrammableGain * s.TelegraphGain;
+        if (!(Math.Abs(gain) > 0) || !double.IsFinite(gain))
+        {
+            throw new UserError($"{source}: ADC channel {name} has gain {gain}; expected a nonzero scale");
+        }
+
+        double scale = sampleSize == 2 ? s.Range / s.Resolution / gain : 1;
+        double offset = sampleSize == 2 ? s.InstrumentOffset - s.SignalOffset : 0;
+        var conversion = Units.ToCanonical(unit);
+        double factor = conversion?.Factor ?? 1;
+        float[] values = new float[perChannel];
+        for (int k = 0; k < perChannel; k++)
+        {
+            int at = (int)(dataOffset + ((long)k * count + c) * sampleSize);
+            double raw = sampleSize == 2 ? BinaryPrimitives.ReadInt16LittleEndian(b.AsSpan(at)) : BinaryPrimitives.ReadSingleLittleEndian(b.AsSpan(at));
+            values[k] = (float)((raw * scale + offset) * factor);
+        }
+
+        return new Channel(name, conversion?.Canonical ?? unit, values);
+    }
+
+    /// <summary>ABF1: the fixed header (2048 bytes up to version 1.6, 6144 after) and the interleaved data.</summary>
+    private static Recording ReadAbf1(byte[] b, string source)
+    {
+        Need(b, 2048, source, "ABF1 header");
+        float version = BinaryPrimitives.ReadSingleLittleEndian(b.AsSpan(4));
+        short mode = BinaryPrimitives.ReadInt16LittleEndian(b.AsSpan(8));
+        int acquired = BinaryPrimitives.ReadInt32LittleEndian(b.AsSpan(10));
+        short ignored = BinaryPrimitives.ReadInt16LittleEndian(b.AsSpan(14));
+        int episodes = BinaryPrimitives.ReadInt32LittleEndian(b.AsSpan(16));
+        int dataBlock = BinaryPrimitives.ReadInt32LittleEndian(b.AsSpan(40));
+        short dataFormat = BinaryPrimitives.ReadInt16LittleEndian(b.AsSpan(100));
+        short channelCount = BinaryPrimitives.ReadInt16LittleEndian(b.AsSpan(120));
+        float intervalUs = BinaryPrimitives.ReadSingleLittleEndian(b.AsSpan(122));
+        int samplesPerEpisode = BinaryPrimitives.ReadInt32LittleEndian(b.AsSpan(138));
+        float adcRange = BinaryPrimitives.ReadSingleLittleEndian(b.AsSpan(244));
+        int adcResolution = BinaryPrimitives.ReadInt32LittleEndian(b.AsSpan(252));
+        if (mode is not (3 or 5))
+        {
+            throw new UserError($"{source}: ABF1 operation mode {mode}; gap-free (3) and fixed-length episodic (5) recordings are read");
+        }
+
+        if (channelCount < 1 || channelCount > 16 || !(intervalUs > 0) || !(adcRange > 0) || adcResolution <= 0 || dataBlock < 1 || acquired < 1 || ignored < 0)
+        {
+            throw new UserError($"{source}: ABF1 header holds {channelCount} channels, interval {intervalUs} µs, ADC range {adcRange}, resolution {adcResolution}, " +
+                $"data at block {dataBlock}, {acquired} samples; expected 1–16 channels and positive values");
+        }
+
+        int sampleSize = dataFormat == 0 ? 2 : dataFormat == 1 ? 4 : throw new UserError($"{source}: data format {dataFormat}; expected 0 (int16) or 1 (float32)");
+        long dataOffset = (long)dataBlock * BlockSize + ignored * sampleSize;
+        if (dataOffset + (long)acquired * sampleSize > b.Length)
+        {
+            throw new UserError($"{source}: the header promises {acquired} samples from byte {dataOffset}, past the end of the {b.Length}-byte file (truncated?)");
+        }
+
+        if (acquired % channelCount != 0)
+        {
+            throw new UserError($"{source}: {acquired} samples do not divide into {channelCount} channels");
+        }
+
+        int perChannel = acquired / channelCount;
+        int sweeps = mode == 5 ? Math.Max(1, episodes) : 1;
+        if (mode == 5 && (samplesPerEpisode <= 0 || (long)samplesPerEpisode * sweeps != acquired))
+        {
+            throw new UserError($"{source}: {sweeps} episodes of {samplesPerEpisode} samples do not make the {acquired} samples acquired");
+        }
+
+        var channels = new List<Channel>();
+        for (int position = 0; position < channelCount; position++)
+        {
+            // Per-ADC arrays are indexed by the physical channel sampled at this position of the sequence.
+            int adc = BinaryPrimitives.ReadInt16LittleEndian(b.AsSpan(410 + 2 * position));
+            if (adc is < 0 or > 15)
+            {
+                throw new UserError($"{source}: sampling sequence entry {position} names ADC {adc}; expected 0–15");
+            }
+
+            string name = Encoding.Latin1.GetString(b, 442 + 10 * adc, 10).TrimEnd('\0', ' ');
+            string unit = Encoding.Latin1.GetString(b, 602 + 8 * adc, 8).TrimEnd('\0', ' ');
+            bool telegraph = version >= 1.65f && b.Length >= 4640 && BinaryPrimitives.ReadInt16LittleEndian(b.AsSpan(4512 + 2 * adc)) != 0;
+            var scaling = new AdcScaling(adcRange, adcResolution,
+                BinaryPrimitives.ReadSingleLittleEndian(b.AsSpan(730 + 4 * adc)),
+                BinaryPrimitives.ReadSingleLittleEndian(b.AsSpan(922 + 4 * adc)),
+                BinaryPrimitives.ReadSingleLittleEndian(b.AsSpan(986 + 4 * adc)),
+                BinaryPrimitives.ReadSingleLittleEndian(b.AsSpan(1050 + 4 * adc)),
+                BinaryPrimitives.ReadSingleLittleEndian(b.AsSpan(1114 + 4 * adc)),
+                telegraph ? BinaryPrimitives.ReadSingleLittleEndian(b.AsSpan(4576 + 4 * adc)) : 1);
+            channels.Add(Deinterleave(b, dataOffset, channelCount, position, perChannel, sampleSize, scaling,
+                name.Length > 0 ? name : $"ADC{adc}", unit, source));
+        }
+
+        return new Recording(source, intervalUs * channelCount / 1000.0, channels, sweeps);
     }
 
     /// <summary>

@@ -62,7 +62,7 @@ public static class RecordingFormats
             case "ABF2":
                 return AbfReader.Read(path, options.ReconstructCommand);
             case "ABF1":
-                throw new UserError($"{path}: an ABF1 (pCLAMP 9 or older) file; this version reads ABF2 only — re-save it from Clampfit as ABF2");
+                return AbfReader.Read(path);
             case "HDF5":
                 throw new UserError($"{path}: an HDF5 (NWB) file; the NWB reader is not available yet — export the sweeps to CSV or ABF");
             case "MAT5":

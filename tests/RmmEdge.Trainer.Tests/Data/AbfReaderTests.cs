@@ -1,3 +1,5 @@
+using System.Buffers.Binary;
+using System.Text;
 using RmmEdge.Trainer.Data;
 using RmmEdge.Trainer.Evaluation;
 using Xunit;
@@ -102,8 +104,97 @@ public sealed class AbfReaderTests(ITestOutputHelper output)
     {
         byte[] good = File.ReadAllBytes(SharedData.File("recordings/pyabf_cellB_18711001/18711001.abf"));
         Assert.Contains("truncated", Assert.Throws<UserError>(() => AbfReader.Read(good[..(good.Length / 2)], "half.abf")).Message);
-        Assert.Contains("ABF1", Assert.Throws<UserError>(() => AbfReader.Read("ABF \0\0\0\0"u8.ToArray(), "old.abf")).Message);
+        Assert.Contains("ABF1 header", Assert.Throws<UserError>(() => AbfReader.Read("ABF \0\0\0\0"u8.ToArray(), "old.abf")).Message);
         Assert.Contains("not an ABF file", Assert.Throws<UserError>(() => AbfReader.Read("t_s,V_mV\n0,1\n"u8.ToArray(), "text.abf")).Message);
         Assert.Contains("truncated", Assert.Throws<UserError>(() => AbfReader.Read(good[..100], "header.abf")).Message);
+    }
+
+    /// <summary>
+    /// An ABF1 file laid out from the published field offsets (no ABF1 recording is in the shared data):
+    /// two channels sampled in the order ADC 1 (current, pA), ADC 0 (voltage, mV), so that the per-ADC
+    /// arrays must be read through the sampling sequence; gains and offsets that all matter.
+    /// </summary>
+    internal static byte[] Abf1File(short mode, int episodes, float[] voltageMv, float[] currentPa, float version = 1.83f)
+    {
+        const int channels = 2, dataBlock = 12;
+        int perChannel = voltageMv.Length;
+        byte[] b = new byte[dataBlock * 512 + perChannel * channels * 2];
+        void I16(int at, int v) => BinaryPrimitives.WriteInt16LittleEndian(b.AsSpan(at), (short)v);
+        void I32(int at, int v) => BinaryPrimitives.WriteInt32LittleEndian(b.AsSpan(at), v);
+        void F32(int at, float v) => BinaryPrimitives.WriteSingleLittleEndian(b.AsSpan(at), v);
+        void Text(int at, string v) => Encoding.ASCII.GetBytes(v).CopyTo(b, at);
+        Text(0, "ABF ");
+        F32(4, version);
+        I16(8, mode);
+        I32(10, perChannel * channels);
+        I32(16, episodes);
+        I32(40, dataBlock);
+        I16(100, 0);
+        I16(120, channels);
+        F32(122, 25f);                       // µs between multiplexed samples: 50 µs per channel, 20 kHz
+        I32(138, perChannel * channels / Math.Max(1, episodes));
+        F32(244, 10f);
+        I32(252, 32768);
+        I16(410, 1);                         // sampling sequence: ADC 1 first, then ADC 0
+        I16(412, 0);
+        Text(442, "Vm");
+        Text(452, "Im");
+        Text(602, "mV");
+        Text(610, "pA");
+        float[] programmable = [1f, 2f], instrument = [0.01f, 0.0005f], offsets = [0f, 5f], signalGain = [1f, 1f], signalOffset = [0f, 0f];
+        for (int adc = 0; adc < 2; adc++)
+        {
+            F32(730 + 4 * adc, programmable[adc]);
+            F32(922 + 4 * adc, instrument[adc]);
+            F32(986 + 4 * adc, offsets[adc]);
+            F32(1050 + 4 * adc, signalGain[adc]);
+            F32(1114 + 4 * adc, signalOffset[adc]);
+        }
+
+        for (int k = 0; k < perChannel; k++)
+        {
+            // code = (value − offset)·gain·resolution/range for the ADC sampled at each position.
+            I16(dataBlock * 512 + 4 * k, (int)Math.Round((currentPa[k] - offsets[1]) * instrument[1] * programmable[1] * 32768 / 10));
+            I16(dataBlock * 512 + 4 * k + 2, (int)Math.Round((voltageMv[k] - offsets[0]) * instrument[0] * programmable[0] * 32768 / 10));
+        }
+
+        return b;
+    }
+
+    [Fact]
+    public void Abf1GapFreeAndEpisodicFilesImportThroughTheSamplingSequence()
+    {
+        int n = 4000;
+        float[] v = Enumerable.Range(0, n).Select(k => (float)(-65 + 30 * Math.Sin(k * 0.01))).ToArray();
+        float[] i = Enumerable.Range(0, n).Select(k => (float)(k % 1000 < 500 ? 200 : -100)).ToArray();
+        foreach ((short mode, int episodes) in new[] { ((short)3, 0), ((short)5, 4) })
+        {
+            Recording r = AbfReader.Read(Abf1File(mode, episodes, v, i), "synthetic.abf");
+            Assert.Equal(0.05, r.DtMs, 9);
+            Assert.Equal(mode == 5 ? 4 : 1, r.Sweeps);
+            Assert.Equal(["Im", "Vm"], r.Channels.Select(c => c.Name));   // in sampling order
+            Assert.Equal(["nA", "mV"], r.Channels.Select(c => c.Unit));   // converted to canonical units
+            double vError = r.Get("Vm").Samples.Zip(v, (a, e) => Math.Abs(a - e)).Max();
+            double iError = r.Get("Im").Samples.Zip(i, (a, e) => Math.Abs(a - e / 1000)).Max();
+            output.WriteLine($"ABF1 mode {mode}: V error {vError:G3} mV, I error {iError:G3} nA");
+            Assert.True(vError <= 0.5 * 10 / 32768 / 0.01 + 1e-4);          // half an LSB
+            Assert.True(iError <= 0.5 * 10 / 32768 / 0.0005 / 2 / 1000 + 1e-6);
+        }
+    }
+
+    [Fact]
+    public void BrokenAbf1FilesGiveOneClearError()
+    {
+        byte[] good = Abf1File(3, 0, new float[1000], new float[1000]);
+        Assert.Contains("past the end", Assert.Throws<UserError>(() => AbfReader.Read(good[..(good.Length - 10)], "cut.abf")).Message);
+        byte[] variable = (byte[])good.Clone();
+        BinaryPrimitives.WriteInt16LittleEndian(variable.AsSpan(8), 1);
+        Assert.Contains("operation mode 1", Assert.Throws<UserError>(() => AbfReader.Read(variable, "events.abf")).Message);
+        byte[] badSequence = (byte[])good.Clone();
+        BinaryPrimitives.WriteInt16LittleEndian(badSequence.AsSpan(410), 40);
+        Assert.Contains("ADC 40", Assert.Throws<UserError>(() => AbfReader.Read(badSequence, "seq.abf")).Message);
+        byte[] episodic = Abf1File(5, 3, new float[999], new float[999]);
+        BinaryPrimitives.WriteInt32LittleEndian(episodic.AsSpan(138), 500);
+        Assert.Contains("episodes", Assert.Throws<UserError>(() => AbfReader.Read(episodic, "ep.abf")).Message);
     }
 }
