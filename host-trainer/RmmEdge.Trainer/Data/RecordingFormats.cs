@@ -9,8 +9,7 @@ public sealed record RecordingOptions(double? DtMs = null, ColumnLayout? Layout 
 /// <summary>
 /// Opens any supported recording by its content (magic bytes) and, for text, its name: ABF (pCLAMP),
 /// Igor binary wave, MATLAB level-5 MAT, CSV/TSV with name_unit headers (plain or .gz), headerless
-/// numeric text given a column layout. NWB (HDF5) is recognised and refused with a clear message
-/// until its reader exists.
+/// numeric text given a column layout, NWB 2.x (HDF5) current-clamp series.
 /// </summary>
 public static class RecordingFormats
 {
@@ -64,7 +63,7 @@ public static class RecordingFormats
             case "ABF1":
                 return AbfReader.Read(path);
             case "HDF5":
-                throw new UserError($"{path}: an HDF5 (NWB) file; the NWB reader is not available yet — export the sweeps to CSV or ABF");
+                return NwbReader.Read(path);
             case "MAT5":
                 if (options.DtMs is not double dt)
                 {
