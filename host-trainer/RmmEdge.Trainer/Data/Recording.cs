@@ -97,6 +97,51 @@ public sealed class Recording
         return new Recording(source, first.DtMs, channels);
     }
 
+    /// <summary>
+    /// The recording with channels chosen and renamed for <see cref="Dataset.FromRecording"/>: each
+    /// selection is "NAME" or "NAME:UNIT" (UNIT overrides a missing or wrong label in the file, e.g.
+    /// "IN 0:mV"); voltages become V (V1, V2, … for several neurons) in mV, currents I (I1, …) in nA.
+    /// </summary>
+    public Recording Select(IReadOnlyList<string> voltages, IReadOnlyList<string> currents)
+    {
+        if (voltages.Count == 0 || (currents.Count != 0 && currents.Count != voltages.Count))
+        {
+            throw new UserError($"{Source}: choose one voltage channel per neuron and as many current channels (or none); got {voltages.Count} and {currents.Count}");
+        }
+
+        var chosen = new List<Channel>();
+        for (int n = 0; n < voltages.Count; n++)
+        {
+            string suffix = voltages.Count == 1 ? "" : (n + 1).ToString(System.Globalization.CultureInfo.InvariantCulture);
+            chosen.Add(Pick(voltages[n], "V" + suffix, "mV"));
+            if (currents.Count > 0)
+            {
+                chosen.Add(Pick(currents[n], "I" + suffix, "nA"));
+            }
+        }
+
+        return new Recording(Source, DtMs, chosen, Sweeps);
+
+        Channel Pick(string selection, string newName, string canonical)
+        {
+            int colon = selection.LastIndexOf(':');
+            string name = colon > 0 ? selection[..colon] : selection;
+            Channel channel = Get(name);
+            string unit = colon > 0 ? selection[(colon + 1)..] : channel.Unit;
+            // Samples are stored in the canonical unit of the file's label; a user's unit relabels the raw values.
+            var fileUnit = Units.ToCanonical(channel.Unit);
+            var userUnit = Units.ToCanonical(unit);
+            if (userUnit is not { } target || target.Canonical != canonical)
+            {
+                throw new UserError($"{Source}: channel '{name}' as {newName} needs a unit convertible to {canonical}; got '{unit}'");
+            }
+
+            double factor = colon > 0 ? target.Factor / (fileUnit?.Factor ?? 1) : 1;
+            float[] samples = factor == 1 ? channel.Samples : channel.Samples.Select(x => (float)(x * factor)).ToArray();
+            return new Channel(newName, canonical, samples);
+        }
+    }
+
     public Channel? Find(string name) =>
         Channels.FirstOrDefault(c => string.Equals(c.Name, name, StringComparison.OrdinalIgnoreCase));
 }

@@ -29,6 +29,11 @@ public static class FreeRun
             throw new UserError($"{data.Source}: {data.Neurons.Count} neurons in the data, the model has {network.NeuronCount}");
         }
 
+        if (Math.Abs(data.DtMs - network.DtMs) > 1e-9 * network.DtMs)
+        {
+            throw new UserError($"{data.Source}: sampled at dt = {data.DtMs} ms, the model steps at {network.DtMs} ms (resample the recording or train at its rate)");
+        }
+
         if (warmup < 0 || warmup >= data.Length - 1)
         {
             throw new UserError($"{data.Source}: {data.DurationMs / 1000:0.###} s of data is too short for the model's " +

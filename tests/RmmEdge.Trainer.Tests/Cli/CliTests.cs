@@ -71,6 +71,24 @@ public sealed class CliTests(ITestOutputHelper output) : IDisposable
         }
     }
 
+    [SkippableFact]
+    public void ChannelsAreChosenAndRelabelledOnTheCommandLine()
+    {
+        string abf = SharedData.File("recordings/pyabf_cellA_171116sh/171116sh_0018.abf");
+        Assert.Equal(0, Run("simulate", "--seconds", "3", "--out", PathOf("s.csv")).Code);
+        Assert.Equal(0, Run("train", PathOf("s.csv"), "--epochs", "1", "--out", PathOf("m.rmm.json")).Code);
+        // The model steps at 0.1 ms, the ABF file at 0.05 ms: refused, naming both.
+        (int code, _, string error) = Run("eval", PathOf("m.rmm.json"), abf, "--voltage", "IN 0", "--current", "Cmd 0");
+        Assert.Equal(1, code);
+        Assert.Contains("0.05 ms", error);
+        (code, _, error) = Run("eval", PathOf("m.rmm.json"), abf, "--voltage", "IN 9");
+        Assert.Equal(1, code);
+        Assert.Contains("channels are IN 0 (mV), Cmd 0 (nA)", error);
+        (code, _, error) = Run("eval", PathOf("m.rmm.json"), abf, "--voltage", "IN 0:pA");
+        Assert.Equal(1, code);
+        Assert.Contains("convertible to mV", error);
+    }
+
     [Fact]
     public void SimulateTrainEvalCompileRoundTrip()
     {
