@@ -1,0 +1,190 @@
+using System.Threading;
+using RmmEdge.SharedModel.Format;
+using RmmEdge.SharedModel.Protocol;
+
+namespace RmmEdge.Firmware.Engine
+{
+    /// <summary>
+    /// The managed loop engine: one thread busy-waits on the microsecond clock and runs a
+    /// <see cref="LoopCore"/> step every period. A step that starts later than one period after its
+    /// due time, or ends after the next one is due, is an overrun; a streak of them stops the loop
+    /// with the output safe. Records cycle times; sends telemetry every N steps. Allocation-free in
+    /// the loop (the telemetry record is reused).
+    /// </summary>
+    public sealed class ManagedEngine
+    {
+        private readonly IMicrosecondClock _clock;
+        private readonly ISignalInput _input;
+        private readonly ISignalOutput _output;
+        private readonly LoopStatus _status = new LoopStatus();
+        private readonly LoopStatus _sent = new LoopStatus();   // reused for telemetry: nothing allocated in the loop
+        private readonly object _gate = new object();
+        private Thread _thread;
+        private volatile bool _stopRequested;
+
+        public ManagedEngine(IMicrosecondClock clock, ISignalInput input, ISignalOutput output)
+        {
+            _clock = clock;
+            _input = input;
+            _output = output;
+            _output.WriteSafe();
+        }
+
+        /// <summary>Where telemetry goes (the command server); null for none.</summary>
+        public ITelemetrySink Telemetry { get; set; }
+
+        public bool Running
+        {
+            get { return _thread != null && _status.State == LoopStatus.StateRunning; }
+        }
+
+        /// <summary>A copy of the current loop status (for Status replies).</summary>
+        public LoopStatus Snapshot()
+        {
+            LoopStatus copy = new LoopStatus();
+            CopyStatus(copy);
+            return copy;
+        }
+
+        private void CopyStatus(LoopStatus copy)
+        {
+            lock (_gate)
+            {
+                copy.Step = _status.Step;
+                copy.Voltage = _status.Voltage;
+                copy.Current = _status.Current;
+                copy.CycleUs = _status.CycleUs;
+                copy.MaxCycleUs = _status.MaxCycleUs;
+                copy.Overruns = _status.Overruns;
+                copy.State = _status.State;
+                copy.Reason = _status.Reason;
+                copy.ModelCrc = _status.ModelCrc;
+            }
+        }
+
+        private void SendTelemetry()
+        {
+            ITelemetrySink sink = Telemetry;
+            if (sink != null)
+            {
+                CopyStatus(_sent);
+                sink.Send(_sent);
+            }
+        }
+
+        public void Start(RmmqModel model, uint modelCrc, RunConfiguration config)
+        {
+            Stop(StopReason.Requested);
+            LoopCore core = new LoopCore(model, config);
+            lock (_gate)
+            {
+                _status.Step = 0;
+                _status.Overruns = 0;
+                _status.MaxCycleUs = 0;
+                _status.State = LoopStatus.StateRunning;
+                _status.Reason = StopReason.None;
+                _status.ModelCrc = modelCrc;
+            }
+
+            _stopRequested = false;
+            _thread = new Thread(() => Run(core, config));
+            _thread.Priority = ThreadPriority.Highest;
+            _thread.Start();
+        }
+
+        /// <summary>Stops the loop (if running), leaves the output safe and records why.</summary>
+        public void Stop(byte reason)
+        {
+            Thread thread = _thread;
+            if (thread != null)
+            {
+                _stopRequested = true;
+                thread.Join();
+                _thread = null;
+            }
+
+            _output.WriteSafe();
+            lock (_gate)
+            {
+                if (_status.State == LoopStatus.StateRunning)
+                {
+                    _status.State = LoopStatus.StateStopped;
+                    _status.Reason = reason;
+                }
+            }
+        }
+
+        private void Run(LoopCore core, RunConfiguration config)
+        {
+            long period = config.PeriodUs;
+            long due = _clock.NowUs + period;
+            int streak = 0;
+            byte reason = StopReason.Requested;
+            while (!_stopRequested)
+            {
+                long now = _clock.NowUs;
+                while (now < due)
+                {
+                    now = _clock.NowUs;
+                }
+
+                bool late = now - due > period;
+                bool ok = core.Step(_input, _output);
+                long end = _clock.NowUs;
+                long cycle = end - now;
+                due += period;
+                if (late || end > due)
+                {
+                    streak++;
+                    lock (_gate) { _status.Overruns++; }
+                    if (late)
+                    {
+                        due = end + period;   // do not try to catch up: re-phase after a stall
+                    }
+                }
+                else
+                {
+                    streak = 0;
+                }
+
+                lock (_gate)
+                {
+                    _status.Step++;
+                    _status.Voltage = core.Input;
+                    _status.Current = core.Output;
+                    _status.CycleUs = (ushort)(cycle > 65535 ? 65535 : cycle);
+                    if (_status.CycleUs > _status.MaxCycleUs)
+                    {
+                        _status.MaxCycleUs = _status.CycleUs;
+                    }
+                }
+
+                if (!ok)
+                {
+                    reason = core.StopReason;
+                    break;
+                }
+
+                if (streak >= config.OverrunStreak)
+                {
+                    reason = StopReason.OverrunStreak;
+                    break;
+                }
+
+                if (config.TelemetryEvery > 0 && _status.Step % config.TelemetryEvery == 0)
+                {
+                    SendTelemetry();
+                }
+            }
+
+            _output.WriteSafe();
+            lock (_gate)
+            {
+                _status.State = LoopStatus.StateStopped;
+                _status.Reason = reason;
+            }
+
+            SendTelemetry();
+        }
+    }
+}

@@ -1,0 +1,169 @@
+using RmmEdge.Firmware.Engine;
+using RmmEdge.Firmware.Store;
+using RmmEdge.SharedModel.Protocol;
+
+namespace RmmEdge.Firmware.Server
+{
+    /// <summary>
+    /// The board's side of the wire protocol (wire-protocol.md): reads frames from the link, runs each
+    /// command and answers every one — with an Ack carrying a status and a reason, or with its reply
+    /// frame. Uploads go through the <see cref="ModelStore"/>, runs through the <see cref="ManagedEngine"/>.
+    /// A model is never started unless it validated and the run configuration fits it and the board.
+    /// Also the telemetry sink of the engine (writes are serialised by a lock).
+    /// </summary>
+    public sealed class CommandServer : ITelemetrySink
+    {
+        private readonly ISerialLink _link;
+        private readonly ModelStore _store;
+        private readonly ManagedEngine _engine;
+        private readonly BoardInfo _board;
+        private readonly FrameDecoder _decoder = new FrameDecoder();
+        private readonly byte[] _input = new byte[256];
+        private readonly byte[] _payload = new byte[WireFormat.MaxPayload];
+        private readonly byte[] _frame = new byte[WireFormat.MaxFrame];
+        private readonly byte[] _telemetryPayload = new byte[LoopStatus.EncodedSize];
+        private readonly byte[] _telemetryFrame = new byte[WireFormat.HeaderSize + LoopStatus.EncodedSize + WireFormat.CrcSize];
+        private readonly object _writeGate = new object();
+        private ushort _telemetrySequence;
+
+        public CommandServer(ISerialLink link, ModelStore store, ManagedEngine engine, BoardInfo board)
+        {
+            _link = link;
+            _store = store;
+            _engine = engine;
+            _board = board;
+            _engine.Telemetry = this;
+        }
+
+        /// <summary>Frames received with a bad CRC (line noise, cut-off frames).</summary>
+        public int CrcErrors
+        {
+            get { return _decoder.CrcErrors; }
+        }
+
+        /// <summary>Reads what the link has and handles every complete frame; returns false when nothing arrived.</summary>
+        public bool Poll()
+        {
+            int count = _link.Read(_input, 0, _input.Length);
+            for (int i = 0; i < count; i++)
+            {
+                if (_decoder.Push(_input[i]))
+                {
+                    Handle(_decoder.Type, _decoder.Sequence, _decoder.Buffer, _decoder.PayloadOffset, _decoder.PayloadLength);
+                }
+            }
+
+            return count > 0;
+        }
+
+        private void Handle(byte type, ushort sequence, byte[] b, int at, int count)
+        {
+            switch (type)
+            {
+                case MessageType.Hello:
+                    Reply(MessageType.HelloReply, sequence, _board.Encode(_payload, 0));
+                    return;
+                case MessageType.UploadBegin:
+                    if (count != 8) { Ack(sequence, AckStatus.BadPayload, count, "upload begin takes size and CRC"); return; }
+                    if (_engine.Running) { Ack(sequence, AckStatus.Busy, 0, "stop the loop before uploading"); return; }
+                    Ack(sequence, _store.Begin(Bytes.GetU32(b, at), Bytes.GetU32(b, at + 4)), (int)_store.Capacity, "");
+                    return;
+                case MessageType.UploadChunk:
+                    if (count < 4) { Ack(sequence, AckStatus.BadPayload, count, "chunk without offset"); return; }
+                    Ack(sequence, _store.Write(Bytes.GetU32(b, at), b, at + 4, count - 4), 0, "");
+                    return;
+                case MessageType.UploadCommit:
+                    {
+                        int detail;
+                        string message;
+                        byte status = _store.Commit(out detail, out message);
+                        Ack(sequence, status, detail, message);
+                        return;
+                    }
+
+                case MessageType.Start:
+                    StartLoop(sequence, b, at, count);
+                    return;
+                case MessageType.Stop:
+                    if (!_engine.Running) { Ack(sequence, AckStatus.NotRunning, 0, "the loop was not running"); }
+                    else { _engine.Stop(StopReason.Requested); Ack(sequence, AckStatus.Ok, 0, ""); }
+                    return;
+                case MessageType.Status:
+                    {
+                        LoopStatus status = _engine.Snapshot();
+                        if (status.ModelCrc == 0) { status.ModelCrc = _store.ActiveCrc; }
+                        Reply(MessageType.StatusReply, sequence, status.Encode(_payload, 0));
+                        return;
+                    }
+
+                default:
+                    Ack(sequence, AckStatus.UnknownCommand, type, "unknown command");
+                    return;
+            }
+        }
+
+        private void StartLoop(ushort sequence, byte[] b, int at, int count)
+        {
+            string problem;
+            RunConfiguration config = RunConfiguration.Decode(b, at, count, out problem);
+            if (config == null)
+            {
+                Ack(sequence, AckStatus.BadConfiguration, 0, problem);
+                return;
+            }
+
+            if (_store.ActiveModel == null)
+            {
+                Ack(sequence, AckStatus.NoModel, 0, "upload a model first");
+                return;
+            }
+
+            uint rateHz = 1000000 / config.PeriodUs;
+            uint maxHz = config.Engine == BoardInfo.EngineNative ? _board.NativeMaxHz : _board.ManagedMaxHz;
+            if ((config.Engine & _board.Engines) == 0 || rateHz > maxHz)
+            {
+                Ack(sequence, AckStatus.RateTooHigh, (int)maxHz, "engine " + config.Engine.ToString() + " holds at most " + maxHz.ToString() + " Hz");
+                return;
+            }
+
+            problem = LoopCore.Check(_store.ActiveModel, config);
+            if (problem != null)
+            {
+                Ack(sequence, AckStatus.BadConfiguration, 0, problem);
+                return;
+            }
+
+            _engine.Start(_store.ActiveModel, _store.ActiveCrc, config);
+            Ack(sequence, AckStatus.Ok, 0, "");
+        }
+
+        private void Ack(ushort sequence, byte status, int detail, string message)
+        {
+            Bytes.PutU16(_payload, 0, sequence);
+            _payload[2] = status;
+            Bytes.PutI32(_payload, 3, detail);
+            int length = 7 + Bytes.PutString(_payload, 7, message == null ? "" : message);
+            Reply(MessageType.Ack, sequence, length);
+        }
+
+        private void Reply(byte type, ushort sequence, int length)
+        {
+            lock (_writeGate)
+            {
+                int size = FrameEncoder.Encode(type, sequence, _payload, 0, length, _frame);
+                _link.Write(_frame, 0, size);
+            }
+        }
+
+        /// <summary>Telemetry from the loop thread: encoded into buffers of its own, sent under the write lock.</summary>
+        public void Send(LoopStatus status)
+        {
+            lock (_writeGate)
+            {
+                int length = status.Encode(_telemetryPayload, 0);
+                int size = FrameEncoder.Encode(MessageType.Telemetry, _telemetrySequence++, _telemetryPayload, 0, length, _telemetryFrame);
+                _link.Write(_telemetryFrame, 0, size);
+            }
+        }
+    }
+}

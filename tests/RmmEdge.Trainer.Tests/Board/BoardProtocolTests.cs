@@ -1,0 +1,191 @@
+using RmmEdge.Emulator;
+using RmmEdge.Firmware.Engine;
+using RmmEdge.Firmware.Server;
+using RmmEdge.Firmware.Store;
+using RmmEdge.SharedModel.Format;
+using RmmEdge.SharedModel.Protocol;
+using RmmEdge.Trainer.Board;
+using RmmEdge.Trainer.Compile;
+using RmmEdge.Trainer.Model;
+using Xunit;
+using Xunit.Abstractions;
+
+namespace RmmEdge.Trainer.Tests.Board;
+
+/// <summary>
+/// The host client against the firmware's command server, model store and managed loop engine, running
+/// on this machine and talking over a real pseudo-terminal pair (the host side opened through termios
+/// like a USB serial device). Upload, commit, start, telemetry, status, stop; then the faults: line
+/// noise and broken frames, a link dropped mid-upload, a model that fails validation, a bad run
+/// configuration — the running model is never replaced by a bad one and the host always hears why.
+/// </summary>
+public sealed class BoardProtocolTests : IDisposable
+{
+    private readonly ITestOutputHelper output;
+    private readonly PseudoTerminal _pty = new();
+    private readonly ModelStore _store = new(64 * 1024);
+    private readonly SettableInput _input = new();
+    private readonly RecordingOutput _output = new();
+    private readonly ManagedEngine _engine;
+    private readonly CommandServer _server;
+    private readonly Thread _serverThread;
+    private volatile bool _stop;
+
+    private static readonly BoardInfo Board = new()
+    {
+        ProtocolVersion = WireFormat.Version, FirmwareVersion = 1, BoardId = "host-test", Engines = BoardInfo.EngineManaged,
+        ManagedMaxHz = 20_000, NativeMaxHz = 0, AdcBits = 12, DacBits = 12, MaxModelBytes = 64 * 1024,
+    };
+
+    public BoardProtocolTests(ITestOutputHelper output)
+    {
+        this.output = output;
+        _engine = new ManagedEngine(new HostClock(), _input, _output);
+        _server = new CommandServer(_pty, _store, _engine, Board);
+        _serverThread = new Thread(() => { while (!_stop) { _server.Poll(); } }) { IsBackground = true };
+        _serverThread.Start();
+    }
+
+    public void Dispose()
+    {
+        _engine.Stop(StopReason.Requested);
+        _stop = true;
+        _serverThread.Join(TimeSpan.FromSeconds(2));
+        _pty.Dispose();
+    }
+
+    private BoardClient Connect() => new(SerialDevice.Open(_pty.DevicePath), TimeSpan.FromSeconds(1));
+
+    /// <summary>A small single-neuron model at 10 kHz (a different seed gives a different file).</summary>
+    private static byte[] Model(int seed)
+    {
+        var spec = NetworkSpec.SingleNeuron(0.1, hidden: [6], tauMs: FilterBankSpec.Geometric(0.5, 2, 0, 7));
+        var network = new Network(spec, seed);
+        foreach (Current c in network.Currents)
+        {
+            c.FitNormalization(-80, 40, Enumerable.Repeat(-80f, c.Bank.Size).ToArray(), Enumerable.Repeat(40f, c.Bank.Size).ToArray());
+        }
+
+        return Quantizer.Compile(network, 16, out _);
+    }
+
+    private static RunConfiguration Emulate(uint periodUs = 100) => new()
+    {
+        Mode = RunConfiguration.ModeEmulator, Engine = BoardInfo.EngineManaged, PeriodUs = periodUs,
+        CurrentMin = -5 << 16, CurrentMax = 5 << 16, ValidMin = -150 << 16, ValidMax = 100 << 16,
+        ElectrodeLossMs = 50, OverrunStreak = 1000, OutputNeuron = 0, TelemetryEvery = 500,
+    };
+
+    [Fact]
+    public void UploadCommitStartTelemetryStopOverAPseudoTerminal()
+    {
+        using BoardClient client = Connect();
+        BoardInfo info = client.Hello();
+        Assert.Equal("host-test", info.BoardId);
+        Assert.Equal(WireFormat.Version, info.ProtocolVersion);
+
+        byte[] model = Model(1);
+        BoardReply upload = client.Upload(model);
+        Assert.True(upload.Ok, upload.ToString());
+        Assert.Equal(Crc32.Compute(model, 0, model.Length), _store.ActiveCrc);
+
+        _input.Value = 1 << 15;   // 0.5 nA command current
+        BoardReply start = client.Start(Emulate());
+        Assert.True(start.Ok, start.ToString());
+        Thread.Sleep(600);
+        LoopStatus running = client.Status();
+        Assert.Equal(LoopStatus.StateRunning, running.State);
+        Assert.True(running.Step > 1000, $"{running.Step} steps in 0.6 s at 10 kHz");
+        Assert.Equal(_store.ActiveCrc, running.ModelCrc);
+
+        BoardReply stop = client.Stop();
+        Assert.True(stop.Ok, stop.ToString());
+        LoopStatus stopped = client.Status();
+        Assert.Equal(LoopStatus.StateStopped, stopped.State);
+        Assert.Equal(StopReason.Requested, stopped.Reason);
+        Assert.True(_output.Safe, "output not at its safe value after stop");
+        Thread.Sleep(100);
+        LoopStatus[] telemetry = client.Telemetry.ToArray();
+        output.WriteLine($"{running.Step} steps after 0.6 s, {running.Overruns} overruns, cycle {running.CycleUs} µs (max {running.MaxCycleUs}); " +
+            $"{telemetry.Length} telemetry frames; last V {telemetry[^1].Current / 65536.0:0.00} mV");
+        Assert.True(telemetry.Length >= 5, $"{telemetry.Length} telemetry frames");
+        Assert.True(telemetry.Zip(telemetry.Skip(1)).All(p => p.Second.Step >= p.First.Step), "telemetry steps go backwards");
+        Assert.Equal(StopReason.Requested, telemetry[^1].Reason);
+        Assert.Equal("the loop was not running", client.Stop().Message);
+    }
+
+    [Fact]
+    public void LineNoiseAndBrokenFramesAreSkippedAndCommandsStillAnswered()
+    {
+        using BoardClient client = Connect();
+        byte[] frame = new byte[64];
+        int size = FrameEncoder.Encode(MessageType.Hello, 77, [], 0, 0, frame);
+        frame[size - 1] ^= 0xFF;   // a Hello with a broken CRC
+        client.WriteRaw([0x00, 0xA5, 0x13, 0xA5, 0x5A, 0xFF, 0xFF, 0x42]);   // noise, a false sync, an impossible length
+        client.WriteRaw(frame[..size]);
+        client.WriteRaw(frame[..(size / 2)]);   // and a frame cut in half
+        Assert.Equal("host-test", client.Hello().BoardId);
+        output.WriteLine($"server: {_server.CrcErrors} CRC errors");
+        Assert.True(_server.CrcErrors >= 1);
+    }
+
+    [Fact]
+    public void ALinkDroppedMidUploadLeavesTheRunningModelAndAFreshUploadWorks()
+    {
+        byte[] first = Model(1), second = Model(2);
+        Assert.True(_store.Install(first).Ok);
+        uint firstCrc = _store.ActiveCrc;
+        using (BoardClient client = Connect())
+        {
+            byte[] begin = new byte[8];
+            Bytes.PutU32(begin, 0, (uint)second.Length);
+            Bytes.PutU32(begin, 4, Crc32.Compute(second, 0, second.Length));
+            Assert.True(client.Command(MessageType.UploadBegin, begin).Ok);
+            byte[] chunk = new byte[4 + 512];
+            Array.Copy(second, 0, chunk, 4, 512);
+            Assert.True(client.Command(MessageType.UploadChunk, chunk).Ok);
+        }   // the cable is pulled here
+
+        using BoardClient again = Connect();
+        Assert.Equal(firstCrc, again.Status().ModelCrc);
+        BoardReply commit = again.Command(MessageType.UploadCommit, []);   // the half upload cannot be committed
+        Assert.Equal(AckStatus.Incomplete, commit.Status);
+        Assert.Contains("received 512 of", commit.Message);
+        output.WriteLine($"commit of a half upload: {commit}");
+        Assert.Equal(firstCrc, again.Status().ModelCrc);
+        Assert.True(again.Upload(second).Ok);
+        Assert.Equal(Crc32.Compute(second, 0, second.Length), again.Status().ModelCrc);
+    }
+
+    [Fact]
+    public void AModelThatFailsValidationNeverReplacesTheRunningOneAndTheHostHearsWhy()
+    {
+        using BoardClient client = Connect();
+        byte[] good = Model(1);
+        Assert.True(client.Upload(good).Ok);
+        uint goodCrc = _store.ActiveCrc;
+        byte[] bad = (byte[])good.Clone();
+        bad[bad.Length / 2] ^= 0x5A;   // the file's own CRC no longer matches; the wire CRC is of these bytes
+        BoardReply reply = client.Upload(bad);
+        output.WriteLine($"bad model: {reply}");
+        Assert.Equal(AckStatus.InvalidModel, reply.Status);
+        Assert.Contains("CRC", reply.Message, StringComparison.OrdinalIgnoreCase);
+        Assert.Equal(goodCrc, client.Status().ModelCrc);
+
+        // Run configurations that do not fit: refused with the reason, nothing starts.
+        BoardReply wrongPeriod = client.Start(Emulate(periodUs: 200));
+        Assert.Equal(AckStatus.BadConfiguration, wrongPeriod.Status);
+        Assert.Contains("model's step", wrongPeriod.Message);
+        BoardReply tooFast = client.Start(Emulate(periodUs: 20));
+        Assert.Equal(AckStatus.RateTooHigh, tooFast.Status);
+        RunConfiguration noLimits = Emulate();
+        noLimits.CurrentMin = 1;
+        Assert.Equal(AckStatus.BadConfiguration, client.Start(noLimits).Status);
+        Assert.Equal(LoopStatus.StateIdle, client.Status().State);
+
+        // The good model still runs; an upload while it runs is refused.
+        Assert.True(client.Start(Emulate()).Ok);
+        Assert.Equal(AckStatus.Busy, client.Upload(good).Status);
+        Assert.True(client.Stop().Ok);
+    }
+}
