@@ -47,7 +47,8 @@ namespace RmmEdge.Firmware.Server
             int count = _link.Read(_input, 0, _input.Length);
             for (int i = 0; i < count; i++)
             {
-                if (_decoder.Push(_input[i]))
+                _decoder.Push(_input[i]);
+                while (_decoder.TryRead())
                 {
                     Handle(_decoder.Type, _decoder.Sequence, _decoder.Buffer, _decoder.PayloadOffset, _decoder.PayloadLength);
                 }

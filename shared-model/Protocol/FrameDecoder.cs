@@ -3,18 +3,22 @@ using RmmEdge.SharedModel.Format;
 namespace RmmEdge.SharedModel.Protocol
 {
     /// <summary>
-    /// Finds frames in a byte stream, one byte at a time, without allocating: hunts for the sync
-    /// bytes, reads the header, the payload and the CRC, and accepts the frame only if the CRC
-    /// matches. After a bad CRC or an impossible length it resumes the hunt at the byte after the
-    /// false sync, so line noise or a frame cut off mid-way costs at most that frame.
+    /// Finds frames in a byte stream without allocating. Bytes go in with <see cref="Push"/>; frames
+    /// come out with <see cref="TryRead"/> (call it until it returns false). The decoder hunts for the
+    /// sync bytes, reads the header, payload and CRC, and accepts a frame only if the CRC matches.
+    /// When a candidate fails (bad CRC, impossible length) every byte after its false sync is scanned
+    /// again, so an intact frame that a damaged or truncated one had swallowed is still found.
     /// </summary>
     public sealed class FrameDecoder
     {
         private readonly byte[] _buffer = new byte[WireFormat.MaxFrame];
+        private readonly byte[] _pending = new byte[2 * WireFormat.MaxFrame + 256];
+        private int _pendingStart;
+        private int _pendingEnd;
         private int _count;
         private int _expected;
 
-        /// <summary>Frames dropped because their CRC did not match.</summary>
+        /// <summary>Candidate frames dropped because their CRC did not match.</summary>
         public int CrcErrors { get; private set; }
 
         /// <summary>Bytes skipped while hunting for a frame start.</summary>
@@ -26,7 +30,7 @@ namespace RmmEdge.SharedModel.Protocol
 
         public int PayloadLength { get; private set; }
 
-        /// <summary>The buffer holding the last complete frame; its payload starts at <see cref="PayloadOffset"/>.</summary>
+        /// <summary>The buffer holding the last frame <see cref="TryRead"/> returned; its payload starts at <see cref="PayloadOffset"/>.</summary>
         public byte[] Buffer
         {
             get { return _buffer; }
@@ -37,8 +41,38 @@ namespace RmmEdge.SharedModel.Protocol
             get { return WireFormat.HeaderSize; }
         }
 
-        /// <summary>Feeds one byte; returns true when it completes a valid frame (valid until the next call).</summary>
-        public bool Push(byte value)
+        /// <summary>Queues one received byte. Call <see cref="TryRead"/> after each call (or after a batch).</summary>
+        public void Push(byte value)
+        {
+            if (_pendingEnd == _pending.Length)
+            {
+                Compact();
+                if (_pendingEnd == _pending.Length)
+                {
+                    _pendingStart++;   // only if the caller never reads: drop the oldest byte rather than overflow
+                    SkippedBytes++;
+                    Compact();
+                }
+            }
+
+            _pending[_pendingEnd++] = value;
+        }
+
+        /// <summary>Consumes queued bytes until a valid frame completes (true) or the queue is empty (false).</summary>
+        public bool TryRead()
+        {
+            while (_pendingStart < _pendingEnd)
+            {
+                if (Feed(_pending[_pendingStart++]))
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
+
+        private bool Feed(byte value)
         {
             if (_count == 0)
             {
@@ -63,7 +97,8 @@ namespace RmmEdge.SharedModel.Protocol
                 else
                 {
                     SkippedBytes++;
-                    _count = value == WireFormat.Sync0 ? 1 : 0;
+                    _count = 0;
+                    Replay(value);
                 }
 
                 return false;
@@ -75,7 +110,7 @@ namespace RmmEdge.SharedModel.Protocol
                 int length = Bytes.GetU16(_buffer, 2);
                 if (length > WireFormat.MaxPayload)
                 {
-                    Resync();
+                    Reject();
                     return false;
                 }
 
@@ -92,7 +127,7 @@ namespace RmmEdge.SharedModel.Protocol
             if (crc != Bytes.GetU32(_buffer, WireFormat.HeaderSize + payload))
             {
                 CrcErrors++;
-                Resync();
+                Reject();
                 return false;
             }
 
@@ -103,41 +138,56 @@ namespace RmmEdge.SharedModel.Protocol
             return true;
         }
 
-        /// <summary>Restarts the hunt inside the bytes already taken, after the false sync at position 0.</summary>
-        private void Resync()
+        /// <summary>Drops the false sync byte and puts every later byte back in front of the queue.</summary>
+        private void Reject()
         {
             int taken = _count;
             _count = 0;
-            for (int i = 1; i < taken; i++)
+            SkippedBytes++;
+            if (taken <= 1)
             {
-                // Re-feed; a frame cannot complete within these bytes, since they held no valid one before.
-                byte b = _buffer[i];
-                if (_count == 0)
-                {
-                    if (b == WireFormat.Sync0) { _buffer[_count++] = b; } else { SkippedBytes++; }
-                }
-                else if (_count == 1)
-                {
-                    if (b == WireFormat.Sync1) { _buffer[_count++] = b; }
-                    else { SkippedBytes++; _count = b == WireFormat.Sync0 ? 1 : 0; }
-                }
-                else
-                {
-                    _buffer[_count++] = b;
-                }
+                return;
             }
 
-            if (_count >= 4)
+            int back = taken - 1;
+            if (_pendingStart < back)
             {
-                int length = Bytes.GetU16(_buffer, 2);
-                if (length > WireFormat.MaxPayload)
-                {
-                    Resync();
-                    return;
-                }
-
-                _expected = WireFormat.HeaderSize + length + WireFormat.CrcSize;
+                // Make room before the unread bytes (rare: only after a long bad candidate).
+                int unread = _pendingEnd - _pendingStart;
+                System.Array.Copy(_pending, _pendingStart, _pending, back, unread);
+                _pendingStart = back;
+                _pendingEnd = back + unread;
             }
+
+            _pendingStart -= back;
+            System.Array.Copy(_buffer, 1, _pending, _pendingStart, back);
+        }
+
+        /// <summary>Puts one byte back in front of the queue (a byte that may start the next frame).</summary>
+        private void Replay(byte value)
+        {
+            if (value != WireFormat.Sync0)
+            {
+                return;
+            }
+
+            if (_pendingStart == 0)
+            {
+                System.Array.Copy(_pending, 0, _pending, 1, _pendingEnd);
+                _pendingEnd++;
+                _pendingStart = 1;
+            }
+
+            _pending[--_pendingStart] = value;
+            SkippedBytes--;   // it was counted as skipped but will be read again
+        }
+
+        private void Compact()
+        {
+            int unread = _pendingEnd - _pendingStart;
+            System.Array.Copy(_pending, _pendingStart, _pending, 0, unread);
+            _pendingStart = 0;
+            _pendingEnd = unread;
         }
     }
 }

@@ -176,19 +176,10 @@ public sealed class BoardClient : IDisposable
 
                 for (int i = 0; i < count; i++)
                 {
-                    if (!decoder.Push(buffer[i]))
+                    decoder.Push(buffer[i]);
+                    while (decoder.TryRead())
                     {
-                        continue;
-                    }
-
-                    byte[] payload = decoder.Buffer.AsSpan(decoder.PayloadOffset, decoder.PayloadLength).ToArray();
-                    if (decoder.Type == MessageType.Telemetry)
-                    {
-                        if (LoopStatus.Decode(payload, 0, payload.Length) is { } sample) { Telemetry.Enqueue(sample); }
-                    }
-                    else
-                    {
-                        _replies.Add((decoder.Type, decoder.Sequence, payload));
+                        Deliver(decoder);
                     }
                 }
 
@@ -202,6 +193,19 @@ public sealed class BoardClient : IDisposable
         catch (IOException)
         {
             // link lost: commands time out with a clear message
+        }
+    }
+
+    private void Deliver(FrameDecoder decoder)
+    {
+        byte[] payload = decoder.Buffer.AsSpan(decoder.PayloadOffset, decoder.PayloadLength).ToArray();
+        if (decoder.Type == MessageType.Telemetry)
+        {
+            if (LoopStatus.Decode(payload, 0, payload.Length) is { } sample) { Telemetry.Enqueue(sample); }
+        }
+        else
+        {
+            _replies.Add((decoder.Type, decoder.Sequence, payload));
         }
     }
 
