@@ -116,6 +116,60 @@ public sealed class Dataset
             Extra.ToDictionary(e => e.Key, e => e.Value[start..(start + length)]));
     }
 
+    /// <summary>
+    /// The record at a <paramref name="factor"/> times finer step: voltages interpolated linearly
+    /// between samples, injected currents held (they are zero-order-hold by convention). For
+    /// recordings sampled so coarsely that a spike spans one or two samples (QSNMC 2007 at 1 kHz),
+    /// where one Euler step of the model cannot follow the upstroke.
+    /// </summary>
+    public Dataset Upsample(int factor)
+    {
+        if (factor < 1 || factor > 100)
+        {
+            throw new UserError($"{Source}: upsampling factor {factor}; expected 1–100");
+        }
+
+        float[] Interpolate(float[] x)
+        {
+            float[] y = new float[x.Length * factor];
+            for (int k = 0; k < x.Length; k++)
+            {
+                float next = k + 1 < x.Length ? x[k + 1] : x[k];
+                for (int j = 0; j < factor; j++) { y[k * factor + j] = x[k] + (next - x[k]) * j / factor; }
+            }
+
+            return y;
+        }
+
+        float[] Hold(float[] x)
+        {
+            float[] y = new float[x.Length * factor];
+            for (int k = 0; k < y.Length; k++) { y[k] = x[k / factor]; }
+            return y;
+        }
+
+        return new Dataset(Source, DtMs / factor,
+            Neurons.Select(t => new NeuronTrace(t.Name, Interpolate(t.V), Hold(t.I))).ToArray(),
+            Extra.ToDictionary(e => e.Key, e => Interpolate(e.Value)));
+    }
+
+    /// <summary>The datasets one after another (same neurons and step), e.g. the repetitions of a protocol.</summary>
+    public static Dataset Concatenate(string source, IReadOnlyList<Dataset> parts)
+    {
+        Dataset first = parts[0];
+        foreach (Dataset p in parts)
+        {
+            if (p.Neurons.Count != first.Neurons.Count || Math.Abs(p.DtMs - first.DtMs) > 1e-9 * first.DtMs)
+            {
+                throw new UserError($"{p.Source}: {p.Neurons.Count} neurons at {p.DtMs} ms, {first.Source} has {first.Neurons.Count} at {first.DtMs} ms");
+            }
+        }
+
+        return new Dataset(source, first.DtMs, Enumerable.Range(0, first.Neurons.Count)
+            .Select(n => new NeuronTrace(first.Neurons[n].Name, parts.SelectMany(p => p.Neurons[n].V).ToArray(), parts.SelectMany(p => p.Neurons[n].I).ToArray()))
+            .ToArray());
+    }
+
     /// <summary>Contiguous split: the first (1 − fraction) for training, the last fraction for validation.</summary>
     public (Dataset Train, Dataset Validation) SplitContiguous(double validationFraction)
     {
