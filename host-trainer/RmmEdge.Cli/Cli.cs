@@ -32,6 +32,9 @@ public static class Cli
         root.Subcommands.Add(CompileCommand.Build(context));
         root.Subcommands.Add(BudgetCommand.Build(context));
         root.Subcommands.Add(ReportCommand.Build(context));
+        root.Subcommands.Add(BoardCommands.Flash(context));
+        root.Subcommands.Add(BoardCommands.Run(context));
+        root.Subcommands.Add(BoardCommands.MonitorCommand(context));
 
         ParseResult parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)

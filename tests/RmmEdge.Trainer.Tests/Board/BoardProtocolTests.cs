@@ -22,44 +22,27 @@ namespace RmmEdge.Trainer.Tests.Board;
 public sealed class BoardProtocolTests : IDisposable
 {
     private readonly ITestOutputHelper output;
-    private readonly PseudoTerminal _pty = new();
-    private readonly ModelStore _store = new(64 * 1024);
-    private readonly SettableInput _input = new();
-    private readonly RecordingOutput _output = new();
-    private readonly ManagedEngine _engine;
-    private readonly CommandServer _server;
-    private readonly Thread _serverThread;
-    private volatile bool _stop;
-
-    private static readonly BoardInfo Board = new()
-    {
-        ProtocolVersion = WireFormat.Version, FirmwareVersion = 1, BoardId = "host-test", Engines = BoardInfo.EngineManaged,
-        ManagedMaxHz = 20_000, NativeMaxHz = 0, AdcBits = 12, DacBits = 12, MaxModelBytes = 64 * 1024,
-    };
+    private readonly EmulatedBoard _board = new();
 
     public BoardProtocolTests(ITestOutputHelper output)
     {
         this.output = output;
-        _engine = new ManagedEngine(new HostClock(), _input, _output);
-        _server = new CommandServer(_pty, _store, _engine, Board);
-        _serverThread = new Thread(() => { while (!_stop) { _server.Poll(); } }) { IsBackground = true };
-        _serverThread.Start();
     }
 
-    public void Dispose()
-    {
-        _engine.Stop(StopReason.Requested);
-        _stop = true;
-        _serverThread.Join(TimeSpan.FromSeconds(2));
-        _pty.Dispose();
-    }
+    private PseudoTerminal _pty => _board.Pty;
+    private ModelStore _store => _board.Store;
+    private SettableInput _input => _board.Input;
+    private RecordingOutput _output => _board.Output;
+    private CommandServer _server => _board.Server;
+
+    public void Dispose() => _board.Dispose();
 
     private BoardClient Connect() => new(SerialDevice.Open(_pty.DevicePath), TimeSpan.FromSeconds(1));
 
     /// <summary>A small single-neuron model at 10 kHz (a different seed gives a different file).</summary>
-    private static byte[] Model(int seed)
+    internal static byte[] Model(int seed, double dtMs = 0.1)
     {
-        var spec = NetworkSpec.SingleNeuron(0.1, hidden: [6], tauMs: FilterBankSpec.Geometric(0.5, 2, 0, 7));
+        var spec = NetworkSpec.SingleNeuron(dtMs, hidden: [6], tauMs: FilterBankSpec.Geometric(0.5, 2, 0, 7));
         var network = new Network(spec, seed);
         foreach (Current c in network.Currents)
         {
@@ -187,5 +170,41 @@ public sealed class BoardProtocolTests : IDisposable
         Assert.True(client.Start(Emulate()).Ok);
         Assert.Equal(AckStatus.Busy, client.Upload(good).Status);
         Assert.True(client.Stop().Ok);
+    }
+}
+
+/// <summary>The firmware's server, store and managed engine on this machine, behind a pseudo-terminal.</summary>
+internal sealed class EmulatedBoard : IDisposable
+{
+    private readonly Thread _serverThread;
+    private volatile bool _stop;
+
+    public static readonly BoardInfo Info = new()
+    {
+        ProtocolVersion = WireFormat.Version, FirmwareVersion = 1, BoardId = "host-test", Engines = BoardInfo.EngineManaged,
+        ManagedMaxHz = 20_000, NativeMaxHz = 0, AdcBits = 12, DacBits = 12, MaxModelBytes = 64 * 1024,
+    };
+
+    public EmulatedBoard()
+    {
+        Engine = new ManagedEngine(new HostClock(), Input, Output);
+        Server = new CommandServer(Pty, Store, Engine, Info);
+        _serverThread = new Thread(() => { while (!_stop) { Server.Poll(); } }) { IsBackground = true };
+        _serverThread.Start();
+    }
+
+    public PseudoTerminal Pty { get; } = new();
+    public ModelStore Store { get; } = new(64 * 1024);
+    public SettableInput Input { get; } = new();
+    public RecordingOutput Output { get; } = new();
+    public ManagedEngine Engine { get; }
+    public CommandServer Server { get; }
+
+    public void Dispose()
+    {
+        Engine.Stop(StopReason.Requested);
+        _stop = true;
+        _serverThread.Join(TimeSpan.FromSeconds(2));
+        Pty.Dispose();
     }
 }

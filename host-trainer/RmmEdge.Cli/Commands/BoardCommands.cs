@@ -1,0 +1,212 @@
+using System.CommandLine;
+using System.Globalization;
+using RmmEdge.SharedModel.Format;
+using RmmEdge.SharedModel.Protocol;
+using RmmEdge.Trainer;
+using RmmEdge.Trainer.Board;
+
+namespace RmmEdge.Cli;
+
+/// <summary>
+/// `rmm flash`, `rmm run`, `rmm monitor`: the host's side of the wire protocol, over a serial device
+/// (or the emulator's pseudo-terminal). Every refusal of the board is reported with its reason.
+/// </summary>
+internal static class BoardCommands
+{
+    private static Option<string> PortOption() => new("--port") { Description = "Serial device of the board (e.g. /dev/ttyUSB0) or the emulator's pseudo-terminal", Required = true };
+
+    private static Option<int> BaudOption() => new("--baud") { Description = "Baud rate", DefaultValueFactory = _ => 921600 };
+
+    private static Option<string?> BoardOption() => new("--board") { Description = "Board profile (id in boards/, or a JSON file): checks the model's rate against the board's engines" };
+
+    private static BoardClient Connect(ParseResult parsed, Option<string> port, Option<int> baud) =>
+        new(SerialDevice.Open(parsed.GetValue(port)!, parsed.GetValue(baud)));
+
+    public static Command Flash(CommandContext context)
+    {
+        var model = new Argument<string>("model") { Description = "Compiled model (.rmmq)" };
+        var port = PortOption();
+        var baud = BaudOption();
+        var board = BoardOption();
+        var command = new Command("flash", "Upload a compiled model to the board: verified, validated, then switched in; the running model stays on any failure.\n" +
+            "Example: rmm flash stg.rmmq --port /dev/ttyUSB0 --board esp32-devkitc");
+        command.Arguments.Add(model);
+        foreach (Option o in new Option[] { port, baud, board }) { command.Options.Add(o); }
+        command.SetAction(parsed =>
+        {
+            string path = parsed.GetValue(model)!;
+            byte[] bytes = File.Exists(path) ? File.ReadAllBytes(path) : throw new UserError($"{path}: no such file");
+            ModelLoadResult local = RmmqReader.Load(bytes);
+            if (!local.Ok)
+            {
+                throw new UserError($"{path}: not a valid .rmmq model: {local}");
+            }
+
+            double dtMs = local.Model.DtNs / 1e6;
+            if (parsed.GetValue(board) is string profilePath && BoardProfile.Load(profilePath).EngineFor(dtMs, out string reason) is null)
+            {
+                throw new UserError($"{path}: refused: {reason}");
+            }
+
+            using BoardClient client = Connect(parsed, port, baud);
+            BoardInfo info = client.Hello();
+            if (info.ProtocolVersion != WireFormat.Version)
+            {
+                throw new UserError($"the board speaks protocol version {info.ProtocolVersion}; this rmm speaks {WireFormat.Version} (update the firmware or rmm)");
+            }
+
+            double rateHz = 1000 / dtMs;
+            if (rateHz > Math.Max(info.ManagedMaxHz, info.NativeMaxHz))
+            {
+                throw new UserError($"{path}: refused: the model steps at {rateHz:0.#} Hz; board {info.BoardId} reports at most {info.ManagedMaxHz} Hz (managed) and {info.NativeMaxHz} Hz (native)");
+            }
+
+            if (bytes.Length > info.MaxModelBytes)
+            {
+                throw new UserError($"{path}: refused: {bytes.Length} bytes; board {info.BoardId} stores at most {info.MaxModelBytes}");
+            }
+
+            BoardReply reply = client.Upload(bytes);
+            if (!reply.Ok)
+            {
+                throw new UserError($"{path}: the board refused the model: {reply} (the previous model still runs)");
+            }
+
+            context.Out.WriteLine($"flashed {path} to {info.BoardId}: {bytes.Length:N0} bytes, CRC {Crc32.Compute(bytes, 0, bytes.Length):X8}, verified and active");
+            return Cli.Ok;
+        });
+        return command;
+    }
+
+    public static Command Run(CommandContext context)
+    {
+        var port = PortOption();
+        var baud = BaudOption();
+        var mode = new Option<string>("--mode") { Description = "emulator (command current in, model voltage out), clamp (measured voltage in, model current out), hybrid", DefaultValueFactory = _ => "clamp" };
+        mode.AcceptOnlyFromAmong("emulator", "clamp", "hybrid");
+        var engine = new Option<string>("--engine") { Description = "managed or native", DefaultValueFactory = _ => "managed" };
+        engine.AcceptOnlyFromAmong("managed", "native");
+        var periodUs = new Option<uint>("--period-us") { Description = "Loop period in µs (must equal the model's step)", DefaultValueFactory = _ => 100 };
+        var limit = new Option<double>("--current-limit") { Description = "Largest injected current magnitude (nA)", DefaultValueFactory = _ => 2.0 };
+        var valid = new Option<string>("--valid-range") { Description = "Valid measured voltage range in mV, MIN:MAX (outside it too long = electrode lost)", DefaultValueFactory = _ => "-120:60" };
+        var lossMs = new Option<ushort>("--loss-ms") { Description = "How long out of range counts as electrode loss (ms)", DefaultValueFactory = _ => 20 };
+        var streak = new Option<ushort>("--overrun-streak") { Description = "Overruns in a row that stop the loop", DefaultValueFactory = _ => 10 };
+        var measured = new Option<byte>("--measured-neuron") { Description = "The model's measured (external) neuron", DefaultValueFactory = _ => 1 };
+        var outputNeuron = new Option<byte>("--output-neuron") { Description = "The neuron whose voltage (emulator) or current (clamp) goes out", DefaultValueFactory = _ => 0 };
+        var seconds = new Option<double>("--seconds") { Description = "Run this long while monitoring, then stop (0: start and leave it running)", DefaultValueFactory = _ => 0 };
+        var output = new Option<string?>("--out") { Description = "Also write the telemetry to this CSV file" };
+        var command = new Command("run", "Start the closed loop on the board with safety limits (and monitor it for --seconds).\n" +
+            "Example: rmm run --port /dev/ttyUSB0 --mode clamp --current-limit 1.5 --seconds 60 --out run.csv");
+        foreach (Option o in new Option[] { port, baud, mode, engine, periodUs, limit, valid, lossMs, streak, measured, outputNeuron, seconds, output }) { command.Options.Add(o); }
+        command.SetAction(parsed =>
+        {
+            string[] range = parsed.GetValue(valid)!.Split(':');
+            if (range.Length != 2 || !double.TryParse(range[0], NumberStyles.Float, CultureInfo.InvariantCulture, out double vMin)
+                || !double.TryParse(range[1], NumberStyles.Float, CultureInfo.InvariantCulture, out double vMax) || vMin >= vMax)
+            {
+                throw new UserError($"--valid-range {parsed.GetValue(valid)}: expected MIN:MAX in mV with MIN < MAX, e.g. -120:60");
+            }
+
+            double limitNa = parsed.GetValue(limit);
+            if (!(limitNa > 0) || limitNa > 100)
+            {
+                throw new UserError($"--current-limit {limitNa}: expected a magnitude between 0 and 100 nA");
+            }
+
+            var config = new RunConfiguration
+            {
+                Mode = parsed.GetValue(mode) switch { "emulator" => RunConfiguration.ModeEmulator, "hybrid" => RunConfiguration.ModeHybrid, _ => RunConfiguration.ModeDynamicClamp },
+                Engine = parsed.GetValue(engine) == "native" ? BoardInfo.EngineNative : BoardInfo.EngineManaged,
+                PeriodUs = parsed.GetValue(periodUs),
+                CurrentMin = -(int)Math.Round(limitNa * 65536), CurrentMax = (int)Math.Round(limitNa * 65536),
+                ValidMin = (int)Math.Round(vMin * 65536), ValidMax = (int)Math.Round(vMax * 65536),
+                ElectrodeLossMs = parsed.GetValue(lossMs), OverrunStreak = parsed.GetValue(streak),
+                MeasuredNeuron = parsed.GetValue(measured), OutputNeuron = parsed.GetValue(outputNeuron),
+                TelemetryEvery = (ushort)Math.Max(1, 10_000 / parsed.GetValue(periodUs)),   // about 100 frames/s
+            };
+            using BoardClient client = Connect(parsed, port, baud);
+            BoardReply reply = client.Start(config);
+            if (!reply.Ok)
+            {
+                throw new UserError($"the board refused to start: {reply}");
+            }
+
+            context.Out.WriteLine($"running: {parsed.GetValue(mode)} mode, {1e6 / config.PeriodUs:0} Hz, current within ±{limitNa} nA");
+            double duration = parsed.GetValue(seconds);
+            if (duration <= 0)
+            {
+                return Cli.Ok;
+            }
+
+            LoopStatus last = Monitor(context, client, duration, parsed.GetValue(output));
+            if (last.State == LoopStatus.StateRunning)
+            {
+                client.Stop();
+                last = client.Status();
+            }
+
+            context.Out.WriteLine($"stopped ({StopReason.Name(last.Reason)}): {last.Step:N0} steps, {last.Overruns} overruns, longest cycle {last.MaxCycleUs} µs");
+            return last.Reason is StopReason.Requested or StopReason.None ? Cli.Ok : Cli.Failure;
+        });
+        return command;
+    }
+
+    public static Command MonitorCommand(CommandContext context)
+    {
+        var port = PortOption();
+        var baud = BaudOption();
+        var seconds = new Option<double>("--seconds") { Description = "How long to listen", DefaultValueFactory = _ => 10 };
+        var output = new Option<string?>("--out") { Description = "Also write the telemetry to this CSV file" };
+        var command = new Command("monitor", "Show the board's live telemetry (V, I, cycle time, overruns) and save it.\nExample: rmm monitor --port /dev/ttyUSB0 --seconds 30 --out live.csv");
+        foreach (Option o in new Option[] { port, baud, seconds, output }) { command.Options.Add(o); }
+        command.SetAction(parsed =>
+        {
+            using BoardClient client = Connect(parsed, port, baud);
+            LoopStatus last = Monitor(context, client, parsed.GetValue(seconds), parsed.GetValue(output));
+            context.Out.WriteLine($"{StopReason.Name(last.Reason)}; state {last.State}, {last.Step:N0} steps, {last.Overruns} overruns");
+            return Cli.Ok;
+        });
+        return command;
+    }
+
+    /// <summary>Prints a line per second and writes every telemetry frame to CSV; returns the last status.</summary>
+    private static LoopStatus Monitor(CommandContext context, BoardClient client, double seconds, string? csvPath)
+    {
+        using StreamWriter? csv = csvPath is null ? null : new StreamWriter(csvPath + ".tmp");
+        csv?.WriteLine("step,V_mV,I_nA,cycle_us,max_cycle_us,overruns,state,reason");
+        var end = DateTime.UtcNow.AddSeconds(seconds);
+        var nextLine = DateTime.UtcNow;
+        LoopStatus last = client.Status();
+        while (DateTime.UtcNow < end)
+        {
+            while (client.Telemetry.TryDequeue(out LoopStatus? s))
+            {
+                last = s;
+                csv?.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"{s.Step},{s.Voltage / 65536.0:0.###},{s.Current / 65536.0:0.####},{s.CycleUs},{s.MaxCycleUs},{s.Overruns},{s.State},{s.Reason}"));
+            }
+
+            if (DateTime.UtcNow >= nextLine)
+            {
+                context.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"step {last.Step,9:N0}  in {last.Voltage / 65536.0,8:0.00}  out {last.Current / 65536.0,8:0.000}  cycle {last.CycleUs,4} µs (max {last.MaxCycleUs})  overruns {last.Overruns}"));
+                nextLine = nextLine.AddSeconds(1);
+            }
+
+            if (last.State == LoopStatus.StateStopped)
+            {
+                break;
+            }
+
+            Thread.Sleep(20);
+        }
+
+        csv?.Close();
+        if (csvPath is not null)
+        {
+            File.Move(csvPath + ".tmp", csvPath, overwrite: true);
+        }
+
+        return last;
+    }
+}

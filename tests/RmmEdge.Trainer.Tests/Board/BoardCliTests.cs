@@ -1,0 +1,107 @@
+using RmmEdge.SharedModel.Protocol;
+using RmmEdge.Trainer.Board;
+using Xunit;
+using Xunit.Abstractions;
+using RmmCli = RmmEdge.Cli.Cli;
+
+namespace RmmEdge.Trainer.Tests.Board;
+
+/// <summary>`rmm flash/run/monitor` against the firmware on an emulated board, and the board profiles.</summary>
+public sealed class BoardCliTests(ITestOutputHelper output) : IDisposable
+{
+    private readonly EmulatedBoard _board = new();
+    private readonly string _dir = Directory.CreateTempSubdirectory("rmm-board-").FullName;
+
+    public void Dispose()
+    {
+        _board.Dispose();
+        Directory.Delete(_dir, recursive: true);
+    }
+
+    private (int Code, string Out, string Error) Run(params string[] args)
+    {
+        var stdout = new StringWriter();
+        var stderr = new StringWriter();
+        int code = RmmCli.Run(args, stdout, stderr);
+        output.WriteLine($"$ rmm {string.Join(' ', args)} -> {code}\n{stdout}{stderr}");
+        return (code, stdout.ToString(), stderr.ToString());
+    }
+
+    [Fact]
+    public void FlashRunAndMonitorAnEmulatedBoard()
+    {
+        string model = Path.Combine(_dir, "m.rmmq");
+        File.WriteAllBytes(model, BoardProtocolTests.Model(1));
+        (int code, string text, _) = Run("flash", model, "--port", _board.Pty.DevicePath, "--board", "stm32f769i-discovery");
+        Assert.Equal(0, code);
+        Assert.Contains("verified and active", text);
+
+        string csv = Path.Combine(_dir, "run.csv");
+        (code, text, _) = Run("run", "--port", _board.Pty.DevicePath, "--mode", "emulator", "--seconds", "1", "--out", csv);
+        Assert.Equal(0, code);
+        Assert.Contains("stopped (stopped by the host)", text);
+        string[] rows = File.ReadAllLines(csv);
+        Assert.Equal("step,V_mV,I_nA,cycle_us,max_cycle_us,overruns,state,reason", rows[0]);
+        Assert.True(rows.Length > 20, $"{rows.Length - 1} telemetry rows in 1 s");
+        Assert.True(_board.Output.Safe);
+
+        (code, text, _) = Run("monitor", "--port", _board.Pty.DevicePath, "--seconds", "0.3");
+        Assert.Equal(0, code);
+        Assert.Contains("stopped by the host", text);
+    }
+
+    [Fact]
+    public void TheHostRefusesAModelTheBoardCannotHoldAndSaysWhy()
+    {
+        string fast = Path.Combine(_dir, "fast.rmmq");
+        File.WriteAllBytes(fast, BoardProtocolTests.Model(1, dtMs: 0.025));   // 40 kHz
+        (int code, _, string error) = Run("flash", fast, "--port", _board.Pty.DevicePath, "--board", "esp32-devkitc");
+        Assert.Equal(1, code);
+        Assert.Contains("40000 Hz", error);
+        Assert.Contains("20000 Hz with the native engine", error);
+        (code, _, error) = Run("flash", fast, "--port", _board.Pty.DevicePath);   // no profile: the board's own Hello says no
+        Assert.Equal(1, code);
+        Assert.Contains("reports at most 20000 Hz", error);
+        Assert.Null(_board.Store.ActiveModel);
+        (code, _, error) = Run("run", "--port", _board.Pty.DevicePath, "--mode", "emulator", "--seconds", "0.2");
+        Assert.Equal(1, code);
+        Assert.Contains("no valid model on the board", error);
+        (code, _, error) = Run("flash", fast, "--port", "/dev/does-not-exist");
+        Assert.Equal(1, code);
+        Assert.Contains("/dev/does-not-exist", error);
+    }
+
+    [Theory]
+    [InlineData("esp32-devkitc", 8, true)]
+    [InlineData("esp32-devkitc-spi-dac", 12, false)]
+    [InlineData("stm32f769i-discovery", 12, false)]
+    [InlineData("stm32f429i-discovery", 12, false)]
+    public void EveryBoardProfileValidatesAgainstTheSchema(string id, int dacBits, bool wraps)
+    {
+        BoardProfile profile = BoardProfile.Load(id);
+        Assert.Equal(id, profile.Id);
+        Assert.Equal(dacBits, profile.Dac.Bits);
+        Assert.Equal(wraps, profile.Dac.WrapsAround);
+        Assert.NotEmpty(profile.FrontEndPresets);
+        Assert.NotNull(profile.EngineFor(0.1, out _));   // every board holds a 10 kHz model with some engine
+    }
+
+    [Fact]
+    public void ABrokenProfileIsRefusedWithEveryProblemNamed()
+    {
+        string folder = BoardProfile.BoardsFolder()!;
+        string text = File.ReadAllText(Path.Combine(folder, "esp32-devkitc.json"))
+            .Replace("\"bits\": 8", "\"bits\": 30")
+            .Replace("\"clockMhz\": 240,", "\"clockMhz\": 240, \"colour\": \"blue\",")
+            .Replace("\"baud\": 921600", "\"baud\": \"fast\"");
+        string broken = Path.Combine(_dir, "broken.json");
+        File.WriteAllText(broken, text);
+        File.Copy(Path.Combine(folder, "board-profile.schema.json"), Path.Combine(_dir, "board-profile.schema.json"));
+        var error = Assert.Throws<UserError>(() => BoardProfile.Load(broken));
+        output.WriteLine(error.Message);
+        Assert.Contains("$.dac.bits: 30 is above the maximum 20", error.Message);
+        Assert.Contains("unknown field \"colour\"", error.Message);
+        Assert.Contains("$.serial.baud: expected integer", error.Message);
+        Assert.Contains("no such board profile", Assert.Throws<UserError>(() => BoardProfile.Load("nonexistent-board")).Message);
+    }
+}
