@@ -5,7 +5,7 @@ using RmmEdge.SharedModel.Protocol;
 namespace RmmEdge.Firmware.Engine
 {
     /// <summary>
-    /// One loop step, timing aside: read the input, step the model, apply the safety rules, write the
+    /// One loop step, timing aside (its C twin, firmware/native/rmm_loop.c, gives bit-identical outputs): read the input, step the model, apply the safety rules, write the
     /// output. Modes: neuron emulator (command current into the output neuron; its model voltage out)
     /// and dynamic clamp / hybrid (the measured neuron's voltage in; the model current into the output
     /// neuron out, −Σψ, clipped to the configured limits). Electrode loss — the measured voltage
@@ -108,7 +108,8 @@ namespace RmmEdge.Firmware.Engine
 
             _measured[_config.MeasuredNeuron] = value;
             _kernel.Step(_injected, _measured);
-            int current = -_kernel.CurrentsInto[_config.OutputNeuron];
+            int into = _kernel.CurrentsInto[_config.OutputNeuron];
+            int current = into == int.MinValue ? int.MaxValue : -into;   // saturating negation (the C twin does the same)
             if (current < _config.CurrentMin)
             {
                 current = _config.CurrentMin;

@@ -50,3 +50,39 @@ int32_t rmm_harness_requantize(int64_t x, int32_t multiplier, int32_t shift)
 {
     return rmm_requantize(x, multiplier, shift);
 }
+
+/*
+ * Runs the native loop (rmm_loop.c) over `steps` inputs with the Start payload `config`; writes each
+ * step's output and returns the number of steps taken before a safety stop (or `steps`), with the
+ * stop reason in *reason. Returns -1 for a bad model or configuration.
+ */
+#include "rmm_loop.h"
+int32_t rmm_harness_loop(const uint8_t *file, uint32_t length, const uint8_t *config, uint32_t config_length,
+                         int32_t steps, const int32_t *inputs, int32_t *outputs, int32_t *reason)
+{
+    rmm_model *m = (rmm_model *)malloc(sizeof(rmm_model));
+    rmm_run_config c;
+    rmm_loop loop;
+    rmm_state s;
+    int32_t offset, k, *arena;
+    if (rmm_load(file, length, m, &offset) != RMM_OK || rmm_run_config_decode(config, config_length, &c) != 0 || rmm_loop_check(m, &c) != 0) {
+        free(m);
+        return -1;
+    }
+    arena = (int32_t *)malloc((size_t)m->arena_bytes);
+    if (rmm_loop_init(&loop, m, &s, arena, (uint32_t)m->arena_bytes, &c) != RMM_OK) {
+        free(arena);
+        free(m);
+        return -1;
+    }
+    for (k = 0; k < steps; k++) {
+        if (!rmm_loop_step(&loop, inputs[k], &outputs[k])) {
+            k++;
+            break;
+        }
+    }
+    *reason = loop.stop_reason;
+    free(arena);
+    free(m);
+    return k;
+}

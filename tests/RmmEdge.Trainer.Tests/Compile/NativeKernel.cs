@@ -22,17 +22,36 @@ public sealed class NativeKernel : IDisposable
     [UnmanagedFunctionPointer(CallingConvention.Cdecl)]
     public delegate int RequantizeFn(long x, int multiplier, int shift);
 
+    [UnmanagedFunctionPointer(CallingConvention.Cdecl)]
+    public delegate int LoopFn(byte[] file, uint length, byte[] config, uint configLength, int steps, int[] inputs, int[] outputs, out int reason);
+
+    [StructLayout(LayoutKind.Sequential)]
+    public struct NativeStatus
+    {
+        public uint Step, Overruns;
+        public int Input, Output;
+        public ushort CycleUs, MaxCycleUs;
+        public byte State, Reason;
+    }
+
+    [UnmanagedFunctionPointer(CallingConvention.Cdecl)]
+    public delegate int NativeEngineFn(byte[] file, uint length, byte[] config, uint configLength, int[] calibration, int ticks, uint costUs,
+        int[] inputCodes, int[] outputCodes, out NativeStatus status);
+
     public NativeKernel()
     {
         string native = Path.Combine(SharedData.RepoRoot, "firmware", "native");
         string harness = Path.Combine(SharedData.RepoRoot, "tests", "native");
         string library = Path.Combine(_dir, "librmm.so");
         Compile("-std=c99 -O2 -Wall -Wextra -Werror -pedantic -shared -fPIC", library,
-            Path.Combine(harness, "rmm_harness.c"), Path.Combine(native, "rmm_load.c"), Path.Combine(native, "rmm_step.c"));
+            Path.Combine(harness, "rmm_harness.c"), Path.Combine(native, "rmm_load.c"), Path.Combine(native, "rmm_step.c"), Path.Combine(native, "rmm_loop.c"),
+            Path.Combine(native, "engine", "rmm_native_engine.c"), Path.Combine(harness, "rmm_platform_fake.c"));
         _library = NativeLibrary.Load(library);
         Load = Marshal.GetDelegateForFunctionPointer<LoadFn>(NativeLibrary.GetExport(_library, "rmm_harness_load"));
         Run = Marshal.GetDelegateForFunctionPointer<RunFn>(NativeLibrary.GetExport(_library, "rmm_harness_run"));
         Requantize = Marshal.GetDelegateForFunctionPointer<RequantizeFn>(NativeLibrary.GetExport(_library, "rmm_harness_requantize"));
+        Loop = Marshal.GetDelegateForFunctionPointer<LoopFn>(NativeLibrary.GetExport(_library, "rmm_harness_loop"));
+        Engine = Marshal.GetDelegateForFunctionPointer<NativeEngineFn>(NativeLibrary.GetExport(_library, "rmm_harness_native_engine"));
     }
 
     public LoadFn Load { get; }
@@ -40,6 +59,10 @@ public sealed class NativeKernel : IDisposable
     public RunFn Run { get; }
 
     public RequantizeFn Requantize { get; }
+
+    public LoopFn Loop { get; }
+
+    public NativeEngineFn Engine { get; }
 
     public string Directory => _dir;
 
