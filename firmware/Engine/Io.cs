@@ -26,4 +26,10 @@ namespace RmmEdge.Firmware.Engine
     {
         void Send(RmmEdge.SharedModel.Protocol.LoopStatus status);
     }
+
+    /// <summary>A signal whose conversion between codes and physical units the host sets (Calibrate command).</summary>
+    public interface ICalibrated
+    {
+        RmmEdge.SharedModel.Protocol.Calibration Calibration { get; set; }
+    }
 }

@@ -11,7 +11,7 @@ namespace RmmEdge.Firmware.Engine
     /// with the output safe. Records cycle times; sends telemetry every N steps. Allocation-free in
     /// the loop (the telemetry record is reused).
     /// </summary>
-    public sealed class ManagedEngine
+    public sealed class ManagedEngine : ILoopEngine
     {
         private readonly IMicrosecondClock _clock;
         private readonly ISignalInput _input;
@@ -72,7 +72,8 @@ namespace RmmEdge.Firmware.Engine
             }
         }
 
-        public void Start(RmmqModel model, uint modelCrc, RunConfiguration config)
+        /// <summary>Starts the loop thread; returns null (the managed engine accepts every checked configuration).</summary>
+        public string Start(byte[] file, RmmqModel model, uint modelCrc, RunConfiguration config)
         {
             Stop(StopReason.Requested);
             LoopCore core = new LoopCore(model, config);
@@ -90,6 +91,25 @@ namespace RmmEdge.Firmware.Engine
             _thread = new Thread(() => Run(core, config));
             _thread.Priority = ThreadPriority.Highest;
             _thread.Start();
+            return null;
+        }
+
+        /// <summary>Passes a converter calibration to the input and output, when they take one.</summary>
+        public void Calibrate(Calibration calibration)
+        {
+            ICalibrated input = _input as ICalibrated;
+            if (input != null)
+            {
+                input.Calibration = calibration;
+            }
+
+            ICalibrated output = _output as ICalibrated;
+            if (output != null)
+            {
+                output.Calibration = calibration;
+            }
+
+            _output.WriteSafe();   // the safe code moves with the output calibration
         }
 
         /// <summary>Stops the loop (if running), leaves the output safe and records why.</summary>

@@ -7,7 +7,7 @@ namespace RmmEdge.Firmware.Server
     /// <summary>
     /// The board's side of the wire protocol (wire-protocol.md): reads frames from the link, runs each
     /// command and answers every one — with an Ack carrying a status and a reason, or with its reply
-    /// frame. Uploads go through the <see cref="ModelStore"/>, runs through the <see cref="ManagedEngine"/>.
+    /// frame. Uploads go through the <see cref="ModelStore"/>, runs through the managed or the native engine.
     /// A model is never started unless it validated and the run configuration fits it and the board.
     /// Also the telemetry sink of the engine (writes are serialised by a lock).
     /// </summary>
@@ -15,7 +15,9 @@ namespace RmmEdge.Firmware.Server
     {
         private readonly ISerialLink _link;
         private readonly ModelStore _store;
-        private readonly ManagedEngine _engine;
+        private readonly ManagedEngine _managed;
+        private readonly ILoopEngine _native;
+        private ILoopEngine _engine;
         private readonly BoardInfo _board;
         private readonly FrameDecoder _decoder = new FrameDecoder();
         private readonly byte[] _input = new byte[256];
@@ -26,13 +28,16 @@ namespace RmmEdge.Firmware.Server
         private readonly object _writeGate = new object();
         private ushort _telemetrySequence;
 
-        public CommandServer(ISerialLink link, ModelStore store, ManagedEngine engine, BoardInfo board)
+        /// <param name="native">The native engine, or null on an image without it.</param>
+        public CommandServer(ISerialLink link, ModelStore store, ManagedEngine managed, ILoopEngine native, BoardInfo board)
         {
             _link = link;
             _store = store;
-            _engine = engine;
+            _managed = managed;
+            _native = native;
+            _engine = managed;
             _board = board;
-            _engine.Telemetry = this;
+            _managed.Telemetry = this;
         }
 
         /// <summary>Frames received with a bad CRC (line noise, cut-off frames).</summary>
@@ -89,6 +94,17 @@ namespace RmmEdge.Firmware.Server
                     if (!_engine.Running) { Ack(sequence, AckStatus.NotRunning, 0, "the loop was not running"); }
                     else { _engine.Stop(StopReason.Requested); Ack(sequence, AckStatus.Ok, 0, ""); }
                     return;
+                case MessageType.Calibrate:
+                    {
+                        Calibration calibration = Calibration.Decode(b, at, count);
+                        if (calibration == null) { Ack(sequence, AckStatus.BadPayload, count, "calibration takes 20 bytes with nonzero gains"); return; }
+                        if (_engine.Running) { Ack(sequence, AckStatus.Busy, 0, "stop the loop before calibrating"); return; }
+                        _managed.Calibrate(calibration);
+                        if (_native != null) { _native.Calibrate(calibration); }
+                        Ack(sequence, AckStatus.Ok, 0, "");
+                        return;
+                    }
+
                 case MessageType.Status:
                     {
                         LoopStatus status = _engine.Snapshot();
@@ -134,7 +150,26 @@ namespace RmmEdge.Firmware.Server
                 return;
             }
 
-            _engine.Start(_store.ActiveModel, _store.ActiveCrc, config);
+            ILoopEngine engine = config.Engine == BoardInfo.EngineNative ? _native : _managed;
+            if (engine == null)
+            {
+                Ack(sequence, AckStatus.RateTooHigh, 0, "this firmware image has no native engine");
+                return;
+            }
+
+            if (_engine.Running)
+            {
+                _engine.Stop(StopReason.Requested);
+            }
+
+            string refused = engine.Start(_store.ActiveFile, _store.ActiveModel, _store.ActiveCrc, config);
+            if (refused != null)
+            {
+                Ack(sequence, AckStatus.BadConfiguration, 0, refused);
+                return;
+            }
+
+            _engine = engine;
             Ack(sequence, AckStatus.Ok, 0, "");
         }
 

@@ -95,9 +95,11 @@ internal static class BoardCommands
         var outputNeuron = new Option<byte>("--output-neuron") { Description = "The neuron whose voltage (emulator) or current (clamp) goes out", DefaultValueFactory = _ => 0 };
         var seconds = new Option<double>("--seconds") { Description = "Run this long while monitoring, then stop (0: start and leave it running)", DefaultValueFactory = _ => 0 };
         var output = new Option<string?>("--out") { Description = "Also write the telemetry to this CSV file" };
+        var board = BoardOption();
+        var preset = new Option<int>("--preset") { Description = "Front-end preset of the board profile (index; sends the converter calibration)", DefaultValueFactory = _ => 0 };
         var command = new Command("run", "Start the closed loop on the board with safety limits (and monitor it for --seconds).\n" +
             "Example: rmm run --port /dev/ttyUSB0 --mode clamp --current-limit 1.5 --seconds 60 --out run.csv");
-        foreach (Option o in new Option[] { port, baud, mode, engine, periodUs, limit, valid, lossMs, streak, measured, outputNeuron, seconds, output }) { command.Options.Add(o); }
+        foreach (Option o in new Option[] { port, baud, mode, engine, periodUs, limit, valid, lossMs, streak, measured, outputNeuron, seconds, output, board, preset }) { command.Options.Add(o); }
         command.SetAction(parsed =>
         {
             string[] range = parsed.GetValue(valid)!.Split(':');
@@ -125,6 +127,24 @@ internal static class BoardCommands
                 TelemetryEvery = (ushort)Math.Max(1, 10_000 / parsed.GetValue(periodUs)),   // about 100 frames/s
             };
             using BoardClient client = Connect(parsed, port, baud);
+            if (parsed.GetValue(board) is string profilePath)
+            {
+                BoardProfile profile = BoardProfile.Load(profilePath);
+                int index = parsed.GetValue(preset);
+                if (index < 0 || index >= profile.FrontEndPresets.Length)
+                {
+                    throw new UserError($"--preset {index}: {profile.Id} has presets 0–{profile.FrontEndPresets.Length - 1}");
+                }
+
+                BoardReply calibrated = client.Calibrate(CalibrationFactory.From(profile, profile.FrontEndPresets[index], config.Mode));
+                if (!calibrated.Ok)
+                {
+                    throw new UserError($"the board refused the calibration: {calibrated}");
+                }
+
+                context.Out.WriteLine($"calibrated for {profile.FrontEndPresets[index].Name}");
+            }
+
             BoardReply reply = client.Start(config);
             if (!reply.Ok)
             {

@@ -98,6 +98,13 @@ public sealed class BoardClient : IDisposable
 
     public BoardReply Stop() => Command(MessageType.Stop, []);
 
+    public BoardReply Calibrate(Calibration calibration)
+    {
+        byte[] payload = new byte[Calibration.EncodedSize];
+        calibration.Encode(payload, 0);
+        return Command(MessageType.Calibrate, payload);
+    }
+
     public LoopStatus Status()
     {
         BoardReply reply = Command(MessageType.Status, []);

@@ -71,6 +71,30 @@ public sealed class BoardCliTests(ITestOutputHelper output) : IDisposable
         Assert.Contains("/dev/does-not-exist", error);
     }
 
+    [Fact]
+    public void TheFrontEndPresetBecomesAConverterCalibration()
+    {
+        BoardProfile esp32 = BoardProfile.Load("esp32-devkitc");
+        Calibration clamp = CalibrationFactory.From(esp32, esp32.FrontEndPresets[0], RunConfiguration.ModeDynamicClamp);
+        // 1.3 V at the ADC pin is 0 mV (the level shift); 100 mV per pin volt; 4095 codes over 3.1 V.
+        int codeAtRest = (int)Math.Round(1.3 / 3.1 * 4095);
+        Assert.InRange(clamp.ToInput(codeAtRest) / 65536.0, -0.1, 0.1);
+        Assert.InRange(clamp.ToInput(codeAtRest + 1321) / 65536.0, 99.9, 100.1);   // +1 V at the pin = +100 mV
+        // Zero current is 1.65 V at the DAC pin: code 127 of 255; ±1.6 nA reaches the rails, beyond clips.
+        Assert.Equal(127, clamp.ToCode(0));
+        Assert.Equal(255, clamp.ToCode(3 << 16));
+        Assert.Equal(0, clamp.ToCode(-(3 << 16)));
+        output.WriteLine($"esp32 preset 0: input gain {clamp.InputGain}, offset {clamp.InputOffset / 65536.0:0.00} mV; output gain {clamp.OutputGain}, zero-current code {clamp.ToCode(0)}");
+
+        string model = Path.Combine(_dir, "m.rmmq");
+        File.WriteAllBytes(model, BoardProtocolTests.Model(1));
+        Assert.Equal(0, Run("flash", model, "--port", _board.Pty.DevicePath).Code);
+        (int code, string text, _) = Run("run", "--port", _board.Pty.DevicePath, "--mode", "emulator", "--board", "esp32-devkitc", "--seconds", "0.2");
+        Assert.Equal(0, code);
+        Assert.Contains("calibrated for Axoclamp", text);
+        Assert.Equal(2, Run("run", "--port", _board.Pty.DevicePath, "--mode", "sideways").Code);
+    }
+
     [Theory]
     [InlineData("esp32-devkitc", 8, true)]
     [InlineData("esp32-devkitc-spi-dac", 12, false)]

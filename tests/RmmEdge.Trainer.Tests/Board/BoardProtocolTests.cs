@@ -188,7 +188,7 @@ internal sealed class EmulatedBoard : IDisposable
     public EmulatedBoard()
     {
         Engine = new ManagedEngine(new HostClock(), Input, Output);
-        Server = new CommandServer(Pty, Store, Engine, Info);
+        Server = new CommandServer(Pty, Store, Engine, null, Info);
         _serverThread = new Thread(() => { while (!_stop) { Server.Poll(); } }) { IsBackground = true };
         _serverThread.Start();
     }

@@ -154,7 +154,7 @@ public sealed class FirmwareLogicTests(ITestOutputHelper output)
     {
         var outputSignal = new RecordingOutput();
         var engine = new ManagedEngine(new HostClock(), new SlowInput(300), outputSignal);
-        engine.Start(ClampModel(), 1, Clamp());
+        Assert.Null(engine.Start(null, ClampModel(), 1, Clamp()));
         var deadline = DateTime.UtcNow.AddSeconds(5);
         while (engine.Snapshot().State == LoopStatus.StateRunning && DateTime.UtcNow < deadline) { Thread.Sleep(5); }
         LoopStatus status = engine.Snapshot();

@@ -1,0 +1,100 @@
+/*
+ * rmm_platform_esp32.c - the native engine's board hooks on ESP32 (ESP-IDF 5.x, as nanoFramework's
+ * ESP32 images use). A general-purpose timer interrupts every period and wakes a task of the highest
+ * priority pinned to core 0 (nanoCLR runs on core 1), which runs one tick: the ADC one-shot driver and
+ * the DAC driver must not be called from an ISR. Input: ADC1 channel 6 (GPIO34), 12 dB attenuation,
+ * raw codes; output: DAC channel 0 (GPIO25), 8-bit (codes above 255 never reach it: the engine clips
+ * to the calibrated maximum code, 255 in the ESP32 profile).
+ *
+ * Not built on our machines (no ESP-IDF); part of the custom image described in ../../README.md.
+ */
+#include "freertos/FreeRTOS.h"
+#include "freertos/task.h"
+#include "driver/gptimer.h"
+#include "esp_adc/adc_oneshot.h"
+#include "driver/dac_oneshot.h"
+#include "esp_timer.h"
+#include "../../engine/rmm_native_engine.h"
+
+static gptimer_handle_t s_timer;
+static TaskHandle_t s_task;
+static adc_oneshot_unit_handle_t s_adc;
+static dac_oneshot_handle_t s_dac;
+
+static bool IRAM_ATTR on_alarm(gptimer_handle_t timer, const gptimer_alarm_event_data_t *event, void *context)
+{
+    BaseType_t woken = pdFALSE;
+    (void)timer; (void)event; (void)context;
+    vTaskNotifyGiveFromISR(s_task, &woken);
+    return woken == pdTRUE;
+}
+
+static void loop_task(void *argument)
+{
+    (void)argument;
+    for (;;) {
+        ulTaskNotifyTake(pdTRUE, portMAX_DELAY);
+        rmm_native_tick();
+    }
+}
+
+static int init_converters(void)
+{
+    adc_oneshot_unit_init_cfg_t unit = { .unit_id = ADC_UNIT_1 };
+    adc_oneshot_chan_cfg_t channel = { .atten = ADC_ATTEN_DB_12, .bitwidth = ADC_BITWIDTH_12 };
+    dac_oneshot_config_t dac = { .chan_id = DAC_CHAN_0 };
+    if (s_adc == NULL && (adc_oneshot_new_unit(&unit, &s_adc) != ESP_OK || adc_oneshot_config_channel(s_adc, ADC_CHANNEL_6, &channel) != ESP_OK)) {
+        return -1;
+    }
+    if (s_dac == NULL && dac_oneshot_new_channel(&dac, &s_dac) != ESP_OK) {
+        return -1;
+    }
+    return 0;
+}
+
+int rmm_platform_start_timer(uint32_t period_us)
+{
+    gptimer_config_t config = { .clk_src = GPTIMER_CLK_SRC_DEFAULT, .direction = GPTIMER_COUNT_UP, .resolution_hz = 1000000 };
+    gptimer_alarm_config_t alarm = { .alarm_count = period_us, .reload_count = 0, .flags.auto_reload_on_alarm = true };
+    gptimer_event_callbacks_t callbacks = { .on_alarm = on_alarm };
+    if (init_converters() != 0) {
+        return -1;
+    }
+    if (s_task == NULL && xTaskCreatePinnedToCore(loop_task, "rmm-loop", 4096, NULL, configMAX_PRIORITIES - 1, &s_task, 0) != pdPASS) {
+        return -1;
+    }
+    if (gptimer_new_timer(&config, &s_timer) != ESP_OK || gptimer_register_event_callbacks(s_timer, &callbacks, NULL) != ESP_OK
+        || gptimer_set_alarm_action(s_timer, &alarm) != ESP_OK || gptimer_enable(s_timer) != ESP_OK || gptimer_start(s_timer) != ESP_OK) {
+        return -1;
+    }
+    return 0;
+}
+
+void rmm_platform_stop_timer(void)
+{
+    if (s_timer != NULL) {
+        gptimer_stop(s_timer);
+        gptimer_disable(s_timer);
+        gptimer_del_timer(s_timer);
+        s_timer = NULL;
+    }
+}
+
+int32_t rmm_platform_read_input_code(void)
+{
+    int raw = 0;
+    adc_oneshot_read(s_adc, ADC_CHANNEL_6, &raw);
+    return raw;
+}
+
+void rmm_platform_write_output_code(int32_t code)
+{
+    if (s_dac != NULL) {
+        dac_oneshot_output_voltage(s_dac, (uint8_t)(code < 0 ? 0 : code > 255 ? 255 : code));
+    }
+}
+
+uint32_t rmm_platform_micros(void)
+{
+    return (uint32_t)esp_timer_get_time();
+}

@@ -1,0 +1,58 @@
+namespace RmmEdge.SharedModel.Protocol
+{
+    /// <summary>
+    /// How converter codes map to physiology (the Calibrate command, 20 bytes; the host computes it from
+    /// the board profile's front-end preset):
+    ///   input  (Q15.16) = ((code · InputGain) &gt;&gt; 8) + InputOffset     InputGain: units per code, Q8.24
+    ///   output (code)   = ((value − OutputOffset) · OutputGain) &gt;&gt; 32   OutputGain: codes per unit, Q16.16
+    /// and output codes are clipped to [0, OutputMaxCode] before a DAC sees them.
+    /// </summary>
+    public sealed class Calibration
+    {
+        public const int EncodedSize = 20;
+
+        public int InputGain;
+        public int InputOffset;
+        public int OutputGain;
+        public int OutputOffset;
+        public int OutputMaxCode;
+
+        public int ToInput(int code)
+        {
+            return (int)((((long)code * InputGain) >> 8) + InputOffset);
+        }
+
+        public int ToCode(int value)
+        {
+            long code = (((long)value - OutputOffset) * OutputGain) >> 32;
+            return code < 0 ? 0 : code > OutputMaxCode ? OutputMaxCode : (int)code;
+        }
+
+        public int Encode(byte[] b, int at)
+        {
+            Bytes.PutI32(b, at, InputGain);
+            Bytes.PutI32(b, at + 4, InputOffset);
+            Bytes.PutI32(b, at + 8, OutputGain);
+            Bytes.PutI32(b, at + 12, OutputOffset);
+            Bytes.PutI32(b, at + 16, OutputMaxCode);
+            return EncodedSize;
+        }
+
+        /// <summary>Decodes a Calibrate payload; null if malformed (wrong size, zero gain, no output range).</summary>
+        public static Calibration Decode(byte[] b, int at, int count)
+        {
+            if (count != EncodedSize)
+            {
+                return null;
+            }
+
+            Calibration c = new Calibration();
+            c.InputGain = Bytes.GetI32(b, at);
+            c.InputOffset = Bytes.GetI32(b, at + 4);
+            c.OutputGain = Bytes.GetI32(b, at + 8);
+            c.OutputOffset = Bytes.GetI32(b, at + 12);
+            c.OutputMaxCode = Bytes.GetI32(b, at + 16);
+            return c.InputGain == 0 || c.OutputGain == 0 || c.OutputMaxCode <= 0 ? null : c;
+        }
+    }
+}
