@@ -7,8 +7,9 @@ namespace RmmEdge.Firmware.Engine
     /// <summary>
     /// One loop step, timing aside (its C twin, firmware/native/rmm_loop.c, gives bit-identical outputs): read the input, step the model, apply the safety rules, write the
     /// output. Modes: neuron emulator (command current into the output neuron; its model voltage out)
-    /// and dynamic clamp / hybrid (the measured neuron's voltage in; the model current into the output
-    /// neuron out, −Σψ, clipped to the configured limits). Electrode loss — the measured voltage
+    /// and dynamic clamp / hybrid (the measured neuron's voltage in; the model's current into the
+    /// output neuron — a measured cell: a learned conductance, or model synapses from model neurons —
+    /// out, −Σψ, clipped to the configured limits). Electrode loss — the measured voltage
     /// outside the valid range for longer than the configured time — stops the loop with the output
     /// at zero. Allocation-free after construction.
     /// </summary>
@@ -51,6 +52,11 @@ namespace RmmEdge.Firmware.Engine
                 if (config.MeasuredNeuron >= model.NeuronCount || !model.External[config.MeasuredNeuron])
                 {
                     return "the measured neuron must be an external (measured) neuron of the model";
+                }
+
+                if (!model.External[config.OutputNeuron])
+                {
+                    return "in the clamp and hybrid modes the output current goes into a measured (external) neuron";
                 }
             }
             else if (model.External[config.OutputNeuron])

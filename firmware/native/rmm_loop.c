@@ -41,7 +41,7 @@ int rmm_loop_check(const rmm_model *m, const rmm_run_config *c)
         return -1;
     }
     if (c->mode != RMM_MODE_EMULATOR) {
-        if (c->measured_neuron >= m->neuron_count || !m->external[c->measured_neuron]) {
+        if (c->measured_neuron >= m->neuron_count || !m->external[c->measured_neuron] || !m->external[c->output_neuron]) {
             return -1;
         }
     } else if (m->external[c->output_neuron]) {

@@ -65,7 +65,8 @@ public static class FreeRun
 
             if (k >= warmup)
             {
-                for (int i = 0; i < n; i++) { v[i][k - warmup] = sim.Voltages[i]; }
+                // A measured neuron's voltage at k is the data's (the simulator takes it in during the step).
+                for (int i = 0; i < n; i++) { v[i][k - warmup] = network.Spec.Neurons[i].External ? measured[i] : sim.Voltages[i]; }
             }
 
             if (k == warmup && removed is not null)

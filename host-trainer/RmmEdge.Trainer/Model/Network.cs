@@ -60,14 +60,11 @@ public sealed class Network
 
         var random = new Random(seed);
         var models = new List<NeuronModel>();
+        var all = new List<Current>();
+        var onMeasured = new List<Current>();
         for (int i = 0; i < spec.Neurons.Length; i++)
         {
             NeuronSpec n = spec.Neurons[i];
-            if (n.External)
-            {
-                continue;
-            }
-
             Current[] currents = (n.Currents ?? []).Select(c =>
             {
                 if (c.Source < 0 || c.Source >= spec.Neurons.Length)
@@ -79,7 +76,15 @@ public sealed class Network
                     ? (Current)new LumpedCurrent(c, i, n.Name, spec.DtMs, spec.Ridge, random)
                     : new GatingCurrent(c, i, n.Name, spec.DtMs, spec.Ridge, random);
             }).ToArray();
-            models.Add(new NeuronModel(i, n, currents));
+            all.AddRange(currents);
+            if (n.External)
+            {
+                onMeasured.AddRange(currents);   // computed, never integrated: what the board injects into a measured cell
+            }
+            else
+            {
+                models.Add(new NeuronModel(i, n, currents));
+            }
         }
 
         if (models.Count == 0)
@@ -88,6 +93,8 @@ public sealed class Network
         }
 
         Models = models.ToArray();
+        Currents = all.ToArray();
+        MeasuredCurrents = onMeasured.ToArray();
     }
 
     public NetworkSpec Spec { get; }
@@ -99,9 +106,63 @@ public sealed class Network
     /// <summary>The modelled neurons, in neuron-index order.</summary>
     public NeuronModel[] Models { get; }
 
-    public IEnumerable<Current> Currents => Models.SelectMany(m => m.Currents);
+    /// <summary>
+    /// Every current, in neuron-index order: those of modelled neurons, and those into external
+    /// (measured) neurons — model synapses onto a biological cell or a conductance added to it by
+    /// dynamic clamp. The latter are evaluated (and injected by the board) but never integrated,
+    /// and training leaves them as they are.
+    /// </summary>
+    public Current[] Currents { get; }
 
-    public IEnumerable<Parameter> Parameters => Models.SelectMany(m => m.Parameters);
+    /// <summary>The currents into external (measured) neurons.</summary>
+    public Current[] MeasuredCurrents { get; }
+
+    /// <summary>The currents of modelled neurons: what training fits.</summary>
+    public IEnumerable<Current> ModelledCurrents => Models.SelectMany(m => m.Currents);
+
+    /// <summary>The parameters training changes (those of modelled neurons).</summary>
+    public IEnumerable<Parameter> TrainableParameters => Models.SelectMany(m => m.Parameters);
+
+    public IEnumerable<Parameter> Parameters => Models.SelectMany(m => m.Parameters).Concat(MeasuredCurrents.SelectMany(c => c.Parameters));
+
+    /// <summary>
+    /// Copies, by name, every parameter and every current's normalisation and output scale that
+    /// <paramref name="source"/> also has (e.g. a trained circuit's synapse onto what is now a measured
+    /// neuron, to build a hybrid circuit). Returns the names of this network's parameters left untouched.
+    /// </summary>
+    public string[] CopyFrom(Network source)
+    {
+        var values = source.Parameters.ToDictionary(p => p.Name);
+        var missing = new List<string>();
+        foreach (Parameter p in Parameters)
+        {
+            if (values.TryGetValue(p.Name, out Parameter? from) && from.Size == p.Size)
+            {
+                from.Value.CopyTo(p.Value, 0);
+            }
+            else
+            {
+                missing.Add(p.Name);
+            }
+        }
+
+        var currents = source.Currents.ToDictionary(c => c.QualifiedName);
+        foreach (Current c in Currents)
+        {
+            if (currents.TryGetValue(c.QualifiedName, out Current? from) && from.Normalizer.Center.Length == c.Normalizer.Center.Length)
+            {
+                from.Normalizer.Center.CopyTo(c.Normalizer.Center, 0);
+                from.Normalizer.Scale.CopyTo(c.Normalizer.Scale, 0);
+                if (c is LumpedCurrent to && from is LumpedCurrent lumped)
+                {
+                    to.OutputScale = lumped.OutputScale;
+                }
+            }
+        }
+
+        RefreshEffective();
+        return missing.ToArray();
+    }
 
     public int ParameterCount => Parameters.Sum(p => p.Size);
 

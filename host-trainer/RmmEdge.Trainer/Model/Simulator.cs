@@ -87,10 +87,7 @@ public sealed class Simulator
             }
         }
 
-        foreach (NeuronModel m in _network.Models)
-        {
-            _dvdt[m.Index] = 0f;
-        }
+        Array.Clear(_dvdt);
 
         for (int c = 0; c < Currents.Length; c++)
         {

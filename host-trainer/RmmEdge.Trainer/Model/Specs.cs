@@ -85,7 +85,8 @@ public sealed record NetworkSpec(double DtMs, NeuronSpec[] Neurons, float Ridge 
     /// bank of time constants 0.5·2^i ms (0.5–256 ms: the fast rise and the ~100 ms decay of graded
     /// STG synapses), E = <paramref name="synapseReversalMv"/> (−80 mV: inhibitory). With
     /// <paramref name="externalSecond"/> the second neuron is measured, not modelled (a hybrid
-    /// circuit's biological cell, or the authors' LP–PD case), and only the first neuron's currents exist.
+    /// circuit's biological cell, or the authors' LP–PD case): it keeps only the model synapse from
+    /// neuron 1, whose current the board injects into that cell.
     /// </summary>
     public static NetworkSpec Pair(double dtMs, int[]? hidden = null, double synapseReversalMv = -80, bool externalSecond = false)
     {
@@ -97,7 +98,7 @@ public sealed record NetworkSpec(double DtMs, NeuronSpec[] Neurons, float Ridge 
         return new(dtMs,
         [
             new NeuronSpec("neuron1", Currents: [Intrinsic(0), Synapse(1)]),
-            externalSecond ? new NeuronSpec("neuron2", External: true) : new NeuronSpec("neuron2", Currents: [Intrinsic(1), Synapse(0)]),
+            externalSecond ? new NeuronSpec("neuron2", External: true, Currents: [Synapse(0)]) : new NeuronSpec("neuron2", Currents: [Intrinsic(1), Synapse(0)]),
         ]);
     }
 

@@ -32,7 +32,7 @@ internal sealed class MultipleShootingProblem
             }
         }
 
-        Current[] currents = network.Currents.ToArray();
+        Current[] currents = network.ModelledCurrents.ToArray();
         InitialStates = new Parameter[currents.Length];
         for (int c = 0; c < currents.Length; c++)
         {

@@ -140,7 +140,7 @@ public sealed class MultipleShootingTrainer
     public TrainingResult Train(IProgress<EpochRecord>? progress = null, CancellationToken cancel = default)
     {
         var random = new Random(_options.Seed);
-        Parameter[] parameters = _network.Parameters.Concat(_problem.ShotParameters).ToArray();
+        Parameter[] parameters = _network.TrainableParameters.Concat(_problem.ShotParameters).ToArray();
         var adam = new Adam(parameters, _options.LearningRate, _options.Beta1, _options.Beta2);
         int[] order = Enumerable.Range(0, _problem.ShotCount).ToArray();
         var history = new List<EpochRecord>();

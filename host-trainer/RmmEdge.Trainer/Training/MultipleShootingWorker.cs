@@ -47,7 +47,7 @@ internal sealed class MultipleShootingWorker
         _modelSlot = Enumerable.Repeat(-1, _neurons).ToArray();
         for (int m = 0; m < _network.Models.Length; m++) { _modelSlot[_network.Models[m].Index] = m; }
         int models = _network.Models.Length;
-        _currents = _network.Currents.Select(c => new CurrentSteps(c, _steps, capacity)).ToArray();
+        _currents = _network.ModelledCurrents.Select(c => new CurrentSteps(c, _steps, capacity)).ToArray();
         _u = Enumerable.Range(0, _neurons).Select(_ => new float[_steps * capacity]).ToArray();
         _v = Enumerable.Range(0, models).Select(_ => new float[(_steps + 1) * capacity]).ToArray();
         _drive = Enumerable.Range(0, models).Select(_ => new float[_steps * capacity]).ToArray();

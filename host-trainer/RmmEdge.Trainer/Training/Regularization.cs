@@ -11,7 +11,7 @@ internal static class Regularization
     /// </summary>
     public static void AddRidgeAndChain(Network network)
     {
-        foreach (Current c in network.Currents)
+        foreach (Current c in network.ModelledCurrents)
         {
             foreach (DenseLayer layer in c.Mlps.SelectMany(m => m.Layers))
             {
@@ -21,7 +21,7 @@ internal static class Regularization
             c.PriorPenalty();
         }
 
-        foreach (Parameter p in network.Parameters)
+        foreach (Parameter p in network.TrainableParameters)
         {
             if (p.L2 > 0)
             {

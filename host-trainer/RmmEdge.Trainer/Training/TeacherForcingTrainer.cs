@@ -143,7 +143,7 @@ public sealed class TeacherForcingTrainer
     public TrainingResult Train(IProgress<EpochRecord>? progress = null, CancellationToken cancel = default)
     {
         var random = new Random(_options.Seed);
-        Parameter[] parameters = _network.Parameters.ToArray();
+        Parameter[] parameters = _network.TrainableParameters.ToArray();
         var adam = new Adam(parameters, _options.LearningRate, _options.Beta1, _options.Beta2);
         int[][] order = _problems.Select(p => new int[p.SampleCount]).ToArray();
         int[][] ranks = _problems.Select(p => new int[p.SampleCount]).ToArray();

@@ -90,7 +90,7 @@ public sealed class FirmwareLogicTests(ITestOutputHelper output)
     {
         Mode = RunConfiguration.ModeDynamicClamp, Engine = BoardInfo.EngineManaged, PeriodUs = 100,
         CurrentMin = -(1 << 14), CurrentMax = 1 << 14, ValidMin = -120 << 16, ValidMax = 60 << 16,
-        ElectrodeLossMs = 20, OverrunStreak = 5, MeasuredNeuron = 1, OutputNeuron = 0,
+        ElectrodeLossMs = 20, OverrunStreak = 5, MeasuredNeuron = 1, OutputNeuron = 1,
     };
 
     [Fact]

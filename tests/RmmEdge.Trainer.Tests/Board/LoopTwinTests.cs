@@ -31,7 +31,7 @@ public sealed class LoopTwinTests(NativeKernel native, ITestOutputHelper output)
     {
         Mode = mode, Engine = BoardInfo.EngineNative, PeriodUs = 100,
         CurrentMin = -(1 << 15), CurrentMax = 1 << 15, ValidMin = -120 << 16, ValidMax = 60 << 16,
-        ElectrodeLossMs = 10, OverrunStreak = 3, MeasuredNeuron = 1, OutputNeuron = 0,
+        ElectrodeLossMs = 10, OverrunStreak = 3, MeasuredNeuron = 1, OutputNeuron = (byte)(mode == RunConfiguration.ModeEmulator ? 0 : 1),
     };
 
     [Theory]
