@@ -7,19 +7,56 @@ namespace RmmEdge.Firmware.Store
     /// Two model slots: the active one (what the loop runs) and the upload slot. An upload is written
     /// to the upload slot, checked against the announced size and CRC, validated by the .rmmq reader,
     /// and only then made active. A failed, corrupt or interrupted upload leaves the active model
-    /// untouched; a new upload simply replaces an unfinished one.
+    /// untouched; a new upload simply replaces an unfinished one. With storage, an activated model is
+    /// also written to the storage slot the running model does not occupy, and only then does a one-byte
+    /// marker name that slot: at boot (<see cref="LoadDefault"/>) the marked slot is loaded and verified,
+    /// and if it fails (a write cut by power loss), the other slot — the previous model — is used.
     /// </summary>
     public sealed class ModelStore
     {
+        public const string SlotA = "rmmedge-model-a.rmmq", SlotB = "rmmedge-model-b.rmmq", Marker = "rmmedge-active";
+
         private readonly int _capacity;
+        private readonly IModelStorage _storage;
+        private int _storedSlot = -1;
         private byte[] _upload;
         private uint _uploadCrc;
         private int _received;
 
         /// <param name="capacity">Largest model file accepted (bytes).</param>
-        public ModelStore(int capacity)
+        /// <param name="storage">Where activated models are kept across resets; null for none.</param>
+        public ModelStore(int capacity, IModelStorage storage)
         {
             _capacity = capacity;
+            _storage = storage;
+        }
+
+        /// <summary>
+        /// Boot: activates the model in the marked storage slot, or the other slot when that one does not
+        /// verify. Returns the slot used (0 or 1), or -1 when no valid model is stored (the board then
+        /// waits for an upload with its output safe).
+        /// </summary>
+        public int LoadDefault()
+        {
+            if (_storage == null)
+            {
+                return -1;
+            }
+
+            byte[] marker = _storage.Read(Marker);
+            int first = marker != null && marker.Length == 1 && marker[0] == 1 ? 1 : 0;
+            for (int attempt = 0; attempt < 2; attempt++)
+            {
+                int slot = attempt == 0 ? first : 1 - first;
+                byte[] file = _storage.Read(slot == 0 ? SlotA : SlotB);
+                if (file != null && file.Length <= _capacity && Install(file).Ok)
+                {
+                    _storedSlot = slot;
+                    return slot;
+                }
+            }
+
+            return -1;
         }
 
         public int Capacity
@@ -127,7 +164,31 @@ namespace RmmEdge.Firmware.Store
             }
 
             Activate(file, result.Model);
+            Persist(file);
             return AckStatus.Ok;
+        }
+
+        /// <summary>Writes the new active model to the slot the previous one does not use, then moves the marker.</summary>
+        private void Persist(byte[] file)
+        {
+            if (_storage == null)
+            {
+                return;
+            }
+
+            int slot = _storedSlot == 0 ? 1 : 0;
+            try
+            {
+                _storage.Write(slot == 0 ? SlotA : SlotB, file);
+                byte[] marker = new byte[1];
+                marker[0] = (byte)slot;
+                _storage.Write(Marker, marker);
+                _storedSlot = slot;
+            }
+            catch (System.Exception)
+            {
+                // The model runs; it is just not kept across a reset. The next commit tries again.
+            }
         }
 
         private void Activate(byte[] file, RmmqModel model)

@@ -141,6 +141,35 @@ public sealed class BoardProtocolTests : IDisposable
     }
 
     [Fact]
+    public void TheActiveModelSurvivesAResetAndAPowerCutDuringItsWriteLeavesThePreviousOne()
+    {
+        var storage = new RamStorage();
+        byte[] first = Model(1), second = Model(2), third = Model(3);
+        var store = new ModelStore(64 * 1024, storage);
+        Assert.Equal(-1, store.LoadDefault());   // a new board: nothing stored, output stays safe
+        foreach (byte[] model in new[] { first, second })
+        {
+            Assert.Equal(AckStatus.Ok, store.Begin((uint)model.Length, Crc32.Compute(model, 0, model.Length)));
+            Assert.Equal(AckStatus.Ok, store.Write(0, model, 0, model.Length));
+            Assert.Equal(AckStatus.Ok, store.Commit(out _, out _));
+        }
+
+        var rebooted = new ModelStore(64 * 1024, storage);
+        Assert.True(rebooted.LoadDefault() >= 0);
+        Assert.Equal(Crc32.Compute(second, 0, second.Length), rebooted.ActiveCrc);
+
+        // The third model's write to storage is cut by a power loss: it runs until the reset, then the second is back.
+        storage.FailAfterBytes = 700;
+        Assert.Equal(AckStatus.Ok, rebooted.Begin((uint)third.Length, Crc32.Compute(third, 0, third.Length)));
+        Assert.Equal(AckStatus.Ok, rebooted.Write(0, third, 0, third.Length));
+        Assert.Equal(AckStatus.Ok, rebooted.Commit(out _, out _));
+        Assert.Equal(Crc32.Compute(third, 0, third.Length), rebooted.ActiveCrc);
+        var afterCut = new ModelStore(64 * 1024, storage);
+        Assert.True(afterCut.LoadDefault() >= 0);
+        Assert.Equal(Crc32.Compute(second, 0, second.Length), afterCut.ActiveCrc);
+    }
+
+    [Fact]
     public void AModelThatFailsValidationNeverReplacesTheRunningOneAndTheHostHearsWhy()
     {
         using BoardClient client = Connect();
@@ -194,7 +223,7 @@ internal sealed class EmulatedBoard : IDisposable
     }
 
     public PseudoTerminal Pty { get; } = new();
-    public ModelStore Store { get; } = new(64 * 1024);
+    public ModelStore Store { get; } = new(64 * 1024, new RamStorage());
     public SettableInput Input { get; } = new();
     public RecordingOutput Output { get; } = new();
     public ManagedEngine Engine { get; }
