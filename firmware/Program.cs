@@ -1,30 +1,73 @@
 using System.Device.Adc;
 using System.Device.Dac;
 using System.Threading;
+using RmmEdge.Firmware.Engine;
 using RmmEdge.Firmware.Hardware;
+using RmmEdge.Firmware.Server;
+using RmmEdge.Firmware.Store;
+using RmmEdge.SharedModel.Protocol;
 
 namespace RmmEdge.Firmware
 {
     /// <summary>
-    /// Entry point of the nanoFramework application. At boot the output goes to zero current first,
-    /// before anything else can fail; the loop engines, modes, model store and command server are
-    /// built on top of this (see firmware/README.md).
+    /// Entry point of the nanoFramework application (ESP32-DevKitC wiring, boards/esp32-devkitc.json).
+    /// The output goes to zero current before anything else can fail; then the model store, the loop
+    /// engines (the native one when this image carries it) and the command server on COM2 start. The
+    /// board runs no model until one is uploaded and validated (or, with storage, found at boot).
     /// </summary>
     public static class Program
     {
-        /// <summary>DAC code for zero current on a mid-scale level-shifted front end (12-bit).</summary>
-        private const int DefaultSafeCode = 2048;
+        private const int AdcChannel = 6;          // GPIO34
+        private const int DacChannel = 0;          // GPIO25
+        private const string HostPort = "COM2";    // GPIO16/17 through a USB-serial adapter
+        private const int Baud = 921600;
+        private const int StoreBytes = 256 * 1024;
 
         public static void Main()
         {
             DacController dac = DacController.GetDefault();
-            int safeCode = dac.ResolutionInBits >= 12 ? DefaultSafeCode : (1 << (dac.ResolutionInBits - 1));
-            using (DacOutput output = new DacOutput(dac, 0, safeCode))
-            using (AdcInput input = new AdcInput(new AdcController(), 0))
+            Calibration calibration = SafeDefault(dac.ResolutionInBits);
+            DacOutput dacOutput = new DacOutput(dac, DacChannel, calibration.ToCode(0));
+            AdcInput adcInput = new AdcInput(new AdcController(), AdcChannel);
+            CalibratedOutput output = new CalibratedOutput(dacOutput, calibration);
+            CalibratedInput input = new CalibratedInput(adcInput, calibration);
+            output.WriteSafe();
+
+            ModelStore store = new ModelStore(StoreBytes, null);
+            store.LoadDefault();
+            ManagedEngine managed = new ManagedEngine(new Esp32Clock(), input, output);
+            ILoopEngine native = NativeEngine.Present ? new NativeEngine() : null;
+            BoardInfo board = new BoardInfo();
+            board.ProtocolVersion = WireFormat.Version;
+            board.FirmwareVersion = 1;
+            board.BoardId = "esp32-devkitc";
+            board.Engines = (byte)(BoardInfo.EngineManaged | (native != null ? BoardInfo.EngineNative : 0));
+            board.ManagedMaxHz = 2000;
+            board.NativeMaxHz = native != null ? 20000u : 0u;
+            board.AdcBits = 12;
+            board.DacBits = (byte)dac.ResolutionInBits;
+            board.MaxModelBytes = StoreBytes;
+
+            CommandServer server = new CommandServer(new SerialLink(HostPort, Baud), store, managed, native, board);
+            while (true)
             {
-                output.WriteSafe();
-                Thread.Sleep(Timeout.Infinite);
+                if (!server.Poll())
+                {
+                    Thread.Sleep(1);
+                }
             }
+        }
+
+        /// <summary>Until the host calibrates: mid-scale output is zero current; the input reads codes as Q15.16 units.</summary>
+        private static Calibration SafeDefault(int dacBits)
+        {
+            Calibration c = new Calibration();
+            c.InputGain = 1 << 24;
+            c.InputOffset = 0;
+            c.OutputMaxCode = (1 << dacBits) - 1;
+            c.OutputGain = 1 << 16;
+            c.OutputOffset = -((1 << (dacBits - 1)) << 16);   // code = value/65536 + half scale: 0 -> mid-scale
+            return c;
         }
     }
 }
