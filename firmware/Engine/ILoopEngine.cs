@@ -15,6 +15,9 @@ namespace RmmEdge.Firmware.Engine
 
         LoopStatus Snapshot();
 
+        /// <summary>Copies the loop-start lateness histogram since the last start (WireFormat.JitterBins counts).</summary>
+        void Jitter(uint[] bins);
+
         /// <summary>Applies a converter calibration (only while stopped).</summary>
         void Calibrate(Calibration calibration);
     }

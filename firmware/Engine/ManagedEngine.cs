@@ -18,6 +18,7 @@ namespace RmmEdge.Firmware.Engine
         private readonly ISignalOutput _output;
         private readonly LoopStatus _status = new LoopStatus();
         private readonly LoopStatus _sent = new LoopStatus();   // reused for telemetry: nothing allocated in the loop
+        private readonly uint[] _jitter = new uint[WireFormat.JitterBins];
         private readonly object _gate = new object();
         private Thread _thread;
         private volatile bool _stopRequested;
@@ -85,6 +86,10 @@ namespace RmmEdge.Firmware.Engine
                 _status.State = LoopStatus.StateRunning;
                 _status.Reason = StopReason.None;
                 _status.ModelCrc = modelCrc;
+                for (int i = 0; i < _jitter.Length; i++)
+                {
+                    _jitter[i] = 0;
+                }
             }
 
             _stopRequested = false;
@@ -92,6 +97,17 @@ namespace RmmEdge.Firmware.Engine
             _thread.Priority = ThreadPriority.Highest;
             _thread.Start();
             return null;
+        }
+
+        public void Jitter(uint[] bins)
+        {
+            lock (_gate)
+            {
+                for (int i = 0; i < _jitter.Length && i < bins.Length; i++)
+                {
+                    bins[i] = _jitter[i];
+                }
+            }
         }
 
         /// <summary>Passes a converter calibration to the input and output, when they take one.</summary>
@@ -149,6 +165,7 @@ namespace RmmEdge.Firmware.Engine
                 }
 
                 bool late = now - due > period;
+                int bin = WireFormat.JitterBin(now - due);
                 bool ok = core.Step(_input, _output);
                 long end = _clock.NowUs;
                 long cycle = end - now;
@@ -169,6 +186,7 @@ namespace RmmEdge.Firmware.Engine
 
                 lock (_gate)
                 {
+                    _jitter[bin]++;
                     _status.Step++;
                     _status.Voltage = core.Input;
                     _status.Current = core.Output;

@@ -71,6 +71,11 @@ namespace RmmEdge.Firmware.Engine
             return status;
         }
 
+        public void Jitter(uint[] bins)
+        {
+            NativeJitter(bins);
+        }
+
         public void Calibrate(Calibration calibration)
         {
             calibration.Encode(_calibration, 0);
@@ -94,5 +99,8 @@ namespace RmmEdge.Firmware.Engine
 
         [MethodImpl(MethodImplOptions.InternalCall)]
         private static extern void NativeStatus(byte[] status);
+
+        [MethodImpl(MethodImplOptions.InternalCall)]
+        private static extern void NativeJitter(uint[] bins);
     }
 }

@@ -26,6 +26,7 @@ namespace RmmEdge.Firmware.Server
         private readonly byte[] _telemetryPayload = new byte[LoopStatus.EncodedSize];
         private readonly byte[] _telemetryFrame = new byte[WireFormat.HeaderSize + LoopStatus.EncodedSize + WireFormat.CrcSize];
         private readonly object _writeGate = new object();
+        private readonly uint[] _jitter = new uint[WireFormat.JitterBins];
         private ushort _telemetrySequence;
 
         /// <param name="native">The native engine, or null on an image without it.</param>
@@ -105,6 +106,15 @@ namespace RmmEdge.Firmware.Server
                         return;
                     }
 
+                case MessageType.Jitter:
+                    _engine.Jitter(_jitter);
+                    for (int i = 0; i < _jitter.Length; i++)
+                    {
+                        Bytes.PutU32(_payload, 4 * i, _jitter[i]);
+                    }
+
+                    Reply(MessageType.JitterReply, sequence, 4 * _jitter.Length);
+                    return;
                 case MessageType.Status:
                     {
                         LoopStatus status = _engine.Snapshot();

@@ -26,6 +26,26 @@ namespace RmmEdge.SharedModel.Protocol
 
         /// <summary>Model bytes carried by one UploadChunk (payload: u32 offset + data).</summary>
         public const int ChunkSize = 512;
+
+        /// <summary>
+        /// Bins of the loop-start lateness histogram (JitterReply: this many u32 counts). Bin 0 counts
+        /// steps started less than 1 µs after their due time, bin k (1 … 14) those late by
+        /// [2^(k−1), 2^k) µs, bin 15 those late by 16.384 ms or more.
+        /// </summary>
+        public const int JitterBins = 16;
+
+        /// <summary>The histogram bin of a lateness in µs.</summary>
+        public static int JitterBin(long lateUs)
+        {
+            int bin = 0;
+            while (lateUs >= 1 && bin < JitterBins - 1)
+            {
+                lateUs >>= 1;
+                bin++;
+            }
+
+            return bin;
+        }
     }
 
     /// <summary>Frame types. Host → board commands below 0x80; board → host replies and telemetry from 0x80.</summary>
@@ -39,10 +59,12 @@ namespace RmmEdge.SharedModel.Protocol
         public const byte Stop = 0x06;
         public const byte Status = 0x07;
         public const byte Calibrate = 0x08;
+        public const byte Jitter = 0x09;
 
         public const byte Ack = 0x80;
         public const byte HelloReply = 0x81;
         public const byte StatusReply = 0x87;
+        public const byte JitterReply = 0x89;
         public const byte Telemetry = 0x90;
     }
 

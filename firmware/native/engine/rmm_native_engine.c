@@ -16,6 +16,25 @@ static volatile uint8_t s_state_flag = RMM_STATE_IDLE, s_reason;
 static volatile uint32_t s_step, s_overruns, s_streak;
 static volatile uint16_t s_cycle, s_max_cycle;
 static uint32_t s_period_us, s_due_us;
+static volatile uint32_t s_jitter[RMM_JITTER_BINS];
+
+static int jitter_bin(int32_t late_us)
+{
+    int bin = 0;
+    while (late_us >= 1 && bin < RMM_JITTER_BINS - 1) {
+        late_us >>= 1;
+        bin++;
+    }
+    return bin;
+}
+
+void rmm_native_jitter(uint32_t *bins, uint32_t count)
+{
+    uint32_t i;
+    for (i = 0; i < count && i < RMM_JITTER_BINS; i++) {
+        bins[i] = s_jitter[i];
+    }
+}
 
 static void write_safe(void)
 {
@@ -58,6 +77,7 @@ int rmm_native_start(const uint8_t *payload, uint32_t length)
         return -1;
     }
     s_step = s_overruns = s_streak = 0;
+    memset((void *)s_jitter, 0, sizeof(s_jitter));
     s_cycle = s_max_cycle = 0;
     s_reason = RMM_STOP_NONE;
     s_period_us = config.period_us;
@@ -118,6 +138,7 @@ void rmm_native_tick(void)
     s_in_tick = 1;
     start = rmm_platform_micros();
     late = (int32_t)(start - s_due_us) > (int32_t)s_period_us;
+    s_jitter[jitter_bin((int32_t)(start - s_due_us))]++;
     scaled = ((int64_t)rmm_platform_read_input_code() * s_cal.input_gain) >> 8;
     input = (int32_t)(scaled + s_cal.input_offset);
     if (!rmm_loop_step(&s_loop, input, &output)) {

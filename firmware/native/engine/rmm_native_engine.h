@@ -61,6 +61,9 @@ void rmm_native_calibrate(const rmm_calibration *calibration);
 int rmm_native_start(const uint8_t *config, uint32_t length);
 void rmm_native_stop(void);
 void rmm_native_status(rmm_native_status_t *status);
+/* Copies the loop-start lateness histogram (bins as WireFormat.JitterBins: <1 us, [2^(k-1), 2^k) us, ...). */
+#define RMM_JITTER_BINS 16
+void rmm_native_jitter(uint32_t *bins, uint32_t count);
 /* One loop tick (the timer's context). */
 void rmm_native_tick(void);
 

@@ -106,3 +106,12 @@ HRESULT Library_rmmedge_native_RmmEdge_Firmware_Engine_NativeEngine::NativeStatu
     data[21] = status.reason;
     NANOCLR_NOCLEANUP();
 }
+
+HRESULT Library_rmmedge_native_RmmEdge_Firmware_Engine_NativeEngine::NativeJitter___STATIC__VOID__SZARRAY_U4(CLR_RT_StackFrame &stack)
+{
+    NANOCLR_HEADER();
+    CLR_RT_HeapBlock_Array *array = stack.Arg0().DereferenceArray();
+    FAULT_ON_NULL_ARG(array);
+    rmm_native_jitter((uint32_t *)array->GetFirstElement(), array->m_numOfElements);
+    NANOCLR_NOCLEANUP();
+}

@@ -166,6 +166,9 @@ internal static class BoardCommands
             }
 
             context.Out.WriteLine($"stopped ({StopReason.Name(last.Reason)}): {last.Step:N0} steps, {last.Overruns} overruns, longest cycle {last.MaxCycleUs} µs");
+            uint[] jitter = client.Jitter();
+            context.Out.WriteLine("loop-start lateness: " + string.Join(", ", jitter.Select((count, bin) => (count, bin)).Where(x => x.count > 0)
+                .Select(x => $"{(x.bin == 0 ? "<1" : x.bin == WireFormat.JitterBins - 1 ? $">={1 << (x.bin - 1)}" : $"{1 << (x.bin - 1)}-{(1 << x.bin) - 1}")} µs: {x.count:N0}")));
             return last.Reason is StopReason.Requested or StopReason.None ? Cli.Ok : Cli.Failure;
         });
         return command;

@@ -98,6 +98,18 @@ public sealed class BoardClient : IDisposable
 
     public BoardReply Stop() => Command(MessageType.Stop, []);
 
+    /// <summary>The loop-start lateness histogram since the last start (see WireFormat.JitterBins).</summary>
+    public uint[] Jitter()
+    {
+        BoardReply reply = Command(MessageType.Jitter, []);
+        if (reply.Type != MessageType.JitterReply || reply.Payload.Length != 4 * WireFormat.JitterBins)
+        {
+            throw new UserError("the board's jitter reply is malformed");
+        }
+
+        return Enumerable.Range(0, WireFormat.JitterBins).Select(i => Bytes.GetU32(reply.Payload, 4 * i)).ToArray();
+    }
+
     public BoardReply Calibrate(Calibration calibration)
     {
         byte[] payload = new byte[Calibration.EncodedSize];

@@ -94,6 +94,10 @@ public sealed class BoardProtocolTests : IDisposable
         Assert.True(telemetry.Length >= 5, $"{telemetry.Length} telemetry frames");
         Assert.True(telemetry.Zip(telemetry.Skip(1)).All(p => p.Second.Step >= p.First.Step), "telemetry steps go backwards");
         Assert.Equal(StopReason.Requested, telemetry[^1].Reason);
+        uint[] jitter = client.Jitter();
+        output.WriteLine("loop-start lateness histogram (µs bins <1, 1, 2-3, 4-7, ...): " + string.Join(" ", jitter));
+        Assert.Equal(stopped.Step, (uint)jitter.Sum(x => (long)x));
+        Assert.True(jitter.Take(8).Sum(x => (long)x) > 0.9 * stopped.Step, "more than 10% of steps started over 128 µs late");
         Assert.Equal("the loop was not running", client.Stop().Message);
     }
 
