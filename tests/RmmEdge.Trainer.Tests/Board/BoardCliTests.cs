@@ -7,6 +7,7 @@ using RmmCli = RmmEdge.Cli.Cli;
 namespace RmmEdge.Trainer.Tests.Board;
 
 /// <summary>`rmm flash/run/monitor` against the firmware on an emulated board, and the board profiles.</summary>
+[Collection(RealTimeEngines.Name)]
 public sealed class BoardCliTests(ITestOutputHelper output) : IDisposable
 {
     private readonly EmulatedBoard _board = new();

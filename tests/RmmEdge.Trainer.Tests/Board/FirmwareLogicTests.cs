@@ -10,6 +10,7 @@ using Xunit.Abstractions;
 namespace RmmEdge.Trainer.Tests.Board;
 
 /// <summary>The frame decoder under noise, and the loop's safety rules, without a link.</summary>
+[Collection(RealTimeEngines.Name)]
 public sealed class FirmwareLogicTests(ITestOutputHelper output)
 {
     [Fact]
