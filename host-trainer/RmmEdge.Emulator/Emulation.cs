@@ -1,0 +1,176 @@
+#nullable enable
+using System.Device.Adc;
+using System.Device.Dac;
+using System.Globalization;
+using RmmEdge.Firmware.Engine;
+using RmmEdge.Firmware.Hardware;
+using RmmEdge.SharedModel.Format;
+using RmmEdge.SharedModel.Protocol;
+using RmmEdge.Trainer;
+using RmmEdge.Trainer.Board;
+using RmmEdge.Trainer.Compile;
+
+namespace RmmEdge.Emulator;
+
+/// <summary>What to emulate: a compiled model on a board, in a mode, for a time.</summary>
+public sealed record EmulationSetup(byte[] Model, BoardProfile Board, int Preset, RunConfiguration Run, IPreparation Preparation,
+    double Seconds, VirtualBoardOptions? Options = null);
+
+/// <summary>The record of an emulated run: every DAC write, the loop's final status and the converter events.</summary>
+public sealed record EmulationResult(IReadOnlyList<(long TimeUs, int Code, double Input, double Output)> Writes, LoopStatus Status,
+    int OutOfRangeWrites, int WrappedWrites, int ZeroCurrentCode, double SimulatedSeconds)
+{
+    public string Summary =>
+        $"{SimulatedSeconds:0.###} s emulated: {Status.Step:N0} steps, {Status.Overruns} overruns, stop: {StopReason.Name(Status.Reason)}; " +
+        $"DAC codes {(Writes.Count == 0 ? "none" : $"{Writes.Min(w => w.Code)}…{Writes.Max(w => w.Code)}")}, {OutOfRangeWrites} out of range, {WrappedWrites} wrapped";
+
+    /// <summary>Writes the record as CSV (time, input, output, DAC code), through a temporary name.</summary>
+    public void Save(string path)
+    {
+        using (var writer = new StreamWriter(path + ".tmp"))
+        {
+            writer.WriteLine("t_ms,input,output,dac_code");
+            foreach (var w in Writes)
+            {
+                writer.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{w.TimeUs / 1000.0:0.###},{w.Input:0.####},{w.Output:0.####},{w.Code}"));
+            }
+        }
+
+        File.Move(path + ".tmp", path, overwrite: true);
+    }
+}
+
+/// <summary>
+/// Runs the firmware's loop — LoopCore, the calibrated ADC/DAC classes, and for the managed engine the
+/// ManagedEngine itself — against a <see cref="VirtualBoard"/> wired to a simulated preparation, in
+/// virtual time: deterministic for a seed and faster than real time. The native engine is emulated by
+/// timer ticks at exact multiples of the period running LoopCore (the bit-identical twin of the C loop,
+/// tests/…/LoopTwinTests), each costing the configured converter and step times.
+/// </summary>
+public static class Emulation
+{
+    public static EmulationResult Run(EmulationSetup setup)
+    {
+        ModelLoadResult loaded = RmmqReader.Load(setup.Model);
+        if (!loaded.Ok)
+        {
+            throw new UserError($"the model failed validation: {loaded}");
+        }
+
+        if (LoopCore.Check(loaded.Model, setup.Run) is string problem)
+        {
+            throw new UserError($"the run configuration does not fit the model: {problem}");
+        }
+
+        var board = new VirtualBoard(setup.Board, setup.Board.FrontEndPresets[setup.Preset], setup.Preparation, setup.Options);
+        VirtualBoard? previous = VirtualBoard.Active;
+        VirtualBoard.Active = board;
+        try
+        {
+            Calibration calibration = CalibrationFactory.From(setup.Board, board.Preset, setup.Run.Mode);
+            var dac = new DacOutput(DacController.GetDefault(), setup.Board.Dac.Channel, calibration.ToCode(0));
+            var output = new CalibratedOutput(dac, calibration);
+            var input = new CalibratedInput(new AdcInput(new AdcController(), setup.Board.Adc.Channel), calibration);
+            long endUs = (long)(setup.Seconds * 1e6);
+            board.RecordUntilUs = endUs;
+            uint crc = Crc32.Compute(setup.Model, 0, setup.Model.Length);
+            LoopStatus status = setup.Run.Engine == BoardInfo.EngineNative
+                ? RunNative(board, loaded.Model, setup.Run, input, output, endUs, crc)
+                : RunManaged(board, setup.Model, loaded.Model, setup.Run, input, output, endUs, crc);
+            return new EmulationResult(board.Writes, status, board.OutOfRangeWrites, board.WrappedWrites, calibration.ToCode(0), setup.Seconds);
+        }
+        finally
+        {
+            VirtualBoard.Active = previous;
+        }
+    }
+
+    private static LoopStatus RunManaged(VirtualBoard board, byte[] file, RmmqModel model, RunConfiguration run, ISignalInput input,
+        ISignalOutput output, long endUs, uint crc)
+    {
+        var engine = new ManagedEngine(board.Clock, input, output);
+        board.Clock.HoldAtUs = endUs;
+        engine.Start(file, model, crc, run);
+        while (!board.Clock.Frozen && engine.Snapshot().State == LoopStatus.StateRunning)
+        {
+            Thread.Sleep(1);
+        }
+
+        LoopStatus status = engine.Snapshot();   // the engine thread is held at endUs (or has stopped itself)
+        board.Clock.Release();
+        engine.Stop(StopReason.Requested);
+        if (status.State == LoopStatus.StateRunning)
+        {
+            status.State = LoopStatus.StateStopped;
+            status.Reason = StopReason.Requested;
+        }
+
+        return status;
+    }
+
+    private static LoopStatus RunNative(VirtualBoard board, RmmqModel model, RunConfiguration run, ISignalInput input, ISignalOutput output,
+        long endUs, uint crc)
+    {
+        var core = new LoopCore(model, run);
+        var status = new LoopStatus { State = LoopStatus.StateRunning, ModelCrc = crc };
+        long period = run.PeriodUs, busyUntil = 0;
+        int streak = 0;
+        for (long tick = period; tick <= endUs; tick += period)
+        {
+            if (busyUntil > tick)
+            {
+                // The timer fired while the previous tick still ran: this period is lost (as rmm_native_engine.c).
+                status.Overruns++;
+                if (++streak >= run.OverrunStreak)
+                {
+                    Finish(StopReason.OverrunStreak);
+                    break;
+                }
+
+                continue;
+            }
+
+            board.Clock.Set(tick);
+            bool go = core.Step(input, output);
+            busyUntil = board.Clock.Peek;
+            status.Step++;
+            status.Voltage = core.Input;
+            status.Current = core.Output;
+            status.CycleUs = (ushort)Math.Min(65535, busyUntil - tick);
+            status.MaxCycleUs = Math.Max(status.MaxCycleUs, status.CycleUs);
+            if (!go)
+            {
+                Finish(core.StopReason);
+                break;
+            }
+
+            if (busyUntil > tick + period)
+            {
+                status.Overruns++;
+                if (++streak >= run.OverrunStreak)
+                {
+                    Finish(StopReason.OverrunStreak);
+                    break;
+                }
+            }
+            else
+            {
+                streak = 0;
+            }
+        }
+
+        if (status.State == LoopStatus.StateRunning)
+        {
+            Finish(StopReason.Requested);
+        }
+
+        return status;
+
+        void Finish(byte reason)
+        {
+            output.WriteSafe();
+            status.State = LoopStatus.StateStopped;
+            status.Reason = reason;
+        }
+    }
+}
