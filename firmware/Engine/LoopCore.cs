@@ -73,6 +73,12 @@ namespace RmmEdge.Firmware.Engine
             return null;
         }
 
+        /// <summary>A neuron's voltage in the model (Q15.16 mV): the model neurons of a hybrid circuit, for telemetry and records.</summary>
+        public int Voltage(int neuron)
+        {
+            return _kernel.Voltages[neuron];
+        }
+
         /// <summary>The last output value (Q15.16).</summary>
         public int Output { get; private set; }
 

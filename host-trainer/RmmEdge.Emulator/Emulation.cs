@@ -20,6 +20,9 @@ public sealed record EmulationSetup(byte[] Model, BoardProfile Board, int Preset
 public sealed record EmulationResult(IReadOnlyList<(long TimeUs, int Code, double Input, double Output)> Writes, LoopStatus Status,
     int OutOfRangeWrites, int WrappedWrites, int ZeroCurrentCode, double SimulatedSeconds)
 {
+    /// <summary>Native engine only: every model neuron's voltage (mV) after each step, neuron-major.</summary>
+    public float[][]? ModelVoltages { get; init; }
+
     public string Summary =>
         $"{SimulatedSeconds:0.###} s emulated: {Status.Step:N0} steps, {Status.Overruns} overruns, stop: {StopReason.Name(Status.Reason)}; " +
         $"DAC codes {(Writes.Count == 0 ? "none" : $"{Writes.Min(w => w.Code)}…{Writes.Max(w => w.Code)}")}, {OutOfRangeWrites} out of range, {WrappedWrites} wrapped";
@@ -74,10 +77,14 @@ public static class Emulation
             long endUs = (long)(setup.Seconds * 1e6);
             board.RecordUntilUs = endUs;
             uint crc = Crc32.Compute(setup.Model, 0, setup.Model.Length);
+            List<float>[] voltages = Enumerable.Range(0, loaded.Model.NeuronCount).Select(_ => new List<float>()).ToArray();
             LoopStatus status = setup.Run.Engine == BoardInfo.EngineNative
-                ? RunNative(board, loaded.Model, setup.Run, input, output, endUs, crc)
+                ? RunNative(board, loaded.Model, setup.Run, input, output, endUs, crc, voltages)
                 : RunManaged(board, setup.Model, loaded.Model, setup.Run, input, output, endUs, crc);
-            return new EmulationResult(board.Writes, status, board.OutOfRangeWrites, board.WrappedWrites, calibration.ToCode(0), setup.Seconds);
+            return new EmulationResult(board.Writes, status, board.OutOfRangeWrites, board.WrappedWrites, calibration.ToCode(0), setup.Seconds)
+            {
+                ModelVoltages = setup.Run.Engine == BoardInfo.EngineNative ? voltages.Select(v => v.ToArray()).ToArray() : null,
+            };
         }
         finally
         {
@@ -109,7 +116,7 @@ public static class Emulation
     }
 
     private static LoopStatus RunNative(VirtualBoard board, RmmqModel model, RunConfiguration run, ISignalInput input, ISignalOutput output,
-        long endUs, uint crc)
+        long endUs, uint crc, List<float>[] voltages)
     {
         var core = new LoopCore(model, run);
         var status = new LoopStatus { State = LoopStatus.StateRunning, ModelCrc = crc };
@@ -132,6 +139,7 @@ public static class Emulation
 
             board.Clock.Set(tick);
             bool go = core.Step(input, output);
+            for (int i = 0; i < voltages.Length; i++) { voltages[i].Add(core.Voltage(i) / 65536f); }
             busyUntil = board.Clock.Peek;
             status.Step++;
             status.Voltage = core.Input;
