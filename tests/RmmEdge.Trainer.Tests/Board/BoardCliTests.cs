@@ -73,6 +73,33 @@ public sealed class BoardCliTests(ITestOutputHelper output) : IDisposable
     }
 
     [Fact]
+    public void EmulateRunsAModelOnAVirtualBoardAndWritesTheRecord()
+    {
+        string single = Path.Combine(_dir, "single.rmmq");
+        File.WriteAllBytes(single, BoardProtocolTests.Model(1));
+        string csv = Path.Combine(_dir, "emulated.csv");
+        (int code, string text, _) = Run("emulate", single, "--mode", "emulator", "--engine", "native", "--seconds", "1", "--out", csv);
+        Assert.Equal(0, code);
+        Assert.Contains("10,000 steps, 0 overruns", text);
+        Assert.Equal(10_001, File.ReadAllLines(csv).Length);
+
+        string hybrid = Path.Combine(_dir, "hybrid.rmmq");
+        var network = new RmmEdge.Trainer.Model.Network(RmmEdge.Trainer.Model.NetworkSpec.Pair(0.1, hidden: [4], externalSecond: true), seed: 2);
+        foreach (var c in network.Currents)
+        {
+            c.FitNormalization(-80, 40, Enumerable.Repeat(-80f, c.Bank.Size).ToArray(), Enumerable.Repeat(40f, c.Bank.Size).ToArray());
+        }
+
+        File.WriteAllBytes(hybrid, RmmEdge.Trainer.Compile.Quantizer.Compile(network, 16, out _));
+        (code, text, _) = Run("emulate", hybrid, "--mode", "hybrid", "--seconds", "1", "--electrode-loss-at", "0.5");
+        Assert.Equal(1, code);
+        Assert.Contains("electrode loss", text);
+        (code, _, string error) = Run("emulate", single, "--mode", "clamp", "--seconds", "0.1");
+        Assert.Equal(1, code);
+        Assert.Contains("needs a model with a measured (external) neuron", error);
+    }
+
+    [Fact]
     public void TheFrontEndPresetBecomesAConverterCalibration()
     {
         BoardProfile esp32 = BoardProfile.Load("esp32-devkitc");

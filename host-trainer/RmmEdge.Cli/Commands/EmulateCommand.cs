@@ -1,0 +1,100 @@
+using System.CommandLine;
+using RmmEdge.Emulator;
+using RmmEdge.SharedModel.Format;
+using RmmEdge.SharedModel.Protocol;
+using RmmEdge.Trainer;
+using RmmEdge.Trainer.Board;
+using RmmEdge.Trainer.Simulation;
+
+namespace RmmEdge.Cli;
+
+/// <summary>`rmm emulate MODEL --board B`: the firmware's loop on a virtual board wired to a simulated preparation.</summary>
+internal static class EmulateCommand
+{
+    public static Command Build(CommandContext context)
+    {
+        var model = new Argument<string>("model") { Description = "Compiled model (.rmmq)" };
+        var board = new Option<string>("--board") { Description = "Board profile (id in boards/ or a JSON file)", DefaultValueFactory = _ => "stm32f769i-discovery" };
+        var preset = new Option<int>("--preset") { Description = "Front-end preset of the profile", DefaultValueFactory = _ => 0 };
+        var mode = new Option<string>("--mode") { Description = "emulator (command current in, model voltage out), clamp or hybrid (a simulated STG cell)", DefaultValueFactory = _ => "hybrid" };
+        mode.AcceptOnlyFromAmong("emulator", "clamp", "hybrid");
+        var engine = new Option<string>("--engine") { Description = "managed or native (default: what the profile offers for the model's rate)" };
+        engine.AcceptOnlyFromAmong("managed", "native");
+        var seconds = new Option<double>("--seconds") { Description = "Emulated time (s)", DefaultValueFactory = _ => 10 };
+        var limit = new Option<double>("--current-limit") { Description = "Largest injected current magnitude (nA)", DefaultValueFactory = _ => 2.0 };
+        var lossAt = new Option<double?>("--electrode-loss-at") { Description = "Pull the electrode out of the cell at this time (s)" };
+        var seed = new Option<int>("--seed") { Description = "Seed of the command protocol and converter noise", DefaultValueFactory = _ => 1 };
+        var output = new Option<string?>("--out") { Description = "Write the record (time, input, output, DAC code) to this CSV file" };
+        var command = new Command("emulate", "Run a compiled model in the real firmware loop on a virtual board, against a simulated cell or a command protocol, in virtual time.\n" +
+            "Examples:\n  rmm emulate hco.rmmq --board esp32-devkitc --mode hybrid --seconds 20 --out hybrid.csv\n  rmm emulate stg.rmmq --mode emulator --engine native");
+        command.Arguments.Add(model);
+        foreach (Option o in new Option[] { board, preset, mode, engine, seconds, limit, lossAt, seed, output }) { command.Options.Add(o); }
+        command.SetAction(parsed =>
+        {
+            string path = parsed.GetValue(model)!;
+            byte[] bytes = File.Exists(path) ? File.ReadAllBytes(path) : throw new UserError($"{path}: no such file");
+            ModelLoadResult loaded = RmmqReader.Load(bytes);
+            if (!loaded.Ok)
+            {
+                throw new UserError($"{path}: not a valid .rmmq model: {loaded}");
+            }
+
+            BoardProfile profile = BoardProfile.Load(parsed.GetValue(board)!);
+            double dtMs = loaded.Model.DtNs / 1e6;
+            byte? chosen = parsed.GetValue(engine) switch
+            {
+                "managed" => BoardInfo.EngineManaged,
+                "native" => BoardInfo.EngineNative,
+                _ => profile.EngineFor(dtMs, out _),
+            };
+            if (chosen is null)
+            {
+                profile.EngineFor(dtMs, out string reason);
+                throw new UserError($"{path}: {reason}");
+            }
+
+            string modeName = parsed.GetValue(mode)!;
+            bool emulator = modeName == "emulator";
+            int measured = Array.FindIndex(loaded.Model.External, e => e);
+            if (!emulator && measured < 0)
+            {
+                throw new UserError($"{path}: the {modeName} mode needs a model with a measured (external) neuron; this model has none (use --mode emulator)");
+            }
+
+            double limitNa = parsed.GetValue(limit);
+            var run = new RunConfiguration
+            {
+                Mode = emulator ? RunConfiguration.ModeEmulator : modeName == "clamp" ? RunConfiguration.ModeDynamicClamp : RunConfiguration.ModeHybrid,
+                Engine = chosen.Value, PeriodUs = (uint)(loaded.Model.DtNs / 1000),
+                CurrentMin = -(int)(limitNa * 65536), CurrentMax = (int)(limitNa * 65536), ValidMin = -120 << 16, ValidMax = 70 << 16,
+                ElectrodeLossMs = 20, OverrunStreak = 10,
+                MeasuredNeuron = (byte)Math.Max(0, measured), OutputNeuron = (byte)(emulator ? Array.FindIndex(loaded.Model.External, e => !e) : measured),
+            };
+            double secondsValue = parsed.GetValue(seconds);
+            IPreparation preparation;
+            if (emulator)
+            {
+                float[] protocol = StimulusSpec.SingleNeuron.Generate((int)(secondsValue * 1000 / dtMs) + 1, dtMs, parsed.GetValue(seed));
+                preparation = new CommandPreparation(t => protocol[Math.Min(protocol.Length - 1, (int)(t / dtMs))]);
+            }
+            else
+            {
+                preparation = new CellPreparation(Circuit.SingleStg(), 0) { ElectrodeLossAtMs = (parsed.GetValue(lossAt) ?? double.PositiveInfinity) * 1000 };
+            }
+
+            var options = chosen == BoardInfo.EngineNative
+                ? new VirtualBoardOptions { AdcReadUs = 2, DacWriteUs = 1, StepUs = Math.Min(0.8 * run.PeriodUs, 60), Seed = parsed.GetValue(seed) }
+                : new VirtualBoardOptions { Seed = parsed.GetValue(seed) };
+            EmulationResult result = Emulation.Run(new EmulationSetup(bytes, profile, parsed.GetValue(preset), run, preparation, secondsValue, options));
+            context.Out.WriteLine($"{profile.Name}, {(chosen == BoardInfo.EngineNative ? "native" : "managed")} engine, {modeName} mode: {result.Summary}");
+            if (parsed.GetValue(output) is string csv)
+            {
+                result.Save(csv);
+                context.Out.WriteLine($"wrote {csv}");
+            }
+
+            return result.Status.Reason is StopReason.Requested or StopReason.None ? Cli.Ok : Cli.Failure;
+        });
+        return command;
+    }
+}
