@@ -1,6 +1,10 @@
 using System.CommandLine;
 using System.Diagnostics;
+using RmmEdge.Emulator;
+using RmmEdge.SharedModel.Protocol;
+using RmmEdge.Trainer.Board;
 using RmmEdge.Trainer.Compile;
+using RmmEdge.Trainer.Evaluation;
 using RmmEdge.Trainer.Data;
 using RmmEdge.Trainer.Model;
 using RmmEdge.Trainer.Reports;
@@ -18,7 +22,7 @@ namespace RmmEdge.Cli;
 internal static class DemoCommand
 {
     /// <summary>Sizes of a run: the full demo, or a quick one for smoke tests.</summary>
-    private sealed record Plan(double TrainSeconds, double TestSeconds, int Epochs);
+    private sealed record Plan(double TrainSeconds, double TestSeconds, int Epochs, double EmulateSeconds);
 
     public static Command Build(CommandContext context)
     {
@@ -29,7 +33,8 @@ internal static class DemoCommand
         command.Options.Add(quick);
         command.SetAction(parsed =>
         {
-            var plan = parsed.GetValue(quick) ? new Plan(10, 6, 4) : new Plan(40, 20, 120);
+            var plan = parsed.GetValue(quick) ? new Plan(10, 6, 4, 1) : new Plan(40, 20, 120, 10);
+            Network? pair = null;
             string dir = Path.GetFullPath(parsed.GetValue(output)!);
             Directory.CreateDirectory(dir);
             var clock = Stopwatch.StartNew();
@@ -56,15 +61,74 @@ internal static class DemoCommand
                 context.Out.Write(compiled.ReportText);
                 ModelReport.AddTo(page, new ReportInputs(name, trained.Network, test, trained.TeacherForcing, trained.MultipleShooting,
                     (File.ReadAllBytes(compiled.ModelPath), 16), compiled.Fidelity, compiled.Budget));
+                if (network == "pair")
+                {
+                    pair = trained.Network;
+                }
             }
 
-            page.Heading("Closed loop on an emulated board");
-            page.Text("The hybrid-circuit emulation (the firmware against a virtual board and a simulated cell) is not part of this version yet.", note: true);
+            context.Out.WriteLine($"[{clock.Elapsed.TotalSeconds,5:0}s] hybrid circuit: model neuron 1 and its synapses on an emulated STM32F769I-DISCOVERY, a simulated STG cell on its amplifier, {plan.EmulateSeconds} s ...");
+            AddHybrid(page, pair!, dir, plan.EmulateSeconds, context);
             string reportPath = Path.Combine(dir, "report.html");
             page.Save(reportPath);
             context.Out.WriteLine($"[{clock.Elapsed.TotalSeconds,5:0}s] report: {reportPath}");
             return Cli.Ok;
         });
         return command;
+    }
+
+    /// <summary>
+    /// The hybrid circuit: the trained pair's neuron 1 (with its synapse from neuron 2) runs on the board,
+    /// neuron 2 is a simulated STG cell, and the pair's synapse onto neuron 2 becomes the current the board
+    /// injects into that cell. Emulated with the native engine in virtual time; the report shows both
+    /// neurons, the injected current and the loop's timing.
+    /// </summary>
+    private static void AddHybrid(HtmlReport page, Network pair, string dir, double seconds, CommandContext context)
+    {
+        var hybrid = new Network(NetworkSpec.Pair(pair.DtMs, externalSecond: true), seed: 1);
+        hybrid.CopyFrom(pair);
+        byte[] model = Quantizer.Compile(hybrid, 16, out _);
+        File.WriteAllBytes(Path.Combine(dir, "hybrid.rmmq"), model);
+        var cell = new CellPreparation(Circuit.SingleStg(), 0);
+        var run = new RunConfiguration
+        {
+            Mode = RunConfiguration.ModeHybrid, Engine = BoardInfo.EngineNative, PeriodUs = (uint)Math.Round(pair.DtMs * 1000),
+            CurrentMin = -(3 << 16), CurrentMax = 3 << 16, ValidMin = -120 << 16, ValidMax = 70 << 16,
+            ElectrodeLossMs = 20, OverrunStreak = 10, MeasuredNeuron = 1, OutputNeuron = 1,
+        };
+        EmulationResult result = Emulation.Run(new EmulationSetup(model, BoardProfile.Load("stm32f769i-discovery"), 0, run, cell, seconds,
+            new VirtualBoardOptions { AdcReadUs = 2, DacWriteUs = 1, StepUs = 60 }));
+        result.Save(Path.Combine(dir, "hybrid.csv"));
+        context.Out.WriteLine($"         {result.Summary}");
+
+        page.Heading("Closed loop on an emulated board: a hybrid half-centre circuit");
+        page.Text("The firmware's loop (LoopCore, the calibrated ADC and DAC classes) on a virtual STM32F769I-DISCOVERY with the native engine at " +
+            $"{1e6 / run.PeriodUs:0} Hz: the ADC reads a simulated STG neuron through the amplifier model; the board steps model neuron 1 of the " +
+            "half-centre model and the model synapses both ways, and injects the model synapse's current into the cell (clipped to ±3 nA). " +
+            "Virtual time: deterministic, faster than real time.", note: true);
+        page.Table(["steps", "overruns", "cycle time", "longest cycle", "stop", "DAC codes", "out-of-range / wrapped writes"],
+        [[
+            $"{result.Status.Step:N0}", $"{result.Status.Overruns}", $"{result.Status.CycleUs} µs of {run.PeriodUs} µs", $"{result.Status.MaxCycleUs} µs",
+            StopReason.Name(result.Status.Reason), $"{result.Writes.Min(w => w.Code)}…{result.Writes.Max(w => w.Code)}", $"{result.OutOfRangeWrites} / {result.WrappedWrites}",
+        ]]);
+        double dt = pair.DtMs;
+        int window = (int)Math.Min(4000 / dt, result.ModelVoltages![0].Length);
+        int start = result.ModelVoltages[0].Length - window;
+        double[] time = Enumerable.Range(start, window).Select(k => (k + 1) * dt / 1000).ToArray();
+        double[] cellV = cell.Samples.Skip(start).Take(window).Select(s => s[0]).ToArray();
+        page.Plot(new SvgPlot("Hybrid circuit: the simulated cell and the model neuron on the board (last 4 s)", "time (s)", "V (mV)")
+            .Add("cell (simulated STG neuron)", time[..cellV.Length], cellV, "#444")
+            .Add("model neuron (on the board)", time, result.ModelVoltages[0].Skip(start).Take(window).Select(v => (double)v).ToArray(), "#1f77b4"));
+        page.Plot(new SvgPlot("Current the board injects into the cell (model synapse)", "time (s)", "I (nA)")
+            .Add("injected", time, result.Writes.Skip(start).Take(window).Select(w => w.Output).ToArray(), "#d62728"));
+        double[] cellSpikes = Spikes.Detect(cell.Samples.Select(s => (float)s[0]).ToArray(), dt);
+        double[] modelSpikes = Spikes.Detect(result.ModelVoltages[0], dt);
+        if (cellSpikes.Length > 2 && modelSpikes.Length > 2)
+        {
+            double gap = BurstAnalysis.DefaultGapMs(cellSpikes);
+            BurstStats c = BurstAnalysis.Analyse(cellSpikes, gap), m = BurstAnalysis.Analyse(modelSpikes, gap);
+            page.Text($"Burst period: cell {c.PeriodMs:0} ms, model neuron {m.PeriodMs:0} ms; phase of the model's bursts in the cell's cycle " +
+                $"{BurstAnalysis.MeanPhase(c.Onsets, m.Onsets):0.00} (0.5 = anti-phase).", note: true);
+        }
     }
 }
