@@ -44,6 +44,7 @@ public sealed class CliTests(ITestOutputHelper output) : IDisposable
     [InlineData("compile", "m.rmm.json", "--out", "m.rmmq", "--bits", "12")]
     [InlineData("train", "a.csv")]
     [InlineData("warp-drive")]
+    [InlineData("bench", "sideways")]
     public void BadUsageIsOneLineAndExitCodeTwo(params string[] args)
     {
         (int code, string _, string error) = Run(args);
