@@ -29,6 +29,49 @@ internal static class ProgressView
         return result;
     }
 
+    /// <summary>A long step without epochs (compilation checks, emulation): a bar with ETA, or lines at each quarter.</summary>
+    public static T RunFraction<T>(CommandContext context, string label, Func<IProgress<double>, T> work)
+    {
+        bool terminal = ReferenceEquals(context.Out, Console.Out) && !Console.IsOutputRedirected;
+        if (!terminal)
+        {
+            return work(new QuarterLines(context.Out, label));
+        }
+
+        T result = default!;
+        AnsiConsole.Progress()
+            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn(), new RemainingTimeColumn())
+            .Start(ctx =>
+            {
+                ProgressTask task = ctx.AddTask(label, maxValue: 1.0);
+                result = work(new Fraction(task));
+                task.Value = 1.0;
+            });
+        return result;
+    }
+
+    private sealed class Fraction(ProgressTask task) : IProgress<double>
+    {
+        public void Report(double value) => task.Value = Math.Clamp(value, 0, 1);
+    }
+
+    private sealed class QuarterLines(TextWriter output, string label) : IProgress<double>
+    {
+        private readonly System.Diagnostics.Stopwatch _clock = System.Diagnostics.Stopwatch.StartNew();
+        private int _quarter;
+
+        public void Report(double value)
+        {
+            int quarter = (int)(Math.Clamp(value, 0, 1) * 4);
+            if (quarter > _quarter && quarter < 4)
+            {
+                _quarter = quarter;
+                double eta = _clock.Elapsed.TotalSeconds / value * (1 - value);
+                output.WriteLine($"{label}: {quarter * 25}%, ETA {eta:0} s");
+            }
+        }
+    }
+
     private sealed class Bars(Dictionary<string, ProgressTask> tasks) : IProgress<(string Stage, EpochRecord Epoch)>
     {
         public void Report((string Stage, EpochRecord Epoch) value)

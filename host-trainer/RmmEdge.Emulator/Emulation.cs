@@ -14,12 +14,15 @@ namespace RmmEdge.Emulator;
 
 /// <summary>What to emulate: a compiled model on a board, in a mode, for a time.</summary>
 public sealed record EmulationSetup(byte[] Model, BoardProfile Board, int Preset, RunConfiguration Run, IPreparation Preparation,
-    double Seconds, VirtualBoardOptions? Options = null);
+    double Seconds, VirtualBoardOptions? Options = null, IProgress<double>? Progress = null);
 
 /// <summary>The record of an emulated run: every DAC write, the loop's final status and the converter events.</summary>
 public sealed record EmulationResult(IReadOnlyList<(long TimeUs, int Code, double Input, double Output)> Writes, LoopStatus Status,
     int OutOfRangeWrites, int WrappedWrites, int ZeroCurrentCode, double SimulatedSeconds)
 {
+    /// <summary>Intervals between consecutive outputs (µs): the loop's timing as the amplifier sees it.</summary>
+    public int[] OutputIntervalsUs => Writes.Zip(Writes.Skip(1), (a, b) => (int)(b.TimeUs - a.TimeUs)).ToArray();
+
     /// <summary>Native engine only: every model neuron's voltage (mV) after each step, neuron-major.</summary>
     public float[][]? ModelVoltages { get; init; }
 
@@ -79,8 +82,8 @@ public static class Emulation
             uint crc = Crc32.Compute(setup.Model, 0, setup.Model.Length);
             List<float>[] voltages = Enumerable.Range(0, loaded.Model.NeuronCount).Select(_ => new List<float>()).ToArray();
             LoopStatus status = setup.Run.Engine == BoardInfo.EngineNative
-                ? RunNative(board, loaded.Model, setup.Run, input, output, endUs, crc, voltages)
-                : RunManaged(board, setup.Model, loaded.Model, setup.Run, input, output, endUs, crc);
+                ? RunNative(board, loaded.Model, setup.Run, input, output, endUs, crc, voltages, setup.Progress)
+                : RunManaged(board, setup.Model, loaded.Model, setup.Run, input, output, endUs, crc, setup.Progress);
             return new EmulationResult(board.Writes, status, board.OutOfRangeWrites, board.WrappedWrites, calibration.ToCode(0), setup.Seconds)
             {
                 ModelVoltages = setup.Run.Engine == BoardInfo.EngineNative ? voltages.Select(v => v.ToArray()).ToArray() : null,
@@ -93,13 +96,14 @@ public static class Emulation
     }
 
     private static LoopStatus RunManaged(VirtualBoard board, byte[] file, RmmqModel model, RunConfiguration run, ISignalInput input,
-        ISignalOutput output, long endUs, uint crc)
+        ISignalOutput output, long endUs, uint crc, IProgress<double>? progress)
     {
         var engine = new ManagedEngine(board.Clock, input, output);
         board.Clock.HoldAtUs = endUs;
         engine.Start(file, model, crc, run);
         while (!board.Clock.Frozen && engine.Snapshot().State == LoopStatus.StateRunning)
         {
+            progress?.Report(Math.Min(1, board.Clock.Peek / (double)endUs));
             Thread.Sleep(1);
         }
 
@@ -116,14 +120,16 @@ public static class Emulation
     }
 
     private static LoopStatus RunNative(VirtualBoard board, RmmqModel model, RunConfiguration run, ISignalInput input, ISignalOutput output,
-        long endUs, uint crc, List<float>[] voltages)
+        long endUs, uint crc, List<float>[] voltages, IProgress<double>? progress)
     {
         var core = new LoopCore(model, run);
         var status = new LoopStatus { State = LoopStatus.StateRunning, ModelCrc = crc };
         long period = run.PeriodUs, busyUntil = 0;
         int streak = 0;
+        long every = Math.Max(period, endUs / 100);
         for (long tick = period; tick <= endUs; tick += period)
         {
+            if (tick % every < period) { progress?.Report(tick / (double)endUs); }
             if (busyUntil > tick)
             {
                 // The timer fired while the previous tick still ran: this period is lost (as rmm_native_engine.c).

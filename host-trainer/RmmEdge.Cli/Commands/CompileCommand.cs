@@ -25,7 +25,8 @@ internal static class CompileCommand
         {
             Network network = ModelFile.Load(parsed.GetValue(model)!);
             Dataset? test = parsed.GetValue(heldOut) is string h ? data.Load(parsed, h) : null;
-            ModelCompiler.Result result = ModelCompiler.CompileToFile(network, parsed.GetValue(bits), parsed.GetValue(output)!, test, NativeSources.Find());
+            ModelCompiler.Result result = ProgressView.RunFraction(context, "compiling and checking",
+                progress => ModelCompiler.CompileToFile(network, parsed.GetValue(bits), parsed.GetValue(output)!, test, NativeSources.Find(), progress));
             context.Out.Write(result.ReportText);
             context.Out.WriteLine($"wrote {result.ModelPath} and {result.ReportPath}");
             return Cli.Ok;

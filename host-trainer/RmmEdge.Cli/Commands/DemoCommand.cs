@@ -57,7 +57,8 @@ internal static class DemoCommand
                 ModelFile.Save(trained.Network, modelPath, new Dictionary<string, string> { ["data"] = train.Source, ["config"] = config.ToJson() });
 
                 context.Out.WriteLine($"[{clock.Elapsed.TotalSeconds,5:0}s] {name}: compiling to 16-bit fixed point and checking it ...");
-                ModelCompiler.Result compiled = ModelCompiler.CompileToFile(trained.Network, 16, Path.Combine(dir, $"{system}.rmmq"), test, native);
+                ModelCompiler.Result compiled = ProgressView.RunFraction(context, "compiling and checking",
+                    progress => ModelCompiler.CompileToFile(trained.Network, 16, Path.Combine(dir, $"{system}.rmmq"), test, native, progress));
                 context.Out.Write(compiled.ReportText);
                 ModelReport.AddTo(page, new ReportInputs(name, trained.Network, test, trained.TeacherForcing, trained.MultipleShooting,
                     (File.ReadAllBytes(compiled.ModelPath), 16), compiled.Fidelity, compiled.Budget));
@@ -96,8 +97,8 @@ internal static class DemoCommand
             CurrentMin = -(3 << 16), CurrentMax = 3 << 16, ValidMin = -120 << 16, ValidMax = 70 << 16,
             ElectrodeLossMs = 20, OverrunStreak = 10, MeasuredNeuron = 1, OutputNeuron = 1,
         };
-        EmulationResult result = Emulation.Run(new EmulationSetup(model, BoardProfile.Load("stm32f769i-discovery"), 0, run, cell, seconds,
-            new VirtualBoardOptions { AdcReadUs = 2, DacWriteUs = 1, StepUs = 60 }));
+        EmulationResult result = ProgressView.RunFraction(context, "emulating", progress => Emulation.Run(new EmulationSetup(model,
+            BoardProfile.Load("stm32f769i-discovery"), 0, run, cell, seconds, new VirtualBoardOptions { AdcReadUs = 2, DacWriteUs = 1, StepUs = 60 }, progress)));
         result.Save(Path.Combine(dir, "hybrid.csv"));
         context.Out.WriteLine($"         {result.Summary}");
 
@@ -121,6 +122,17 @@ internal static class DemoCommand
             .Add("model neuron (on the board)", time, result.ModelVoltages[0].Skip(start).Take(window).Select(v => (double)v).ToArray(), "#1f77b4"));
         page.Plot(new SvgPlot("Current the board injects into the cell (model synapse)", "time (s)", "I (nA)")
             .Add("injected", time, result.Writes.Skip(start).Take(window).Select(w => w.Output).ToArray(), "#d62728"));
+        int[] intervals = result.OutputIntervalsUs;
+        if (intervals.Length > 0)
+        {
+            // The loop's timing as the amplifier sees it: intervals between DAC updates, in 1 µs bins.
+            int lo = intervals.Min(), hi = intervals.Max();
+            double[] bins = Enumerable.Range(lo - 2, hi - lo + 5).Select(x => (double)x).ToArray();
+            double[] counts = bins.Select(b => (double)intervals.Count(i => i == (int)b)).ToArray();
+            page.Plot(new SvgPlot($"Loop timing: interval between DAC updates ({intervals.Length:N0} intervals, {result.Status.Overruns} overruns)", "interval (µs)", "count")
+                .Add("intervals", bins, counts, "#2ca02c"));
+        }
+
         double[] cellSpikes = Spikes.Detect(cell.Samples.Select(s => (float)s[0]).ToArray(), dt);
         double[] modelSpikes = Spikes.Detect(result.ModelVoltages[0], dt);
         if (cellSpikes.Length > 2 && modelSpikes.Length > 2)

@@ -85,7 +85,8 @@ internal static class EmulateCommand
             var options = chosen == BoardInfo.EngineNative
                 ? new VirtualBoardOptions { AdcReadUs = 2, DacWriteUs = 1, StepUs = Math.Min(0.8 * run.PeriodUs, 60), Seed = parsed.GetValue(seed) }
                 : new VirtualBoardOptions { Seed = parsed.GetValue(seed) };
-            EmulationResult result = Emulation.Run(new EmulationSetup(bytes, profile, parsed.GetValue(preset), run, preparation, secondsValue, options));
+            EmulationResult result = ProgressView.RunFraction(context, "emulating",
+                progress => Emulation.Run(new EmulationSetup(bytes, profile, parsed.GetValue(preset), run, preparation, secondsValue, options, progress)));
             context.Out.WriteLine($"{profile.Name}, {(chosen == BoardInfo.EngineNative ? "native" : "managed")} engine, {modeName} mode: {result.Summary}");
             if (parsed.GetValue(output) is string csv)
             {

@@ -81,7 +81,8 @@ public static class FixedPointRun
     }
 
     /// <summary>Compares fixed point and float on <paramref name="data"/> (one-step errors, then both free runs).</summary>
-    public static FidelityReport Compare(Network network, RmmqModel model, Dataset data, int warmup)
+    /// <param name="progress">Receives the fraction done (0…1) of the three passes over the data.</param>
+    public static FidelityReport Compare(Network network, RmmqModel model, Dataset data, int warmup, IProgress<double>? progress = null)
     {
         // One step from the same (measured) state: teacher-forced runs of both, side by side.
         var sim = new Simulator(network);
@@ -99,8 +100,10 @@ public static class FixedPointRun
         kernel.Reset(measuredQ);
         double sq = 0, max = 0, vMax = 0;
         long count = 0;
+        int every = Math.Max(1, data.Length / 100);
         for (int k = 0; k < data.Length; k++)
         {
+            if (k % every == 0) { progress?.Report(k / 3.0 / data.Length); }
             for (int i = 0; i < n; i++)
             {
                 current[i] = data.Neurons[i].I[k];
@@ -134,7 +137,9 @@ public static class FixedPointRun
         }
 
         FreeRunResult floatRun = FreeRun.Run(network, data, warmup);
+        progress?.Report(2 / 3.0);
         FreeRunResult fixedRun = Run(model, data, warmup);
+        progress?.Report(1.0);
         NeuronScore[] floatScores = Scoring.Score(network, data, floatRun);
         NeuronScore[] fixedScores = Scoring.Score(network, data, fixedRun);
         var floatAsData = new Dataset("float model", data.DtMs,

@@ -16,14 +16,15 @@ public static class ModelCompiler
     public sealed record Result(string ModelPath, string ReportPath, CompileSummary Summary, FidelityReport? Fidelity,
         IReadOnlyList<BudgetResult> Budget, string ReportText);
 
-    public static Result CompileToFile(Network network, int weightBits, string modelPath, Dataset? heldOut = null, string? nativeSourceDir = null)
+    public static Result CompileToFile(Network network, int weightBits, string modelPath, Dataset? heldOut = null, string? nativeSourceDir = null,
+        IProgress<double>? progress = null)
     {
         byte[] file = Quantizer.Compile(network, weightBits, out CompileSummary summary);
         FidelityReport? fidelity = null;
         if (heldOut is not null)
         {
             int warmup = Math.Min(network.WarmupSamples, heldOut.Length / 2);
-            fidelity = FixedPointRun.Compare(network, FixedPointRun.Load(file), heldOut, warmup);
+            fidelity = FixedPointRun.Compare(network, FixedPointRun.Load(file), heldOut, warmup, progress);
         }
 
         var budget = new List<BudgetResult>();

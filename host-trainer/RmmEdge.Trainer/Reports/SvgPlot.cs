@@ -13,7 +13,7 @@ public sealed record Series(string Name, double[] X, double[] Y, string Color, b
 /// </summary>
 public sealed class SvgPlot
 {
-    private const int Left = 64, Right = 16, Top = 28, Bottom = 44;
+    private const int Left = 64, Right = 16, Top = 40, Bottom = 44;
     private static int _lastId;
     private readonly List<Series> _series = [];
     private readonly int _id = Interlocked.Increment(ref _lastId);   // unique clip-path id within a page
@@ -92,9 +92,10 @@ public sealed class SvgPlot
             string points = Polyline(series, Px, Py, x0, x1, plotW);
             string dash = series.Dashed ? " stroke-dasharray=\"5 3\"" : "";
             svg.Append(CultureInfo.InvariantCulture, $"<polyline clip-path=\"url(#c{_id})\" class=\"series\" stroke=\"{series.Color}\"{dash} points=\"{points}\"/>");
-            double ly = Top + 14 + 16 * s;
-            svg.Append(CultureInfo.InvariantCulture, $"<line x1=\"{Left + plotW - 150}\" y1=\"{ly - 4}\" x2=\"{Left + plotW - 130}\" y2=\"{ly - 4}\" stroke=\"{series.Color}\" stroke-width=\"2\"{dash}/>");
-            svg.Append(CultureInfo.InvariantCulture, $"<text x=\"{Left + plotW - 125}\" y=\"{ly}\" class=\"legend\">{Escape(series.Name)}</text>");
+            // Legend entries side by side under the title, right-aligned to the frame: never over the data, never off the page.
+            double lx = LegendX(s);
+            svg.Append(CultureInfo.InvariantCulture, $"<line x1=\"{lx:0.#}\" y1=\"{Top - 10}\" x2=\"{lx + 18:0.#}\" y2=\"{Top - 10}\" stroke=\"{series.Color}\" stroke-width=\"2\"{dash}/>");
+            svg.Append(CultureInfo.InvariantCulture, $"<text x=\"{lx + 22:0.#}\" y=\"{Top - 6}\" class=\"legend\">{Escape(series.Name)}</text>");
         }
 
         svg.Append("</svg>");
@@ -148,6 +149,18 @@ public sealed class SvgPlot
         bool Plottable(double y) => double.IsFinite(y) && (!LogY || y > 0);
     }
 
+    /// <summary>Left end of legend entry <paramref name="index"/>: entries end at the frame's right edge (about 6 px per character).</summary>
+    private double LegendX(int index)
+    {
+        double x = Width - Right;
+        for (int s = _series.Count - 1; s >= index; s--)
+        {
+            x -= 22 + 6 * _series[s].Name.Length + 14;
+        }
+
+        return x + 14;
+    }
+
     /// <summary>About <paramref name="count"/> round tick values (1, 2, 5 × 10^k steps) within [a, b].</summary>
     public static IEnumerable<double> Ticks(double a, double b, int count)
     {
@@ -161,17 +174,21 @@ public sealed class SvgPlot
     }
 
     /// <summary>Ticks of a log axis given in log10 units: 1, 2, 5 × 10^k within [a, b] (decades only when wide).</summary>
-    private static IEnumerable<double> LogTicks(double a, double b)
+    private static List<double> LogTicks(double a, double b)
     {
         double[] mantissas = b - a > 3 ? [1] : [1, 2, 5];
+        var ticks = new List<double>();
         for (int k = (int)Math.Floor(a); k <= (int)Math.Ceiling(b); k++)
         {
             foreach (double m in mantissas)
             {
                 double t = k + Math.Log10(m);
-                if (t >= a && t <= b) { yield return t; }
+                if (t >= a && t <= b) { ticks.Add(t); }
             }
         }
+
+        // A range narrower than one 1-2-5 step still gets labelled, at its ends.
+        return ticks.Count >= 2 ? ticks : [a, b];
     }
 
     private static string Format(double v) => v.ToString(Math.Abs(v) >= 1e4 || (Math.Abs(v) < 1e-3 && v != 0) ? "0.##E0" : "0.###", CultureInfo.InvariantCulture);
