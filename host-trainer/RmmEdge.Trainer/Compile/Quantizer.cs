@@ -181,7 +181,11 @@ public static class Quantizer
                 ReadOnlySpan<float> row = layer.Effective.AsSpan(j * layer.In, layer.In);
                 double maxAbs = 0;
                 foreach (float w in row) { maxAbs = Math.Max(maxAbs, Math.Abs(w)); }
-                double scale = Math.Max(maxAbs, 1e-12) / qMax;     // real weight per integer step
+                // Real weight per integer step. A row whose weights all but vanished (a unit that became a
+                // constant in training) still needs its bias representable in the accumulator: its
+                // step is made coarse enough for that; its weights round to zero as they should.
+                double bias0 = layer.Bias is null ? 0 : Math.Abs(layer.Bias.Value[j]);
+                double scale = Math.Max(Math.Max(maxAbs, 1e-12) / qMax, bias0 * (1 << FixedPoint.UnitBits) / (FixedPoint.BiasMax / 2.0));
                 foreach (float w in row) { weights.Add((short)Math.Clamp(Math.Round(w / scale), -qMax, qMax)); }
 
                 // acc (Σ w_q z_q, z in Q0.15) represents y·2^15/scale; bring it to the next format.
@@ -192,7 +196,7 @@ public static class Quantizer
                 double bias = layer.Bias is null ? 0 : layer.Bias.Value[j] / unitsPerAcc;
                 if (Math.Abs(bias) > FixedPoint.BiasMax)
                 {
-                    throw new UserError($"{name}: a bias cannot be represented in the accumulator (weights of row {j} are all near zero)");
+                    throw new UserError($"{name}: the bias of row {j} ({layer.Bias!.Value[j]:G3}) cannot be represented in the accumulator");
                 }
 
                 (int m, int s) = Multiplier(factor, $"{name} layer {layers.Count - first} output {j}");

@@ -90,17 +90,38 @@ public sealed record NetworkSpec(double DtMs, NeuronSpec[] Neurons, float Ridge 
     /// </summary>
     public static NetworkSpec Pair(double dtMs, int[]? hidden = null, double synapseReversalMv = -80, bool externalSecond = false)
     {
-        CurrentSpec Intrinsic(int self) => new("intrinsic", CurrentKind.Lumped, self,
-            new FilterBankSpec(FilterKind.Orthonormal, FilterBankSpec.Geometric(0.05, 1.3, 0, 35)), new MlpSpec(hidden ?? [20, 20, 20]));
-        CurrentSpec Synapse(int pre) => new("syn", CurrentKind.Gating, pre,
-            new FilterBankSpec(FilterKind.Diagonal, FilterBankSpec.Geometric(0.5, 2, 0, 9)), new MlpSpec([10]),
-            ReversalMv: synapseReversalMv, ConductanceUs: 0.05);
         return new(dtMs,
         [
-            new NeuronSpec("neuron1", Currents: [Intrinsic(0), Synapse(1)]),
-            externalSecond ? new NeuronSpec("neuron2", External: true, Currents: [Synapse(0)]) : new NeuronSpec("neuron2", Currents: [Intrinsic(1), Synapse(0)]),
+            new NeuronSpec("neuron1", Currents: [Intrinsic(0, hidden), Synapse(1, synapseReversalMv)]),
+            externalSecond
+                ? new NeuronSpec("neuron2", External: true, Currents: [Synapse(0, synapseReversalMv)])
+                : new NeuronSpec("neuron2", Currents: [Intrinsic(1, hidden), Synapse(0, synapseReversalMv)]),
         ]);
     }
+
+    /// <summary>
+    /// A hybrid circuit around a single-neuron model: neuron 0 is "neuron", with the intrinsic current of
+    /// <see cref="SingleNeuron"/> (same names, so a trained single-neuron model's parameters carry over
+    /// by <see cref="Network.CopyFrom"/>) and a synapse from the cell; neuron 1 is the measured "cell",
+    /// receiving a model synapse from neuron 0. The synapses are to be designed (SynapseFit) or trained.
+    /// </summary>
+    public static NetworkSpec Hybrid(double dtMs, int[]? hidden = null, double synapseReversalMv = -80) => new(dtMs,
+    [
+        new NeuronSpec("neuron", Currents: [Intrinsic(0, hidden), Synapse(1, synapseReversalMv)]),
+        new NeuronSpec("cell", External: true, Currents: [Synapse(0, synapseReversalMv)]),
+    ]);
+
+    /// <summary>The intrinsic lumped current of <see cref="SingleNeuron"/>.</summary>
+    public static CurrentSpec Intrinsic(int self, int[]? hidden = null) => new("intrinsic", CurrentKind.Lumped, self,
+        new FilterBankSpec(FilterKind.Orthonormal, FilterBankSpec.Geometric(0.05, 1.3, 0, 35)), new MlpSpec(hidden ?? [20, 20, 20]));
+
+    /// <summary>
+    /// A conductance-based synapse from neuron <paramref name="pre"/>: g·a(x)·(v − E), a monotone in the
+    /// presynaptic voltage filtered at 0.5·2^i ms (0.5–256 ms: the fast rise and ~100 ms decay of graded STG synapses).
+    /// </summary>
+    public static CurrentSpec Synapse(int pre, double reversalMv = -80) => new("syn", CurrentKind.Gating, pre,
+        new FilterBankSpec(FilterKind.Diagonal, FilterBankSpec.Geometric(0.5, 2, 0, 9)), new MlpSpec([10]),
+        ReversalMv: reversalMv, ConductanceUs: 0.05);
 
     public int ModelledCount => Neurons.Count(n => !n.External);
 }

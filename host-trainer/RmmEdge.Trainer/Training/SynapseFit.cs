@@ -1,0 +1,107 @@
+using RmmEdge.Trainer.Model;
+using RmmEdge.Trainer.Simulation;
+
+namespace RmmEdge.Trainer.Training;
+
+/// <summary>
+/// Designs a model synapse: fits a conductance-based RMM synapse g·a(x)·(v_post − E), x the filtered
+/// presynaptic voltage, to a specified graded synapse (the artificial synapses of a hybrid circuit or
+/// dynamic-clamp experiment are designed, not measured). The graded synapse is simulated on a
+/// presynaptic voltage trace to get its activation s(t); g and E are set to the design's; the
+/// activation MLP a (monotone by its sign constraints) is fitted to s by least squares with Adam. The
+/// result runs on the board like any model current.
+/// </summary>
+public static class SynapseFit
+{
+    public const int ChunkSize = 256;
+
+    /// <returns>The RMS error of a against s over the trace.</returns>
+    public static double Fit(GatingCurrent synapse, GradedSynapse design, float[] presynapticMv, double dtMs, int epochs = 60, int seed = 1,
+        float learningRate = 0.01f)
+    {
+        if (synapse.Inactivation is not null)
+        {
+            throw new ArgumentException("a designed graded synapse has no inactivation", nameof(synapse));
+        }
+
+        // The design's activation on the trace (sub-stepped exactly as the simulator integrates it).
+        int n = presynapticMv.Length;
+        float[] target = new float[n];
+        var copy = new GradedSynapse(0, 1, design.ConductanceUs, design.ReversalMv, design.ThresholdMv, design.SlopeMv, design.DecayPerMs);
+        for (int k = 0; k < n; k++)
+        {
+            target[k] = (float)copy.S;
+            for (int sub = 0; sub < 20; sub++) { copy.Step(dtMs / 20, presynapticMv[k]); }
+        }
+
+        // Bank states and their normalisation, as teacher forcing would set them.
+        int size = synapse.Bank.Size;
+        float[] states = new float[n * size];
+        synapse.Bank.Run(presynapticMv, states);
+        float[] min = Enumerable.Repeat(float.MaxValue, size).ToArray(), max = Enumerable.Repeat(float.MinValue, size).ToArray();
+        for (int k = 0; k < n; k++)
+        {
+            for (int i = 0; i < size; i++)
+            {
+                min[i] = Math.Min(min[i], states[k * size + i]);
+                max[i] = Math.Max(max[i], states[k * size + i]);
+            }
+        }
+
+        synapse.FitNormalization(0, 0, min, max);
+        synapse.ConductanceRaw.Value[0] = Softplus.Inverse((float)design.ConductanceUs);
+        synapse.Reversal.Value[0] = (float)design.ReversalMv;
+        float[] z = new float[n * size];
+        for (int k = 0; k < n; k++) { synapse.Normalize(states.AsSpan(k * size, size), z.AsSpan(k * size, size)); }
+
+        // Least squares of a(z) on s with Adam over shuffled chunks, after the banks' warm-up.
+        int first = Math.Min(n - 1, synapse.Bank.WarmupSamples);
+        if (Environment.GetEnvironmentVariable("SYNDBG") is not null)
+        {
+            double mt = target.Average(), st = Math.Sqrt(target.Average(t => (t - mt) * (t - mt)));
+            Console.Error.WriteLine($"target mean {mt:0.000} sd {st:0.000} max {target.Max():0.000}; z[0] range {Enumerable.Range(0, n).Min(k => z[k * size]):0.00}..{Enumerable.Range(0, n).Max(k => z[k * size]):0.00}; z[last] {Enumerable.Range(0, n).Min(k => z[k * size + size - 1]):0.00}..{Enumerable.Range(0, n).Max(k => z[k * size + size - 1]):0.00}");
+        }
+        Mlp mlp = synapse.Activation;
+        Parameter[] parameters = mlp.Parameters.ToArray();
+        var adam = new Adam(parameters, learningRate, 0.9f, 0.999f);
+        var chunk = new MlpChunk(mlp, ChunkSize);
+        float[] input = new float[size * ChunkSize], dOut = new float[ChunkSize];
+        int[] order = Enumerable.Range(first, n - first).ToArray();
+        var random = new Random(seed);
+        mlp.RefreshEffective();
+        double error = double.NaN;
+        for (int epoch = 0; epoch < epochs; epoch++)
+        {
+            random.Shuffle(order);
+            double sum = 0;
+            for (int start = 0; start + ChunkSize <= order.Length; start += ChunkSize)
+            {
+                for (int b = 0; b < ChunkSize; b++)
+                {
+                    int k = order[start + b];
+                    for (int i = 0; i < size; i++) { input[i * ChunkSize + b] = z[k * size + i]; }
+                }
+
+                ReadOnlySpan<float> y = chunk.Forward(input, ChunkSize);
+                for (int b = 0; b < ChunkSize; b++)
+                {
+                    float e = y[b] - target[order[start + b]];
+                    sum += e * e;
+                    dOut[b] = 2f * e / ChunkSize;
+                }
+
+                foreach (Parameter p in parameters) { Array.Clear(p.Grad); }
+                chunk.ClearGradients();
+                chunk.Backward(input, dOut, ChunkSize);
+                chunk.AddTo();
+                foreach (DenseLayer layer in mlp.Layers) { layer.ChainSignConstraint(); }
+                adam.Step();
+                mlp.RefreshEffective();
+            }
+
+            error = Math.Sqrt(sum / (order.Length / ChunkSize * ChunkSize));
+        }
+
+        return error;
+    }
+}
