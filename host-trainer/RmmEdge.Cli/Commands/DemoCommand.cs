@@ -34,7 +34,8 @@ internal static class DemoCommand
         command.SetAction(parsed =>
         {
             var plan = parsed.GetValue(quick) ? new Plan(10, 6, 4, 1) : new Plan(40, 20, 120, 10);
-            Network? pair = null;
+            Network? neuron = null;
+            Dataset? neuronTest = null;
             string dir = Path.GetFullPath(parsed.GetValue(output)!);
             Directory.CreateDirectory(dir);
             var clock = Stopwatch.StartNew();
@@ -62,14 +63,15 @@ internal static class DemoCommand
                 context.Out.Write(compiled.ReportText);
                 ModelReport.AddTo(page, new ReportInputs(name, trained.Network, test, trained.TeacherForcing, trained.MultipleShooting,
                     (File.ReadAllBytes(compiled.ModelPath), 16), compiled.Fidelity, compiled.Budget));
-                if (network == "pair")
+                if (network == "single")
                 {
-                    pair = trained.Network;
+                    neuron = trained.Network;
+                    neuronTest = test;
                 }
             }
 
-            context.Out.WriteLine($"[{clock.Elapsed.TotalSeconds,5:0}s] hybrid circuit: model neuron 1 and its synapses on an emulated STM32F769I-DISCOVERY, a simulated STG cell on its amplifier, {plan.EmulateSeconds} s ...");
-            AddHybrid(page, pair!, dir, plan.EmulateSeconds, context);
+            context.Out.WriteLine($"[{clock.Elapsed.TotalSeconds,5:0}s] hybrid circuit: the STG neuron model and designed synapses on an emulated STM32F769I-DISCOVERY, a simulated STG cell on its amplifier, {plan.EmulateSeconds} s ...");
+            AddHybrid(page, neuron!, neuronTest!, dir, plan.EmulateSeconds, context);
             string reportPath = Path.Combine(dir, "report.html");
             page.Save(reportPath);
             context.Out.WriteLine($"[{clock.Elapsed.TotalSeconds,5:0}s] report: {reportPath}");
@@ -79,21 +81,26 @@ internal static class DemoCommand
     }
 
     /// <summary>
-    /// The hybrid circuit: the trained pair's neuron 1 (with its synapse from neuron 2) runs on the board,
-    /// neuron 2 is a simulated STG cell, and the pair's synapse onto neuron 2 becomes the current the board
-    /// injects into that cell. Emulated with the native engine in virtual time; the report shows both
-    /// neurons, the injected current and the loop's timing.
+    /// The hybrid circuit: the trained STG neuron model runs on the board, a simulated STG cell sits on
+    /// the amplifier, and the two are coupled both ways by model synapses designed as the reference
+    /// half-centre's graded synapses (30 nS, −80 mV; SynapseFit). Emulated with the native engine in
+    /// virtual time; the report shows both neurons, the injected current and the loop's timing.
     /// </summary>
-    private static void AddHybrid(HtmlReport page, Network pair, string dir, double seconds, CommandContext context)
+    private static void AddHybrid(HtmlReport page, Network neuron, Dataset presynaptic, string dir, double seconds, CommandContext context)
     {
-        var hybrid = new Network(NetworkSpec.Pair(pair.DtMs, externalSecond: true), seed: 1);
-        hybrid.CopyFrom(pair);
+        var hybrid = new Network(NetworkSpec.Hybrid(neuron.DtMs), seed: 1);
+        hybrid.CopyFrom(neuron);
+        foreach (GatingCurrent synapse in hybrid.Currents.OfType<GatingCurrent>())
+        {
+            SynapseFit.Fit(synapse, new GradedSynapse(0, 1, 0.030), presynaptic.Neurons[0].V, neuron.DtMs, epochs: 20);
+        }
+
         byte[] model = Quantizer.Compile(hybrid, 16, out _);
         File.WriteAllBytes(Path.Combine(dir, "hybrid.rmmq"), model);
         var cell = new CellPreparation(Circuit.SingleStg(), 0);
         var run = new RunConfiguration
         {
-            Mode = RunConfiguration.ModeHybrid, Engine = BoardInfo.EngineNative, PeriodUs = (uint)Math.Round(pair.DtMs * 1000),
+            Mode = RunConfiguration.ModeHybrid, Engine = BoardInfo.EngineNative, PeriodUs = (uint)Math.Round(neuron.DtMs * 1000),
             CurrentMin = -(3 << 16), CurrentMax = 3 << 16, ValidMin = -120 << 16, ValidMax = 70 << 16,
             ElectrodeLossMs = 20, OverrunStreak = 10, MeasuredNeuron = 1, OutputNeuron = 1,
         };
@@ -104,15 +111,15 @@ internal static class DemoCommand
 
         page.Heading("Closed loop on an emulated board: a hybrid half-centre circuit");
         page.Text("The firmware's loop (LoopCore, the calibrated ADC and DAC classes) on a virtual STM32F769I-DISCOVERY with the native engine at " +
-            $"{1e6 / run.PeriodUs:0} Hz: the ADC reads a simulated STG neuron through the amplifier model; the board steps model neuron 1 of the " +
-            "half-centre model and the model synapses both ways, and injects the model synapse's current into the cell (clipped to ±3 nA). " +
+            $"{1e6 / run.PeriodUs:0} Hz: the ADC reads a simulated STG neuron through the amplifier model; the board steps the STG neuron model " +
+            "and model synapses both ways (designed as the half-centre's graded synapses), and injects the synapse's current into the cell (clipped to ±3 nA). " +
             "Virtual time: deterministic, faster than real time.", note: true);
         page.Table(["steps", "overruns", "cycle time", "longest cycle", "stop", "DAC codes", "out-of-range / wrapped writes"],
         [[
             $"{result.Status.Step:N0}", $"{result.Status.Overruns}", $"{result.Status.CycleUs} µs of {run.PeriodUs} µs", $"{result.Status.MaxCycleUs} µs",
             StopReason.Name(result.Status.Reason), $"{result.Writes.Min(w => w.Code)}…{result.Writes.Max(w => w.Code)}", $"{result.OutOfRangeWrites} / {result.WrappedWrites}",
         ]]);
-        double dt = pair.DtMs;
+        double dt = neuron.DtMs;
         int window = (int)Math.Min(4000 / dt, result.ModelVoltages![0].Length);
         int start = result.ModelVoltages[0].Length - window;
         double[] time = Enumerable.Range(start, window).Select(k => (k + 1) * dt / 1000).ToArray();
