@@ -45,10 +45,12 @@ internal static class BudgetCommand
                 return Cli.Ok;
             }
 
-            foreach (BudgetResult r in results)
-            {
-                context.Out.WriteLine($"{r}; {r.Load(rateKhz):P0} at this model's {rateKhz:0.###} kHz");
-            }
+            Tables.Print(context, ["core", "instructions/step", "cycles/instruction (assumed)", "cycles/step", "max rate (kHz)", $"load at {rateKhz:0.###} kHz"],
+                results.Select(r => (IReadOnlyList<string>)
+                [
+                    $"{r.Core.Name} at {r.Core.ClockMhz:0} MHz ({r.Core.QemuMachine})", $"{r.InstructionsPerStep:0}", $"{r.Core.CyclesPerInstruction:0.0}",
+                    $"{r.CyclesPerStep:0}", $"{r.MaxRateKhz:0.0}", $"{r.Load(rateKhz):P0}",
+                ]));
 
             return Cli.Ok;
         });

@@ -40,7 +40,14 @@ internal static class EvalCommand
             }
 
             context.Out.WriteLine($"free run of {parsed.GetValue(model)} on {dataset.Source} ({(dataset.Length - run.Start) * dataset.DtMs / 1000:0.0} s after a {run.Start * dataset.DtMs / 1000:0.0} s warm-up):");
-            foreach (NeuronScore s in scores) { context.Out.WriteLine("  " + s); }
+            Tables.Print(context, ["neuron", "burst period (ms)", "spikes/burst", "Γ (±4 ms)", "RMSE (mV)", "angular separation", "spikes"],
+                scores.Select(s => (IReadOnlyList<string>)
+                [
+                    s.Neuron + (s.Diverged ? " (diverged)" : ""),
+                    $"{s.ModelBursts.PeriodMs:0.0} vs {s.DataBursts.PeriodMs:0.0} ({s.PeriodError:+0.0%;-0.0%})",
+                    $"{s.ModelBursts.SpikesPerBurst:0.00} vs {s.DataBursts.SpikesPerBurst:0.00} ({s.SpikesPerBurstError:+0.00;-0.00})",
+                    $"{s.Gamma:0.000}", $"{s.RmseMv:0.00}", $"{s.AngularSeparation:0.000}", $"{s.ModelSpikes} vs {s.DataSpikes}",
+                ]));
             return scores.Any(s => s.Diverged) ? Cli.Failure : Cli.Ok;
         });
         return command;

@@ -40,10 +40,9 @@ internal static class InspectCommand
 
             context.Out.WriteLine($"{path}: {format}, {1 / r.DtMs:0.###} kHz (dt {r.DtMs:0.#####} ms), {r.DurationMs / 1000:0.###} s, " +
                 $"{r.Sweeps} sweep(s) of {r.SweepLength:N0} samples");
-            foreach (var c in channels)
-            {
-                context.Out.WriteLine($"  {c.Name,-12} {c.Unit,-4} [{c.Min:G6}, {c.Max:G6}]");
-            }
+            Tables.Print(context, ["channel", "unit", "min", "max"],
+                channels.Select(c => (IReadOnlyList<string>)[c.Name, c.Unit, c.Min.ToString("G6", System.Globalization.CultureInfo.InvariantCulture),
+                    c.Max.ToString("G6", System.Globalization.CultureInfo.InvariantCulture)]));
 
             return Cli.Ok;
         });
