@@ -56,11 +56,6 @@ public static class SynapseFit
 
         // Least squares of a(z) on s with Adam over shuffled chunks, after the banks' warm-up.
         int first = Math.Min(n - 1, synapse.Bank.WarmupSamples);
-        if (Environment.GetEnvironmentVariable("SYNDBG") is not null)
-        {
-            double mt = target.Average(), st = Math.Sqrt(target.Average(t => (t - mt) * (t - mt)));
-            Console.Error.WriteLine($"target mean {mt:0.000} sd {st:0.000} max {target.Max():0.000}; z[0] range {Enumerable.Range(0, n).Min(k => z[k * size]):0.00}..{Enumerable.Range(0, n).Max(k => z[k * size]):0.00}; z[last] {Enumerable.Range(0, n).Min(k => z[k * size + size - 1]):0.00}..{Enumerable.Range(0, n).Max(k => z[k * size + size - 1]):0.00}");
-        }
         Mlp mlp = synapse.Activation;
         Parameter[] parameters = mlp.Parameters.ToArray();
         var adam = new Adam(parameters, learningRate, 0.9f, 0.999f);
