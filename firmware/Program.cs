@@ -13,7 +13,7 @@ namespace RmmEdge.Firmware
     /// Entry point of the nanoFramework application (ESP32-DevKitC wiring, boards/esp32-devkitc.json).
     /// The output goes to zero current before anything else can fail; then the model store, the loop
     /// engines (the native one when this image carries it) and the command server on COM2 start. The
-    /// board runs no model until one is uploaded and validated (or, with storage, found at boot).
+    /// board runs no model until one is found in storage at boot or uploaded, and validated.
     /// </summary>
     public static class Program
     {
@@ -21,7 +21,8 @@ namespace RmmEdge.Firmware
         private const int DacChannel = 0;          // GPIO25
         private const string HostPort = "COM2";    // GPIO16/17 through a USB-serial adapter
         private const int Baud = 921600;
-        private const int StoreBytes = 256 * 1024;
+        private const int StoreBytes = 64 * 1024;         // two slots must fit the 256 KB littlefs partition
+        private const string StorageFolder = "I:\\";     // ESP32 internal littlefs
 
         public static void Main()
         {
@@ -33,7 +34,8 @@ namespace RmmEdge.Firmware
             CalibratedInput input = new CalibratedInput(adcInput, calibration);
             output.WriteSafe();
 
-            ModelStore store = new ModelStore(StoreBytes, null);
+            // The last committed model that still verifies runs again after a reset (ModelStore.LoadDefault).
+            ModelStore store = new ModelStore(StoreBytes, new FileModelStorage(StorageFolder));
             store.LoadDefault();
             ManagedEngine managed = new ManagedEngine(new Esp32Clock(), input, output);
             ILoopEngine native = NativeEngine.Present ? new NativeEngine() : null;

@@ -16,9 +16,10 @@ namespace RmmEdge.Bench;
 /// </summary>
 public static class NeuronABench
 {
-    public static void Run(string sharedData, int epochs, int msEpochs, int[] seeds, TextWriter output)
+    public static void Run(string sharedData, string[] kinds, int epochs, int msEpochs, int[] seeds, double? selectionFraction, TextWriter output)
     {
-        foreach (string kind in new[] { "clean", "noisy" })
+        var defaults = new TeacherForcingOptions();
+        foreach (string kind in kinds)
         {
             string trainPath = Path.Combine(sharedData, "synthetic", $"neuronA_train_60s_{kind}.csv.gz");
             string testPath = Path.Combine(sharedData, "synthetic", $"neuronA_test_20s_{kind}.csv.gz");
@@ -35,7 +36,7 @@ public static class NeuronABench
             {
                 var clock = Stopwatch.StartNew();
                 var network = new Network(NetworkSpec.SingleNeuron(train.DtMs), seed);
-                TrainingResult result = new TeacherForcingTrainer(network, train, new TeacherForcingOptions { Epochs = epochs, Seed = seed }).Train();
+                TrainingResult result = new TeacherForcingTrainer(network, train, defaults with { Epochs = epochs, Seed = seed, SelectionFraction = selectionFraction ?? defaults.SelectionFraction }).Train();
                 NeuronScore score = Scoring.Score(network, test, FreeRun.Run(network, test, network.WarmupSamples))[0];
                 bool ok = Math.Abs(score.PeriodError) <= 0.10 && Math.Abs(score.SpikesPerBurstError) <= 1.5;
                 met += ok ? 1 : 0;

@@ -93,6 +93,7 @@ public sealed class GateTests(ITestOutputHelper output)
         { "C# 9 features", InClass("object F(object o) { return o is int i and > 0 ? (object)i : new System.Collections.ArrayList(); } static int G(int x) => x switch { 0 => 1, _ => 2 };") },
         { "ADC and DAC", InClass("void F() { var adc = new System.Device.Adc.AdcController(); int v = adc.OpenChannel(0).ReadValue(); var dac = System.Device.Dac.DacController.GetDefault(); dac.OpenChannel(0).WriteValue((ushort)v); }") },
         { "ESP32 HighResTimer", InClass("ulong F() { return nanoFramework.Hardware.Esp32.HighResTimer.GetCurrent(); }") },
+        { "littlefs files", InClass("byte[] F(byte[] b) { using (var f = new System.IO.FileStream(\"I:\\\\m.bin\", System.IO.FileMode.Create, System.IO.FileAccess.Write)) { f.Write(b, 0, b.Length); } if (!System.IO.File.Exists(\"I:\\\\m.bin\")) { return null; } using (var f = new System.IO.FileStream(\"I:\\\\m.bin\", System.IO.FileMode.Open, System.IO.FileAccess.Read)) { var r = new byte[(int)f.Length]; f.Read(r, 0, r.Length); return r; } }") },
         { "SerialPort", InClass("void F(byte[] b) { var p = new System.IO.Ports.SerialPort(\"COM2\", 115200); p.ReadTimeout = 10; p.Open(); p.Write(b, 0, b.Length); int n = p.Read(b, 0, b.Length); p.Close(); }") },
     };
 

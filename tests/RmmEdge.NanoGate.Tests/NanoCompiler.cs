@@ -24,7 +24,7 @@ public static class NanoCompiler
 
     /// <summary>What the firmware gate sees.</summary>
     public static readonly string[] Device =
-        [.. Core, "System.Device.Adc", "System.Device.Dac", "System.IO.Ports", "nanoFramework.Hardware.Esp32"];
+        [.. Core, "System.Device.Adc", "System.Device.Dac", "System.IO.Ports", "System.IO.Streams", "System.IO.FileSystem", "nanoFramework.Hardware.Esp32"];
 
     public static readonly CSharpParseOptions Parse = new(LanguageVersion.CSharp9,
         preprocessorSymbols: ["NANOFRAMEWORK_1_0", "NANO_GATE"]);

@@ -56,7 +56,7 @@ public sealed class SourceTreeTests
     [Theory]
     [InlineData("tests/nano/gate/SharedModel.Nano.csproj", new[] { "mscorlib", "System.Math" })]
     [InlineData("tests/nano/gate/Firmware.Nano.csproj",
-        new[] { "mscorlib", "System.Math", "System.Device.Adc", "System.Device.Dac", "System.IO.Ports", "nanoFramework.Hardware.Esp32" })]
+        new[] { "mscorlib", "System.Math", "System.Device.Adc", "System.Device.Dac", "System.IO.Ports", "System.IO.Streams", "System.IO.FileSystem", "nanoFramework.Hardware.Esp32" })]
     public void GateProjectsCompileWithoutTheStandardLibraryAgainstOnlyTheirReferences(string project, string[] refs)
     {
         string path = Path.Combine(NanoCompiler.RepoRoot, project);

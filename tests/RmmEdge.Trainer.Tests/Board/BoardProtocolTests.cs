@@ -176,6 +176,62 @@ public sealed class BoardProtocolTests : IDisposable
         Assert.Equal(Crc32.Compute(second, 0, second.Length), afterCut.ActiveCrc);
     }
 
+    /// <summary>
+    /// The firmware's file-system storage (FileModelStorage, littlefs I:\ on the board) on real files:
+    /// a model committed on one "boot" runs on the next; a slot file cut short by a power loss (the
+    /// marker already naming it) is refused at boot and the previous model runs; a drive that refuses
+    /// writes leaves the committed model running, just not kept.
+    /// </summary>
+    [Fact]
+    public void FileStorageKeepsTheActiveModelAcrossAResetAndSurvivesATruncatedSlot()
+    {
+        string folder = Path.Combine(Path.GetTempPath(), $"rmmedge-littlefs-{Environment.ProcessId}-{Guid.NewGuid():N}") + Path.DirectorySeparatorChar;
+        Directory.CreateDirectory(folder);
+        try
+        {
+            byte[] first = Model(1), second = Model(2);
+            var store = new ModelStore(64 * 1024, new FileModelStorage(folder));
+            Assert.Equal(-1, store.LoadDefault());
+            foreach (byte[] model in new[] { first, second })
+            {
+                Assert.Equal(AckStatus.Ok, store.Begin((uint)model.Length, Crc32.Compute(model, 0, model.Length)));
+                Assert.Equal(AckStatus.Ok, store.Write(0, model, 0, model.Length));
+                Assert.Equal(AckStatus.Ok, store.Commit(out _, out _));
+            }
+
+            string[] files = Directory.GetFiles(folder).Select(Path.GetFileName).OrderBy(f => f, StringComparer.Ordinal).ToArray()!;
+            output.WriteLine($"files: {string.Join(", ", files.Select(f => $"{f} ({new FileInfo(folder + f).Length} bytes)"))}");
+            Assert.Equal([ModelStore.Marker, ModelStore.SlotA, ModelStore.SlotB], files);
+
+            var rebooted = new ModelStore(64 * 1024, new FileModelStorage(folder));
+            int slot = rebooted.LoadDefault();
+            Assert.Equal(Crc32.Compute(second, 0, second.Length), rebooted.ActiveCrc);
+
+            // Power lost while the newest slot was rewritten: its file is a prefix; the older slot runs.
+            string newest = folder + (slot == 0 ? ModelStore.SlotA : ModelStore.SlotB);
+            File.WriteAllBytes(newest, File.ReadAllBytes(newest)[..(second.Length / 3)]);
+            var afterCut = new ModelStore(64 * 1024, new FileModelStorage(folder));
+            Assert.Equal(1 - slot, afterCut.LoadDefault());
+            Assert.Equal(Crc32.Compute(first, 0, first.Length), afterCut.ActiveCrc);
+
+            // Both slots unreadable: no model, the board waits with its output safe.
+            File.WriteAllBytes(folder + ModelStore.SlotA, []);
+            File.Delete(folder + ModelStore.SlotB);
+            Assert.Equal(-1, new ModelStore(64 * 1024, new FileModelStorage(folder)).LoadDefault());
+
+            // A drive that is not there: the commit still succeeds and the model runs.
+            var unmounted = new ModelStore(64 * 1024, new FileModelStorage(Path.Combine(folder, "no-such-drive") + Path.DirectorySeparatorChar));
+            Assert.Equal(AckStatus.Ok, unmounted.Begin((uint)first.Length, Crc32.Compute(first, 0, first.Length)));
+            Assert.Equal(AckStatus.Ok, unmounted.Write(0, first, 0, first.Length));
+            Assert.Equal(AckStatus.Ok, unmounted.Commit(out _, out string message));
+            Assert.Equal(Crc32.Compute(first, 0, first.Length), unmounted.ActiveCrc);
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
     [Fact]
     public void AModelThatFailsValidationNeverReplacesTheRunningOneAndTheHostHearsWhy()
     {
