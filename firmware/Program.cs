@@ -10,15 +10,18 @@ using RmmEdge.SharedModel.Protocol;
 namespace RmmEdge.Firmware
 {
     /// <summary>
-    /// Entry point of the nanoFramework application (ESP32-DevKitC wiring, boards/esp32-devkitc.json).
+    /// Entry point of the nanoFramework application (ESP32-DevKitC wiring, boards/esp32-devkitc.json:
+    /// two ADC/DAC pairs, so a run may clamp one cell or two).
     /// The output goes to zero current before anything else can fail; then the model store, the loop
     /// engines (the native one when this image carries it) and the command server on COM2 start. The
     /// board runs no model until one is found in storage at boot or uploaded, and validated.
     /// </summary>
     public static class Program
     {
-        private const int AdcChannel = 6;          // GPIO34
-        private const int DacChannel = 0;          // GPIO25
+        private const int AdcChannel = 6;          // GPIO34, cell 1
+        private const int DacChannel = 0;          // GPIO25, cell 1
+        private const int AdcChannel2 = 7;         // GPIO35, cell 2 (two-cell runs)
+        private const int DacChannel2 = 1;         // GPIO26, cell 2
         private const string HostPort = "COM2";    // GPIO16/17 through a USB-serial adapter
         private const int Baud = 921600;
         private const int StoreBytes = 64 * 1024;         // two slots must fit the 256 KB littlefs partition
@@ -29,15 +32,19 @@ namespace RmmEdge.Firmware
             DacController dac = DacController.GetDefault();
             Calibration calibration = SafeDefault(dac.ResolutionInBits);
             DacOutput dacOutput = new DacOutput(dac, DacChannel, calibration.ToCode(0));
-            AdcInput adcInput = new AdcInput(new AdcController(), AdcChannel);
+            AdcController adc = new AdcController();
+            AdcInput adcInput = new AdcInput(adc, AdcChannel);
             CalibratedOutput output = new CalibratedOutput(dacOutput, calibration);
             CalibratedInput input = new CalibratedInput(adcInput, calibration);
             output.WriteSafe();
+            CalibratedOutput output2 = new CalibratedOutput(new DacOutput(dac, DacChannel2, calibration.ToCode(0)), calibration);
+            CalibratedInput input2 = new CalibratedInput(new AdcInput(adc, AdcChannel2), calibration);
+            output2.WriteSafe();
 
             // The last committed model that still verifies runs again after a reset (ModelStore.LoadDefault).
             ModelStore store = new ModelStore(StoreBytes, new FileModelStorage(StorageFolder));
             store.LoadDefault();
-            ManagedEngine managed = new ManagedEngine(new Esp32Clock(), input, output);
+            ManagedEngine managed = new ManagedEngine(new Esp32Clock(), input, output, input2, output2);
             ILoopEngine native = NativeEngine.Present ? new NativeEngine() : null;
             BoardInfo board = new BoardInfo();
             board.ProtocolVersion = WireFormat.Version;

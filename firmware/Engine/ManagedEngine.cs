@@ -16,6 +16,10 @@ namespace RmmEdge.Firmware.Engine
         private readonly IMicrosecondClock _clock;
         private readonly ISignalInput _input;
         private readonly ISignalOutput _output;
+        private readonly ISignalInput _input2;     // the second channel, null on a board wired for one
+        private readonly ISignalOutput _output2;
+        private ISignalInput _runInput2;           // what the running loop uses on channel 2 (null with one channel)
+        private ISignalOutput _runOutput2;
         private readonly LoopStatus _status = new LoopStatus();
         private readonly LoopStatus _sent = new LoopStatus();   // reused for telemetry: nothing allocated in the loop
         private readonly uint[] _jitter = new uint[WireFormat.JitterBins];
@@ -24,11 +28,35 @@ namespace RmmEdge.Firmware.Engine
         private volatile bool _stopRequested;
 
         public ManagedEngine(IMicrosecondClock clock, ISignalInput input, ISignalOutput output)
+            : this(clock, input, output, null, null)
+        {
+        }
+
+        /// <param name="input2">The second channel's input (null: the board wires one channel).</param>
+        /// <param name="output2">The second channel's output (null: the board wires one channel).</param>
+        public ManagedEngine(IMicrosecondClock clock, ISignalInput input, ISignalOutput output, ISignalInput input2, ISignalOutput output2)
         {
             _clock = clock;
             _input = input;
             _output = output;
+            _input2 = input2;
+            _output2 = output2;
+            WriteSafe();
+        }
+
+        /// <summary>Channels this engine can drive: 2 when the second input and output are wired.</summary>
+        public int Channels
+        {
+            get { return _input2 != null && _output2 != null ? 2 : 1; }
+        }
+
+        private void WriteSafe()
+        {
             _output.WriteSafe();
+            if (_output2 != null)
+            {
+                _output2.WriteSafe();
+            }
         }
 
         /// <summary>Where telemetry goes (the command server); null for none.</summary>
@@ -73,11 +101,18 @@ namespace RmmEdge.Firmware.Engine
             }
         }
 
-        /// <summary>Starts the loop thread; returns null (the managed engine accepts every checked configuration).</summary>
+        /// <summary>Starts the loop thread; returns null, or why not (a second channel this board has not wired).</summary>
         public string Start(byte[] file, RmmqModel model, uint modelCrc, RunConfiguration config)
         {
+            if (config.ChannelCount > Channels)
+            {
+                return "this board wires " + Channels.ToString() + " converter channel(s); the run asks for " + config.ChannelCount.ToString();
+            }
+
             Stop(StopReason.Requested);
             LoopCore core = new LoopCore(model, config);
+            _runInput2 = config.ChannelCount == 2 ? _input2 : null;
+            _runOutput2 = config.ChannelCount == 2 ? _output2 : null;
             lock (_gate)
             {
                 _status.Step = 0;
@@ -125,7 +160,20 @@ namespace RmmEdge.Firmware.Engine
                 output.Calibration = calibration;
             }
 
-            _output.WriteSafe();   // the safe code moves with the output calibration
+            // Both channels share the calibration (one amplifier model).
+            ICalibrated input2 = _input2 as ICalibrated;
+            if (input2 != null)
+            {
+                input2.Calibration = calibration;
+            }
+
+            ICalibrated output2 = _output2 as ICalibrated;
+            if (output2 != null)
+            {
+                output2.Calibration = calibration;
+            }
+
+            WriteSafe();   // the safe code moves with the output calibration
         }
 
         /// <summary>Stops the loop (if running), leaves the output safe and records why.</summary>
@@ -139,7 +187,7 @@ namespace RmmEdge.Firmware.Engine
                 _thread = null;
             }
 
-            _output.WriteSafe();
+            WriteSafe();
             lock (_gate)
             {
                 if (_status.State == LoopStatus.StateRunning)
@@ -166,7 +214,7 @@ namespace RmmEdge.Firmware.Engine
 
                 bool late = now - due > period;
                 int bin = WireFormat.JitterBin(now - due);
-                bool ok = core.Step(_input, _output);
+                bool ok = core.Step(_input, _output, _runInput2, _runOutput2);
                 long end = _clock.NowUs;
                 long cycle = end - now;
                 due += period;
@@ -215,7 +263,7 @@ namespace RmmEdge.Firmware.Engine
                 }
             }
 
-            _output.WriteSafe();
+            WriteSafe();
             lock (_gate)
             {
                 _status.State = LoopStatus.StateStopped;

@@ -51,7 +51,7 @@ namespace RmmEdge.Firmware.Engine
             config.Encode(_config, 0);
             if (NativeStart(_config) != 0)
             {
-                return "the native engine refused the run configuration";
+                return "the native engine refused the run configuration (it checks the model, the period and the channels this image wires)";
             }
 
             _modelCrc = modelCrc;

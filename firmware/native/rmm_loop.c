@@ -23,6 +23,12 @@ int rmm_run_config_decode(const uint8_t *p, uint32_t length, rmm_run_config *c)
     c->measured_neuron = p[26];
     c->output_neuron = p[27];
     c->telemetry_every = (uint16_t)u16(p + 28);
+    c->channels = p[30] == 2 ? 2 : 1;
+    c->measured_neuron2 = p[31];
+    c->output_neuron2 = p[32];
+    if (p[30] > RMM_MAX_CHANNELS) {
+        return -1;
+    }
     if (c->mode < RMM_MODE_EMULATOR || c->mode > RMM_MODE_HYBRID || c->period_us == 0) {
         return -1;
     }
@@ -35,17 +41,33 @@ int rmm_run_config_decode(const uint8_t *p, uint32_t length, rmm_run_config *c)
     return 0;
 }
 
-int rmm_loop_check(const rmm_model *m, const rmm_run_config *c)
+static int check_channel(const rmm_model *m, uint8_t mode, uint8_t measured, uint8_t output)
 {
-    if (c->output_neuron >= m->neuron_count) {
+    if (output >= m->neuron_count) {
         return -1;
     }
-    if (c->mode != RMM_MODE_EMULATOR) {
-        if (c->measured_neuron >= m->neuron_count || !m->external[c->measured_neuron] || !m->external[c->output_neuron]) {
+    if (mode != RMM_MODE_EMULATOR) {
+        if (measured >= m->neuron_count || !m->external[measured] || !m->external[output]) {
             return -1;
         }
-    } else if (m->external[c->output_neuron]) {
+    } else if (m->external[output]) {
         return -1;
+    }
+    return 0;
+}
+
+int rmm_loop_check(const rmm_model *m, const rmm_run_config *c)
+{
+    if (check_channel(m, c->mode, c->measured_neuron, c->output_neuron) != 0) {
+        return -1;
+    }
+    if (c->channels == 2) {
+        if (check_channel(m, c->mode, c->measured_neuron2, c->output_neuron2) != 0 || c->output_neuron == c->output_neuron2) {
+            return -1;
+        }
+        if (c->mode != RMM_MODE_EMULATOR && c->measured_neuron == c->measured_neuron2) {
+            return -1;
+        }
     }
     if (m->dt_ns % 1000 != 0 || (uint32_t)(m->dt_ns / 1000) != c->period_us) {
         return -1;
@@ -72,48 +94,72 @@ rmm_status rmm_loop_init(rmm_loop *loop, const rmm_model *m, rmm_state *s, int32
     loop->state = s;
     loop->config = *c;
     loop->loss_steps = (int32_t)(((int64_t)c->electrode_loss_ms * 1000000 + period_ns - 1) / period_ns);
-    loop->out_of_range = 0;
-    loop->input = 0;
-    loop->output = 0;
+    for (i = 0; i < RMM_MAX_CHANNELS; i++) {
+        loop->out_of_range[i] = 0;
+        loop->input[i] = 0;
+        loop->output[i] = 0;
+    }
     loop->stop_reason = RMM_STOP_NONE;
     return RMM_OK;
 }
 
-int rmm_loop_step(rmm_loop *loop, int32_t input, int32_t *output)
+static int32_t clipped_current_into(const rmm_loop *loop, uint8_t neuron)
+{
+    int32_t into = loop->state->current_into[neuron];
+    int32_t current = into == INT32_MIN ? INT32_MAX : -into;   /* saturating negation, as LoopCore */
+    if (current < loop->config.current_min) {
+        current = loop->config.current_min;
+    } else if (current > loop->config.current_max) {
+        current = loop->config.current_max;
+    }
+    return current;
+}
+
+int rmm_loop_step(rmm_loop *loop, const int32_t *inputs, int32_t *outputs)
 {
     const rmm_run_config *c = &loop->config;
-    int32_t into, current;
-    loop->input = input;
+    const uint8_t measured[RMM_MAX_CHANNELS] = { c->measured_neuron, c->measured_neuron2 };
+    const uint8_t out[RMM_MAX_CHANNELS] = { c->output_neuron, c->output_neuron2 };
+    int ch, lost = 0;
+    for (ch = 0; ch < RMM_MAX_CHANNELS; ch++) {
+        loop->input[ch] = ch < c->channels ? inputs[ch] : 0;
+    }
     if (c->mode == RMM_MODE_EMULATOR) {
-        loop->injected[c->output_neuron] = input;
+        for (ch = 0; ch < c->channels; ch++) {
+            loop->injected[out[ch]] = inputs[ch];
+        }
         rmm_step(loop->model, loop->state, loop->injected, loop->measured);
-        loop->output = loop->state->v[c->output_neuron];
-        *output = loop->output;
+        for (ch = 0; ch < c->channels; ch++) {
+            loop->output[ch] = loop->state->v[out[ch]];
+            outputs[ch] = loop->output[ch];
+        }
         return 1;
     }
 
-    if (input < c->valid_min || input > c->valid_max) {
-        loop->out_of_range++;
-        if (loop->out_of_range >= loop->loss_steps) {
-            loop->output = 0;
-            *output = 0;
-            loop->stop_reason = RMM_STOP_ELECTRODE_LOSS;
-            return 0;
+    for (ch = 0; ch < c->channels; ch++) {
+        if (inputs[ch] < c->valid_min || inputs[ch] > c->valid_max) {
+            loop->out_of_range[ch]++;
+            lost |= loop->out_of_range[ch] >= loop->loss_steps;
+        } else {
+            loop->out_of_range[ch] = 0;
         }
-    } else {
-        loop->out_of_range = 0;
+    }
+    if (lost) {
+        for (ch = 0; ch < c->channels; ch++) {
+            loop->output[ch] = 0;
+            outputs[ch] = 0;
+        }
+        loop->stop_reason = RMM_STOP_ELECTRODE_LOSS;
+        return 0;
     }
 
-    loop->measured[c->measured_neuron] = input;
-    rmm_step(loop->model, loop->state, loop->injected, loop->measured);
-    into = loop->state->current_into[c->output_neuron];
-    current = into == INT32_MIN ? INT32_MAX : -into;   /* saturating negation, as LoopCore */
-    if (current < c->current_min) {
-        current = c->current_min;
-    } else if (current > c->current_max) {
-        current = c->current_max;
+    for (ch = 0; ch < c->channels; ch++) {
+        loop->measured[measured[ch]] = inputs[ch];
     }
-    loop->output = current;
-    *output = current;
+    rmm_step(loop->model, loop->state, loop->injected, loop->measured);
+    for (ch = 0; ch < c->channels; ch++) {
+        loop->output[ch] = clipped_current_into(loop, out[ch]);
+        outputs[ch] = loop->output[ch];
+    }
     return 1;
 }

@@ -24,9 +24,12 @@
 #define RMM_STOP_FAULT 4
 
 #define RMM_RUN_CONFIG_SIZE 34
+#define RMM_MAX_CHANNELS 2
 
 typedef struct {
     uint8_t mode, engine, measured_neuron, output_neuron;
+    uint8_t channels;                                         /* 1 or 2 (a payload's 0 reads as 1) */
+    uint8_t measured_neuron2, output_neuron2;                 /* the second channel's neurons */
     uint32_t period_us;
     int32_t current_min, current_max, valid_min, valid_max;   /* Q15.16 nA, Q15.16 mV */
     uint16_t electrode_loss_ms, overrun_streak, telemetry_every;
@@ -36,9 +39,9 @@ typedef struct {
     const rmm_model *model;
     rmm_state *state;
     rmm_run_config config;
-    int32_t loss_steps, out_of_range;
+    int32_t loss_steps, out_of_range[RMM_MAX_CHANNELS];
     int32_t injected[RMM_MAX_NEURONS], measured[RMM_MAX_NEURONS];
-    int32_t input, output;
+    int32_t input[RMM_MAX_CHANNELS], output[RMM_MAX_CHANNELS];   /* last values per channel */
     uint8_t stop_reason;
 } rmm_loop;
 
@@ -53,10 +56,11 @@ rmm_status rmm_loop_init(rmm_loop *loop, const rmm_model *model, rmm_state *stat
                          const rmm_run_config *config);
 
 /*
- * One step: input is the measured signal in Q15.16 (membrane mV in the clamp modes, command nA in the
- * emulator mode); *output receives what goes out (Q15.16 nA or mV). Returns 1 to go on, 0 when a safety
- * rule stopped the loop (*output is then 0, loop->stop_reason says why).
+ * One step: inputs[c] is channel c's measured signal in Q15.16 (membrane mV in the clamp modes, command
+ * nA in the emulator mode); outputs[c] receives what goes out (Q15.16 nA or mV), for c < channels.
+ * Returns 1 to go on, 0 when a safety rule stopped the loop (every output is then 0,
+ * loop->stop_reason says why).
  */
-int rmm_loop_step(rmm_loop *loop, int32_t input, int32_t *output);
+int rmm_loop_step(rmm_loop *loop, const int32_t *inputs, int32_t *outputs);
 
 #endif /* RMM_LOOP_H */

@@ -26,19 +26,31 @@ public sealed record EmulationResult(IReadOnlyList<(long TimeUs, int Code, doubl
     /// <summary>Native engine only: every model neuron's voltage (mV) after each step, neuron-major.</summary>
     public float[][]? ModelVoltages { get; init; }
 
+    /// <summary>Two-channel runs: every DAC write of channel 2.</summary>
+    public IReadOnlyList<(long TimeUs, int Code, double Input, double Output)> Writes2 { get; init; } = [];
+
     public string Summary =>
         $"{SimulatedSeconds:0.###} s emulated: {Status.Step:N0} steps, {Status.Overruns} overruns, stop: {StopReason.Name(Status.Reason)}; " +
         $"DAC codes {(Writes.Count == 0 ? "none" : $"{Writes.Min(w => w.Code)}…{Writes.Max(w => w.Code)}")}, {OutOfRangeWrites} out of range, {WrappedWrites} wrapped";
 
-    /// <summary>Writes the record as CSV (time, input, output, DAC code), through a temporary name.</summary>
+    /// <summary>Writes the record as CSV (time, input, output, DAC code; and channel 2's when it ran), through a temporary name.</summary>
     public void Save(string path)
     {
+        bool two = Writes2.Count > 0;   // channel 2 is written right after channel 1 in every step: rows pair up
         using (var writer = new StreamWriter(path + ".tmp"))
         {
-            writer.WriteLine("t_ms,input,output,dac_code");
-            foreach (var w in Writes)
+            writer.WriteLine(two ? "t_ms,input,output,dac_code,input2,output2,dac_code2" : "t_ms,input,output,dac_code");
+            for (int k = 0; k < Writes.Count; k++)
             {
-                writer.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{w.TimeUs / 1000.0:0.###},{w.Input:0.####},{w.Output:0.####},{w.Code}"));
+                var w = Writes[k];
+                string line = string.Create(CultureInfo.InvariantCulture, $"{w.TimeUs / 1000.0:0.###},{w.Input:0.####},{w.Output:0.####},{w.Code}");
+                if (two && k < Writes2.Count)
+                {
+                    var w2 = Writes2[k];
+                    line += string.Create(CultureInfo.InvariantCulture, $",{w2.Input:0.####},{w2.Output:0.####},{w2.Code}");
+                }
+
+                writer.WriteLine(line);
             }
         }
 
@@ -68,6 +80,17 @@ public static class Emulation
             throw new UserError($"the run configuration does not fit the model: {problem}");
         }
 
+        int channels = setup.Run.ChannelCount;
+        if (channels > setup.Board.Channels)
+        {
+            throw new UserError($"the run uses {channels} channels; board profile {setup.Board.Id} wires {setup.Board.Channels}");
+        }
+
+        if (channels != setup.Preparation.Channels)
+        {
+            throw new UserError($"the run uses {channels} channel(s); the preparation has {setup.Preparation.Channels} amplifier channel(s)");
+        }
+
         var board = new VirtualBoard(setup.Board, setup.Board.FrontEndPresets[setup.Preset], setup.Preparation, setup.Options);
         VirtualBoard? previous = VirtualBoard.Active;
         VirtualBoard.Active = board;
@@ -77,16 +100,28 @@ public static class Emulation
             var dac = new DacOutput(DacController.GetDefault(), setup.Board.Dac.Channel, calibration.ToCode(0));
             var output = new CalibratedOutput(dac, calibration);
             var input = new CalibratedInput(new AdcInput(new AdcController(), setup.Board.Adc.Channel), calibration);
+            var signals = new Signals(input, output, null, null);
+            if (channels == 2)
+            {
+                var dac2 = new DacOutput(DacController.GetDefault(), setup.Board.Dac.Channel2!.Value, calibration.ToCode(0));
+                signals = signals with
+                {
+                    Input2 = new CalibratedInput(new AdcInput(new AdcController(), setup.Board.Adc.Channel2!.Value), calibration),
+                    Output2 = new CalibratedOutput(dac2, calibration),
+                };
+            }
+
             long endUs = (long)(setup.Seconds * 1e6);
             board.RecordUntilUs = endUs;
             uint crc = Crc32.Compute(setup.Model, 0, setup.Model.Length);
             List<float>[] voltages = Enumerable.Range(0, loaded.Model.NeuronCount).Select(_ => new List<float>()).ToArray();
             LoopStatus status = setup.Run.Engine == BoardInfo.EngineNative
-                ? RunNative(board, loaded.Model, setup.Run, input, output, endUs, crc, voltages, setup.Progress)
-                : RunManaged(board, setup.Model, loaded.Model, setup.Run, input, output, endUs, crc, setup.Progress);
+                ? RunNative(board, loaded.Model, setup.Run, signals, endUs, crc, voltages, setup.Progress)
+                : RunManaged(board, setup.Model, loaded.Model, setup.Run, signals, endUs, crc, setup.Progress);
             return new EmulationResult(board.Writes, status, board.OutOfRangeWrites, board.WrappedWrites, calibration.ToCode(0), setup.Seconds)
             {
                 ModelVoltages = setup.Run.Engine == BoardInfo.EngineNative ? voltages.Select(v => v.ToArray()).ToArray() : null,
+                Writes2 = board.Writes2,
             };
         }
         finally
@@ -95,12 +130,19 @@ public static class Emulation
         }
     }
 
-    private static LoopStatus RunManaged(VirtualBoard board, byte[] file, RmmqModel model, RunConfiguration run, ISignalInput input,
-        ISignalOutput output, long endUs, uint crc, IProgress<double>? progress)
+    /// <summary>The board's calibrated converter channels: the second pair is null on a one-channel run.</summary>
+    private sealed record Signals(ISignalInput Input, ISignalOutput Output, ISignalInput? Input2, ISignalOutput? Output2);
+
+    private static LoopStatus RunManaged(VirtualBoard board, byte[] file, RmmqModel model, RunConfiguration run, Signals io,
+        long endUs, uint crc, IProgress<double>? progress)
     {
-        var engine = new ManagedEngine(board.Clock, input, output);
+        var engine = new ManagedEngine(board.Clock, io.Input, io.Output, io.Input2, io.Output2);
         board.Clock.HoldAtUs = endUs;
-        engine.Start(file, model, crc, run);
+        if (engine.Start(file, model, crc, run) is string refused)
+        {
+            throw new UserError($"the managed engine refused the run: {refused}");
+        }
+
         while (!board.Clock.Frozen && engine.Snapshot().State == LoopStatus.StateRunning)
         {
             progress?.Report(Math.Min(1, board.Clock.Peek / (double)endUs));
@@ -119,7 +161,7 @@ public static class Emulation
         return status;
     }
 
-    private static LoopStatus RunNative(VirtualBoard board, RmmqModel model, RunConfiguration run, ISignalInput input, ISignalOutput output,
+    private static LoopStatus RunNative(VirtualBoard board, RmmqModel model, RunConfiguration run, Signals io,
         long endUs, uint crc, List<float>[] voltages, IProgress<double>? progress)
     {
         var core = new LoopCore(model, run);
@@ -144,7 +186,7 @@ public static class Emulation
             }
 
             board.Clock.Set(tick);
-            bool go = core.Step(input, output);
+            bool go = core.Step(io.Input, io.Output, io.Input2, io.Output2);
             for (int i = 0; i < voltages.Length; i++) { voltages[i].Add(core.Voltage(i) / 65536f); }
             busyUntil = board.Clock.Peek;
             status.Step++;
@@ -182,7 +224,8 @@ public static class Emulation
 
         void Finish(byte reason)
         {
-            output.WriteSafe();
+            io.Output.WriteSafe();
+            io.Output2?.WriteSafe();
             status.State = LoopStatus.StateStopped;
             status.Reason = reason;
         }

@@ -94,6 +94,7 @@ public sealed class VirtualBoard
     private static readonly AsyncLocal<VirtualBoard?> Current = new();
     private readonly Random _noise;
     private readonly List<(long TimeUs, int Code, double Input, double Output)> _writes = new();
+    private readonly List<(long TimeUs, int Code, double Input, double Output)> _writes2 = new();
 
     public VirtualBoard(BoardProfile profile, FrontEndPreset preset, IPreparation preparation, VirtualBoardOptions? options = null)
     {
@@ -126,10 +127,21 @@ public sealed class VirtualBoard
     /// <summary>Codes that reached the virtual amplifier after the driver's masking differed from what was written.</summary>
     public int WrappedWrites { get; private set; }
 
-    /// <summary>The last pin voltage at the DAC.</summary>
+    /// <summary>The last pin voltage at the DAC (channel 1).</summary>
     public double DacVolts { get; private set; }
 
+    /// <summary>DAC writes of channel 1, with the channel's measured signal and output at the time.</summary>
     public IReadOnlyList<(long TimeUs, int Code, double Input, double Output)> Writes => _writes;
+
+    /// <summary>DAC writes of channel 2 (two-cell runs).</summary>
+    public IReadOnlyList<(long TimeUs, int Code, double Input, double Output)> Writes2 => _writes2;
+
+    /// <summary>The preparation channel behind an ADC channel number (the profile's channel or channel2).</summary>
+    private int InputChannel(int adcChannel) => adcChannel == Profile.Adc.Channel ? 0 : adcChannel == Profile.Adc.Channel2 ? 1
+        : throw new InvalidOperationException($"ADC channel {adcChannel} is not wired on {Profile.Id}");
+
+    private int OutputChannel(int dacChannel) => dacChannel == Profile.Dac.Channel ? 0 : dacChannel == Profile.Dac.Channel2 ? 1
+        : throw new InvalidOperationException($"DAC channel {dacChannel} is not wired on {Profile.Id}");
 
     /// <summary>Stops recording after this virtual time (µs), so a run's record does not depend on when the host stopped it.</summary>
     public long RecordUntilUs { get; set; } = long.MaxValue;
@@ -138,7 +150,9 @@ public sealed class VirtualBoard
     {
         Clock.Advance(Options.AdcReadUs);
         Preparation.AdvanceTo(Clock.Peek / 1000.0);
-        double volts = Preset.InputOffsetVolts + Preparation.Measured / InputPerVolt;
+        int wired = InputChannel(channel);
+        double measured = wired < Preparation.Channels ? Preparation.Measured(wired) : 0;   // an unconnected input reads 0
+        double volts = Preset.InputOffsetVolts + measured / InputPerVolt;
         volts = volts * (1 + Options.AdcGainError) + Options.AdcOffsetVolts + Options.AdcNoiseVolts * Gaussian();
         double fraction = (volts - Profile.Adc.MinVolts) / (Profile.Adc.MaxVolts - Profile.Adc.MinVolts);
         if (Profile.Adc.NonLinear)
@@ -151,7 +165,9 @@ public sealed class VirtualBoard
 
     public void WriteDac(int channel, ushort value)
     {
-        Clock.Advance(Options.StepUs + Options.DacWriteUs);   // the model step ran just before this write
+        int wired = OutputChannel(channel);
+        // The model step ran just before the first channel's write; the second channel's write follows it.
+        Clock.Advance((wired == 0 ? Options.StepUs : 0) + Options.DacWriteUs);
         int code = value;
         if (code > DacMaxCode)
         {
@@ -164,12 +180,22 @@ public sealed class VirtualBoard
         }
 
         Preparation.AdvanceTo(Clock.Peek / 1000.0);
-        DacVolts = Profile.Dac.MinVolts + code / (double)DacMaxCode * (Profile.Dac.MaxVolts - Profile.Dac.MinVolts);
-        double output = (DacVolts - Preset.OutputOffsetVolts) * OutputPerVolt;
-        Preparation.Output = output;
+        double volts = Profile.Dac.MinVolts + code / (double)DacMaxCode * (Profile.Dac.MaxVolts - Profile.Dac.MinVolts);
+        double output = (volts - Preset.OutputOffsetVolts) * OutputPerVolt;
+        if (wired >= Preparation.Channels)
+        {
+            return;   // nothing connected to this output
+        }
+
+        Preparation.SetOutput(wired, output);
+        if (wired == 0)
+        {
+            DacVolts = volts;
+        }
+
         if (Clock.Peek <= RecordUntilUs)
         {
-            _writes.Add((Clock.Peek, code, Preparation.Measured, output));
+            (wired == 0 ? _writes : _writes2).Add((Clock.Peek, code, Preparation.Measured(wired), output));
         }
     }
 

@@ -33,9 +33,39 @@ namespace RmmEdge.SharedModel.Protocol
         /// <summary>This many overruns in a row stop the loop with the output at zero.</summary>
         public ushort OverrunStreak;
 
-        /// <summary>Which model neuron is the measured (external) cell, and which neuron's current goes out.</summary>
+        /// <summary>Which model neuron is the measured (external) cell, and which neuron's current goes out (channel 1).</summary>
         public byte MeasuredNeuron;
         public byte OutputNeuron;
+
+        /// <summary>
+        /// Converter channels in use: 1 (0 reads as 1), or 2 for a second measured cell / output — two
+        /// biological neurons in a hybrid circuit, or two command currents into a model circuit.
+        /// </summary>
+        public byte Channels;
+
+        /// <summary>The second channel's measured neuron and output neuron (used when <see cref="Channels"/> is 2).</summary>
+        public byte MeasuredNeuron2;
+        public byte OutputNeuron2;
+
+        public const int MaxChannels = 2;
+
+        /// <summary>Channels in use: 1 or 2.</summary>
+        public int ChannelCount
+        {
+            get { return Channels == 2 ? 2 : 1; }
+        }
+
+        /// <summary>The measured neuron of channel 0 or 1.</summary>
+        public int MeasuredOf(int channel)
+        {
+            return channel == 0 ? MeasuredNeuron : MeasuredNeuron2;
+        }
+
+        /// <summary>The output neuron of channel 0 or 1.</summary>
+        public int OutputOf(int channel)
+        {
+            return channel == 0 ? OutputNeuron : OutputNeuron2;
+        }
 
         /// <summary>Send a telemetry frame every this many steps (0: none).</summary>
         public ushort TelemetryEvery;
@@ -54,7 +84,10 @@ namespace RmmEdge.SharedModel.Protocol
             b[at + 26] = MeasuredNeuron;
             b[at + 27] = OutputNeuron;
             Bytes.PutU16(b, at + 28, TelemetryEvery);
-            Bytes.PutU32(b, at + 30, 0);   // reserved
+            b[at + 30] = Channels;
+            b[at + 31] = MeasuredNeuron2;
+            b[at + 32] = OutputNeuron2;
+            b[at + 33] = 0;   // reserved
             return EncodedSize;
         }
 
@@ -81,6 +114,9 @@ namespace RmmEdge.SharedModel.Protocol
             c.MeasuredNeuron = b[at + 26];
             c.OutputNeuron = b[at + 27];
             c.TelemetryEvery = (ushort)Bytes.GetU16(b, at + 28);
+            c.Channels = b[at + 30];
+            c.MeasuredNeuron2 = b[at + 31];
+            c.OutputNeuron2 = b[at + 32];
             if (c.Mode < ModeEmulator || c.Mode > ModeHybrid)
             {
                 problem = "mode " + c.Mode.ToString();
@@ -100,6 +136,10 @@ namespace RmmEdge.SharedModel.Protocol
             else if (c.OverrunStreak == 0)
             {
                 problem = "overrun streak limit 0";
+            }
+            else if (c.Channels > MaxChannels)
+            {
+                problem = c.Channels.ToString() + " channels (1 or 2)";
             }
 
             return problem == null ? c : null;

@@ -52,9 +52,10 @@ int32_t rmm_harness_requantize(int64_t x, int32_t multiplier, int32_t shift)
 }
 
 /*
- * Runs the native loop (rmm_loop.c) over `steps` inputs with the Start payload `config`; writes each
- * step's output and returns the number of steps taken before a safety stop (or `steps`), with the
- * stop reason in *reason. Returns -1 for a bad model or configuration.
+ * Runs the native loop (rmm_loop.c) over `steps` steps with the Start payload `config`; inputs and
+ * outputs hold one value per channel per step, interleaved (step k, channel c at k * channels + c).
+ * Returns the number of steps taken before a safety stop (or `steps`), with the stop reason in
+ * *reason; -1 for a bad model or configuration.
  */
 #include "rmm_loop.h"
 int32_t rmm_harness_loop(const uint8_t *file, uint32_t length, const uint8_t *config, uint32_t config_length,
@@ -76,7 +77,7 @@ int32_t rmm_harness_loop(const uint8_t *file, uint32_t length, const uint8_t *co
         return -1;
     }
     for (k = 0; k < steps; k++) {
-        if (!rmm_loop_step(&loop, inputs[k], &outputs[k])) {
+        if (!rmm_loop_step(&loop, inputs + k * c.channels, outputs + k * c.channels)) {
             k++;
             break;
         }

@@ -36,11 +36,19 @@ void rmm_native_jitter(uint32_t *bins, uint32_t count)
     }
 }
 
+static int32_t output_code(int32_t value)
+{
+    int64_t scaled = (((int64_t)value - s_cal.output_offset) * s_cal.output_gain + ((int64_t)1 << 31)) >> 32;   /* rounded, as Calibration.ToCode */
+    return scaled < 0 ? 0 : scaled > s_cal.output_max_code ? s_cal.output_max_code : (int32_t)scaled;
+}
+
 static void write_safe(void)
 {
-    /* Zero current (or rest voltage) is the calibrated code of 0. */
-    int64_t code = ((int64_t)(0 - (int64_t)s_cal.output_offset) * s_cal.output_gain) >> 32;
-    rmm_platform_write_output_code(code < 0 ? 0 : code > s_cal.output_max_code ? s_cal.output_max_code : (int32_t)code);
+    /* Zero current (or rest voltage) is the calibrated code of 0, on every channel the run uses. */
+    int ch, channels = s_loop.config.channels == 2 ? 2 : 1;
+    for (ch = 0; ch < channels; ch++) {
+        rmm_platform_write_output_code(ch, output_code(0));
+    }
 }
 
 int rmm_native_load(const uint8_t *file, uint32_t length)
@@ -71,6 +79,9 @@ int rmm_native_start(const uint8_t *payload, uint32_t length)
         return -1;
     }
     if (rmm_run_config_decode(payload, length, &config) != 0 || rmm_loop_check(&s_model, &config) != 0) {
+        return -1;
+    }
+    if (config.channels > rmm_platform_channels()) {
         return -1;
     }
     if (rmm_loop_init(&s_loop, &s_model, &s_state, s_arena, sizeof(s_arena), &config) != RMM_OK) {
@@ -111,8 +122,8 @@ void rmm_native_status(rmm_native_status_t *status)
 {
     status->step = s_step;
     status->overruns = s_overruns;
-    status->input = s_loop.input;
-    status->output = s_loop.output;
+    status->input = s_loop.input[0];
+    status->output = s_loop.output[0];
     status->cycle_us = s_cycle;
     status->max_cycle_us = s_max_cycle;
     status->state = s_state_flag;
@@ -122,9 +133,9 @@ void rmm_native_status(rmm_native_status_t *status)
 void rmm_native_tick(void)
 {
     uint32_t start, end, cycle;
-    int32_t input, output, code;
+    int32_t inputs[RMM_MAX_CHANNELS], outputs[RMM_MAX_CHANNELS];
     int64_t scaled;
-    int late;
+    int late, ch, channels;
     if (s_state_flag != RMM_STATE_RUNNING) {
         return;
     }
@@ -139,17 +150,20 @@ void rmm_native_tick(void)
     start = rmm_platform_micros();
     late = (int32_t)(start - s_due_us) > (int32_t)s_period_us;
     s_jitter[jitter_bin((int32_t)(start - s_due_us))]++;
-    scaled = ((int64_t)rmm_platform_read_input_code() * s_cal.input_gain) >> 8;
-    input = (int32_t)(scaled + s_cal.input_offset);
-    if (!rmm_loop_step(&s_loop, input, &output)) {
+    channels = s_loop.config.channels;
+    for (ch = 0; ch < channels; ch++) {   /* both inputs before the step, both outputs after it */
+        scaled = ((int64_t)rmm_platform_read_input_code(ch) * s_cal.input_gain) >> 8;
+        inputs[ch] = (int32_t)(scaled + s_cal.input_offset);
+    }
+    if (!rmm_loop_step(&s_loop, inputs, outputs)) {
         s_step++;
         s_in_tick = 0;
         finish(s_loop.stop_reason);
         return;
     }
-    scaled = ((int64_t)output - s_cal.output_offset) * s_cal.output_gain >> 32;
-    code = scaled < 0 ? 0 : scaled > s_cal.output_max_code ? s_cal.output_max_code : (int32_t)scaled;
-    rmm_platform_write_output_code(code);
+    for (ch = 0; ch < channels; ch++) {
+        rmm_platform_write_output_code(ch, output_code(outputs[ch]));
+    }
     end = rmm_platform_micros();
     cycle = end - start;
     s_cycle = (uint16_t)(cycle > 65535 ? 65535 : cycle);

@@ -30,7 +30,7 @@
 /*
  * Converter calibration (from the board profile's front-end preset, sent by the host):
  *   input  Q15.16 = ((code * input_gain) >> 8) + input_offset      input_gain: units per code, Q8.24
- *   output code   = ((value - output_offset) * output_gain) >> 32   output_gain: codes per unit, Q16.16
+ *   output code   = ((value - output_offset) * output_gain + 2^31) >> 32   output_gain: codes per unit, Q16.16 (rounded)
  * Output codes are clipped to [0, output_max_code] before the DAC sees them (the ESP32 driver would wrap).
  */
 typedef struct {
@@ -50,14 +50,16 @@ typedef struct {
 /* Board hooks (../targets/<board>/). */
 int rmm_platform_start_timer(uint32_t period_us);   /* calls rmm_native_tick() every period from a high-priority context */
 void rmm_platform_stop_timer(void);
-int32_t rmm_platform_read_input_code(void);
-void rmm_platform_write_output_code(int32_t code);
+int rmm_platform_channels(void);                    /* converter channel pairs wired: 1 or 2 */
+int32_t rmm_platform_read_input_code(int channel);
+void rmm_platform_write_output_code(int channel, int32_t code);
 uint32_t rmm_platform_micros(void);
 
 /* Copies and validates a model (RMM_OK or the loader's status). Refused while running. */
 int rmm_native_load(const uint8_t *file, uint32_t length);
 void rmm_native_calibrate(const rmm_calibration *calibration);
-/* Decodes a Start payload, checks it against the model, resets the loop and starts the timer; 0 or -1. */
+/* Decodes a Start payload, checks it against the model and the wired channels, resets the loop and
+ * starts the timer; 0 or -1. Both channels share the calibration. */
 int rmm_native_start(const uint8_t *config, uint32_t length);
 void rmm_native_stop(void);
 void rmm_native_status(rmm_native_status_t *status);

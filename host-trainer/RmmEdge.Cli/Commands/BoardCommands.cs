@@ -93,13 +93,16 @@ internal static class BoardCommands
         var streak = new Option<ushort>("--overrun-streak") { Description = "Overruns in a row that stop the loop", DefaultValueFactory = _ => 10 };
         var measured = new Option<byte>("--measured-neuron") { Description = "The model's measured (external) neuron", DefaultValueFactory = _ => 1 };
         var outputNeuron = new Option<byte>("--output-neuron") { Description = "The neuron whose voltage (emulator) or current (clamp) goes out", DefaultValueFactory = _ => 0 };
+        var measured2 = new Option<byte?>("--measured-neuron2") { Description = "A second channel: the model's second measured neuron (a second cell on the second ADC/DAC pair)" };
+        var outputNeuron2 = new Option<byte?>("--output-neuron2") { Description = "A second channel: the neuron whose voltage or current goes out on the second DAC" };
         var seconds = new Option<double>("--seconds") { Description = "Run this long while monitoring, then stop (0: start and leave it running)", DefaultValueFactory = _ => 0 };
         var output = new Option<string?>("--out") { Description = "Also write the telemetry to this CSV file" };
         var board = BoardOption();
         var preset = new Option<int>("--preset") { Description = "Front-end preset of the board profile (index; sends the converter calibration)", DefaultValueFactory = _ => 0 };
         var command = new Command("run", "Start the closed loop on the board with safety limits (and monitor it for --seconds).\n" +
-            "Example: rmm run --port /dev/ttyUSB0 --mode clamp --current-limit 1.5 --seconds 60 --out run.csv");
-        foreach (Option o in new Option[] { port, baud, mode, engine, periodUs, limit, valid, lossMs, streak, measured, outputNeuron, seconds, output, board, preset }) { command.Options.Add(o); }
+            "Examples:\n  rmm run --port /dev/ttyUSB0 --mode clamp --current-limit 1.5 --seconds 60 --out run.csv\n" +
+            "  rmm run --port /dev/ttyUSB0 --mode clamp --measured-neuron 0 --output-neuron 0 --measured-neuron2 1 --output-neuron2 1   (two cells)");
+        foreach (Option o in new Option[] { port, baud, mode, engine, periodUs, limit, valid, lossMs, streak, measured, outputNeuron, measured2, outputNeuron2, seconds, output, board, preset }) { command.Options.Add(o); }
         command.SetAction(parsed =>
         {
             string[] range = parsed.GetValue(valid)!.Split(':');
@@ -126,6 +129,18 @@ internal static class BoardCommands
                 MeasuredNeuron = parsed.GetValue(measured), OutputNeuron = parsed.GetValue(outputNeuron),
                 TelemetryEvery = (ushort)Math.Max(1, 10_000 / parsed.GetValue(periodUs)),   // about 100 frames/s
             };
+            if (parsed.GetValue(measured2) is not null || parsed.GetValue(outputNeuron2) is not null)
+            {
+                if (parsed.GetValue(measured2) is not byte second || parsed.GetValue(outputNeuron2) is not byte secondOut)
+                {
+                    throw new UserError("--measured-neuron2 and --output-neuron2 go together: a second channel needs both");
+                }
+
+                config.Channels = 2;
+                config.MeasuredNeuron2 = second;
+                config.OutputNeuron2 = secondOut;
+            }
+
             using BoardClient client = Connect(parsed, port, baud);
             if (parsed.GetValue(board) is string profilePath)
             {
@@ -134,6 +149,11 @@ internal static class BoardCommands
                 if (index < 0 || index >= profile.FrontEndPresets.Length)
                 {
                     throw new UserError($"--preset {index}: {profile.Id} has presets 0–{profile.FrontEndPresets.Length - 1}");
+                }
+
+                if (config.ChannelCount > profile.Channels)
+                {
+                    throw new UserError($"a second channel was asked for; board profile {profile.Id} wires one ADC/DAC pair");
                 }
 
                 BoardReply calibrated = client.Calibrate(CalibrationFactory.From(profile, profile.FrontEndPresets[index], config.Mode));
@@ -151,7 +171,8 @@ internal static class BoardCommands
                 throw new UserError($"the board refused to start: {reply}");
             }
 
-            context.Out.WriteLine($"running: {parsed.GetValue(mode)} mode, {1e6 / config.PeriodUs:0} Hz, current within ±{limitNa} nA");
+            context.Out.WriteLine($"running: {parsed.GetValue(mode)} mode, {1e6 / config.PeriodUs:0} Hz, current within ±{limitNa} nA" +
+                (config.ChannelCount == 2 ? ", two channels" : ""));
             double duration = parsed.GetValue(seconds);
             if (duration <= 0)
             {

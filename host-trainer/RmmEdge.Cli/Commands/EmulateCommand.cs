@@ -55,11 +55,15 @@ internal static class EmulateCommand
 
             string modeName = parsed.GetValue(mode)!;
             bool emulator = modeName == "emulator";
-            int measured = Array.FindIndex(loaded.Model.External, e => e);
-            if (!emulator && measured < 0)
+            int[] external = Enumerable.Range(0, loaded.Model.NeuronCount).Where(i => loaded.Model.External[i]).ToArray();
+            if (!emulator && external.Length == 0)
             {
                 throw new UserError($"{path}: the {modeName} mode needs a model with a measured (external) neuron; this model has none (use --mode emulator)");
             }
+
+            // Two measured neurons in the clamp modes: one cell on each amplifier channel (e.g. a dynamic-clamp half-centre).
+            bool twoCells = !emulator && external.Length >= 2;
+            int measured = emulator ? 0 : external[0];
 
             double limitNa = parsed.GetValue(limit);
             var run = new RunConfiguration
@@ -68,14 +72,27 @@ internal static class EmulateCommand
                 Engine = chosen.Value, PeriodUs = (uint)(loaded.Model.DtNs / 1000),
                 CurrentMin = -(int)(limitNa * 65536), CurrentMax = (int)(limitNa * 65536), ValidMin = -120 << 16, ValidMax = 70 << 16,
                 ElectrodeLossMs = 20, OverrunStreak = 10,
-                MeasuredNeuron = (byte)Math.Max(0, measured), OutputNeuron = (byte)(emulator ? Array.FindIndex(loaded.Model.External, e => !e) : measured),
+                MeasuredNeuron = (byte)measured, OutputNeuron = (byte)(emulator ? Array.FindIndex(loaded.Model.External, e => !e) : measured),
             };
+            if (twoCells)
+            {
+                run.Channels = 2;
+                run.MeasuredNeuron2 = run.OutputNeuron2 = (byte)external[1];
+            }
+
             double secondsValue = parsed.GetValue(seconds);
             IPreparation preparation;
             if (emulator)
             {
                 float[] protocol = StimulusSpec.SingleNeuron.Generate((int)(secondsValue * 1000 / dtMs) + 1, dtMs, parsed.GetValue(seed));
                 preparation = new CommandPreparation(t => protocol[Math.Min(protocol.Length - 1, (int)(t / dtMs))]);
+            }
+            else if (twoCells)
+            {
+                // Two uncoupled STG cells, started apart so that whatever couples them has a symmetry to break.
+                var cells = new Circuit([new StgNeuron(StgConductances.Bursting), new StgNeuron(StgConductances.Bursting)], []);
+                cells.Reset([-60, -45]);
+                preparation = new CellPreparation(cells, [0, 1]) { ElectrodeLossAtMs = (parsed.GetValue(lossAt) ?? double.PositiveInfinity) * 1000 };
             }
             else
             {
@@ -87,7 +104,8 @@ internal static class EmulateCommand
                 : new VirtualBoardOptions { Seed = parsed.GetValue(seed) };
             EmulationResult result = ProgressView.RunFraction(context, "emulating",
                 progress => Emulation.Run(new EmulationSetup(bytes, profile, parsed.GetValue(preset), run, preparation, secondsValue, options, progress)));
-            context.Out.WriteLine($"{profile.Name}, {(chosen == BoardInfo.EngineNative ? "native" : "managed")} engine, {modeName} mode: {result.Summary}");
+            context.Out.WriteLine($"{profile.Name}, {(chosen == BoardInfo.EngineNative ? "native" : "managed")} engine, {modeName} mode" +
+                $"{(twoCells ? ", two cells" : "")}: {result.Summary}");
             if (parsed.GetValue(output) is string csv)
             {
                 result.Save(csv);

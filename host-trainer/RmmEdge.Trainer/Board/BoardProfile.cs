@@ -7,10 +7,12 @@ public sealed record EngineProfile(bool Available, int MaxRateHz, string? Needs)
 
 public sealed record EnginesProfile(EngineProfile Managed, EngineProfile Native);
 
-public sealed record AdcProfile(int Bits, int Channel, string Pin, double MinVolts, double MaxVolts, bool NonLinear);
+/// <summary>The ADC; <see cref="Channel2"/>/<see cref="Pin2"/> name a second input when the board wires two cells.</summary>
+public sealed record AdcProfile(int Bits, int Channel, string Pin, double MinVolts, double MaxVolts, bool NonLinear, int? Channel2 = null, string? Pin2 = null);
 
+/// <summary>The DAC; <see cref="Channel2"/>/<see cref="Pin2"/> name a second output when the board wires two cells.</summary>
 public sealed record DacProfile(string Kind, int Bits, int Channel, string Pin, double MinVolts, double MaxVolts, bool WrapsAround,
-    string? SpiBus, string? ChipSelectPin);
+    string? SpiBus, string? ChipSelectPin, int? Channel2 = null, string? Pin2 = null);
 
 public sealed record SerialProfile(string Port, string? RxPin, string? TxPin, int Baud);
 
@@ -25,6 +27,9 @@ public sealed record BoardProfile(string Id, string Name, string NanoFrameworkTa
     string? Notes, EnginesProfile Engines, AdcProfile Adc, DacProfile Dac, SerialProfile Serial, int MaxModelBytes, FrontEndPreset[] FrontEndPresets)
 {
     private static readonly JsonSerializerOptions Json = new() { PropertyNameCaseInsensitive = true };
+
+    /// <summary>Converter channel pairs the board wires: 2 when both the ADC and the DAC name a second channel.</summary>
+    public int Channels => Adc.Channel2 is not null && Dac.Channel2 is not null ? 2 : 1;
 
     /// <summary>Loads a profile by path, or by id from the boards/ folder of this RmmEdge tree.</summary>
     public static BoardProfile Load(string pathOrId)

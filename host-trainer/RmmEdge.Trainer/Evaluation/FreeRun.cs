@@ -24,15 +24,7 @@ public static class FreeRun
     /// </param>
     public static FreeRunResult Run(Network network, Dataset data, int warmup, float gamma = 0f, IReadOnlyCollection<int>? removed = null)
     {
-        if (data.Neurons.Count != network.NeuronCount)
-        {
-            throw new UserError($"{data.Source}: {data.Neurons.Count} neurons in the data, the model has {network.NeuronCount}");
-        }
-
-        if (Math.Abs(data.DtMs - network.DtMs) > 1e-9 * network.DtMs)
-        {
-            throw new UserError($"{data.Source}: sampled at dt = {data.DtMs} ms, the model steps at {network.DtMs} ms (resample the recording or train at its rate)");
-        }
+        network.CheckFits(data);
 
         if (warmup < 0 || warmup >= data.Length - 1)
         {

@@ -87,9 +87,9 @@ public sealed class Network
             }
         }
 
-        if (models.Count == 0)
+        if (models.Count == 0 && onMeasured.Count == 0)
         {
-            throw new ArgumentException("a network needs at least one modelled neuron");
+            throw new ArgumentException("a network needs a modelled neuron or a current into a measured one");
         }
 
         Models = models.ToArray();
@@ -168,6 +168,29 @@ public sealed class Network
 
     /// <summary>Largest warm-up (samples) over all banks: how long the filters need to forget their start.</summary>
     public int WarmupSamples => Currents.Max(c => c.Bank.WarmupSamples);
+
+    /// <summary>Throws a <see cref="UserError"/> naming the data when it does not fit the model: neuron count or sampling period.</summary>
+    public void CheckFits(Data.Dataset data)
+    {
+        if (data.Neurons.Count != NeuronCount)
+        {
+            throw new UserError($"{data.Source}: {data.Neurons.Count} neurons in the data, the model has {NeuronCount}");
+        }
+
+        if (Math.Abs(data.DtMs - DtMs) > 1e-9 * DtMs)
+        {
+            throw new UserError($"{data.Source}: sampled at dt = {data.DtMs} ms, the model steps at {DtMs} ms (resample the recording or train at its rate)");
+        }
+    }
+
+    /// <summary>Throws a <see cref="UserError"/> when no neuron is modelled: there is nothing to train (measured currents alone are designed, e.g. SynapseFit).</summary>
+    public void CheckTrainable()
+    {
+        if (Models.Length == 0)
+        {
+            throw new UserError("the network models no neuron, so there is nothing to train; design its currents into measured cells instead (SynapseFit)");
+        }
+    }
 
     public void RefreshEffective()
     {

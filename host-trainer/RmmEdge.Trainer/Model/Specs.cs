@@ -111,6 +111,17 @@ public sealed record NetworkSpec(double DtMs, NeuronSpec[] Neurons, float Ridge 
         new NeuronSpec("cell", External: true, Currents: [Synapse(0, synapseReversalMv)]),
     ]);
 
+    /// <summary>
+    /// Model synapses between two measured cells and nothing else: the classic dynamic-clamp
+    /// half-centre (two biological neurons coupled by artificial synapses, a two-channel run). Each
+    /// "cell" receives a synapse from the other, to be designed (SynapseFit) or trained.
+    /// </summary>
+    public static NetworkSpec ClampedPair(double dtMs, double synapseReversalMv = -80) => new(dtMs,
+    [
+        new NeuronSpec("cell1", External: true, Currents: [Synapse(1, synapseReversalMv)]),
+        new NeuronSpec("cell2", External: true, Currents: [Synapse(0, synapseReversalMv)]),
+    ]);
+
     /// <summary>The intrinsic lumped current of <see cref="SingleNeuron"/>.</summary>
     public static CurrentSpec Intrinsic(int self, int[]? hidden = null) => new("intrinsic", CurrentKind.Lumped, self,
         new FilterBankSpec(FilterKind.Orthonormal, FilterBankSpec.Geometric(0.05, 1.3, 0, 35)), new MlpSpec(hidden ?? [20, 20, 20]));

@@ -87,15 +87,8 @@ public sealed class MultipleShootingTrainer
 
     public MultipleShootingTrainer(Network network, Dataset data, MultipleShootingOptions options)
     {
-        if (Math.Abs(data.DtMs - network.DtMs) > 1e-9 * network.DtMs)
-        {
-            throw new UserError($"{data.Source}: sampled at dt = {data.DtMs} ms, the model steps at {network.DtMs} ms");
-        }
-
-        if (data.Neurons.Count != network.NeuronCount)
-        {
-            throw new UserError($"{data.Source}: {data.Neurons.Count} neurons in the data, the model has {network.NeuronCount}");
-        }
+        network.CheckFits(data);
+        network.CheckTrainable();
 
         if (options.ShotLength < 1 || options.ShotsPerBatch < 1 || options.Gamma < 0 || options.Gamma > 1)
         {

@@ -109,15 +109,8 @@ public sealed class TeacherForcingTrainer
 
     public TeacherForcingTrainer(Network network, Dataset data, TeacherForcingOptions options)
     {
-        if (Math.Abs(data.DtMs - network.DtMs) > 1e-9 * network.DtMs)
-        {
-            throw new UserError($"{data.Source}: sampled at dt = {data.DtMs} ms, the model steps at {network.DtMs} ms");
-        }
-
-        if (data.Neurons.Count != network.NeuronCount)
-        {
-            throw new UserError($"{data.Source}: {data.Neurons.Count} neurons in the data, the model has {network.NeuronCount}");
-        }
+        network.CheckFits(data);
+        network.CheckTrainable();
 
         _network = network;
         _options = options;

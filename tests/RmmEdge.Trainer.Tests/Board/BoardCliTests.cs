@@ -100,6 +100,43 @@ public sealed class BoardCliTests(ITestOutputHelper output) : IDisposable
     }
 
     [Fact]
+    public void TwoCellsRunOnTwoChannelsAndABoardWithOneIsRefused()
+    {
+        var pair = new RmmEdge.Trainer.Model.Network(RmmEdge.Trainer.Model.NetworkSpec.ClampedPair(0.1), seed: 3);
+        foreach (var c in pair.Currents)
+        {
+            c.FitNormalization(-80, 40, Enumerable.Repeat(-80f, c.Bank.Size).ToArray(), Enumerable.Repeat(40f, c.Bank.Size).ToArray());
+        }
+
+        string model = Path.Combine(_dir, "pair.rmmq");
+        File.WriteAllBytes(model, RmmEdge.Trainer.Compile.Quantizer.Compile(pair, 16, out _));
+        string csv = Path.Combine(_dir, "two.csv");
+        (int code, string text, string error) = Run("emulate", model, "--board", "esp32-devkitc", "--engine", "native", "--mode", "clamp", "--seconds", "0.5", "--out", csv);
+        Assert.Equal(0, code);
+        Assert.Contains("two cells", text);
+        string[] rows = File.ReadAllLines(csv);
+        Assert.Equal("t_ms,input,output,dac_code,input2,output2,dac_code2", rows[0]);
+        Assert.Equal(7, rows[^1].Split(',').Length);
+
+        (code, _, error) = Run("emulate", model, "--board", "stm32f769i-discovery", "--mode", "clamp", "--seconds", "0.1");
+        Assert.Equal(1, code);
+        Assert.Contains("wires 1", error);
+
+        Assert.Equal(0, Run("flash", model, "--port", _board.Pty.DevicePath).Code);
+        (code, _, error) = Run("run", "--port", _board.Pty.DevicePath, "--mode", "clamp", "--measured-neuron", "0", "--output-neuron", "0", "--measured-neuron2", "1");
+        Assert.Equal(1, code);
+        Assert.Contains("go together", error);
+        (code, _, error) = Run("run", "--port", _board.Pty.DevicePath, "--mode", "clamp", "--board", "stm32f769i-discovery",
+            "--measured-neuron", "0", "--output-neuron", "0", "--measured-neuron2", "1", "--output-neuron2", "1");
+        Assert.Equal(1, code);
+        Assert.Contains("wires one ADC/DAC pair", error);
+        (code, _, error) = Run("run", "--port", _board.Pty.DevicePath, "--mode", "clamp",
+            "--measured-neuron", "0", "--output-neuron", "0", "--measured-neuron2", "1", "--output-neuron2", "1", "--seconds", "0.2");
+        Assert.Equal(1, code);   // the test board's engine wires one channel and says so
+        Assert.Contains("wires 1 converter channel(s)", error);
+    }
+
+    [Fact]
     public void TheFrontEndPresetBecomesAConverterCalibration()
     {
         BoardProfile esp32 = BoardProfile.Load("esp32-devkitc");

@@ -36,7 +36,7 @@ public sealed class NativeKernel : IDisposable
 
     [UnmanagedFunctionPointer(CallingConvention.Cdecl)]
     public delegate int NativeEngineFn(byte[] file, uint length, byte[] config, uint configLength, int[] calibration, int ticks, uint costUs,
-        int[] inputCodes, int[] outputCodes, out NativeStatus status);
+        int[] inputCodes, int[] outputCodes, out NativeStatus status, int wiredChannels);
 
     public NativeKernel()
     {

@@ -74,4 +74,86 @@ public sealed class HybridCircuitTests(ITestOutputHelper output)
         Assert.True(Math.Abs(m.PeriodMs / c.PeriodMs - 1) <= 0.05, "the model neuron and the cell must burst at the same period (1:1)");
         Assert.True(Math.Abs(periodError) <= 0.15, $"hybrid period {c.PeriodMs:0.0} ms vs {target.PeriodMs:0.0} ms");
     }
+
+    /// <summary>
+    /// The classic dynamic-clamp half-centre on a two-channel board: two uncoupled simulated STG cells,
+    /// one on each amplifier channel of a virtual ESP32-DevKitC (12-bit ADC with its bend, 8-bit DACs,
+    /// native engine at 10 kHz), coupled only by the board's model synapses (NetworkSpec.ClampedPair,
+    /// designed as the reference graded synapses, 30 nS, −80 mV). They must lock 1:1 in anti-phase
+    /// (0.5 ± 0.1) with the burst period of the same two cells coupled by the same model synapses in
+    /// float on the host, within 5% (the board adds converters, fixed point and timing, nothing else);
+    /// no DAC code may wrap. The period against the graded-synapse half-centre is printed: it measures
+    /// the synapse design (SynapseFit), not the board.
+    /// </summary>
+    [Fact]
+    public void TwoBiologicalCellsCoupledByModelSynapsesOnTwoChannelsFormAHalfCentre()
+    {
+        var pair = new Network(NetworkSpec.ClampedPair(BuiltInData.DtMs), seed: 1);
+        float[] presynaptic = BuiltInData.Simulate("stg", 20, seed: 3).Neurons[0].V;
+        foreach (GatingCurrent synapse in pair.Currents.OfType<GatingCurrent>())
+        {
+            double rms = SynapseFit.Fit(synapse, new GradedSynapse(0, 1, 0.030), presynaptic, BuiltInData.DtMs);
+            output.WriteLine($"{synapse.QualifiedName}: fitted to the graded synapse, RMS error of the activation {rms:0.000}");
+        }
+
+        byte[] model = Quantizer.Compile(pair, 16, out _);
+        var cells = new Circuit([new StgNeuron(StgConductances.Bursting), new StgNeuron(StgConductances.Bursting)], []);
+        cells.Reset([-60, -45]);
+        var preparation = new CellPreparation(cells, [0, 1]);
+        var run = new RunConfiguration
+        {
+            Mode = RunConfiguration.ModeHybrid, Engine = BoardInfo.EngineNative, PeriodUs = 100,
+            CurrentMin = -(int)(1.5 * 65536), CurrentMax = (int)(1.5 * 65536), ValidMin = -120 << 16, ValidMax = 70 << 16,
+            ElectrodeLossMs = 20, OverrunStreak = 10,
+            Channels = 2, MeasuredNeuron = 0, OutputNeuron = 0, MeasuredNeuron2 = 1, OutputNeuron2 = 1,
+        };
+        EmulationResult result = Emulation.Run(new EmulationSetup(model, BoardProfile.Load("esp32-devkitc"), 0, run, preparation, 20,
+            new VirtualBoardOptions { AdcReadUs = 10, DacWriteUs = 2, StepUs = 40 }));
+        output.WriteLine(result.Summary);
+        Assert.Equal(0u, result.Status.Overruns);
+        Assert.Equal(0, result.WrappedWrites);
+        Assert.True(result.Writes2.Count > 150_000, "channel 2 must be written every step");
+
+        double dt = 0.1;
+        int settle = (int)(4000 / dt);
+        double[] spikes1 = Spikes.Detect(preparation.Samples.Skip(settle).Select(v => (float)v[0]).ToArray(), dt);
+        double[] spikes2 = Spikes.Detect(preparation.Samples.Skip(settle).Select(v => (float)v[1]).ToArray(), dt);
+        // The same cells and the same model synapses in float, closed loop on the host: the board's reference.
+        var floatCells = new Circuit([new StgNeuron(StgConductances.Bursting), new StgNeuron(StgConductances.Bursting)], []);
+        floatCells.Reset([-60, -45]);
+        var synapses = new Simulator(pair);
+        synapses.Reset([-60f, -60f]);   // as LoopCore starts the model on the board
+        float[] none = new float[2], measured = new float[2];
+        double[] injected = new double[2];
+        var floatV = new List<double[]>();
+        for (int k = 0; k < 200_000; k++)
+        {
+            measured[0] = (float)floatCells.Voltage(0);
+            measured[1] = (float)floatCells.Voltage(1);
+            floatV.Add([measured[0], measured[1]]);
+            synapses.Step(none, measured, 0f);
+            for (int c = 0; c < 2; c++) { injected[c] = Math.Clamp(-synapses.CurrentValues[c], -1.5, 1.5); }
+            floatCells.Advance(dt, injected);
+        }
+
+        BurstStats f1 = BurstAnalysis.Analyse(Spikes.Detect(floatV.Skip(settle).Select(v => (float)v[0]).ToArray(), dt), BurstAnalysis.DefaultGapMs(spikes1));
+        var reference = Circuit.HalfCentre();
+        reference.Advance(10_000, [0.0, 0.0]);
+        Dataset free = reference.Record([new float[200_000], new float[200_000]], dt, "half-centre, spontaneous");
+        double[] freeSpikes = Spikes.Detect(free.Neurons[0].V, dt);
+        double gap = BurstAnalysis.DefaultGapMs(freeSpikes);
+        BurstStats target = BurstAnalysis.Analyse(freeSpikes, gap);
+        BurstStats b1 = BurstAnalysis.Analyse(spikes1, gap), b2 = BurstAnalysis.Analyse(spikes2, gap);
+        double phase = BurstAnalysis.MeanPhase(b1.Onsets, b2.Onsets);
+        double boardError = b1.PeriodMs / f1.PeriodMs - 1, designError = f1.PeriodMs / target.PeriodMs - 1;
+        double peak1 = result.Writes.Min(w => w.Output), peak2 = result.Writes2.Min(w => w.Output);
+        output.WriteLine($"two-cell dynamic clamp on the board: cell 1 period {b1.PeriodMs:0.0} ms ({b1.Bursts} bursts, {b1.SpikesPerBurst:0.0} spikes/burst), " +
+            $"cell 2 {b2.PeriodMs:0.0} ms ({b2.Bursts} bursts, {b2.SpikesPerBurst:0.0}), phase {phase:0.000}, strongest inhibition {peak1:0.00} / {peak2:0.00} nA");
+        output.WriteLine($"same synapses in float on the host: {f1.PeriodMs:0.0} ms ({f1.SpikesPerBurst:0.0} spikes/burst): board {boardError:+0.0%;-0.0%}; " +
+            $"graded-synapse half-centre {target.PeriodMs:0.0} ms ({target.SpikesPerBurst:0.0}): design {designError:+0.0%;-0.0%}");
+        Assert.True(Math.Abs(b2.PeriodMs / b1.PeriodMs - 1) <= 0.05, "the two cells must burst at the same period (1:1)");
+        Assert.InRange(phase, 0.4, 0.6);
+        Assert.True(Math.Abs(boardError) <= 0.05, $"board period {b1.PeriodMs:0.0} ms vs {f1.PeriodMs:0.0} ms in float");
+        Assert.True(peak1 < -0.2 && peak2 < -0.2, "both channels must inject inhibition");
+    }
 }

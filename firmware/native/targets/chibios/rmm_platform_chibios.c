@@ -4,6 +4,8 @@
  * thread at the highest priority, which runs one tick: a single ADC conversion (ADC1, channel set per
  * board: IN6 = PA6 on the F769I-DISCOVERY) and a DAC write (DAC1 channel 1, PA4) or, on boards without
  * a DAC in the image (F429I-DISCOVERY), an SPI DAC write (hook rmm_spi_dac_write, per board).
+ * One converter channel: the board profiles name no second input/output pair for these boards, so
+ * a two-channel run is refused by rmm_native_start.
  *
  * Not built on our machines (no ChibiOS toolchain); part of the custom image described in ../../README.md.
  */
@@ -70,14 +72,21 @@ void rmm_platform_stop_timer(void)
     gptStopTimer(&GPTD5);
 }
 
-int32_t rmm_platform_read_input_code(void)
+int rmm_platform_channels(void)
 {
+    return 1;
+}
+
+int32_t rmm_platform_read_input_code(int channel)
+{
+    (void)channel;
     adcConvert(&ADCD1, &s_group, &s_sample, 1);
     return s_sample;
 }
 
-void rmm_platform_write_output_code(int32_t code)
+void rmm_platform_write_output_code(int channel, int32_t code)
 {
+    (void)channel;
 #if defined(RMM_ONCHIP_DAC)
     dacPutChannelX(&DACD1, 0, (dacsample_t)code);
 #else
