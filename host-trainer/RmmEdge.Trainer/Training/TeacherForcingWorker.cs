@@ -20,6 +20,7 @@ internal sealed class TeacherForcingWorker
     private readonly float[] _v = new float[ChunkSize];
     private readonly float[] _i = new float[ChunkSize];
     private readonly float[] _target = new float[ChunkSize];
+    private readonly float[] _weight = new float[ChunkSize];
     private readonly float[] _psiSum = new float[ChunkSize];
     private readonly float[] _dPsi = new float[ChunkSize];
 
@@ -65,6 +66,7 @@ internal sealed class TeacherForcingWorker
                 _v[b] = _problem.V[k];
                 _i[b] = _problem.I[k];
                 _target[b] = _problem.Target[k];
+                _weight[b] = _problem.Weights is { } w ? w[k] : 1f;
                 _psiSum[b] = 0f;
             }
 
@@ -80,7 +82,7 @@ internal sealed class TeacherForcingWorker
                 float drive = _i[b] - gL * (_v[b] - eL) - _psiSum[b];
                 float e = cinv * drive - _target[b];
                 loss += e * e;
-                float g = gradScale * 2f * e;       // dLoss/dpred
+                float g = gradScale * 2f * _weight[b] * e;       // dLoss/dpred (the reported loss stays unweighted)
                 gCinv += g * drive;
                 float dPsi = -cinv * g;             // dLoss/dψ, identical for every current and the leak
                 _dPsi[b] = dPsi;

@@ -15,7 +15,8 @@ namespace RmmEdge.Trainer.Training;
 ///                                   // "pair-external": neuron 1 modelled, neuron 2 measured
 ///   "hidden": [20, 20, 20],         // hidden widths of each intrinsic lumped MLP
 ///   "seed": 1,
-///   "teacherForcing": { "epochs": 200, "learningRate": 0.003, "batchSize": 38400, "inputNoise": 0.05 },
+///   "teacherForcing": { "epochs": 200, "learningRate": 0.003, "batchSize": 38400, "inputNoise": 0.05,
+///                       "selectionFraction": 0.3, "slopeWeightScale": 0 },   // 10: weigh slow dynamics up (see TeacherForcingOptions)
 ///   "multipleShooting": { "epochs": 60, "shotLength": 30, "gamma": 0.1 }   // omit to skip stage 2
 /// }
 /// </code>

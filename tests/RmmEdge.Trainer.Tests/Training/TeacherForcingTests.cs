@@ -1,11 +1,14 @@
 using RmmEdge.Trainer.Data;
+using RmmEdge.Trainer.Evaluation;
 using RmmEdge.Trainer.Model;
+using RmmEdge.Trainer.Simulation;
 using RmmEdge.Trainer.Training;
 using Xunit;
+using Xunit.Abstractions;
 
 namespace RmmEdge.Trainer.Tests.Training;
 
-public sealed class TeacherForcingTests
+public sealed class TeacherForcingTests(ITestOutputHelper output)
 {
     /// <summary>A small random-walk "recording": enough structure to give nonzero gradients everywhere.</summary>
     internal static Dataset Synthetic(int length, int neurons = 1, int seed = 5)
@@ -112,6 +115,40 @@ public sealed class TeacherForcingTests
         float[][] b = Run(out _);
         Assert.True(ra.History[^1].TrainLoss < ra.History[0].TrainLoss);
         for (int p = 0; p < a.Length; p++) { Assert.Equal(a[p], b[p]); }
+    }
+
+    /// <summary>
+    /// SlopeWeightScale weighs samples by 1/(1 + |dv/dt|/scale): against the uniform MSE, the one-step
+    /// error where the neuron moves slowly (|dv/dt| &lt; 1 mV/ms: inter-spike and inter-burst) must drop.
+    /// </summary>
+    [Fact]
+    public void WeightingBySlopeFitsTheSlowDynamicsBetter()
+    {
+        Dataset data = BuiltInData.Simulate("stg", 12, seed: 4);
+        (double Slow, double Fast) OneStepErrors(float scale)
+        {
+            var network = new Network(NetworkSpec.SingleNeuron(data.DtMs, [8, 8]), seed: 1);
+            new TeacherForcingTrainer(network, data, new TeacherForcingOptions { Epochs = 15, ValidateEvery = 0, SlopeWeightScale = scale }).Train();
+            int warmup = network.WarmupSamples;
+            FreeRunResult run = FreeRun.Run(network, data, warmup, gamma: 1f);
+            float[] v = data.Neurons[0].V, model = run.Voltages[0];
+            double slow = 0, fast = 0;
+            int slowCount = 0, fastCount = 0;
+            for (int k = warmup + 1; k < data.Length; k++)
+            {
+                double slope = (v[k] - v[k - 1]) / data.DtMs;          // the data's dv/dt over step k−1
+                double error = (model[k - warmup] - v[k]) / data.DtMs;  // the model's dv/dt error on that step
+                if (Math.Abs(slope) < 1) { slow += error * error; slowCount++; } else { fast += error * error; fastCount++; }
+            }
+
+            return (Math.Sqrt(slow / slowCount), Math.Sqrt(fast / fastCount));
+        }
+
+        (double slowUniform, double fastUniform) = OneStepErrors(0);
+        (double slowWeighted, double fastWeighted) = OneStepErrors(5);
+        output.WriteLine($"one-step dv/dt RMS error, |dv/dt| < 1 mV/ms: uniform {slowUniform:0.0000}, weighted {slowWeighted:0.0000} mV/ms; " +
+            $"faster samples: uniform {fastUniform:0.000}, weighted {fastWeighted:0.000} mV/ms");
+        Assert.True(slowWeighted < 0.8 * slowUniform, "weighting by slope must fit the slow dynamics better");
     }
 
     [Fact]
