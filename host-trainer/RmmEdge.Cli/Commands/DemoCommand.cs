@@ -35,7 +35,6 @@ internal static class DemoCommand
         {
             var plan = parsed.GetValue(quick) ? new Plan(10, 6, 4, 1) : new Plan(40, 20, 120, 10);
             Network? neuron = null;
-            Dataset? neuronTest = null;
             string dir = Path.GetFullPath(parsed.GetValue(output)!);
             Directory.CreateDirectory(dir);
             var clock = Stopwatch.StartNew();
@@ -66,12 +65,11 @@ internal static class DemoCommand
                 if (network == "single")
                 {
                     neuron = trained.Network;
-                    neuronTest = test;
                 }
             }
 
             context.Out.WriteLine($"[{clock.Elapsed.TotalSeconds,5:0}s] hybrid circuit: the STG neuron model and designed synapses on an emulated STM32F769I-DISCOVERY, a simulated STG cell on its amplifier, {plan.EmulateSeconds} s ...");
-            AddHybrid(page, neuron!, neuronTest!, dir, plan.EmulateSeconds, context);
+            AddHybrid(page, neuron!, dir, plan.EmulateSeconds, context);
             string reportPath = Path.Combine(dir, "report.html");
             page.Save(reportPath);
             context.Out.WriteLine($"[{clock.Elapsed.TotalSeconds,5:0}s] report: {reportPath}");
@@ -86,13 +84,15 @@ internal static class DemoCommand
     /// half-centre's graded synapses (30 nS, −80 mV; SynapseFit). Emulated with the native engine in
     /// virtual time; the report shows both neurons, the injected current and the loop's timing.
     /// </summary>
-    private static void AddHybrid(HtmlReport page, Network neuron, Dataset presynaptic, string dir, double seconds, CommandContext context)
+    private static void AddHybrid(HtmlReport page, Network neuron, string dir, double seconds, CommandContext context)
     {
         var hybrid = new Network(NetworkSpec.Hybrid(neuron.DtMs), seed: 1);
         hybrid.CopyFrom(neuron);
+        var design = new GradedSynapse(0, 1, 0.030);
+        float[] presynaptic = SynapseFit.HalfCentreTrace(design, neuron.DtMs);
         foreach (GatingCurrent synapse in hybrid.Currents.OfType<GatingCurrent>())
         {
-            SynapseFit.Fit(synapse, new GradedSynapse(0, 1, 0.030), presynaptic.Neurons[0].V, neuron.DtMs, epochs: 20);
+            SynapseFit.Fit(synapse, design, presynaptic, neuron.DtMs, epochs: 20);
         }
 
         byte[] model = Quantizer.Compile(hybrid, 16, out _);

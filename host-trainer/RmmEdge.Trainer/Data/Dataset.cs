@@ -153,6 +153,31 @@ public sealed class Dataset
             Extra.ToDictionary(e => e.Key, e => Interpolate(e.Value)));
     }
 
+    /// <summary>
+    /// A copy whose voltages are low-passed by a zero-phase Butterworth filter (forward and backward,
+    /// so spikes keep their timing); currents and extra channels are unchanged. The authors low-pass
+    /// their half-centre recordings at 2 kHz, 3rd order, before training (rmm-facts.md §2): measurement
+    /// noise on V enters both the regressors and the finite-difference target of teacher forcing.
+    /// </summary>
+    public Dataset LowPassVoltages(double cutoffHz, int order = 3)
+    {
+        double sampleHz = 1000 / DtMs;
+        if (!(cutoffHz > 0 && cutoffHz < sampleHz / 2))
+        {
+            throw new UserError($"{Source}: voltage low-pass cutoff {cutoffHz} Hz; expected between 0 and {sampleHz / 2:0.###} Hz (half the sampling rate)");
+        }
+
+        Evaluation.Butterworth.Section[] sections = Evaluation.Butterworth.LowPass(order, cutoffHz, sampleHz);
+        float[] Filter(float[] v)
+        {
+            double[] x = Array.ConvertAll(v, s => (double)s);
+            Evaluation.Butterworth.FiltFilt(sections, x);
+            return Array.ConvertAll(x, s => (float)s);
+        }
+
+        return new Dataset(Source, DtMs, Neurons.Select(t => new NeuronTrace(t.Name, Filter(t.V), t.I)).ToArray(), Extra);
+    }
+
     /// <summary>The datasets one after another (same neurons and step), e.g. the repetitions of a protocol.</summary>
     public static Dataset Concatenate(string source, IReadOnlyList<Dataset> parts)
     {

@@ -55,7 +55,42 @@ public static class Spikes
 /// <param name="SpikesPerBurst">Mean spike count of kept bursts (NaN if none).</param>
 /// <param name="DutyCycle">Mean burst duration (first to last spike) over the period.</param>
 /// <param name="Onsets">Onset times (ms) of the kept bursts.</param>
-public sealed record BurstStats(double GapMs, int Bursts, double PeriodMs, double SpikesPerBurst, double DutyCycle, double[] Onsets);
+/// <param name="Ends">Times (ms) of the last spike of each kept burst.</param>
+public sealed record BurstStats(double GapMs, int Bursts, double PeriodMs, double SpikesPerBurst, double DutyCycle, double[] Onsets, double[] Ends)
+{
+    /// <summary>
+    /// Burst midpoints (ms). For two cells whose bursts differ in length the onset phase mixes the
+    /// duty cycle into the phase; midpoints of alternating bursts sit half a cycle apart either way.
+    /// </summary>
+    public double[] Midpoints => Onsets.Zip(Ends, (a, b) => (a + b) / 2).ToArray();
+
+    /// <summary>Fraction of <paramref name="spikes"/> (ms) that fall inside these bursts (first to last spike): 0 for strict alternation.</summary>
+    public double FractionInside(IReadOnlyList<double> spikes)
+    {
+        if (Onsets.Length == 0)
+        {
+            return double.NaN;
+        }
+
+        // Only spikes within the span of the kept bursts count (the record's edges are dropped).
+        int inside = 0, considered = 0;
+        foreach (double t in spikes)
+        {
+            if (t < Onsets[0] || t > Ends[^1])
+            {
+                continue;
+            }
+
+            considered++;
+            for (int i = 0; i < Onsets.Length; i++)
+            {
+                if (t >= Onsets[i] && t <= Ends[i]) { inside++; break; }
+            }
+        }
+
+        return considered > 0 ? (double)inside / considered : double.NaN;
+    }
+}
 
 public static class BurstAnalysis
 {
@@ -83,11 +118,11 @@ public static class BurstAnalysis
         }
 
         var kept = groups.Count > 2 ? groups.GetRange(1, groups.Count - 2) : new List<(double Start, double End, int Count)>();
-        double[] onsets = kept.Select(g => g.Start).ToArray();
+        double[] onsets = kept.Select(g => g.Start).ToArray(), ends = kept.Select(g => g.End).ToArray();
         double period = onsets.Length >= 2 ? Spikes.Median(Spikes.Intervals(onsets)) : double.NaN;
         double spb = kept.Count > 0 ? kept.Average(g => g.Count) : double.NaN;
         double duty = kept.Count > 0 && period > 0 ? kept.Average(g => g.End - g.Start) / period : double.NaN;
-        return new BurstStats(gapMs, kept.Count, period, spb, duty, onsets);
+        return new BurstStats(gapMs, kept.Count, period, spb, duty, onsets, ends);
     }
 
     /// <summary>

@@ -16,7 +16,8 @@ namespace RmmEdge.Trainer.Training;
 ///   "hidden": [20, 20, 20],         // hidden widths of each intrinsic lumped MLP
 ///   "seed": 1,
 ///   "teacherForcing": { "epochs": 200, "learningRate": 0.003, "batchSize": 38400, "inputNoise": 0.05,
-///                       "selectionFraction": 0.3, "slopeWeightScale": 0 },   // 10: weigh slow dynamics up (see TeacherForcingOptions)
+///                       "selectionFraction": 0.3, "slopeWeightScale": 0,     // 10: weigh slow dynamics up (see TeacherForcingOptions)
+///                       "voltageLowPassHz": 0 },                             // 2000: the authors' pre-filter for noisy recordings
 ///   "multipleShooting": { "epochs": 60, "shotLength": 30, "gamma": 0.1 }   // omit to skip stage 2
 /// }
 /// </code>

@@ -118,6 +118,33 @@ public sealed class TeacherForcingTests(ITestOutputHelper output)
     }
 
     /// <summary>
+    /// VoltageLowPassHz: teacher forcing must regress on the filtered record. On a resting cell seen
+    /// through 0.2 mV of white measurement noise the finite-difference target is nearly all noise,
+    /// ≈2.8 mV/ms RMS (0.2·√2 / 0.1 ms), which no model can fit: the loss of an untrained model (η = 0)
+    /// holds its variance, ≈8 (mV/ms)². Low-passed at 2 kHz most of it is gone.
+    /// </summary>
+    [Fact]
+    public void TheVoltageLowPassFiltersWhatTeacherForcingRegressesOn()
+    {
+        var random = new Random(3);
+        int n = 60_000;
+        float[] v = new float[n];
+        for (int k = 0; k < n; k++) { v[k] = -60f + 0.2f * (float)(Math.Sqrt(-2 * Math.Log(1 - random.NextDouble())) * Math.Cos(2 * Math.PI * random.NextDouble())); }
+        var data = new Dataset("noisy resting cell", 0.1, [new NeuronTrace("neuron", v, new float[n])]);
+        double Loss(double cutoffHz)
+        {
+            var network = new Network(NetworkSpec.SingleNeuron(data.DtMs, [8, 8]), seed: 1);
+            var options = new TeacherForcingOptions { Epochs = 1, ValidateEvery = 0, LearningRate = 0, FinalLearningRate = 0, InputNoise = 0, VoltageLowPassHz = cutoffHz };
+            return new TeacherForcingTrainer(network, data, options).Train().History[^1].TrainLoss;
+        }
+
+        double raw = Loss(0), filtered = Loss(2000);
+        output.WriteLine($"loss of the untrained model: unfiltered {raw:0.000}, low-passed at 2 kHz {filtered:0.000} (mV/ms)²");
+        Assert.InRange(raw, 7, 9);
+        Assert.True(filtered < 1, $"{filtered:0.000} (mV/ms)² left after the low-pass");
+    }
+
+    /// <summary>
     /// SlopeWeightScale weighs samples by 1/(1 + |dv/dt|/scale): against the uniform MSE, the one-step
     /// error where the neuron moves slowly (|dv/dt| &lt; 1 mV/ms: inter-spike and inter-burst) must drop.
     /// </summary>
