@@ -61,7 +61,7 @@ internal static class DemoCommand
                     progress => ModelCompiler.CompileToFile(trained.Network, 16, Path.Combine(dir, $"{system}.rmmq"), test, native, progress));
                 context.Out.Write(compiled.ReportText);
                 ModelReport.AddTo(page, new ReportInputs(name, trained.Network, test, trained.TeacherForcing, trained.MultipleShooting,
-                    (File.ReadAllBytes(compiled.ModelPath), 16), compiled.Fidelity, compiled.Budget));
+                    (File.ReadAllBytes(compiled.ModelPath), 16), compiled.Fidelity, compiled.Budget, system == "stg" ? Circuit.SingleStg : null));
                 if (network == "single")
                 {
                     neuron = trained.Network;

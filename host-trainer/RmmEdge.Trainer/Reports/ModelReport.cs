@@ -17,9 +17,11 @@ namespace RmmEdge.Trainer.Reports;
 /// <param name="FixedPoint">Compiled model (.rmmq bytes) and its bit width, for the fixed-point free run.</param>
 /// <param name="Fidelity">Fixed-point vs float fidelity measured by the compiler.</param>
 /// <param name="Budget">Measured cost per step on Cortex-M cores.</param>
+/// <param name="Reference">The simulated circuit the data came from, when known: its response to constant
+/// current is shown beside the model's.</param>
 public sealed record ReportInputs(string Name, Network Network, Dataset Test, TrainingResult? TeacherForcing = null,
     TrainingResult? MultipleShooting = null, (byte[] File, int Bits)? FixedPoint = null, FidelityReport? Fidelity = null,
-    IReadOnlyList<BudgetResult>? Budget = null);
+    IReadOnlyList<BudgetResult>? Budget = null, Func<Simulation.Circuit>? Reference = null);
 
 /// <summary>
 /// The standard model report (issue 8): free run against data (whole and zoomed), training curves,
@@ -66,6 +68,7 @@ public static class ModelReport
 
         AddTraining(page, inputs);
         AddInterpretation(page, network, test, warmup, time);
+        AddConstantCurrents(page, network, inputs.Reference);
         AddFixedPoint(page, inputs, run, warmup, time);
         AddBudget(page, inputs);
     }
@@ -156,6 +159,45 @@ public static class ModelReport
                 page.Plot(plot);
             }
         }
+    }
+
+    /// <summary>The model's own rhythm: free runs from rest under constant currents, beside the reference cell's.</summary>
+    private static void AddConstantCurrents(HtmlReport page, Network network, Func<Simulation.Circuit>? reference)
+    {
+        if (network.Spec.Neurons.Any(n => n.External))
+        {
+            return;
+        }
+
+        double[] currents = ConstantCurrentResponse.StandardCurrentsNa;
+        ActivitySummary[][] model = ConstantCurrentResponse.OfModel(network, currents);
+        ActivitySummary[][]? cell = reference is null ? null : ConstantCurrentResponse.OfCircuit(reference, currents, network.DtMs);
+        string[] names = network.Spec.Neurons.Select(n => n.Name).ToArray();
+        var headers = new List<string> { "I (nA)" };
+        foreach (string name in names)
+        {
+            headers.Add($"{name}: model");
+            if (cell is not null) { headers.Add($"{name}: simulated cell"); }
+        }
+
+        var rows = new List<string[]>();
+        for (int c = 0; c < currents.Length; c++)
+        {
+            var row = new List<string> { currents[c].ToString("+0.00;-0.00;0.00", CultureInfo.InvariantCulture) };
+            for (int i = 0; i < names.Length; i++)
+            {
+                row.Add(model[c][i].ToString());
+                if (cell is not null) { row.Add(cell[c][i].ToString()); }
+            }
+
+            rows.Add(row.ToArray());
+        }
+
+        page.Heading("Response to constant current");
+        page.Text("Free run from rest (−60 mV, filters at steady state) under a constant current into every modelled neuron, the last 8 s of 12 s. " +
+            "A model fitted to a driven record can follow the drive and still lose the cell's own rhythm; this table shows it. " +
+            "Bursts: spikes grouped by the geometric mean of the shortest and longest interval; tonic: interval CV below 0.25.", note: true);
+        page.Table(headers, rows);
     }
 
     private static void AddFixedPoint(HtmlReport page, ReportInputs inputs, FreeRunResult floatRun, int warmup, double[] time)
