@@ -5,6 +5,7 @@ using RmmEdge.SharedModel.Protocol;
 using RmmEdge.Trainer.Board;
 using RmmEdge.Trainer.Compile;
 using RmmEdge.Trainer.Evaluation;
+using RmmEdge.Trainer.Interpretation;
 using RmmEdge.Trainer.Data;
 using RmmEdge.Trainer.Model;
 using RmmEdge.Trainer.Reports;
@@ -140,14 +141,21 @@ internal static class DemoCommand
                 .Add("intervals", bins, counts, "#2ca02c"));
         }
 
-        double[] cellSpikes = Spikes.Detect(cell.Samples.Select(s => (float)s[0]).ToArray(), dt);
-        double[] modelSpikes = Spikes.Detect(result.ModelVoltages[0], dt);
-        if (cellSpikes.Length > 2 && modelSpikes.Length > 2)
+        float[] cellTrace = cell.Samples.Select(s => (float)s[0]).ToArray();
+        ActivitySummary cellActivity = ActivitySummary.Classify(cellTrace, dt), modelActivity = ActivitySummary.Classify(result.ModelVoltages[0], dt);
+        if (cellActivity.Kind == FiringPattern.Bursting && modelActivity.Kind == FiringPattern.Bursting)
         {
+            double[] cellSpikes = Spikes.Detect(cellTrace, dt), modelSpikes = Spikes.Detect(result.ModelVoltages[0], dt);
             double gap = BurstAnalysis.DefaultGapMs(cellSpikes);
             BurstStats c = BurstAnalysis.Analyse(cellSpikes, gap), m = BurstAnalysis.Analyse(modelSpikes, gap);
             page.Text($"Burst period: cell {c.PeriodMs:0} ms, model neuron {m.PeriodMs:0} ms; phase of the model's bursts in the cell's cycle " +
                 $"{BurstAnalysis.MeanPhase(c.Onsets, m.Onsets):0.00} (0.5 = anti-phase).", note: true);
+        }
+        else
+        {
+            // Say plainly when the circuit did not oscillate, and where to look for the reason.
+            page.Text($"The circuit did not settle into alternating bursts: cell {cellActivity}, model neuron {modelActivity}. " +
+                "A half-centre needs each neuron to burst once released from inhibition; see the model's response to constant current above.", note: true);
         }
     }
 }

@@ -34,6 +34,9 @@ internal static class EvalCommand
                     s.Neuron, s.RmseMv, s.DataSpikes, s.ModelSpikes, s.Gamma, s.DeltaMs, s.AngularSeparation, s.Diverged,
                     DataPeriodMs = s.DataBursts.PeriodMs, ModelPeriodMs = s.ModelBursts.PeriodMs, s.PeriodError,
                     DataSpikesPerBurst = s.DataBursts.SpikesPerBurst, ModelSpikesPerBurst = s.ModelBursts.SpikesPerBurst, s.SpikesPerBurstError,
+                    // Phase of this neuron's bursts in the first neuron's cycle (NaN for the first).
+                    ModelPhase = s == scores[0] ? double.NaN : Scoring.Phase(scores[0], s).Model,
+                    DataPhase = s == scores[0] ? double.NaN : Scoring.Phase(scores[0], s).Data,
                 }), new JsonSerializerOptions { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
                     NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals }));
                 return Cli.Ok;
@@ -48,6 +51,12 @@ internal static class EvalCommand
                     $"{s.ModelBursts.SpikesPerBurst:0.00} vs {s.DataBursts.SpikesPerBurst:0.00} ({s.SpikesPerBurstError:+0.00;-0.00})",
                     $"{s.Gamma:0.000}", $"{s.RmseMv:0.00}", $"{s.AngularSeparation:0.000}", $"{s.ModelSpikes} vs {s.DataSpikes}",
                 ]));
+            for (int i = 1; i < scores.Length; i++)
+            {
+                (double modelPhase, double dataPhase) = Scoring.Phase(scores[0], scores[i]);
+                context.Out.WriteLine($"phase of {scores[i].Neuron}'s bursts in {scores[0].Neuron}'s cycle: free run {modelPhase:0.000}, data {dataPhase:0.000} (0.5 = anti-phase)");
+            }
+
             return scores.Any(s => s.Diverged) ? Cli.Failure : Cli.Ok;
         });
         return command;

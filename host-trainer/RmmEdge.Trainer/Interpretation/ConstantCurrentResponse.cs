@@ -5,7 +5,7 @@ using RmmEdge.Trainer.Simulation;
 namespace RmmEdge.Trainer.Interpretation;
 
 /// <summary>What a voltage trace does under a constant current.</summary>
-public enum Activity
+public enum FiringPattern
 {
     Silent,
 
@@ -23,15 +23,15 @@ public enum Activity
 /// equal to the geometric mean of the shortest and longest ISI, and two or more bursts of two or more
 /// spikes make a burster.
 /// </summary>
-public sealed record ActivitySummary(Activity Kind, int Spikes, double RateHz, double PeriodMs, double SpikesPerBurst, float MinMv, float MaxMv)
+public sealed record ActivitySummary(FiringPattern Kind, int Spikes, double RateHz, double PeriodMs, double SpikesPerBurst, float MinMv, float MaxMv)
 {
     public const double TonicMaxCv = 0.25;
 
     public override string ToString() => Kind switch
     {
-        Activity.Silent => $"silent at {MaxMv:0.0} mV",
-        Activity.Tonic => $"tonic, {RateHz:0.0} Hz",
-        Activity.Bursting => $"bursting, {PeriodMs:0} ms, {SpikesPerBurst:0.0} spikes/burst",
+        FiringPattern.Silent => $"silent at {MaxMv:0.0} mV",
+        FiringPattern.Tonic => $"tonic, {RateHz:0.0} Hz",
+        FiringPattern.Bursting => $"bursting, {PeriodMs:0} ms, {SpikesPerBurst:0.0} spikes/burst",
         _ => $"single spikes, {RateHz:0.00} Hz",
     };
 
@@ -48,7 +48,7 @@ public sealed record ActivitySummary(Activity Kind, int Spikes, double RateHz, d
         double rate = spikes.Length / (v.Length * dtMs / 1000);
         if (spikes.Length == 0)
         {
-            return new ActivitySummary(Activity.Silent, 0, 0, double.NaN, double.NaN, min, max);
+            return new ActivitySummary(FiringPattern.Silent, 0, 0, double.NaN, double.NaN, min, max);
         }
 
         double[] isi = Evaluation.Spikes.Intervals(spikes);
@@ -57,17 +57,17 @@ public sealed record ActivitySummary(Activity Kind, int Spikes, double RateHz, d
             double mean = isi.Average(), sd = Math.Sqrt(isi.Sum(x => (x - mean) * (x - mean)) / isi.Length);
             if (sd / mean < TonicMaxCv)
             {
-                return new ActivitySummary(Activity.Tonic, spikes.Length, rate, mean, 1, min, max);
+                return new ActivitySummary(FiringPattern.Tonic, spikes.Length, rate, mean, 1, min, max);
             }
 
             BurstStats bursts = BurstAnalysis.Analyse(spikes, Math.Sqrt(isi.Min() * isi.Max()));
             if (bursts.Bursts >= 2 && bursts.SpikesPerBurst >= 2)
             {
-                return new ActivitySummary(Activity.Bursting, spikes.Length, rate, bursts.PeriodMs, bursts.SpikesPerBurst, min, max);
+                return new ActivitySummary(FiringPattern.Bursting, spikes.Length, rate, bursts.PeriodMs, bursts.SpikesPerBurst, min, max);
             }
         }
 
-        return new ActivitySummary(Activity.SingleSpikes, spikes.Length, rate, double.NaN, double.NaN, min, max);
+        return new ActivitySummary(FiringPattern.SingleSpikes, spikes.Length, rate, double.NaN, double.NaN, min, max);
     }
 }
 

@@ -54,6 +54,12 @@ public static class ModelReport
                 $"{s.ModelBursts.SpikesPerBurst:0.00} vs {s.DataBursts.SpikesPerBurst:0.00} ({s.SpikesPerBurstError:+0.00;-0.00})",
                 $"{s.Gamma:0.000}", $"{s.RmseMv:0.00}", $"{s.AngularSeparation:0.000}", $"{s.ModelSpikes} vs {s.DataSpikes}",
             ]));
+        for (int i = 1; i < scores.Length; i++)
+        {
+            (double modelPhase, double dataPhase) = Scoring.Phase(scores[0], scores[i]);
+            page.Text($"Phase of {scores[i].Neuron}'s bursts in {scores[0].Neuron}'s cycle: free run {modelPhase:0.000}, data {dataPhase:0.000} (0.5 = anti-phase).", note: true);
+        }
+
         foreach (NeuronModel m in network.Models)
         {
             double[] data = test.Neurons[m.Index].V.Skip(warmup).Select(v => (double)v).ToArray();

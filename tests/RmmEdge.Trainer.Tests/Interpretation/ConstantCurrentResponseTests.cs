@@ -15,7 +15,7 @@ public sealed class ConstantCurrentResponseTests(ITestOutputHelper output)
     public void AFlatTraceIsSilentAtItsVoltage()
     {
         ActivitySummary a = ActivitySummary.Classify(Enumerable.Repeat(-62.5f, 10_000).ToArray(), Dt);
-        Assert.Equal(Activity.Silent, a.Kind);
+        Assert.Equal(FiringPattern.Silent, a.Kind);
         Assert.Equal(-62.5f, a.MaxMv);
         Assert.Equal("silent at -62.5 mV", a.ToString());
     }
@@ -36,19 +36,19 @@ public sealed class ConstantCurrentResponseTests(ITestOutputHelper output)
         }
 
         ActivitySummary tonic = ActivitySummary.Classify(Trace(Enumerable.Range(0, 50).Select(i => 50.0 + i * 40.0), 22_000), Dt);
-        Assert.Equal(Activity.Tonic, tonic.Kind);
+        Assert.Equal(FiringPattern.Tonic, tonic.Kind);
         Assert.Equal(40.0, tonic.PeriodMs, 1);
 
         // Bursts of 6 spikes 15 ms apart every 700 ms.
         var burstTimes = Enumerable.Range(0, 8).SelectMany(b => Enumerable.Range(0, 6).Select(s => 100.0 + b * 700 + s * 15));
         ActivitySummary bursting = ActivitySummary.Classify(Trace(burstTimes, 60_000), Dt);
-        Assert.Equal(Activity.Bursting, bursting.Kind);
+        Assert.Equal(FiringPattern.Bursting, bursting.Kind);
         Assert.Equal(700.0, bursting.PeriodMs, 1);
         Assert.Equal(6.0, bursting.SpikesPerBurst, 6);
 
         // Two lone spikes far apart: neither regular nor bursts.
         ActivitySummary lone = ActivitySummary.Classify(Trace([300.0, 900.0, 4000.0], 60_000), Dt);
-        Assert.Equal(Activity.SingleSpikes, lone.Kind);
+        Assert.Equal(FiringPattern.SingleSpikes, lone.Kind);
     }
 
     /// <summary>
@@ -63,14 +63,14 @@ public sealed class ConstantCurrentResponseTests(ITestOutputHelper output)
         ActivitySummary[][] r = ConstantCurrentResponse.OfCircuit(Circuit.SingleStg, currents, Dt);
         for (int c = 0; c < currents.Length; c++) { output.WriteLine($"{currents[c]:+0.0;-0.0} nA: {r[c][0]}"); }
 
-        Assert.Equal(Activity.Silent, r[0][0].Kind);
+        Assert.Equal(FiringPattern.Silent, r[0][0].Kind);
         Assert.InRange(r[0][0].MaxMv, -69.7f, -67.7f);
-        Assert.Equal(Activity.Bursting, r[1][0].Kind);
+        Assert.Equal(FiringPattern.Bursting, r[1][0].Kind);
         Assert.InRange(r[1][0].PeriodMs, 840 * 0.98, 840 * 1.02);
         Assert.Equal(10.0, r[1][0].SpikesPerBurst, 0.5);
-        Assert.Equal(Activity.Bursting, r[2][0].Kind);
+        Assert.Equal(FiringPattern.Bursting, r[2][0].Kind);
         Assert.InRange(r[2][0].PeriodMs, 610 * 0.97, 610 * 1.03);
-        Assert.Equal(Activity.Tonic, r[3][0].Kind);
+        Assert.Equal(FiringPattern.Tonic, r[3][0].Kind);
         Assert.InRange(r[3][0].RateHz, 37.6 * 0.95, 37.6 * 1.05);
     }
 
@@ -96,7 +96,7 @@ public sealed class ConstantCurrentResponseTests(ITestOutputHelper output)
         ActivitySummary[][] cell = ConstantCurrentResponse.OfCircuit(Circuit.SingleStg, currents, model.DtMs);
         for (int c = 0; c < currents.Length; c++) { output.WriteLine($"{currents[c]:+0.00;-0.00} nA: model {m[c][0]}; cell {cell[c][0]}"); }
 
-        Assert.Equal(Activity.Silent, m[0][0].Kind);
+        Assert.Equal(FiringPattern.Silent, m[0][0].Kind);
         Assert.True(m[0][0].MaxMv < -60, $"hyperpolarised model at {m[0][0].MaxMv:0.0} mV");
         Assert.True(m[^1][0].RateHz > 1, "the depolarised model must fire");
     }
