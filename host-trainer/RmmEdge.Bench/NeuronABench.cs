@@ -16,7 +16,7 @@ namespace RmmEdge.Bench;
 /// </summary>
 public static class NeuronABench
 {
-    public static void Run(string sharedData, string[] kinds, int epochs, int msEpochs, int[] seeds, double? selectionFraction, float slopeScale, float? inputNoise, double lowPassHz, TextWriter output)
+    public static void Run(string sharedData, string[] kinds, int epochs, int msEpochs, int[] seeds, double? selectionFraction, float slopeScale, float? inputNoise, double lowPassHz, bool activity, TextWriter output)
     {
         var defaults = new TeacherForcingOptions();
         foreach (string kind in kinds)
@@ -35,7 +35,7 @@ public static class NeuronABench
             foreach (int seed in seeds)
             {
                 var clock = Stopwatch.StartNew();
-                var network = new Network(NetworkSpec.SingleNeuron(train.DtMs), seed);
+                var network = new Network(activity ? NetworkSpec.SingleNeuronWithActivity(train.DtMs) : NetworkSpec.SingleNeuron(train.DtMs), seed);
                 TrainingResult result = new TeacherForcingTrainer(network, train, defaults with { Epochs = epochs, Seed = seed, SelectionFraction = selectionFraction ?? defaults.SelectionFraction, SlopeWeightScale = slopeScale, InputNoise = inputNoise ?? defaults.InputNoise, VoltageLowPassHz = lowPassHz }).Train();
                 NeuronScore score = Scoring.Score(network, test, FreeRun.Run(network, test, network.WarmupSamples))[0];
                 bool ok = Math.Abs(score.PeriodError) <= 0.10 && Math.Abs(score.SpikesPerBurstError) <= 1.5;

@@ -1,7 +1,7 @@
 using RmmEdge.Bench;
 
 // dotnet run -c Release --project host-trainer/RmmEdge.Bench -- [teacher-forcing|multiple-shooting|neuron-a]
-//     [--epochs N] [--ms-epochs N] [--seeds 1,2,3] [--shared DIR] [--selection-fraction F] [--kinds clean,noisy] [--slope-weight MV_PER_MS] [--input-noise SD] [--lowpass HZ]
+//     [--epochs N] [--ms-epochs N] [--seeds 1,2,3] [--shared DIR] [--selection-fraction F] [--kinds clean,noisy] [--slope-weight MV_PER_MS] [--input-noise SD] [--lowpass HZ] [--activity]
 string mode = args.Length > 0 && !args[0].StartsWith("--") ? args[0] : "teacher-forcing";
 int? epochs = null;
 int msEpochs = 0;
@@ -10,6 +10,7 @@ double? selectionFraction = null;
 float slopeScale = 0;
 float? inputNoise = null;
 double lowPassHz = 0;
+bool activity = false;
 string[] kinds = ["clean", "noisy"];
 string shared = Path.Combine(AppContext.BaseDirectory, "..", "..", "..", "..", "..", "..", "shared", "data");
 for (int i = 0; i < args.Length; i++)
@@ -20,6 +21,7 @@ for (int i = 0; i < args.Length; i++)
     if (args[i] == "--seeds" && i + 1 < args.Length) { seeds = args[++i].Split(',').Select(int.Parse).ToArray(); }
     if (args[i] == "--selection-fraction" && i + 1 < args.Length) { selectionFraction = double.Parse(args[++i], System.Globalization.CultureInfo.InvariantCulture); }
     if (args[i] == "--kinds" && i + 1 < args.Length) { kinds = args[++i].Split(','); }
+    if (args[i] == "--activity") { activity = true; }
     if (args[i] == "--lowpass" && i + 1 < args.Length) { lowPassHz = double.Parse(args[++i], System.Globalization.CultureInfo.InvariantCulture); }
     if (args[i] == "--input-noise" && i + 1 < args.Length) { inputNoise = float.Parse(args[++i], System.Globalization.CultureInfo.InvariantCulture); }
     if (args[i] == "--slope-weight" && i + 1 < args.Length) { slopeScale = float.Parse(args[++i], System.Globalization.CultureInfo.InvariantCulture); }
@@ -29,7 +31,7 @@ switch (mode)
 {
     case "teacher-forcing": TeacherForcingBench.Run(epochs ?? 200, Console.Out); break;
     case "multiple-shooting": MultipleShootingBench.Run(epochs ?? 3, Console.Out); break;
-    case "neuron-a": NeuronABench.Run(Path.GetFullPath(shared), kinds, epochs ?? 200, msEpochs, seeds, selectionFraction, slopeScale, inputNoise, lowPassHz, Console.Out); break;
+    case "neuron-a": NeuronABench.Run(Path.GetFullPath(shared), kinds, epochs ?? 200, msEpochs, seeds, selectionFraction, slopeScale, inputNoise, lowPassHz, activity, Console.Out); break;
     default: Console.Error.WriteLine($"unknown benchmark '{mode}'; use teacher-forcing, multiple-shooting or neuron-a"); return 2;
 }
 

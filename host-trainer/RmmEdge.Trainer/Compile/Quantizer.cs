@@ -37,6 +37,11 @@ public static class Quantizer
             throw new UserError($"weight precision must be 8 or 16 bits, was {weightBits}");
         }
 
+        if (network.Currents.FirstOrDefault(c => c.Spec.Input != BankInput.Voltage) is { } activity)
+        {
+            throw new UserError($"{activity.QualifiedName}: the .rmmq format has no banks driven by spike activity yet; only voltage-driven models compile");
+        }
+
         if (network.NeuronCount > RmmqFormat.MaxNeurons)
         {
             throw new UserError($"the model has {network.NeuronCount} neurons; the .rmmq format holds at most {RmmqFormat.MaxNeurons}");

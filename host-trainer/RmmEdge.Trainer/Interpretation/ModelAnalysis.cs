@@ -43,12 +43,12 @@ public static class ModelAnalysis
         {
             float[] x = new float[current.Bank.Size], xHold = new float[current.Bank.Size];
             float[] scratch = new float[current.ScratchSize];
-            current.Bank.SteadyState(holdingMv, xHold);
+            current.Bank.SteadyState(current.Spec.Drive(holdingMv), xHold);
             float[] v = new float[points], ss = new float[points], inst = new float[points], g = new float[points];
             for (int k = 0; k < points; k++)
             {
                 v[k] = vMinMv + (vMaxMv - vMinMv) * k / (points - 1);
-                current.Bank.SteadyState(v[k], x);
+                current.Bank.SteadyState(current.Spec.Drive(v[k]), x);
                 float post = current.IsSynapse ? holdingMv : v[k];
                 ss[k] = current.Evaluate(post, x, scratch);
                 g[k] = current.Conductance(x, scratch);
@@ -110,6 +110,11 @@ public static class ModelAnalysis
     public static double[,] FrequencyConductance(Network network, int currentIndex, float[] voltagesMv, double[] omegaRadPerMs)
     {
         Current current = network.Currents.ElementAt(currentIndex);
+        if (current.Spec.Input != BankInput.Voltage)
+        {
+            throw new UserError($"{current.QualifiedName}: its bank is driven by spike activity, not voltage; no frequency-dependent conductance");
+        }
+
         FilterBank bank = current.Bank;
         int size = bank.Size;
         (Complex[,] a, Complex[] b) = StateSpace(bank);

@@ -61,7 +61,7 @@ public sealed class Simulator
         v0.CopyTo(_v);
         for (int c = 0; c < Currents.Length; c++)
         {
-            Currents[c].Bank.SteadyState(_v[Currents[c].Source], _states[c]);
+            Currents[c].Bank.SteadyState(Currents[c].Spec.Drive(_v[Currents[c].Source]), _states[c]);
         }
 
         Diverged = false;
@@ -109,7 +109,7 @@ public sealed class Simulator
 
         for (int c = 0; c < Currents.Length; c++)
         {
-            Currents[c].Bank.Step(_states[c], _v[Currents[c].Source]);
+            Currents[c].Bank.Step(_states[c], Currents[c].Spec.Drive(_v[Currents[c].Source]));
         }
 
         float dt = (float)_network.DtMs;

@@ -89,6 +89,10 @@ public sealed class MultipleShootingTrainer
     {
         network.CheckFits(data);
         network.CheckTrainable();
+        if (network.Currents.FirstOrDefault(c => c.Spec.Input != BankInput.Voltage) is { } activity)
+        {
+            throw new UserError($"{activity.QualifiedName}: multiple shooting does not support banks driven by spike activity yet (teacher forcing does)");
+        }
 
         if (options.ShotLength < 1 || options.ShotsPerBatch < 1 || options.Gamma < 0 || options.Gamma > 1)
         {

@@ -29,7 +29,8 @@ internal sealed class TeacherForcingProblem
         States = model.Currents.Select(c =>
         {
             float[] states = new float[data.Length * c.Bank.Size];
-            c.Bank.Run(data.Neurons[c.Source].V, states);
+            float[] source = data.Neurons[c.Source].V;
+            c.Bank.Run(c.Spec.Input == BankInput.Voltage ? source : Array.ConvertAll(source, c.Spec.Drive), states);
             return states;
         }).ToArray();
 

@@ -12,7 +12,8 @@ namespace RmmEdge.Trainer.Training;
 /// <code>
 /// {
 ///   "network": "single",            // "single": one neuron; "pair": two coupled neurons (half-centre);
-///                                   // "pair-external": neuron 1 modelled, neuron 2 measured
+///                                   // "pair-external": neuron 1 modelled, neuron 2 measured;
+///                                   // "single-activity": experimental, float only (NetworkSpec.SingleNeuronWithActivity)
 ///   "hidden": [20, 20, 20],         // hidden widths of each intrinsic lumped MLP
 ///   "seed": 1,
 ///   "teacherForcing": { "epochs": 200, "learningRate": 0.003, "batchSize": 38400, "inputNoise": 0.05,
@@ -66,9 +67,10 @@ public sealed record TrainingConfig
         (NetworkSpec spec, int neurons) = Network switch
         {
             "single" => (NetworkSpec.SingleNeuron(dtMs, Hidden), 1),
+            "single-activity" => (NetworkSpec.SingleNeuronWithActivity(dtMs, Hidden), 1),
             "pair" => (NetworkSpec.Pair(dtMs, Hidden), 2),
             "pair-external" => (NetworkSpec.Pair(dtMs, Hidden, externalSecond: true), 2),
-            _ => throw new UserError($"unknown network '{Network}'; use single, pair or pair-external"),
+            _ => throw new UserError($"unknown network '{Network}'; use single, pair, pair-external or single-activity"),
         };
         if (neurons != neuronsInData)
         {

@@ -1,0 +1,95 @@
+using RmmEdge.Trainer.Compile;
+using RmmEdge.Trainer.Data;
+using RmmEdge.Trainer.Model;
+using RmmEdge.Trainer.Simulation;
+using RmmEdge.Trainer.Training;
+using Xunit;
+
+namespace RmmEdge.Trainer.Tests.Model;
+
+/// <summary>The experimental bank input BankInput.SpikeActivity: used wherever banks are driven, refused where not supported.</summary>
+public sealed class SpikeActivityBankTests
+{
+    private static NetworkSpec WithActivity(double dtMs) => new(dtMs,
+    [
+        new NeuronSpec("neuron", Currents:
+        [
+            NetworkSpec.Intrinsic(0, [6]),
+            new CurrentSpec("activity", CurrentKind.Lumped, 0, new FilterBankSpec(FilterKind.Diagonal, FilterBankSpec.Geometric(1, 2, 0, 6)), new MlpSpec([4]), Input: BankInput.SpikeActivity),
+        ]),
+    ]);
+
+    [Fact]
+    public void TheActivityIsNearZeroBetweenSpikesAndNearOneAtTheirPeak()
+    {
+        CurrentSpec spec = WithActivity(0.1).Neurons[0].Currents![1];
+        Assert.True(spec.Drive(-60f) < 1e-5f);
+        Assert.True(spec.Drive(-35f) < 0.01f);
+        Assert.Equal(0.5f, spec.Drive(-20f), 6);
+        Assert.True(spec.Drive(20f) > 0.999f);
+        Assert.Equal(-47.5f, WithActivity(0.1).Neurons[0].Currents![0].Drive(-47.5f));   // a voltage bank sees the voltage
+    }
+
+    [Fact]
+    public void TeacherForcingAndTheSimulatorDriveTheBankWithTheActivity()
+    {
+        Dataset data = BuiltInData.Simulate("stg", 3, seed: 1);
+        var network = new Network(WithActivity(data.DtMs), seed: 1);
+        Current activity = network.Currents.Single(c => c.Name == "activity");
+        var problem = new TeacherForcingProblem(network.Models[0], data, network.WarmupSamples, data.Length - 1);
+
+        // Teacher forcing normalised the bank states it computed: the centres must be those of the
+        // activity-driven states (spike counts, 0…1 scale), not of voltage-driven ones (around −50 mV).
+        int size = activity.Bank.Size;
+        float[] expected = new float[data.Length * size];
+        activity.Bank.Run(Array.ConvertAll(data.Neurons[0].V, activity.Spec.Drive), expected);
+        float[] center = activity.Normalizer.Center;
+        for (int i = 0; i < size; i++)
+        {
+            float min = float.MaxValue, max = float.MinValue;
+            for (int k = problem.FirstSample; k < problem.EndSample; k++)
+            {
+                min = Math.Min(min, expected[k * size + i]);
+                max = Math.Max(max, expected[k * size + i]);
+            }
+
+            Assert.Equal(0.5f * (min + max), center[center.Length - size + i], 5);
+            Assert.InRange(center[center.Length - size + i], 0f, 1f);
+        }
+
+        var simulator = new Simulator(network);
+        simulator.Reset([30f]);   // at a spike's peak the activity is ≈1, so every diagonal state starts at ≈its DC gain × 1
+        float[] steady = new float[activity.Bank.Size];
+        activity.Bank.SteadyState(activity.Spec.Drive(30f), steady);
+        Assert.Equal(steady, simulator.BankState(1));
+    }
+
+    [Fact]
+    public void MultipleShootingAndTheCompilerRefuseItWithAReason()
+    {
+        Dataset data = BuiltInData.Simulate("stg", 3, seed: 1);
+        var network = new Network(WithActivity(data.DtMs), seed: 1);
+        var ms = Assert.Throws<UserError>(() => new MultipleShootingTrainer(network, data, new MultipleShootingOptions()));
+        Assert.Contains("neuron/activity", ms.Message);
+        var compile = Assert.Throws<UserError>(() => Quantizer.Compile(network, 16, out _));
+        Assert.Contains(".rmmq", compile.Message);
+    }
+
+    [Fact]
+    public void AModelFileKeepsTheBankInput()
+    {
+        var network = new Network(WithActivity(0.1), seed: 1);
+        string path = Path.Combine(Path.GetTempPath(), $"activity-{Guid.NewGuid():N}.rmm.json");
+        try
+        {
+            ModelFile.Save(network, path);
+            Network loaded = ModelFile.Load(path);
+            Assert.Equal(BankInput.SpikeActivity, loaded.Currents.Single(c => c.Name == "activity").Spec.Input);
+            Assert.Equal(BankInput.Voltage, loaded.Currents.Single(c => c.Name == "intrinsic").Spec.Input);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+}
