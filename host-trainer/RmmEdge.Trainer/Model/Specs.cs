@@ -151,12 +151,14 @@ public sealed record NetworkSpec(double DtMs, NeuronSpec[] Neurons, float Ridge 
     /// <summary>
     /// Experimental (float only): <see cref="SingleNeuron"/> plus a lumped current whose diagonal bank
     /// (1–405 ms) is driven by the neuron's spike activity (<see cref="BankInput.SpikeActivity"/>), with
-    /// the voltage as its other input — a spike counter such as calcium is in the cell. On neuron A
-    /// (shared/data/synthetic, default teacher forcing, 120 epochs, test file; RmmEdge.Bench neuron-a --epochs 120
-    /// --activity) spikes per burst come within ±0.8 for 5 of 6 models (voltage banks only: 2 of 6)
-    /// and the period within 10% for 4 of 6 — but 4 of 6 free runs skip a quarter to a third of the
-    /// data's bursts, and one of six bursts at rest (596 ms against the cell's 840). Multiple shooting
-    /// and the .rmmq format refuse it.
+    /// the voltage as its other input — a spike counter such as calcium is in the cell. Measured on
+    /// neuron A (shared/data/synthetic, test file, seeds 1–3; RmmEdge.Bench neuron-a --activity):
+    /// with slope weights (SlopeWeightScale 10, InputNoise 0.02) and 200 epochs, burst period within
+    /// 10% and spikes per burst within ±1.5 for 3 of 3 clean models (−0.5, −1.9, −3.9%; +0.23, +1.01,
+    /// −0.46) and 2 of 3 noisy ones (+3.2% / +2.83 misses; −9.5% / −0.96, −4.5% / −0.16), every free run
+    /// keeping 97–109% of the data's spikes — the voltage-only network with the same options: 2 of 6.
+    /// With the default options (120 epochs) spikes per burst were right but 4 of 6 free runs skipped a
+    /// quarter to a third of the bursts. Multiple shooting and the .rmmq format refuse it.
     /// </summary>
     public static NetworkSpec SingleNeuronWithActivity(double dtMs, int[]? hidden = null) => new(dtMs,
     [
