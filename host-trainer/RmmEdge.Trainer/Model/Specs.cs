@@ -61,7 +61,7 @@ public enum BankInput
     /// <summary>
     /// Experimental, float only: the source's spike activity σ((v + 20 mV)/3 mV), so the bank's slow
     /// states count recent spikes, as a cell's calcium does (linear filters of v barely see brief
-    /// spikes). Neither multiple shooting nor the .rmmq format supports it yet.
+    /// spikes). Teacher forcing and multiple shooting support it; the .rmmq format does not yet.
     /// </summary>
     SpikeActivity,
 }
@@ -158,7 +158,7 @@ public sealed record NetworkSpec(double DtMs, NeuronSpec[] Neurons, float Ridge 
     /// −0.46) and 2 of 3 noisy ones (+3.2% / +2.83 misses; −9.5% / −0.96, −4.5% / −0.16), every free run
     /// keeping 97–109% of the data's spikes — the voltage-only network with the same options: 2 of 6.
     /// With the default options (120 epochs) spikes per burst were right but 4 of 6 free runs skipped a
-    /// quarter to a third of the bursts. Multiple shooting and the .rmmq format refuse it.
+    /// quarter to a third of the bursts. The .rmmq format refuses it (no fixed-point path yet).
     /// </summary>
     public static NetworkSpec SingleNeuronWithActivity(double dtMs, int[]? hidden = null) => new(dtMs,
     [

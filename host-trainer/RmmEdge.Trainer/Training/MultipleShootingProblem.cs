@@ -40,7 +40,8 @@ internal sealed class MultipleShootingProblem
             var states = new Parameter($"ms.x0.{currents[c].QualifiedName}", ShotCount * bank.Size);
             float[] x = new float[bank.Size];
             float[] source = Voltage[currents[c].Source];
-            bank.SteadyState(source[0], x);
+            CurrentSpec spec = currents[c].Spec;
+            bank.SteadyState(spec.Drive(source[0]), x);
             for (int k = 0, j = 0; j < ShotCount; k++)
             {
                 if (k == ShotStart[j])
@@ -49,7 +50,7 @@ internal sealed class MultipleShootingProblem
                     j++;
                 }
 
-                bank.Step(x, source[k]);
+                bank.Step(x, spec.Drive(source[k]));
             }
 
             InitialStates[c] = states;

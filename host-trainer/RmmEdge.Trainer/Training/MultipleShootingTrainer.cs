@@ -89,11 +89,6 @@ public sealed class MultipleShootingTrainer
     {
         network.CheckFits(data);
         network.CheckTrainable();
-        if (network.Currents.FirstOrDefault(c => c.Spec.Input != BankInput.Voltage) is { } activity)
-        {
-            throw new UserError($"{activity.QualifiedName}: multiple shooting does not support banks driven by spike activity yet (teacher forcing does)");
-        }
-
         if (options.ShotLength < 1 || options.ShotsPerBatch < 1 || options.Gamma < 0 || options.Gamma > 1)
         {
             throw new ArgumentException("shot length and shots per batch must be positive, and γ within [0, 1]", nameof(options));

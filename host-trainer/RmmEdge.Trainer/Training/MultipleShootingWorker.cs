@@ -217,7 +217,7 @@ internal sealed class MultipleShootingWorker
                 CurrentSteps cs = _currents[c];
                 NeuronModel owner = _network.Models[_modelSlot[cs.Current.Owner]];
                 cs.Backward(k, -dt * owner.InverseCapacitance, _lambdaV[_modelSlot[cs.Current.Owner]],
-                    _u[cs.Current.Owner].AsSpan(k * cap, n), _lambdaU[cs.Current.Owner], _lambdaU[cs.Current.Source], n);
+                    _u[cs.Current.Owner].AsSpan(k * cap, n), _u[cs.Current.Source].AsSpan(k * cap, n), _lambdaU[cs.Current.Owner], _lambdaU[cs.Current.Source], n);
             }
 
             // λv[k] = (1 − γ)·λu[k] + d(data loss)/dv[k].
@@ -282,6 +282,7 @@ internal sealed class MultipleShootingWorker
         private readonly float[] _nextGradX;   // continuity gradient for the next shot's x0
         private readonly float[] _dz, _dz2, _dOut;
         private readonly float[] _dcGain;
+        private readonly float[]? _bankInput, _bankInputGrad;   // the bank's input when it is spike activity, and its adjoint
         private double _gConductance, _gReversal;
 
         public CurrentSteps(Current current, int steps, int capacity)
@@ -302,6 +303,11 @@ internal sealed class MultipleShootingWorker
             _dz2 = new float[_width * capacity];
             _dOut = new float[capacity];
             _dcGain = Enumerable.Range(0, _size).Select(i => (float)current.Bank.DcGain(i)).ToArray();
+            if (current.Spec.Input != BankInput.Voltage)
+            {
+                _bankInput = new float[capacity];
+                _bankInputGrad = new float[capacity];
+            }
         }
 
         public Current Current { get; }
@@ -362,7 +368,15 @@ internal sealed class MultipleShootingWorker
             // x[k+1] = A x[k] + B u_source[k] (feature-major over the first n of capacity columns).
             float[] next = _x[k + 1];
             Array.Copy(x, next, _size * n);
-            Current.Bank.StepBatch(next.AsSpan(0, _size * n), uSource, n);
+            if (_bankInput is null)
+            {
+                Current.Bank.StepBatch(next.AsSpan(0, _size * n), uSource, n);
+            }
+            else
+            {
+                for (int b = 0; b < n; b++) { _bankInput[b] = Current.Spec.Drive(uSource[b]); }
+                Current.Bank.StepBatch(next.AsSpan(0, _size * n), _bankInput.AsSpan(0, n), n);
+            }
         }
 
         /// <summary>Sets λx at k = s from the continuity penalty; returns the ρ-weighted Σ of squared mismatches.</summary>
@@ -393,7 +407,7 @@ internal sealed class MultipleShootingWorker
         /// dL/du to the owner's and the source's λu, and leaves λx[k] in place of λx[k+1].
         /// </summary>
         public void Backward(int k, float psiFactor, float[] lambdaVOwner, ReadOnlySpan<float> uOwner,
-            float[] lambdaUOwner, float[] lambdaUSource, int n)
+            ReadOnlySpan<float> uSource, float[] lambdaUOwner, float[] lambdaUSource, int n)
         {
             float[] z = _z[k];
             Span<float> dz = _dz.AsSpan(0, _width * n);
@@ -454,7 +468,22 @@ internal sealed class MultipleShootingWorker
                 }
             }
 
-            Current.Bank.StepBatchBackward(_lambdaX.AsSpan(0, _size * n), _lambdaXNext.AsSpan(0, _size * n), lambdaUSource, n);
+            if (_bankInputGrad is null)
+            {
+                Current.Bank.StepBatchBackward(_lambdaX.AsSpan(0, _size * n), _lambdaXNext.AsSpan(0, _size * n), lambdaUSource, n);
+            }
+            else
+            {
+                // Through the activity σ((u − θ)/k): dσ/du = σ(1 − σ)/k.
+                Array.Clear(_bankInputGrad, 0, n);
+                Current.Bank.StepBatchBackward(_lambdaX.AsSpan(0, _size * n), _lambdaXNext.AsSpan(0, _size * n), _bankInputGrad.AsSpan(0, n), n);
+                for (int b = 0; b < n; b++)
+                {
+                    float a = Current.Spec.Drive(uSource[b]);
+                    lambdaUSource[b] += _bankInputGrad[b] * a * (1f - a) / CurrentSpec.ActivitySlopeMv;
+                }
+            }
+
             Array.Copy(_lambdaXNext, _lambdaX, _size * n);
         }
 

@@ -13,7 +13,7 @@ public sealed class MultipleShootingTests(ITestOutputHelper output)
     /// (orthonormal and diagonal banks) and a gating synapse from neuron 1 onto neuron 0, so the
     /// adjoint crosses neurons through the synaptic bank.
     /// </summary>
-    private static NetworkSpec Circuit(bool externalPresynaptic) => new(0.1,
+    private static NetworkSpec Circuit(bool externalPresynaptic, bool activity = false) => activity ? ActivityCircuit() : new(0.1,
     [
         new NeuronSpec("post", Currents:
         [
@@ -31,14 +31,48 @@ public sealed class MultipleShootingTests(ITestOutputHelper output)
             ]),
     ]);
 
+    /// <summary>
+    /// A post neuron whose only current is driven by its spike activity σ((v + 20)/3) (and a synapse
+    /// whose bank is driven by the presynaptic activity), so that the voltage adjoints must pass through σ'.
+    /// </summary>
+    private static NetworkSpec ActivityCircuit() => new(0.1,
+    [
+        new NeuronSpec("post", Currents:
+        [
+            new CurrentSpec("act", CurrentKind.Lumped, 0, new FilterBankSpec(FilterKind.Diagonal, [0.5, 2]), new MlpSpec([4]), Input: BankInput.SpikeActivity),
+            new CurrentSpec("syn", CurrentKind.Gating, 1, new FilterBankSpec(FilterKind.Diagonal, [1, 3]), new MlpSpec([3]),
+                ReversalMv: -70, ConductanceUs: 0.2, Input: BankInput.SpikeActivity),
+        ]),
+        new NeuronSpec("pre", Currents:
+        [
+            new CurrentSpec("fast", CurrentKind.Lumped, 1, new FilterBankSpec(FilterKind.Orthonormal, [0.3, 2]), new MlpSpec([3])),
+        ]),
+    ]);
+
+    /// <summary>With <paramref name="activity"/>: <see cref="ActivityCircuit"/> on records lifted by 40 mV, around −20 mV where σ' is large.</summary>
     [Theory]
-    [InlineData(false, 0f)]
-    [InlineData(false, 0.3f)]
-    [InlineData(true, 0f)]
-    public void BackpropagationThroughTimeMatchesFiniteDifferences(bool externalPresynaptic, float gamma)
+    [InlineData(false, 0f, false)]
+    [InlineData(false, 0.3f, false)]
+    [InlineData(true, 0f, false)]
+    [InlineData(false, 0f, true)]
+    [InlineData(false, 0.3f, true)]
+    public void BackpropagationThroughTimeMatchesFiniteDifferences(bool externalPresynaptic, float gamma, bool activity)
     {
         Dataset data = TeacherForcingTests.Synthetic(3000, neurons: 2);
-        var network = new Network(Circuit(externalPresynaptic), seed: 4);
+        if (activity)
+        {
+            data = new Dataset(data.Source, data.DtMs, data.Neurons.Select(t => new NeuronTrace(t.Name, t.V.Select(v => v + 40f).ToArray(), t.I)).ToArray());
+        }
+
+        var network = new Network(Circuit(externalPresynaptic, activity), seed: 4);
+        if (activity)
+        {
+            // A strong activity current (×10), so that its path carries a good part of every voltage adjoint:
+            // with dσ/du halved in the backward pass both activity cases fail.
+            DenseLayer output = network.Currents.Single(c => c.QualifiedName == "post/act").Mlps[0].Layers[^1];
+            for (int i = 0; i < output.Weights.Size; i++) { output.Weights.Value[i] *= 10f; }
+            network.RefreshEffective();
+        }
         var trainer = new MultipleShootingTrainer(network, data, new MultipleShootingOptions
         {
             ShotLength = 6, Gamma = gamma, ContinuityV = 0.7f, ContinuityX = 0.4f, Partitions = 2, FromScratch = true, ValidateEvery = 0,
