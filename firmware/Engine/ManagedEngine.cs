@@ -148,32 +148,21 @@ namespace RmmEdge.Firmware.Engine
         /// <summary>Passes a converter calibration to the input and output, when they take one.</summary>
         public void Calibrate(Calibration calibration)
         {
-            ICalibrated input = _input as ICalibrated;
-            if (input != null)
-            {
-                input.Calibration = calibration;
-            }
-
-            ICalibrated output = _output as ICalibrated;
-            if (output != null)
-            {
-                output.Calibration = calibration;
-            }
-
             // Both channels share the calibration (one amplifier model).
-            ICalibrated input2 = _input2 as ICalibrated;
-            if (input2 != null)
-            {
-                input2.Calibration = calibration;
-            }
-
-            ICalibrated output2 = _output2 as ICalibrated;
-            if (output2 != null)
-            {
-                output2.Calibration = calibration;
-            }
-
+            SetCalibration(_input, calibration);
+            SetCalibration(_output, calibration);
+            SetCalibration(_input2, calibration);
+            SetCalibration(_output2, calibration);
             WriteSafe();   // the safe code moves with the output calibration
+        }
+
+        private static void SetCalibration(object converter, Calibration calibration)
+        {
+            ICalibrated calibrated = converter as ICalibrated;
+            if (calibrated != null)
+            {
+                calibrated.Calibration = calibration;
+            }
         }
 
         /// <summary>Stops the loop (if running), leaves the output safe and records why.</summary>

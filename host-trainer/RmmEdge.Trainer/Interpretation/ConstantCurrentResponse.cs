@@ -91,7 +91,7 @@ public static class ConstantCurrentResponse
             throw new ArgumentException("a network with measured (external) neurons needs their voltages: no free run from rest", nameof(network));
         }
 
-        int modelled = network.Spec.Neurons.Count(), steps = StepCount(seconds, network.DtMs), settle = StepCount(settleSeconds, network.DtMs);
+        int modelled = network.Spec.Neurons.Length, steps = StepCount(seconds, network.DtMs), settle = StepCount(settleSeconds, network.DtMs);
         var result = new ActivitySummary[currentsNa.Count][];
         Parallel.For(0, currentsNa.Count, c =>
         {

@@ -65,6 +65,13 @@ public abstract class Current
 
     public FilterBank Bank { get; }
 
+    /// <summary>
+    /// The bank's states over a record of the source's voltage (mV), sample-major: the bank is driven
+    /// by <see cref="CurrentSpec.Drive"/> of the voltage (the voltage itself, or its spike activity).
+    /// </summary>
+    public void RunBank(float[] sourceMv, Span<float> states) =>
+        Bank.Run(Spec.Input == BankInput.Voltage ? sourceMv : Array.ConvertAll(sourceMv, Spec.Drive), states);
+
     public abstract IEnumerable<Parameter> Parameters { get; }
 
     /// <summary>The map of the current's raw inputs to its MLP inputs (fixed after fitting).</summary>

@@ -53,7 +53,7 @@ public static class SynapseFit
         // Bank states and their normalisation, as teacher forcing would set them.
         int size = synapse.Bank.Size;
         float[] states = new float[n * size];
-        synapse.Bank.Run(presynapticMv, states);
+        synapse.RunBank(presynapticMv, states);
         float[] min = Enumerable.Repeat(float.MaxValue, size).ToArray(), max = Enumerable.Repeat(float.MinValue, size).ToArray();
         for (int k = 0; k < n; k++)
         {

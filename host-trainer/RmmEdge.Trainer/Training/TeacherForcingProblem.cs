@@ -29,8 +29,7 @@ internal sealed class TeacherForcingProblem
         States = model.Currents.Select(c =>
         {
             float[] states = new float[data.Length * c.Bank.Size];
-            float[] source = data.Neurons[c.Source].V;
-            c.Bank.Run(c.Spec.Input == BankInput.Voltage ? source : Array.ConvertAll(source, c.Spec.Drive), states);
+            c.RunBank(data.Neurons[c.Source].V, states);
             return states;
         }).ToArray();
 

@@ -35,6 +35,18 @@ public sealed class LoopTwinTests(NativeKernel native, ITestOutputHelper output)
         ElectrodeLossMs = 10, OverrunStreak = 3, MeasuredNeuron = 1, OutputNeuron = (byte)(mode == RunConfiguration.ModeEmulator ? 0 : 1),
     };
 
+    /// <summary>Dynamic clamp of a clamped pair: cell 0 on channel 1, cell 1 on channel 2.</summary>
+    private static RunConfiguration TwoChannelConfig()
+    {
+        RunConfiguration config = Config(RunConfiguration.ModeDynamicClamp);
+        config.MeasuredNeuron = 0;
+        config.OutputNeuron = 0;
+        config.Channels = 2;
+        config.MeasuredNeuron2 = 1;
+        config.OutputNeuron2 = 1;
+        return config;
+    }
+
     [Theory]
     [InlineData(RunConfiguration.ModeDynamicClamp)]
     [InlineData(RunConfiguration.ModeEmulator)]
@@ -117,12 +129,7 @@ public sealed class LoopTwinTests(NativeKernel native, ITestOutputHelper output)
     public void TwoChannelLoopStepsAreBitIdenticalAndEitherChannelsElectrodeLossStopsBoth()
     {
         byte[] file = ClampedPairFile();
-        RunConfiguration config = Config(RunConfiguration.ModeDynamicClamp);
-        config.MeasuredNeuron = 0;
-        config.OutputNeuron = 0;
-        config.Channels = 2;
-        config.MeasuredNeuron2 = 1;
-        config.OutputNeuron2 = 1;
+        RunConfiguration config = TwoChannelConfig();
         Assert.Null(LoopCore.Check(FixedPointRun.Load(file), config));
         byte[] payload = new byte[RunConfiguration.EncodedSize];
         config.Encode(payload, 0);
@@ -179,12 +186,8 @@ public sealed class LoopTwinTests(NativeKernel native, ITestOutputHelper output)
     public void TwoChannelRunsAreRefusedWhereTheyCannotWork()
     {
         RmmqModel pair = FixedPointRun.Load(ClampedPairFile());
-        RunConfiguration config = Config(RunConfiguration.ModeDynamicClamp);
-        config.MeasuredNeuron = 0;
-        config.OutputNeuron = 0;
-        config.Channels = 2;
+        RunConfiguration config = TwoChannelConfig();
         config.MeasuredNeuron2 = 0;
-        config.OutputNeuron2 = 1;
         Assert.Equal("the two channels measure the same neuron", LoopCore.Check(pair, config));
         config.MeasuredNeuron2 = 1;
         config.OutputNeuron2 = 0;
@@ -216,12 +219,7 @@ public sealed class LoopTwinTests(NativeKernel native, ITestOutputHelper output)
     public void TheNativeEngineDrivesTwoChannelsThroughTheSharedCalibration()
     {
         byte[] file = ClampedPairFile();
-        RunConfiguration config = Config(RunConfiguration.ModeDynamicClamp);
-        config.MeasuredNeuron = 0;
-        config.OutputNeuron = 0;
-        config.Channels = 2;
-        config.MeasuredNeuron2 = 1;
-        config.OutputNeuron2 = 1;
+        RunConfiguration config = TwoChannelConfig();
         byte[] payload = new byte[RunConfiguration.EncodedSize];
         config.Encode(payload, 0);
         int ticks = 20_000;

@@ -64,10 +64,7 @@ public sealed class HybridCircuitTests(ITestOutputHelper output)
         float[] modelV = result.ModelVoltages![0];
         double[] cellSpikes = Spikes.Detect(cellV.AsSpan(Math.Min(settle, cellV.Length)), dt);
         double[] modelSpikes = Spikes.Detect(modelV.AsSpan(Math.Min(settle, modelV.Length)), dt);
-        var spontaneous = Circuit.HalfCentre();
-        spontaneous.Advance(10_000, [0.0, 0.0]);
-        Dataset free = spontaneous.Record([new float[200_000], new float[200_000]], dt, "half-centre, spontaneous");
-        double[] freeSpikes = Spikes.Detect(free.Neurons[0].V, dt);
+        double[] freeSpikes = Spikes.Detect(presynaptic, dt);   // the synapses' design trace is the spontaneous reference half-centre
         double gap = BurstAnalysis.DefaultGapMs(freeSpikes);
         BurstStats target = BurstAnalysis.Analyse(freeSpikes, gap);
         BurstStats c = BurstAnalysis.Analyse(cellSpikes, gap), m = BurstAnalysis.Analyse(modelSpikes, gap);
@@ -173,10 +170,7 @@ public sealed class HybridCircuitTests(ITestOutputHelper output)
         }
 
         BurstStats f1 = BurstAnalysis.Analyse(Spikes.Detect(floatV.Skip(settle).Select(v => (float)v[0]).ToArray(), dt), BurstAnalysis.DefaultGapMs(spikes1));
-        var reference = Circuit.HalfCentre();
-        reference.Advance(10_000, [0.0, 0.0]);
-        Dataset free = reference.Record([new float[200_000], new float[200_000]], dt, "half-centre, spontaneous");
-        double[] freeSpikes = Spikes.Detect(free.Neurons[0].V, dt);
+        double[] freeSpikes = Spikes.Detect(presynaptic, dt);   // the synapses' design trace is the spontaneous reference half-centre
         double gap = BurstAnalysis.DefaultGapMs(freeSpikes);
         BurstStats target = BurstAnalysis.Analyse(freeSpikes, gap);
         BurstStats b1 = BurstAnalysis.Analyse(spikes1, gap), b2 = BurstAnalysis.Analyse(spikes2, gap);
