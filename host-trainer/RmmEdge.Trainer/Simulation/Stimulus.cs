@@ -23,6 +23,14 @@ public sealed record StimulusSpec(double OuTauMs, double OuSdNa, double StepMinM
     /// <summary>The "HCO1_train" protocol for the half-centre oscillator.</summary>
     public static StimulusSpec HalfCentre { get; } = new(100, 0.15, 200, 2000, -0.40, 0.80, 0.30, -0.60, 1.10);
 
+    /// <summary>
+    /// Probability that a step is a rest step: exactly 0 nA, the OU noise held off too, so the record
+    /// shows the cell's own rhythm (a spontaneous burster bursts through it). 0 in the reference
+    /// protocol, where the noise never stops and a model can learn to burst only when driven: neuron-A
+    /// models trained on it fire single spikes or sit at a fixed point at 0 nA (see BuiltInData.Simulate).
+    /// </summary>
+    public double RestProbability { get; init; }
+
     /// <summary><paramref name="samples"/> values (nA) at step <paramref name="dtMs"/>, reproducible for a seed.</summary>
     public float[] Generate(int samples, double dtMs, int seed)
     {
@@ -31,15 +39,17 @@ public sealed record StimulusSpec(double OuTauMs, double OuSdNa, double StepMinM
         double decay = Math.Exp(-dtMs / OuTauMs), kick = OuSdNa * Math.Sqrt(1 - decay * decay);
         double ou = OuSdNa * Gaussian(random), level = 0;
         int stepEnd = 0;
+        bool rest = false;
         for (int k = 0; k < samples; k++)
         {
             if (k >= stepEnd)
             {
                 stepEnd = k + (int)Math.Round((StepMinMs + random.NextDouble() * (StepMaxMs - StepMinMs)) / dtMs);
                 level = random.NextDouble() < ZeroProbability ? 0 : StepLowNa + random.NextDouble() * (StepHighNa - StepLowNa);
+                rest = RestProbability > 0 && random.NextDouble() < RestProbability;   // no extra draw in the reference protocol
             }
 
-            double value = Math.Clamp(level + ou, ClipLowNa, ClipHighNa);
+            double value = rest ? 0 : Math.Clamp(level + ou, ClipLowNa, ClipHighNa);
             current[k] = (float)(Math.Round(value * 1e4) / 1e4);
             ou = ou * decay + kick * Gaussian(random);
         }

@@ -77,4 +77,48 @@ public sealed class CircuitTests(ITestOutputHelper output)
         Assert.All(a, x => Assert.Equal(Math.Round(x * 1e4), x * 1e4, 2));
         Assert.NotEqual(a, StimulusSpec.SingleNeuron.Generate(200_000, 0.1, 8));
     }
+
+    /// <summary>
+    /// Rest steps: with a rest probability of 0.3, stretches of exactly 0 nA (no noise) at least one
+    /// shortest step long fill about 30% of the record; with 0, the stimulus is the reference protocol's,
+    /// sample for sample (rest steps draw no random numbers unless asked for).
+    /// </summary>
+    [Fact]
+    public void RestStepsAreSilentStretchesAndLeaveTheReferenceProtocolUnchanged()
+    {
+        const int samples = 1_200_000;   // 120 s: about 110 steps
+        StimulusSpec withRest = StimulusSpec.SingleNeuron with { RestProbability = 0.3 };
+        float[] rest = withRest.Generate(samples, 0.1, 7);
+        Assert.Equal(StimulusSpec.SingleNeuron.Generate(samples, 0.1, 7), (StimulusSpec.SingleNeuron with { RestProbability = 0 }).Generate(samples, 0.1, 7));
+
+        // Runs of exact zeros at least 200 ms long: the rest steps (OU noise alone never stays at 0 that long).
+        (int stretches, double fraction) = RestStretches(rest);
+        output.WriteLine($"rest steps: {stretches} stretches, {fraction:0.0%} of 120 s");
+        Assert.InRange(fraction, 0.18, 0.42);
+        Assert.Equal(0, RestStretches(StimulusSpec.SingleNeuron.Generate(samples, 0.1, 7)).Stretches);
+        Assert.Throws<UserError>(() => BuiltInData.Simulate("stg", 1, 1, restProbability: 1.5));
+    }
+
+    private static (int Stretches, double Fraction) RestStretches(float[] current)
+    {
+        int run = 0, inRest = 0, stretches = 0;
+        foreach (float x in current.Append(1f))
+        {
+            if (x == 0)
+            {
+                run++;
+                continue;
+            }
+
+            if (run >= 2000)
+            {
+                inRest += run;
+                stretches++;
+            }
+
+            run = 0;
+        }
+
+        return (stretches, (double)inRest / current.Length);
+    }
 }
