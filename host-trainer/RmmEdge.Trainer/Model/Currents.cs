@@ -202,6 +202,11 @@ public sealed class GatingCurrent : Current
             HiddenActivation = Model.Activation.Sigmoid,
         }, ridge, random);
         Normalizer = new InputNormalizer(Bank.Size);
+        if (spec.InputWindowMv is { } window && (spec.Bank.Kind != FilterKind.Diagonal || !(window.Low < window.High)))
+        {
+            throw new ArgumentException($"{QualifiedName}: an input window needs a diagonal bank (unit DC gain) and Low < High", nameof(spec));
+        }
+
         Mlps = Inactivation is null ? [Activation] : [Activation, Inactivation];
         ConductanceRaw = new Parameter(QualifiedName + ".g", 1);
         ConductanceRaw.Value[0] = Softplus.Inverse((float)spec.ConductanceUs);
@@ -266,7 +271,15 @@ public sealed class GatingCurrent : Current
     {
         for (int i = 0; i < stateMin.Length; i++)
         {
-            Normalizer.Fit(i, stateMin[i], stateMax[i]);
+            // A diagonal bank's states are low-passed voltages (unit DC gain): the window applies to each as it is.
+            if (Spec.InputWindowMv is { } window)
+            {
+                Normalizer.Fit(i, (float)window.Low, (float)window.High);
+            }
+            else
+            {
+                Normalizer.Fit(i, stateMin[i], stateMax[i]);
+            }
         }
     }
 

@@ -28,6 +28,13 @@ public enum CurrentKind
 /// <param name="ConductanceUs">Gating only: initial maximal conductance g (µS).</param>
 /// <param name="ActivationFlipped">Gating only: the activation is monotone decreasing (e.g. an H current that activates on hyperpolarisation).</param>
 /// <param name="Input">What drives the bank: the source's voltage (the RMM of the paper), or its spike activity.</param>
+/// <param name="InputWindowMv">
+/// Gating only, diagonal banks only: the voltage range (mV) that the normalised bank states span, in
+/// place of the training data's range (null). Outside it the activation sees a saturated input. The
+/// authors set it for synapses (−60…−40 mV in their half-centre): a graded synapse releases over a
+/// few tens of mV below the spikes, and a data range that reaches the spike peaks spends most of the
+/// MLP's input on voltages where the synapse is simply on.
+/// </param>
 public sealed record CurrentSpec(
     string Name,
     CurrentKind Kind,
@@ -40,7 +47,8 @@ public sealed record CurrentSpec(
     bool TrainReversal = false,
     double ConductanceUs = 1,
     bool ActivationFlipped = false,
-    BankInput Input = BankInput.Voltage)
+    BankInput Input = BankInput.Voltage,
+    MvRange? InputWindowMv = null)
 {
     /// <summary>Spike activity: a logistic of the voltage around this threshold (mV) …</summary>
     public const float ActivityThresholdMv = -20f;
@@ -51,6 +59,9 @@ public sealed record CurrentSpec(
     /// <summary>The value that drives the bank for a source voltage <paramref name="v"/> (mV).</summary>
     public float Drive(float v) => Input == BankInput.Voltage ? v : 1f / (1f + MathF.Exp((ActivityThresholdMv - v) / ActivitySlopeMv));
 }
+
+/// <summary>A voltage range in mV, <see cref="Low"/> below <see cref="High"/>.</summary>
+public sealed record MvRange(double Low, double High);
 
 /// <summary>What drives a current's filter bank.</summary>
 public enum BankInput
@@ -114,14 +125,14 @@ public sealed record NetworkSpec(double DtMs, NeuronSpec[] Neurons, float Ridge 
     /// circuit's biological cell, or the authors' LP–PD case): it keeps only the model synapse from
     /// neuron 1, whose current the board injects into that cell.
     /// </summary>
-    public static NetworkSpec Pair(double dtMs, int[]? hidden = null, double synapseReversalMv = -80, bool externalSecond = false)
+    public static NetworkSpec Pair(double dtMs, int[]? hidden = null, double synapseReversalMv = -80, bool externalSecond = false, MvRange? synapseWindowMv = null)
     {
         return new(dtMs,
         [
-            new NeuronSpec("neuron1", Currents: [Intrinsic(0, hidden), Synapse(1, synapseReversalMv)]),
+            new NeuronSpec("neuron1", Currents: [Intrinsic(0, hidden), Synapse(1, synapseReversalMv, synapseWindowMv)]),
             externalSecond
-                ? new NeuronSpec("neuron2", External: true, Currents: [Synapse(0, synapseReversalMv)])
-                : new NeuronSpec("neuron2", Currents: [Intrinsic(1, hidden), Synapse(0, synapseReversalMv)]),
+                ? new NeuronSpec("neuron2", External: true, Currents: [Synapse(0, synapseReversalMv, synapseWindowMv)])
+                : new NeuronSpec("neuron2", Currents: [Intrinsic(1, hidden), Synapse(0, synapseReversalMv, synapseWindowMv)]),
         ]);
     }
 
@@ -178,9 +189,9 @@ public sealed record NetworkSpec(double DtMs, NeuronSpec[] Neurons, float Ridge 
     /// A conductance-based synapse from neuron <paramref name="pre"/>: g·a(x)·(v − E), a monotone in the
     /// presynaptic voltage filtered at 0.5·2^i ms (0.5–256 ms: the fast rise and ~100 ms decay of graded STG synapses).
     /// </summary>
-    public static CurrentSpec Synapse(int pre, double reversalMv = -80) => new("syn", CurrentKind.Gating, pre,
+    public static CurrentSpec Synapse(int pre, double reversalMv = -80, MvRange? windowMv = null) => new("syn", CurrentKind.Gating, pre,
         new FilterBankSpec(FilterKind.Diagonal, FilterBankSpec.Geometric(0.5, 2, 0, 9)), new MlpSpec([10]),
-        ReversalMv: reversalMv, ConductanceUs: 0.05);
+        ReversalMv: reversalMv, ConductanceUs: 0.05, InputWindowMv: windowMv);
 
     public int ModelledCount => Neurons.Count(n => !n.External);
 }
