@@ -19,6 +19,7 @@
 #define RMM_CURRENT_BITS 16
 #define RMM_UNIT_BITS 15
 #define RMM_COEFFICIENT_BITS 30
+#define RMM_ACTIVITY_BITS 30   /* spike activity and the states of banks it drives: Q1.30 */
 #define RMM_GAIN_BITS 24
 #define RMM_UNIT_MAX 32767
 #define RMM_MULTIPLIER_MIN 16384

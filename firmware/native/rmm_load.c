@@ -77,12 +77,13 @@ rmm_status rmm_load(const uint8_t *f, uint32_t length, rmm_model *m, int32_t *of
     if (f == 0 || length < HEADER_SIZE) FAIL(RMM_TOO_SHORT, 0);
     if (((uintptr_t)f & 3u) != 0) return RMM_BAD_ALIGNMENT;   /* the kernel reads 16/32-bit fields in place */
     if (u32(f) != 0x514D4D52u) FAIL(RMM_BAD_MAGIC, 0);
-    if (u16(f + 4) != 1) FAIL(RMM_UNSUPPORTED_VERSION, 4);
+    if (u16(f + 4) < 1 || u16(f + 4) > 2) FAIL(RMM_UNSUPPORTED_VERSION, 4);
     if (u16(f + 6) != HEADER_SIZE) FAIL(RMM_BAD_HEADER, 6);
     if (u32(f + 8) != length) FAIL(RMM_SIZE_MISMATCH, 8);
     if (rmm_file_crc(f, length) != u32(f + 12)) FAIL(RMM_BAD_CRC, 12);
 
     m->file = f;
+    m->version = u16(f + 4);
     m->dt_ns = i32(f + 16);
     m->neuron_count = f[20];
     m->current_count = f[21];
@@ -191,14 +192,19 @@ rmm_status rmm_load(const uint8_t *f, uint32_t length, rmm_model *m, int32_t *of
     for (i = 0; i < m->current_count; i++) {
         const uint8_t *p = f + section_offset[2] + i * CURRENT_RECORD;
         int owner = p[0], source = p[1], kind = p[2], bank_kind = p[3];
-        int bank_size = u16(p + 4), uses_v = p[6];
+        int bank_size = u16(p + 4), uses_v = p[6], bank_input = p[7];
+        int activity_mult = u16(p + 36), activity_shift = p[38];
         int first_a = u16(p + 8), layers_a = p[10];
         int first_b = u16(p + 12), layers_b = p[14];
         uint32_t bank_index = u32(p + 16), norm_index = u32(p + 20);
         int inputs;
         r = section_offset[2] + i * CURRENT_RECORD;
         if (owner >= m->neuron_count || source >= m->neuron_count) FAIL(RMM_BAD_INDEX, r);
-        if (kind > 1 || bank_kind > 1 || uses_v > 1 || p[7] != 0 || p[11] != 0 || p[15] != 0 || i32(p + 32) != 0 || i32(p + 36) != 0) FAIL(RMM_BAD_VALUE, r + 2);
+        /* Version 1 has no bank inputs: byte 7 and bytes 32-39 are reserved (zero) there. */
+        if (kind > 1 || bank_kind > 1 || uses_v > 1 || bank_input > (m->version >= 2 ? 1 : 0) || p[11] != 0 || p[15] != 0
+            || (bank_input == 0 && (i32(p + 32) != 0 || i32(p + 36) != 0))) FAIL(RMM_BAD_VALUE, r + 2);
+        if (bank_input == 1 && (activity_mult < RMM_MULTIPLIER_MIN || activity_mult > RMM_MULTIPLIER_MAX
+            || activity_shift > RMM_SHIFT_MAX || p[39] != 0)) FAIL(RMM_BAD_VALUE, r + 36);
         if (kind == 1 && uses_v != 0) FAIL(RMM_BAD_VALUE, r + 6);
         if (bank_size < 1 || bank_size > MAX_BANK_SIZE) FAIL(RMM_BAD_COUNT, r + 4);
         if (bank_index != (uint32_t)states || bank_size > m->state_count - states) FAIL(RMM_BAD_INDEX, r + 16);
@@ -226,6 +232,10 @@ rmm_status rmm_load(const uint8_t *f, uint32_t length, rmm_model *m, int32_t *of
         m->norm_index[i] = (int32_t)norm_index;
         m->conductance[i] = i32(p + 24);
         m->reversal[i] = i32(p + 28);
+        m->bank_input[i] = (uint8_t)bank_input;
+        m->activity_center[i] = i32(p + 32);
+        m->activity_mult[i] = (uint16_t)activity_mult;
+        m->activity_shift[i] = (uint8_t)activity_shift;
         if (m->conductance[i] < 0) FAIL(RMM_BAD_VALUE, r + 24);
         states += bank_size;
     }

@@ -4,7 +4,7 @@
  * shared-model/Format/RmmqReader.cs and shared-model/Kernel/StepKernel.cs. C99, no heap: the model
  * and the state live where the caller puts them.
  *
- * Version 1, 2026-11-21.
+ * Version 1, 2026-11-21; reads format versions 1 and 2 (banks driven by spike activity), 2026-11-22.
  */
 #ifndef RMM_MODEL_H
 #define RMM_MODEL_H
@@ -43,6 +43,7 @@ typedef enum {
  * from the caller's file buffer, which must outlive the model. */
 typedef struct {
     const uint8_t *file;
+    int32_t version;
     int32_t dt_ns;
     int32_t neuron_count, current_count, layer_count, state_count, weight_bits, max_width, arena_bytes;
 
@@ -55,6 +56,10 @@ typedef struct {
     uint16_t bank_size[RMM_MAX_CURRENTS], first_a[RMM_MAX_CURRENTS], first_b[RMM_MAX_CURRENTS];
     int32_t bank_index[RMM_MAX_CURRENTS], norm_index[RMM_MAX_CURRENTS];
     int32_t conductance[RMM_MAX_CURRENTS], reversal[RMM_MAX_CURRENTS];
+    /* Bank input (0 voltage, 1 spike activity) and, for activity, threshold (Q15.16 mV), multiplier and shift. */
+    uint8_t bank_input[RMM_MAX_CURRENTS], activity_shift[RMM_MAX_CURRENTS];
+    uint16_t activity_mult[RMM_MAX_CURRENTS];
+    int32_t activity_center[RMM_MAX_CURRENTS];
 
     uint16_t layer_in[RMM_MAX_LAYERS], layer_out[RMM_MAX_LAYERS];
     uint8_t layer_act[RMM_MAX_LAYERS];

@@ -202,6 +202,17 @@ static int32_t evaluate_current(const rmm_model *m, rmm_state *s, int c)
     return rmm_mul_shift(gab, drive, 16);
 }
 
+/* What drives bank c for a source voltage v: v itself, or its spike activity in Q1.30 (StepKernel.BankDrive). */
+static int32_t bank_drive(const rmm_model *m, int c, int32_t v)
+{
+    int32_t half;
+    if (m->bank_input[c] == 0) {
+        return v;
+    }
+    half = rmm_sat32(rmm_round_shift(((int64_t)v - m->activity_center[c]) * m->activity_mult[c], m->activity_shift[c]));
+    return rmm_sigmoid_of_half(m->table, half) << (RMM_ACTIVITY_BITS - RMM_UNIT_BITS);
+}
+
 static void advance_bank(const rmm_model *m, rmm_state *s, int c, int32_t u)
 {
     int32_t first = m->bank_index[c], end = first + m->bank_size[c], k;
@@ -244,7 +255,7 @@ rmm_status rmm_state_init(const rmm_model *m, int32_t *arena, uint32_t arena_byt
         s->current_into[i] = 0;
     }
     for (c = 0; c < m->current_count; c++) {
-        int32_t u = s->v[m->source[c]];
+        int32_t u = bank_drive(m, c, s->v[m->source[c]]);
         for (k = m->bank_index[c]; k < m->bank_index[c] + m->bank_size[c]; k++) {
             if (m->bank_kind[c] == 0) {
                 s->states[k] = u;
@@ -284,7 +295,7 @@ void rmm_step(const rmm_model *m, rmm_state *s, const int32_t *injected, const i
         s->v_next[i] = next < m->v_min[i] ? m->v_min[i] : next > m->v_max[i] ? m->v_max[i] : (int32_t)next;
     }
     for (c = 0; c < m->current_count; c++) {
-        advance_bank(m, s, c, s->v[m->source[c]]);
+        advance_bank(m, s, c, bank_drive(m, c, s->v[m->source[c]]));
     }
     for (i = 0; i < m->neuron_count; i++) {
         s->v[i] = s->v_next[i];

@@ -9,14 +9,20 @@ namespace RmmEdge.SharedModel.Format
     /// are only ever appended; a retired id is never reused; a section flagged Optional may be skipped
     /// by readers that do not know it, any other unknown section is an error.
     ///
-    /// Revision history: version 1 (2026-11) — first release.
+    /// Revision history: version 1 (2026-11) — first release; version 2 (2026-11) — a current's bank
+    /// may be driven by the spike activity of its source (bytes 7 and 32–39 of the current record, zero
+    /// in version 1). Writers emit version 1 unless a model needs version 2; readers accept both.
     /// </summary>
     public static class RmmqFormat
     {
         /// <summary>"RMMQ" read as a little-endian uint32.</summary>
         public const uint Magic = 0x514D4D52;
 
-        public const ushort Version = 1;
+        /// <summary>The newest version this code reads and writes.</summary>
+        public const ushort Version = 2;
+
+        /// <summary>The oldest version this code reads (and writes for models that need nothing newer).</summary>
+        public const ushort OldestVersion = 1;
 
         public const int HeaderSize = 48;
         public const int DirectoryEntrySize = 12;
@@ -96,6 +102,19 @@ namespace RmmEdge.SharedModel.Format
 
         /// <summary>GOBF cascade: y_i = B_i x_i − λ_i u_i; x_i ← λ_i x_i + B_i u_i; u_{i+1} = y_i.</summary>
         Orthonormal = 1,
+    }
+
+    /// <summary>What drives a current's filter bank (version 2; always Voltage in version 1).</summary>
+    public enum BankInputCode
+    {
+        /// <summary>The source neuron's voltage (Q15.16 mV).</summary>
+        Voltage = 0,
+
+        /// <summary>
+        /// The source's spike activity σ((v − center)/slope) in Q15.16 (1.0 = 2^16): the table sigmoid of
+        /// RoundShift((v − center)·m, s), which holds (v − center)/(2·slope) in Q4.11.
+        /// </summary>
+        SpikeActivity = 1,
     }
 
     /// <summary>Layer activation.</summary>

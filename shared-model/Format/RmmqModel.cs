@@ -10,6 +10,9 @@ namespace RmmEdge.SharedModel.Format
     {
         internal RmmqModel() { }
 
+        /// <summary>Format version of the file (1 or 2).</summary>
+        public int Version;
+
         /// <summary>Model step in nanoseconds.</summary>
         public int DtNs;
         public int NeuronCount;
@@ -55,6 +58,12 @@ namespace RmmEdge.SharedModel.Format
         public int[] Conductance;
         /// <summary>Gating: reversal E in Q15.16 mV.</summary>
         public int[] Reversal;
+        /// <summary>What drives the bank: a BankInputCode.</summary>
+        public int[] BankInput;
+        /// <summary>Spike activity: threshold (Q15.16 mV), and the multiplier and shift that turn v − threshold into x/2 in Q4.11.</summary>
+        public int[] ActivityCenter;
+        public int[] ActivityMultiplier;
+        public int[] ActivityShift;
 
         // Filter bank coefficients per state, Q1.30: λ_i, and the input gain (1 − λ for diagonal banks, √(1 − λ²) for GOBF).
         public int[] Lambda;

@@ -79,7 +79,8 @@ namespace RmmEdge.SharedModel.Format
                 return Fail(ModelStatus.BadMagic, "magic", RmmqFormat.OffsetMagic);
             }
 
-            if (U16(file, RmmqFormat.OffsetVersion) != RmmqFormat.Version)
+            int version = U16(file, RmmqFormat.OffsetVersion);
+            if (version < RmmqFormat.OldestVersion || version > RmmqFormat.Version)
             {
                 return Fail(ModelStatus.UnsupportedVersion, "version", RmmqFormat.OffsetVersion);
             }
@@ -100,6 +101,7 @@ namespace RmmEdge.SharedModel.Format
             }
 
             var m = new RmmqModel();
+            m.Version = version;
             m.DtNs = I32(file, RmmqFormat.OffsetDtNs);
             m.NeuronCount = file[RmmqFormat.OffsetNeuronCount];
             m.CurrentCount = file[RmmqFormat.OffsetCurrentCount];
@@ -409,6 +411,10 @@ namespace RmmEdge.SharedModel.Format
             m.NormIndex = new int[c];
             m.Conductance = new int[c];
             m.Reversal = new int[c];
+            m.BankInput = new int[c];
+            m.ActivityCenter = new int[c];
+            m.ActivityMultiplier = new int[c];
+            m.ActivityShift = new int[c];
             int normEntries = length[(int)SectionId.Normalization] / RmmqFormat.NormEntrySize;
             if (normEntries * RmmqFormat.NormEntrySize != length[(int)SectionId.Normalization])
             {
@@ -420,7 +426,7 @@ namespace RmmEdge.SharedModel.Format
             {
                 int r = at + i * RmmqFormat.CurrentRecordSize;
                 int owner = f[r], source = f[r + 1], kind = f[r + 2], bankKind = f[r + 3];
-                int bankSize = U16(f, r + 4), usesV = f[r + 6];
+                int bankSize = U16(f, r + 4), usesV = f[r + 6], bankInput = f[r + 7];
                 int firstA = U16(f, r + 8), layersA = f[r + 10];
                 int firstB = U16(f, r + 12), layersB = f[r + 14];
                 uint bankIndex = U32(f, r + 16), normIndex = U32(f, r + 20);
@@ -429,10 +435,21 @@ namespace RmmEdge.SharedModel.Format
                     return Fail(ModelStatus.BadIndex, "current.neuron", r);
                 }
 
+                // Version 1 has no bank inputs: byte 7 and bytes 32–39 are reserved (zero) there.
+                int maxInput = m.Version >= 2 ? (int)BankInputCode.SpikeActivity : (int)BankInputCode.Voltage;
                 if (kind > (int)CurrentKindCode.Gating || bankKind > (int)BankKindCode.Orthonormal || usesV > 1
-                    || f[r + 7] != 0 || f[r + 11] != 0 || f[r + 15] != 0 || I32(f, r + 32) != 0 || I32(f, r + 36) != 0)
+                    || bankInput > maxInput || f[r + 11] != 0 || f[r + 15] != 0
+                    || (bankInput == (int)BankInputCode.Voltage && (I32(f, r + 32) != 0 || I32(f, r + 36) != 0)))
                 {
                     return Fail(ModelStatus.BadValue, "current.kind", r + 2);
+                }
+
+                int activityMultiplier = U16(f, r + 36), activityShift = f[r + 38];
+                if (bankInput == (int)BankInputCode.SpikeActivity
+                    && (activityMultiplier < FixedPoint.MultiplierMin || activityMultiplier > FixedPoint.MultiplierMax
+                        || activityShift > FixedPoint.ShiftMax || f[r + 39] != 0))
+                {
+                    return Fail(ModelStatus.BadValue, "current.activity", r + 36);
                 }
 
                 if (kind == (int)CurrentKindCode.Gating && usesV != 0)
@@ -482,6 +499,10 @@ namespace RmmEdge.SharedModel.Format
                 m.NormIndex[i] = (int)normIndex;
                 m.Conductance[i] = I32(f, r + 24);
                 m.Reversal[i] = I32(f, r + 28);
+                m.BankInput[i] = bankInput;
+                m.ActivityCenter[i] = I32(f, r + 32);
+                m.ActivityMultiplier[i] = activityMultiplier;
+                m.ActivityShift[i] = activityShift;
                 if (m.Conductance[i] < 0)
                 {
                     return Fail(ModelStatus.BadValue, "current.conductance", r + 24);

@@ -13,6 +13,7 @@ namespace RmmEdge.SharedModel.Kernel
         public const int CurrentBits = 16;     // nA: Q15.16 in int32
         public const int UnitBits = 15;        // normalised inputs and activations: Q0.15 in int16 range
         public const int CoefficientBits = 30; // filter coefficients: Q1.30
+        public const int ActivityBits = 30;    // spike activity and the states of banks it drives: Q1.30 (see StepKernel.BankDrive)
         public const int GainBits = 24;        // dt/c and leak conductance: Q7.24
         public const int TableInputBits = 11;  // activation-table input: Q4.11, domain [−8, 8)
 

@@ -13,7 +13,7 @@ internal static class TrainCommand
         var file = new Argument<string>("data") { Description = "Training recording (V and I per neuron; the last 10% is held out for selection)" };
         var output = new Option<string>("--out") { Description = "Float model to write (.rmm.json)", Required = true };
         var config = new Option<string?>("--config") { Description = "Training configuration (JSON; see TrainingConfig). Options below override it" };
-        var network = new Option<string?>("--network") { Description = "single, pair, pair-external, or single-activity (experimental, float only)" };
+        var network = new Option<string?>("--network") { Description = "single, pair, pair-external, or single-activity (spike-activity bank, compiles to .rmmq version 2)" };
         var epochs = new Option<int?>("--epochs") { Description = "Teacher-forcing epochs (default 200)" };
         var msEpochs = new Option<int?>("--ms-epochs") { Description = "Multiple-shooting epochs after teacher forcing (default: none)" };
         var gamma = new Option<float?>("--gamma") { Description = "Generalized teacher forcing γ inside shots (0 = free run)" };

@@ -37,11 +37,6 @@ public static class Quantizer
             throw new UserError($"weight precision must be 8 or 16 bits, was {weightBits}");
         }
 
-        if (network.Currents.FirstOrDefault(c => c.Spec.Input != BankInput.Voltage) is { } activity)
-        {
-            throw new UserError($"{activity.QualifiedName}: the .rmmq format has no banks driven by spike activity yet; only voltage-driven models compile");
-        }
-
         if (network.NeuronCount > RmmqFormat.MaxNeurons)
         {
             throw new UserError($"the model has {network.NeuronCount} neurons; the .rmmq format holds at most {RmmqFormat.MaxNeurons}");
@@ -63,11 +58,14 @@ public static class Quantizer
             int normIndex = norms.Count, bankIndex = banks.Count;
             InputNormalizer normalizer = c.Normalizer;
 
+            int voltageInputs = c is LumpedCurrent { Spec.UsesPostVoltage: true } ? 1 : 0;
             for (int i = 0; i < normalizer.Center.Length; i++)
             {
-                // z_q (Q0.15) = (x_q − c_q)(Q16) · scale / 2.
-                (int m, int s) = Multiplier(normalizer.Scale[i] / 2.0, $"{c.QualifiedName} input {i} normalisation");
-                norms.Add((Q(normalizer.Center[i], FixedPoint.VoltageBits), m, s));
+                // z_q (Q0.15) = (x_q − c_q) · scale · 2^15 / 2^bits, x in Q15.16 (mV) or, for the states
+                // of a bank driven by spike activity, Q1.30 (StepKernel.BankDrive).
+                int bits = i >= voltageInputs && c.Spec.Input == BankInput.SpikeActivity ? FixedPoint.ActivityBits : FixedPoint.VoltageBits;
+                (int m, int s) = Multiplier(normalizer.Scale[i] * (1 << FixedPoint.UnitBits) / Math.Pow(2, bits), $"{c.QualifiedName} input {i} normalisation");
+                norms.Add((Q(normalizer.Center[i], bits), m, s));
             }
 
             ReadOnlySpan<float> poles = c.Bank.Poles;
@@ -102,6 +100,18 @@ public static class Quantizer
             {
                 BitConverter.TryWriteBytes(record.AsSpan(24), Q(gate.G, 16));
                 BitConverter.TryWriteBytes(record.AsSpan(28), Q(gate.E, FixedPoint.VoltageBits));
+            }
+
+            if (c.Spec.Input == BankInput.SpikeActivity)
+            {
+                // Format version 2: the bank sees σ((v − θ)/slope); the kernel feeds (v − θ)/(2·slope) in
+                // Q4.11 to the table sigmoid, so the factor from Q16 mV is 2^11 / (2·slope·2^16).
+                (int m, int sh) = Multiplier((1 << FixedPoint.TableInputBits) / (2.0 * CurrentSpec.ActivitySlopeMv * (1 << FixedPoint.VoltageBits)),
+                    $"{c.QualifiedName} spike activity");
+                record[7] = (byte)BankInputCode.SpikeActivity;
+                BitConverter.TryWriteBytes(record.AsSpan(32), Q(CurrentSpec.ActivityThresholdMv, FixedPoint.VoltageBits));
+                BitConverter.TryWriteBytes(record.AsSpan(36), (ushort)m);
+                record[38] = (byte)sh;
             }
 
             currentRecords.Add(record);
@@ -152,7 +162,9 @@ public static class Quantizer
         int arena = 4 * (3 * network.NeuronCount + states + currents.Length + 3 * maxWidth);
         var header = new byte[RmmqFormat.HeaderSize];
         BitConverter.TryWriteBytes(header.AsSpan(RmmqFormat.OffsetMagic), RmmqFormat.Magic);
-        BitConverter.TryWriteBytes(header.AsSpan(RmmqFormat.OffsetVersion), RmmqFormat.Version);
+        // The oldest version that holds the model, so boards with older firmware still take what they can run.
+        bool needsVersion2 = currents.Any(c => c.Spec.Input != BankInput.Voltage);
+        BitConverter.TryWriteBytes(header.AsSpan(RmmqFormat.OffsetVersion), needsVersion2 ? RmmqFormat.Version : RmmqFormat.OldestVersion);
         BitConverter.TryWriteBytes(header.AsSpan(RmmqFormat.OffsetHeaderSize), (ushort)RmmqFormat.HeaderSize);
         BitConverter.TryWriteBytes(header.AsSpan(RmmqFormat.OffsetDtNs), (int)Math.Round(network.DtMs * 1e6));
         header[RmmqFormat.OffsetNeuronCount] = (byte)network.NeuronCount;

@@ -70,9 +70,9 @@ public enum BankInput
     Voltage,
 
     /// <summary>
-    /// Experimental, float only: the source's spike activity σ((v + 20 mV)/3 mV), so the bank's slow
+    /// Experimental: the source's spike activity σ((v + 20 mV)/3 mV), so the bank's slow
     /// states count recent spikes, as a cell's calcium does (linear filters of v barely see brief
-    /// spikes). Teacher forcing and multiple shooting support it; the .rmmq format does not yet.
+    /// spikes). Teacher forcing, multiple shooting and the compiler (.rmmq version 2) support it.
     /// </summary>
     SpikeActivity,
 }
@@ -160,7 +160,7 @@ public sealed record NetworkSpec(double DtMs, NeuronSpec[] Neurons, float Ridge 
     ]);
 
     /// <summary>
-    /// Experimental (float only): <see cref="SingleNeuron"/> plus a lumped current whose diagonal bank
+    /// Experimental: <see cref="SingleNeuron"/> plus a lumped current whose diagonal bank
     /// (1–405 ms) is driven by the neuron's spike activity (<see cref="BankInput.SpikeActivity"/>), with
     /// the voltage as its other input — a spike counter such as calcium is in the cell. Measured on
     /// neuron A (shared/data/synthetic, test file, seeds 1–3; RmmEdge.Bench neuron-a --activity):
@@ -169,7 +169,7 @@ public sealed record NetworkSpec(double DtMs, NeuronSpec[] Neurons, float Ridge 
     /// −0.46) and 2 of 3 noisy ones (+3.2% / +2.83 misses; −9.5% / −0.96, −4.5% / −0.16), every free run
     /// keeping 97–109% of the data's spikes — the voltage-only network with the same options: 2 of 6.
     /// With the default options (120 epochs) spikes per burst were right but 4 of 6 free runs skipped a
-    /// quarter to a third of the bursts. The .rmmq format refuses it (no fixed-point path yet).
+    /// quarter to a third of the bursts. It compiles to .rmmq version 2 (spike activity by the table sigmoid, its bank in Q1.30).
     /// </summary>
     public static NetworkSpec SingleNeuronWithActivity(double dtMs, int[]? hidden = null) => new(dtMs,
     [

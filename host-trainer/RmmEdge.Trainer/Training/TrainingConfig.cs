@@ -13,7 +13,7 @@ namespace RmmEdge.Trainer.Training;
 /// {
 ///   "network": "single",            // "single": one neuron; "pair": two coupled neurons (half-centre);
 ///                                   // "pair-external": neuron 1 modelled, neuron 2 measured;
-///                                   // "single-activity": experimental, float only (NetworkSpec.SingleNeuronWithActivity)
+///                                   // "single-activity": experimental spike-activity bank (NetworkSpec.SingleNeuronWithActivity)
 ///   "hidden": [20, 20, 20],         // hidden widths of each intrinsic lumped MLP
 ///   "seed": 1,
 ///   "teacherForcing": { "epochs": 200, "learningRate": 0.003, "batchSize": 38400, "inputNoise": 0.05,

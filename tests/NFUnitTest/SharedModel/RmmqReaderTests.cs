@@ -40,7 +40,7 @@ namespace NFUnitTest.SharedModel
         [TestMethod]
         public void AnotherVersionIsRefused()
         {
-            ModelLoadResult result = RmmqReader.Load(Header(RmmqFormat.Magic, 2));
+            ModelLoadResult result = RmmqReader.Load(Header(RmmqFormat.Magic, RmmqFormat.Version + 1));
             Assert.AreEqual((int)ModelStatus.UnsupportedVersion, (int)result.Status);
             Assert.AreEqual(RmmqFormat.OffsetVersion, result.Offset);
         }

@@ -1,5 +1,6 @@
 using RmmEdge.SharedModel.Kernel;
 using RmmEdge.Trainer.Compile;
+using RmmEdge.Trainer.Model;
 using Xunit;
 
 namespace RmmEdge.Trainer.Tests.Compile;
@@ -14,7 +15,7 @@ public sealed class GoldenVectorTests(NativeKernel native) : IClassFixture<Nativ
 {
     public const int Steps = 2000;
 
-    public static TheoryData<string, int, int> Sets => new() { { "circuit-16bit", 16, 21 }, { "circuit-8bit", 8, 22 } };
+    public static TheoryData<string, int, int> Sets => new() { { "circuit-16bit", 16, 21 }, { "circuit-8bit", 8, 22 }, { "activity-16bit", 16, 23 } };
 
     private static string Dir(string set) => Path.Combine(SharedData.RepoRoot, "tests", "golden", set);
 
@@ -98,7 +99,8 @@ public sealed class GoldenVectorTests(NativeKernel native) : IClassFixture<Nativ
     private static void Write(string set, int bits, int seed)
     {
         Directory.CreateDirectory(Dir(set));
-        byte[] model = Quantizer.Compile(KernelTwinTests.Circuit(seed), bits, out _);
+        Network network = set.StartsWith("activity", StringComparison.Ordinal) ? KernelTwinTests.ActivityCircuit(seed) : KernelTwinTests.Circuit(seed);
+        byte[] model = Quantizer.Compile(network, bits, out _);
         const int neurons = 2;
         var r = new Random(seed);
         var inputs = new List<int> { Steps, neurons, Quantizer.Q(-60, 16), Quantizer.Q(-55, 16) };

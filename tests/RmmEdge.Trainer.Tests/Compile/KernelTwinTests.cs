@@ -40,6 +40,39 @@ public sealed class KernelTwinTests(TrainedStgModel trained, NativeKernel native
         return network;
     }
 
+    /// <summary>
+    /// <see cref="Circuit"/> plus banks driven by spike activity (format version 2): a lumped current
+    /// on the modelled neuron's own activity and a gating synapse on the external neuron's.
+    /// </summary>
+    public static Network ActivityCircuit(int seed)
+    {
+        Network plain = Circuit(seed);
+        NeuronSpec model = plain.Spec.Neurons[1];
+        CurrentSpec[] currents =
+        [
+            .. model.Currents!,
+            new CurrentSpec("activity", CurrentKind.Lumped, 1, new FilterBankSpec(FilterKind.Diagonal, [1, 5, 25, 120]), new MlpSpec([6]), Input: BankInput.SpikeActivity),
+            new CurrentSpec("synActivity", CurrentKind.Gating, 0, new FilterBankSpec(FilterKind.Diagonal, [4, 60]), new MlpSpec([3]),
+                ReversalMv: -75, ConductanceUs: 0.05, Input: BankInput.SpikeActivity),
+        ];
+        var network = new Network(plain.Spec with { Neurons = [plain.Spec.Neurons[0], model with { Currents = currents }] }, seed);
+        foreach (Current c in network.Currents)
+        {
+            InputNormalizer n = c.Normalizer;
+            for (int i = 0; i < n.Center.Length; i++) { n.Fit(i, -80 * (float)(1 + i % 3), 40 * (float)(1 + i % 5)); }
+            if (c.Spec.Input == BankInput.SpikeActivity)
+            {
+                // Activity states live in [0, 1]; a lumped current's first input is still v.
+                int first = c is LumpedCurrent { Spec.UsesPostVoltage: true } ? 1 : 0;
+                for (int i = first; i < n.Center.Length; i++) { n.Fit(i, 0, 0.5f + 0.25f * (i % 3)); }
+            }
+
+            if (c is LumpedCurrent lumped) { lumped.OutputScale = 3f; }
+        }
+
+        return network;
+    }
+
     private static (int[] V0, int[] Injected, int[] Measured) RandomInputs(int neurons, int steps, int seed)
     {
         var r = new Random(seed);
@@ -110,13 +143,17 @@ public sealed class KernelTwinTests(TrainedStgModel trained, NativeKernel native
     }
 
     [Theory]
-    [InlineData(16, 1)]
-    [InlineData(8, 2)]
-    public void RandomInputsGiveBitIdenticalRunsThroughEveryPath(int bits, int seed)
+    [InlineData(16, 1, false)]
+    [InlineData(8, 2, false)]
+    [InlineData(16, 3, true)]
+    [InlineData(8, 4, true)]
+    public void RandomInputsGiveBitIdenticalRunsThroughEveryPath(int bits, int seed, bool activity)
     {
-        byte[] file = Quantizer.Compile(Circuit(seed), bits, out _);
+        byte[] file = Quantizer.Compile(activity ? ActivityCircuit(seed) : Circuit(seed), bits, out _);
+        Assert.Equal(activity ? 2 : 1, FixedPointRun.Load(file).Version);
         (int[] v0, int[] injected, int[] measured) = RandomInputs(2, 100_000, seed);
-        AssertTwinsAgree(file, 2, v0, injected, measured, 100_000, $"circuit with external neuron, {bits}-bit, random inputs");
+        AssertTwinsAgree(file, 2, v0, injected, measured, 100_000,
+            $"circuit with external neuron{(activity ? " and spike-activity banks (format 2)" : "")}, {bits}-bit, random inputs");
     }
 
     /// <summary>
@@ -152,10 +189,12 @@ public sealed class KernelTwinTests(TrainedStgModel trained, NativeKernel native
         Assert.True(mismatches == 0, $"{mismatches} mismatches; first: {first}");
     }
 
-    [Fact]
-    public void BothLoadersGiveTheSameVerdictOnMutatedFiles()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void BothLoadersGiveTheSameVerdictOnMutatedFiles(bool activity)
     {
-        byte[] seedFile = Quantizer.Compile(Circuit(3), 16, out _);
+        byte[] seedFile = Quantizer.Compile(activity ? ActivityCircuit(3) : Circuit(3), 16, out _);
         var r = new Random(11);
         var verdicts = new Dictionary<ModelStatus, int>();
         for (int i = 0; i < 100_000; i++)
@@ -174,6 +213,30 @@ public sealed class KernelTwinTests(TrainedStgModel trained, NativeKernel native
 
         output.WriteLine(string.Join(", ", verdicts.OrderBy(v => v.Key).Select(v => $"{ModelLoadResult.StatusName(v.Key)}: {v.Value}")));
         Assert.True(verdicts.Count >= 6, "the mutations should reach many different checks");
+    }
+
+    /// <summary>
+    /// Spike-activity banks exist from format version 2: the same bytes in a version-1 file are
+    /// reserved, so both loaders reject it (never run a model the board would misread), and a file of
+    /// an unknown newer version is refused as such.
+    /// </summary>
+    [Fact]
+    public void AnActivityBankInAVersionOneFileIsRejectedByBothLoaders()
+    {
+        byte[] file = Quantizer.Compile(ActivityCircuit(5), 16, out _);
+        Assert.True(RmmqReader.Load(file).Ok);
+        Assert.Equal(0, native.Load(file, (uint)file.Length, out _));
+        foreach ((ushort version, ModelStatus expected) in new[] { ((ushort)1, ModelStatus.BadValue), ((ushort)3, ModelStatus.UnsupportedVersion) })
+        {
+            byte[] changed = (byte[])file.Clone();
+            BitConverter.TryWriteBytes(changed.AsSpan(RmmqFormat.OffsetVersion), version);
+            BitConverter.TryWriteBytes(changed.AsSpan(RmmqFormat.OffsetCrc), RmmqReader.ComputeCrc(changed));
+            ModelLoadResult managed = RmmqReader.Load(changed);
+            output.WriteLine($"version {version}: C# {managed}");
+            Assert.Equal(expected, managed.Status);
+            Assert.Equal((int)expected, native.Load(changed, (uint)changed.Length, out int offset));
+            Assert.Equal(managed.Offset, offset);
+        }
     }
 
     /// <summary>A few random edits, sometimes a truncation, and half the time a corrected CRC.</summary>

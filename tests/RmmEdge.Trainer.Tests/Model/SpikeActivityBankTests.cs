@@ -1,3 +1,4 @@
+using RmmEdge.SharedModel.Format;
 using RmmEdge.Trainer.Compile;
 using RmmEdge.Trainer.Data;
 using RmmEdge.Trainer.Model;
@@ -7,7 +8,7 @@ using Xunit;
 
 namespace RmmEdge.Trainer.Tests.Model;
 
-/// <summary>The experimental bank input BankInput.SpikeActivity: used wherever banks are driven, refused where not supported (its multiple-shooting gradients: MultipleShootingTests).</summary>
+/// <summary>The bank input BankInput.SpikeActivity: used wherever banks are driven, compiled to format version 2 (its multiple-shooting gradients: MultipleShootingTests; the C twin: KernelTwinTests).</summary>
 public sealed class SpikeActivityBankTests
 {
     private static NetworkSpec WithActivity(double dtMs) => new(dtMs,
@@ -64,13 +65,26 @@ public sealed class SpikeActivityBankTests
         Assert.Equal(steady, simulator.BankState(1));
     }
 
+    /// <summary>
+    /// The compiler writes an activity bank as format version 2 (a voltage-only model stays version 1),
+    /// and the integer kernel's table sigmoid follows the float logistic: one step from measured
+    /// states, Σψ within 0.1 nA and the next voltage within 0.05 mV of the float model's.
+    /// </summary>
     [Fact]
-    public void TheCompilerRefusesItWithAReason()
+    public void TheCompilerWritesFormatTwoAndTheFixedPointModelFollowsTheFloatOne()
     {
-        var network = new Network(WithActivity(0.1), seed: 1);
-        var compile = Assert.Throws<UserError>(() => Quantizer.Compile(network, 16, out _));
-        Assert.Contains("neuron/activity", compile.Message);
-        Assert.Contains(".rmmq", compile.Message);
+        Dataset data = BuiltInData.Simulate("stg", 8, seed: 3);
+        var network = new Network(WithActivity(data.DtMs), seed: 1);
+        new TeacherForcingTrainer(network, data, new TeacherForcingOptions { Epochs = 3, ValidateEvery = 0 }).Train();
+        byte[] file = Quantizer.Compile(network, 16, out _);
+        RmmqModel model = FixedPointRun.Load(file);
+        Assert.Equal(2, model.Version);
+        Assert.Equal((int)BankInputCode.SpikeActivity, model.BankInput[1]);
+        Assert.Equal(1, FixedPointRun.Load(Quantizer.Compile(new Network(NetworkSpec.SingleNeuron(data.DtMs, [6]), seed: 1), 16, out _)).Version);
+
+        FidelityReport fidelity = FixedPointRun.Compare(network, model, data, network.WarmupSamples);
+        Assert.True(fidelity.OneStepCurrentMaxNa < 0.1, fidelity.ToString());
+        Assert.True(fidelity.OneStepVoltageMaxMv < 0.05, fidelity.ToString());
     }
 
     [Fact]
