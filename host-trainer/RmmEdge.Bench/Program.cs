@@ -1,10 +1,12 @@
 using RmmEdge.Bench;
 
 // dotnet run -c Release --project host-trainer/RmmEdge.Bench -- [teacher-forcing|multiple-shooting|neuron-a]
-//     [--epochs N] [--ms-epochs N] [--seeds 1,2,3] [--shared DIR] [--selection-fraction F] [--kinds clean,noisy] [--slope-weight MV_PER_MS] [--input-noise SD] [--lowpass HZ] [--activity]
+//     [--epochs N] [--ms-epochs N [--ms-lr R] [--ms-shot S] [--ms-gamma G]] [--seeds 1,2,3] [--shared DIR] [--selection-fraction F] [--kinds clean,noisy] [--slope-weight MV_PER_MS] [--input-noise SD] [--lowpass HZ] [--activity]
 string mode = args.Length > 0 && !args[0].StartsWith("--") ? args[0] : "teacher-forcing";
 int? epochs = null;
-int msEpochs = 0;
+int msEpochs = 0, msShot = new RmmEdge.Trainer.Training.MultipleShootingOptions().ShotLength;
+float? msRate = null;
+float msGamma = 0;
 int[] seeds = [1, 2, 3];
 double? selectionFraction = null;
 float slopeScale = 0;
@@ -18,6 +20,9 @@ for (int i = 0; i < args.Length; i++)
     if (args[i] == "--epochs" && i + 1 < args.Length) { epochs = int.Parse(args[++i]); }
     if (args[i] == "--shared" && i + 1 < args.Length) { shared = args[++i]; }
     if (args[i] == "--ms-epochs" && i + 1 < args.Length) { msEpochs = int.Parse(args[++i]); }
+    if (args[i] == "--ms-lr" && i + 1 < args.Length) { msRate = float.Parse(args[++i], System.Globalization.CultureInfo.InvariantCulture); }
+    if (args[i] == "--ms-shot" && i + 1 < args.Length) { msShot = int.Parse(args[++i]); }
+    if (args[i] == "--ms-gamma" && i + 1 < args.Length) { msGamma = float.Parse(args[++i], System.Globalization.CultureInfo.InvariantCulture); }
     if (args[i] == "--seeds" && i + 1 < args.Length) { seeds = args[++i].Split(',').Select(int.Parse).ToArray(); }
     if (args[i] == "--selection-fraction" && i + 1 < args.Length) { selectionFraction = double.Parse(args[++i], System.Globalization.CultureInfo.InvariantCulture); }
     if (args[i] == "--kinds" && i + 1 < args.Length) { kinds = args[++i].Split(','); }
@@ -31,8 +36,19 @@ switch (mode)
 {
     case "teacher-forcing": TeacherForcingBench.Run(epochs ?? 200, Console.Out); break;
     case "multiple-shooting": MultipleShootingBench.Run(epochs ?? 3, Console.Out); break;
-    case "neuron-a": NeuronABench.Run(Path.GetFullPath(shared), kinds, epochs ?? 200, msEpochs, seeds, selectionFraction, slopeScale, inputNoise, lowPassHz, activity, Console.Out); break;
+    case "neuron-a": NeuronABench.Run(Path.GetFullPath(shared), kinds, epochs ?? 200, MultipleShooting(), seeds, selectionFraction, slopeScale, inputNoise, lowPassHz, activity, Console.Out); break;
     default: Console.Error.WriteLine($"unknown benchmark '{mode}'; use teacher-forcing, multiple-shooting or neuron-a"); return 2;
 }
 
 return 0;
+
+RmmEdge.Trainer.Training.MultipleShootingOptions? MultipleShooting()
+{
+    if (msEpochs <= 0)
+    {
+        return null;
+    }
+
+    var options = new RmmEdge.Trainer.Training.MultipleShootingOptions { Epochs = msEpochs, ShotLength = msShot, Gamma = msGamma };
+    return msRate is float rate ? options with { LearningRate = rate, FinalLearningRate = rate } : options;
+}

@@ -111,8 +111,9 @@ namespace RmmEdge.SharedModel.Format
         Voltage = 0,
 
         /// <summary>
-        /// The source's spike activity σ((v − center)/slope) in Q15.16 (1.0 = 2^16): the table sigmoid of
-        /// RoundShift((v − center)·m, s), which holds (v − center)/(2·slope) in Q4.11.
+        /// The source's spike activity σ((v − center)/slope) in Q1.30 (1.0 = 2^30; the bank's states and
+        /// their normalisation centers too): the table sigmoid of RoundShift((v − center)·m, s), which
+        /// holds (v − center)/(2·slope) in Q4.11.
         /// </summary>
         SpikeActivity = 1,
     }
