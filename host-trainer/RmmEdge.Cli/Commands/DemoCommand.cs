@@ -154,12 +154,21 @@ internal static class DemoCommand
         int[] intervals = result.OutputIntervalsUs;
         if (intervals.Length > 0)
         {
-            // The loop's timing as the amplifier sees it: intervals between DAC updates, in 1 µs bins.
-            int lo = intervals.Min(), hi = intervals.Max();
-            double[] bins = Enumerable.Range(lo - 2, hi - lo + 5).Select(x => (double)x).ToArray();
-            double[] counts = bins.Select(b => (double)intervals.Count(i => i == (int)b)).ToArray();
+            // The loop's timing as the amplifier sees it: intervals between DAC updates in 1 µs bins, drawn as
+            // bar outlines standing on 0.5 on a log scale, so that a handful of late cycles among 100,000 shows.
+            const double floor = 0.5;
+            var edges = new List<double>();
+            var heights = new List<double>();
+            foreach (IGrouping<int, int> bin in intervals.GroupBy(i => i).OrderBy(g => g.Key))
+            {
+                edges.AddRange([bin.Key - 0.4, bin.Key - 0.4, bin.Key + 0.4, bin.Key + 0.4]);
+                heights.AddRange([floor, bin.Count(), bin.Count(), floor]);
+            }
+
             page.Plot(new SvgPlot($"Loop timing: interval between DAC updates ({intervals.Length:N0} intervals, {result.Status.Overruns} overruns)", "interval (µs)", "count")
-                .Add("intervals", bins, counts, "#2ca02c"));
+            {
+                LogY = true,
+            }.Add("intervals", edges.ToArray(), heights.ToArray(), "#2ca02c"));
         }
 
         // Judge the circuit after it has settled: the model and the cell start from rest, out of phase.
