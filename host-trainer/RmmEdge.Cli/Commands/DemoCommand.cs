@@ -34,11 +34,12 @@ internal static class DemoCommand
     /// steps and fitted with slope weights, as HybridCircuitTests does: the model must burst on its own,
     /// as the cell does (60 s, 120 epochs: that test's hybrid runs within 5% of the simulated half-centre).
     /// </summary>
-    private static Part NeuronPart(double seconds, int epochs) => new("stg", "STG neuron A", "single", seconds, BuiltInData.HybridRestProbability,
+    private static Part NeuronPart(double seconds, int epochs) => new("stg", "STG neuron A", "single", seconds, BuiltInData.RhythmRestProbability,
         new TeacherForcingOptions { Epochs = epochs, SlopeWeightScale = 10, InputNoise = 0.02f });
 
-    private static Part HalfCentrePart(double seconds, int epochs) => new("hco", "Half-centre oscillator", "pair", seconds, 0,
-        new TeacherForcingOptions { Epochs = epochs });
+    /// <summary>The half-centre is recorded and fitted the same way, so the pair keeps the circuit's own rhythm.</summary>
+    private static Part HalfCentrePart(double seconds, int epochs) => new("hco", "Half-centre oscillator", "pair", seconds, BuiltInData.RhythmRestProbability,
+        new TeacherForcingOptions { Epochs = epochs, SlopeWeightScale = 10, InputNoise = 0.02f });
 
     public static Command Build(CommandContext context)
     {
@@ -58,8 +59,8 @@ internal static class DemoCommand
             var clock = Stopwatch.StartNew();
             var page = new HtmlReport("RmmEdge demo: an STG neuron and a half-centre oscillator, from simulation to fixed point");
             page.Text("Recordings simulated by the built-in conductance-based simulator (Prinz neuron A; two such cells with graded " +
-                "inhibitory synapses), injected with OU noise and steps; the single neuron's stimulus also rests at 0 nA for 30% of its steps, so that its model " +
-                "keeps the cell's own rhythm for the hybrid circuit at the end. Each model is trained on one recording and judged by free run on another.", note: true);
+                "inhibitory synapses), injected with OU noise and steps; 30% of the steps rest at 0 nA without noise, so that the models keep the cells' " +
+                "own rhythm (the neuron model also runs in the hybrid circuit at the end). Each model is trained on one recording and judged by free run on another.", note: true);
             string? native = NativeSources.Find();
             foreach (Part part in new[] { plan.Neuron, plan.HalfCentre })
             {

@@ -21,7 +21,7 @@ namespace RmmEdge.Trainer.Tests.Emulator;
 /// SynapseFit). The board reads the cell's voltage, steps the model neuron and its synapse from the
 /// cell, and injects its synapse's current into the cell. The model neuron is fitted the way a lab
 /// would fit a cell it means to put in a circuit: on 60 s of the cell with 30% of the stimulus steps
-/// at rest (BuiltInData.HybridRestProbability), so that the model bursts on its own at 0 nA, as the cell
+/// at rest (BuiltInData.RhythmRestProbability), so that the model bursts on its own at 0 nA, as the cell
 /// does (a model trained on the reference protocol sits at a fixed point there, and its hybrid ran 26%
 /// fast). The pair must lock 1:1 in alternating bursts (at most 5% of the model's spikes inside the
 /// cell's bursts, onset phase 0.3–0.7), at the period of the same hybrid run in float on the host
@@ -193,14 +193,14 @@ public sealed class HybridCircuitTests(ITestOutputHelper output)
 
 /// <summary>
 /// The RMM of neuron A that the hybrid tests put on the board: trained once per test run on the
-/// built-in simulator's neuron A, 60 s with rest steps (BuiltInData.HybridRestProbability), slope
+/// built-in simulator's neuron A, 60 s with rest steps (BuiltInData.RhythmRestProbability), slope
 /// weights 10 and input noise 0.02 (issue 3's recipe), 120 epochs, seed 1 (about 40 s on 2 cores).
 /// </summary>
 internal static class HybridNeuronModel
 {
     private static readonly Lazy<Network> Trained = new(() =>
     {
-        Dataset train = BuiltInData.Simulate("stg", 60, seed: 1, BuiltInData.HybridRestProbability);
+        Dataset train = BuiltInData.Simulate("stg", 60, seed: 1, BuiltInData.RhythmRestProbability);
         var network = new Network(NetworkSpec.SingleNeuron(train.DtMs), seed: 1);
         var options = new TeacherForcingOptions { Epochs = 120, Seed = 1, SlopeWeightScale = 10, InputNoise = 0.02f };
         new TeacherForcingTrainer(network, train, options).Train();
