@@ -30,6 +30,7 @@ internal static class ReportCommand
             var test = data.Load(parsed, parsed.GetValue(file)!);
             (byte[], int)? fixedPoint = null;
             IReadOnlyList<BudgetResult>? budget = null;
+            FidelityReport? fidelity = null;
             if (parsed.GetValue(compiled) is string rmmq)
             {
                 if (!File.Exists(rmmq))
@@ -38,7 +39,15 @@ internal static class ReportCommand
                 }
 
                 byte[] bytes = File.ReadAllBytes(rmmq);
-                fixedPoint = (bytes, FixedPointRun.Load(bytes).WeightBits);
+                RmmEdge.SharedModel.Format.RmmqModel compiledModel = FixedPointRun.Load(bytes);
+                if (compiledModel.NeuronCount != network.NeuronCount || compiledModel.CurrentCount != network.Currents.Count())
+                {
+                    throw new UserError($"{rmmq}: {compiledModel.NeuronCount} neurons and {compiledModel.CurrentCount} currents, but {modelPath} has " +
+                        $"{network.NeuronCount} and {network.Currents.Count()}: not a compilation of this model");
+                }
+
+                fixedPoint = (bytes, compiledModel.WeightBits);
+                fidelity = FixedPointRun.Compare(network, compiledModel, test, network.WarmupSamples);   // the table beside the plot
                 string? native = NativeSources.Find();
                 if (native is not null && CycleBudget.ToolsAvailable(out _))
                 {
@@ -47,7 +56,7 @@ internal static class ReportCommand
             }
 
             var page = new HtmlReport($"RmmEdge report: {Path.GetFileName(modelPath)}");
-            ModelReport.AddTo(page, new ReportInputs(Path.GetFileName(modelPath), network, test, FixedPoint: fixedPoint, Budget: budget));
+            ModelReport.AddTo(page, new ReportInputs(Path.GetFileName(modelPath), network, test, FixedPoint: fixedPoint, Fidelity: fidelity, Budget: budget));
             string path = parsed.GetValue(output)!;
             page.Save(path);
             context.Out.WriteLine($"wrote {path} ({page.PlotCount} plots)");
