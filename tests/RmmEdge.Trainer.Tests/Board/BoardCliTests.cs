@@ -61,11 +61,7 @@ public sealed class BoardCliTests(ITestOutputHelper output) : IDisposable
     {
         // At 1 kHz: the interpreted (managed) engine of the emulated board cannot step this model at 10 kHz.
         var network = new RmmEdge.Trainer.Model.Network(RmmEdge.Trainer.Model.NetworkSpec.SingleNeuronWithActivity(1.0, hidden: [6]), seed: 3);
-        foreach (var c in network.Currents)
-        {
-            bool activity = c.Spec.Input == RmmEdge.Trainer.Model.BankInput.SpikeActivity;
-            c.FitNormalization(-80, 40, Enumerable.Repeat(activity ? 0f : -80f, c.Bank.Size).ToArray(), Enumerable.Repeat(activity ? 1f : 40f, c.Bank.Size).ToArray());
-        }
+        TestNetworks.FitFixedRanges(network);
 
         string model = Path.Combine(_dir, "activity.rmmq");
         byte[] file = RmmEdge.Trainer.Compile.Quantizer.Compile(network, 16, out _);
@@ -127,10 +123,7 @@ public sealed class BoardCliTests(ITestOutputHelper output) : IDisposable
 
         string hybrid = Path.Combine(_dir, "hybrid.rmmq");
         var network = new RmmEdge.Trainer.Model.Network(RmmEdge.Trainer.Model.NetworkSpec.Pair(0.1, hidden: [4], externalSecond: true), seed: 2);
-        foreach (var c in network.Currents)
-        {
-            c.FitNormalization(-80, 40, Enumerable.Repeat(-80f, c.Bank.Size).ToArray(), Enumerable.Repeat(40f, c.Bank.Size).ToArray());
-        }
+        TestNetworks.FitFixedRanges(network);
 
         File.WriteAllBytes(hybrid, RmmEdge.Trainer.Compile.Quantizer.Compile(network, 16, out _));
         (code, text, _) = Run("emulate", hybrid, "--mode", "hybrid", "--seconds", "1", "--electrode-loss-at", "0.5");
@@ -145,10 +138,7 @@ public sealed class BoardCliTests(ITestOutputHelper output) : IDisposable
     public void TwoCellsRunOnTwoChannelsAndABoardWithOneIsRefused()
     {
         var pair = new RmmEdge.Trainer.Model.Network(RmmEdge.Trainer.Model.NetworkSpec.ClampedPair(0.1), seed: 3);
-        foreach (var c in pair.Currents)
-        {
-            c.FitNormalization(-80, 40, Enumerable.Repeat(-80f, c.Bank.Size).ToArray(), Enumerable.Repeat(40f, c.Bank.Size).ToArray());
-        }
+        TestNetworks.FitFixedRanges(pair);
 
         string model = Path.Combine(_dir, "pair.rmmq");
         File.WriteAllBytes(model, RmmEdge.Trainer.Compile.Quantizer.Compile(pair, 16, out _));

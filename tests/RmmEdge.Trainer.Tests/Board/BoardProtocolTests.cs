@@ -45,10 +45,7 @@ public sealed class BoardProtocolTests : IDisposable
     {
         var spec = NetworkSpec.SingleNeuron(dtMs, hidden: [6], tauMs: FilterBankSpec.Geometric(0.5, 2, 0, 7));
         var network = new Network(spec, seed);
-        foreach (Current c in network.Currents)
-        {
-            c.FitNormalization(-80, 40, Enumerable.Repeat(-80f, c.Bank.Size).ToArray(), Enumerable.Repeat(40f, c.Bank.Size).ToArray());
-        }
+        TestNetworks.FitFixedRanges(network);
 
         return Quantizer.Compile(network, 16, out _);
     }

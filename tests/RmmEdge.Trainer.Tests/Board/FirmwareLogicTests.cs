@@ -79,10 +79,7 @@ public sealed class FirmwareLogicTests(ITestOutputHelper output)
     {
         // Neuron 0 modelled, neuron 1 measured: in clamp mode the board reads neuron 1's voltage.
         var network = new Network(NetworkSpec.Pair(0.1, hidden: [4], externalSecond: true), seed: 2);
-        foreach (Current c in network.Currents)
-        {
-            c.FitNormalization(-80, 40, Enumerable.Repeat(-80f, c.Bank.Size).ToArray(), Enumerable.Repeat(40f, c.Bank.Size).ToArray());
-        }
+        TestNetworks.FitFixedRanges(network);
 
         return FixedPointRun.Load(Quantizer.Compile(network, 16, out _));
     }

@@ -20,10 +20,7 @@ public sealed class LoopTwinTests(NativeKernel native, ITestOutputHelper output)
     private static byte[] ClampModelFile()
     {
         var network = new Network(NetworkSpec.Pair(0.1, hidden: [6], externalSecond: true), seed: 5);
-        foreach (Current c in network.Currents)
-        {
-            c.FitNormalization(-80, 40, Enumerable.Repeat(-80f, c.Bank.Size).ToArray(), Enumerable.Repeat(40f, c.Bank.Size).ToArray());
-        }
+        TestNetworks.FitFixedRanges(network);
 
         return Quantizer.Compile(network, 16, out _);
     }
@@ -113,10 +110,7 @@ public sealed class LoopTwinTests(NativeKernel native, ITestOutputHelper output)
     private static byte[] ClampedPairFile()
     {
         var network = new Network(NetworkSpec.ClampedPair(0.1), seed: 7);
-        foreach (Current c in network.Currents)
-        {
-            c.FitNormalization(-80, 40, Enumerable.Repeat(-80f, c.Bank.Size).ToArray(), Enumerable.Repeat(40f, c.Bank.Size).ToArray());
-        }
+        TestNetworks.FitFixedRanges(network);
 
         return Quantizer.Compile(network, 16, out _);
     }

@@ -16,29 +16,7 @@ public sealed class KernelTwinTests(TrainedStgModel trained, NativeKernel native
     : IClassFixture<TrainedStgModel>, IClassFixture<NativeKernel>
 {
     /// <summary>A circuit that reaches every path: an external neuron, a synapse onto a modelled one, a gating current, both bank kinds.</summary>
-    public static Network Circuit(int seed)
-    {
-        var spec = new NetworkSpec(0.1,
-        [
-            new NeuronSpec("bio", External: true),
-            new NeuronSpec("model", Currents:
-            [
-                new CurrentSpec("fast", CurrentKind.Lumped, 1, new FilterBankSpec(FilterKind.Orthonormal, [0.2, 0.7, 2.5, 9, 30, 110, 400, 1500]), new MlpSpec([9, 7])),
-                new CurrentSpec("syn", CurrentKind.Gating, 0, new FilterBankSpec(FilterKind.Diagonal, [3, 11, 40]), new MlpSpec([5]), ReversalMv: -80, ConductanceUs: 0.03),
-                new CurrentSpec("slow", CurrentKind.Gating, 1, new FilterBankSpec(FilterKind.Diagonal, [50, 500, 2000]), new MlpSpec([3, 3]),
-                    Inactivation: new MlpSpec([4]), ReversalMv: 30, TrainReversal: true, ConductanceUs: 0.2),
-            ]),
-        ]);
-        var network = new Network(spec, seed);
-        foreach (Current c in network.Currents)
-        {
-            InputNormalizer n = c.Normalizer;
-            for (int i = 0; i < n.Center.Length; i++) { n.Fit(i, -80 * (float)(1 + i % 3), 40 * (float)(1 + i % 5)); }
-            if (c is LumpedCurrent lumped) { lumped.OutputScale = 3f; }
-        }
-
-        return network;
-    }
+    public static Network Circuit(int seed) => WithTestRanges(new Network(CircuitSpec(), seed));
 
     /// <summary>
     /// <see cref="Circuit"/> plus banks driven by spike activity (format version 2): a lumped current
@@ -46,8 +24,8 @@ public sealed class KernelTwinTests(TrainedStgModel trained, NativeKernel native
     /// </summary>
     public static Network ActivityCircuit(int seed)
     {
-        Network plain = Circuit(seed);
-        NeuronSpec model = plain.Spec.Neurons[1];
+        NetworkSpec plain = CircuitSpec();
+        NeuronSpec model = plain.Neurons[1];
         CurrentSpec[] currents =
         [
             .. model.Currents!,
@@ -55,7 +33,24 @@ public sealed class KernelTwinTests(TrainedStgModel trained, NativeKernel native
             new CurrentSpec("synActivity", CurrentKind.Gating, 0, new FilterBankSpec(FilterKind.Diagonal, [4, 60]), new MlpSpec([3]),
                 ReversalMv: -75, ConductanceUs: 0.05, Input: BankInput.SpikeActivity),
         ];
-        var network = new Network(plain.Spec with { Neurons = [plain.Spec.Neurons[0], model with { Currents = currents }] }, seed);
+        return WithTestRanges(new Network(plain with { Neurons = [plain.Neurons[0], model with { Currents = currents }] }, seed));
+    }
+
+    private static NetworkSpec CircuitSpec() => new(0.1,
+    [
+        new NeuronSpec("bio", External: true),
+        new NeuronSpec("model", Currents:
+        [
+            new CurrentSpec("fast", CurrentKind.Lumped, 1, new FilterBankSpec(FilterKind.Orthonormal, [0.2, 0.7, 2.5, 9, 30, 110, 400, 1500]), new MlpSpec([9, 7])),
+            new CurrentSpec("syn", CurrentKind.Gating, 0, new FilterBankSpec(FilterKind.Diagonal, [3, 11, 40]), new MlpSpec([5]), ReversalMv: -80, ConductanceUs: 0.03),
+            new CurrentSpec("slow", CurrentKind.Gating, 1, new FilterBankSpec(FilterKind.Diagonal, [50, 500, 2000]), new MlpSpec([3, 3]),
+                Inactivation: new MlpSpec([4]), ReversalMv: 30, TrainReversal: true, ConductanceUs: 0.2),
+        ]),
+    ]);
+
+    /// <summary>Input ranges that differ from input to input (so every normalisation entry is exercised) and an output scale of 3.</summary>
+    private static Network WithTestRanges(Network network)
+    {
         foreach (Current c in network.Currents)
         {
             InputNormalizer n = c.Normalizer;

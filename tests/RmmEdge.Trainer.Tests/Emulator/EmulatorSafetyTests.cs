@@ -21,10 +21,7 @@ public sealed class EmulatorSafetyTests(ITestOutputHelper output)
     private static byte[] HybridModel(double dtMs)
     {
         var network = new Network(NetworkSpec.Pair(dtMs, hidden: [6], externalSecond: true), seed: 3);
-        foreach (Current c in network.Currents)
-        {
-            c.FitNormalization(-80, 40, Enumerable.Repeat(-80f, c.Bank.Size).ToArray(), Enumerable.Repeat(40f, c.Bank.Size).ToArray());
-        }
+        TestNetworks.FitFixedRanges(network);
 
         // A strong synapse, so the board injects a sizeable current.
         foreach (GatingCurrent g in network.Currents.OfType<GatingCurrent>()) { g.ConductanceRaw.Value[0] = Softplus.Inverse(0.5f); }

@@ -18,10 +18,7 @@ public sealed class MeasuredCurrentTests
     public void AHybridCircuitTakesItsModelSynapseFromATrainedPairAndComputesItsCurrent()
     {
         var pair = new Network(NetworkSpec.Pair(0.1, hidden: [5]), seed: 1);
-        foreach (Current c in pair.Currents)
-        {
-            c.FitNormalization(-80, 40, Enumerable.Repeat(-80f, c.Bank.Size).ToArray(), Enumerable.Repeat(40f, c.Bank.Size).ToArray());
-        }
+        TestNetworks.FitFixedRanges(pair);
 
         var hybrid = new Network(NetworkSpec.Pair(0.1, hidden: [5], externalSecond: true), seed: 99);
         Assert.Empty(hybrid.CopyFrom(pair));   // every hybrid parameter exists in the trained pair
