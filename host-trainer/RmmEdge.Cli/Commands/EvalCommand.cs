@@ -27,16 +27,16 @@ internal static class EvalCommand
             Dataset dataset = data.Load(parsed, parsed.GetValue(file)!);
             FreeRunResult run = FreeRun.Run(network, dataset, network.WarmupSamples);
             NeuronScore[] scores = Scoring.Score(network, dataset, run);
+            // Phase of each neuron's bursts in the first neuron's cycle (NaN for the first).
+            (double Model, double Data)[] phases = scores.Select((s, i) => i == 0 ? (double.NaN, double.NaN) : Scoring.Phase(scores[0], s)).ToArray();
             if (parsed.GetValue(json))
             {
-                context.Out.WriteLine(JsonSerializer.Serialize(scores.Select(s => new
+                context.Out.WriteLine(JsonSerializer.Serialize(scores.Select((s, i) => new
                 {
                     s.Neuron, s.RmseMv, s.DataSpikes, s.ModelSpikes, s.Gamma, s.DeltaMs, s.AngularSeparation, s.Diverged,
                     DataPeriodMs = s.DataBursts.PeriodMs, ModelPeriodMs = s.ModelBursts.PeriodMs, s.PeriodError,
                     DataSpikesPerBurst = s.DataBursts.SpikesPerBurst, ModelSpikesPerBurst = s.ModelBursts.SpikesPerBurst, s.SpikesPerBurstError,
-                    // Phase of this neuron's bursts in the first neuron's cycle (NaN for the first).
-                    ModelPhase = s == scores[0] ? double.NaN : Scoring.Phase(scores[0], s).Model,
-                    DataPhase = s == scores[0] ? double.NaN : Scoring.Phase(scores[0], s).Data,
+                    ModelPhase = phases[i].Model, DataPhase = phases[i].Data,
                 }), new JsonSerializerOptions { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
                     NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals }));
                 return Cli.Ok;
@@ -53,8 +53,7 @@ internal static class EvalCommand
                 ]));
             for (int i = 1; i < scores.Length; i++)
             {
-                (double modelPhase, double dataPhase) = Scoring.Phase(scores[0], scores[i]);
-                context.Out.WriteLine($"phase of {scores[i].Neuron}'s bursts in {scores[0].Neuron}'s cycle: free run {modelPhase:0.000}, data {dataPhase:0.000} (0.5 = anti-phase)");
+                context.Out.WriteLine($"phase of {scores[i].Neuron}'s bursts in {scores[0].Neuron}'s cycle: free run {phases[i].Model:0.000}, data {phases[i].Data:0.000} (0.5 = anti-phase)");
             }
 
             return scores.Any(s => s.Diverged) ? Cli.Failure : Cli.Ok;

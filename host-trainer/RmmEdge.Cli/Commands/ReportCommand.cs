@@ -47,7 +47,8 @@ internal static class ReportCommand
                 }
 
                 fixedPoint = (bytes, compiledModel.WeightBits);
-                fidelity = FixedPointRun.Compare(network, compiledModel, test, network.WarmupSamples);   // the table beside the plot
+                int warmup = Math.Min(network.WarmupSamples, test.Length / 2);   // as the report and the compiler take it
+                fidelity = FixedPointRun.Compare(network, compiledModel, test, warmup);   // the table beside the plot
                 string? native = NativeSources.Find();
                 if (native is not null && CycleBudget.ToolsAvailable(out _))
                 {

@@ -13,8 +13,9 @@ namespace RmmEdge.Trainer.Compile;
 /// <param name="Float">Free-run scores of the float model against the data.</param>
 /// <param name="Fixed">Free-run scores of the fixed-point model against the data.</param>
 /// <param name="FixedVsFloat">Free-run scores of the fixed-point model against the float model's free run.</param>
+/// <param name="FixedRun">The fixed-point free run itself (for plots: a report need not run it again).</param>
 public sealed record FidelityReport(double OneStepCurrentRmsNa, double OneStepCurrentMaxNa, double OneStepVoltageMaxMv,
-    NeuronScore[] Float, NeuronScore[] Fixed, NeuronScore[] FixedVsFloat)
+    NeuronScore[] Float, NeuronScore[] Fixed, NeuronScore[] FixedVsFloat, FreeRunResult FixedRun)
 {
     public override string ToString() => string.Join(Environment.NewLine,
         new[] { $"one-step: Σψ error RMS {OneStepCurrentRmsNa:G3} nA, max {OneStepCurrentMaxNa:G3} nA; next-voltage error max {OneStepVoltageMaxMv:G3} mV" }
@@ -145,7 +146,7 @@ public static class FixedPointRun
         var floatAsData = new Dataset("float model", data.DtMs,
             data.Neurons.Select((t, i) => new NeuronTrace(t.Name, Prepend(warmup, floatRun.Voltages[i]), t.I)).ToArray());
         NeuronScore[] versus = Scoring.Score(network, floatAsData, fixedRun);
-        return new FidelityReport(Math.Sqrt(sq / Math.Max(1, count)), max, vMax, floatScores, fixedScores, versus);
+        return new FidelityReport(Math.Sqrt(sq / Math.Max(1, count)), max, vMax, floatScores, fixedScores, versus, fixedRun);
     }
 
     private static float[] Prepend(int warmup, float[] run)

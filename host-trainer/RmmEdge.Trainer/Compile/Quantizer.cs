@@ -89,7 +89,7 @@ public static class Quantizer
             record[2] = (byte)(c is GatingCurrent ? CurrentKindCode.Gating : CurrentKindCode.Lumped);
             record[3] = (byte)(c.Bank.Spec.Kind == FilterKind.Diagonal ? BankKindCode.Diagonal : BankKindCode.Orthonormal);
             BitConverter.TryWriteBytes(record.AsSpan(4), (ushort)c.Bank.Size);
-            record[6] = (byte)(c is LumpedCurrent { Spec.UsesPostVoltage: true } ? 1 : 0);
+            record[6] = (byte)voltageInputs;
             BitConverter.TryWriteBytes(record.AsSpan(8), (ushort)firstA);
             record[10] = (byte)countA;
             BitConverter.TryWriteBytes(record.AsSpan(12), (ushort)firstB);

@@ -269,17 +269,11 @@ public sealed class GatingCurrent : Current
 
     public override void FitNormalization(float vMin, float vMax, ReadOnlySpan<float> stateMin, ReadOnlySpan<float> stateMax)
     {
+        // A diagonal bank's states are low-passed voltages (unit DC gain): a window applies to each as it is.
+        MvRange? window = Spec.InputWindowMv;
         for (int i = 0; i < stateMin.Length; i++)
         {
-            // A diagonal bank's states are low-passed voltages (unit DC gain): the window applies to each as it is.
-            if (Spec.InputWindowMv is { } window)
-            {
-                Normalizer.Fit(i, (float)window.Low, (float)window.High);
-            }
-            else
-            {
-                Normalizer.Fit(i, stateMin[i], stateMax[i]);
-            }
+            Normalizer.Fit(i, window is null ? stateMin[i] : (float)window.Low, window is null ? stateMax[i] : (float)window.High);
         }
     }
 
