@@ -1,6 +1,6 @@
 using RmmEdge.Bench;
 
-// dotnet run -c Release --project host-trainer/RmmEdge.Bench -- [teacher-forcing|multiple-shooting|neuron-a]
+// dotnet run -c Release --project host-trainer/RmmEdge.Bench -- [teacher-forcing|multiple-shooting|neuron-a|half-centre [--config FILE]]
 //     [--epochs N] [--ms-epochs N [--ms-lr R] [--ms-shot S] [--ms-gamma G] [--ms-selection-fraction F]] [--seeds 1,2,3] [--shared DIR] [--selection-fraction F] [--kinds clean,noisy] [--slope-weight MV_PER_MS] [--input-noise SD] [--lowpass HZ] [--activity]
 string mode = args.Length > 0 && !args[0].StartsWith("--") ? args[0] : "teacher-forcing";
 int? epochs = null;
@@ -15,6 +15,7 @@ float? inputNoise = null;
 double lowPassHz = 0;
 bool activity = false;
 string[] kinds = ["clean", "noisy"];
+string? configPath = null;
 string shared = Path.Combine(AppContext.BaseDirectory, "..", "..", "..", "..", "..", "..", "shared", "data");
 for (int i = 0; i < args.Length; i++)
 {
@@ -29,6 +30,7 @@ for (int i = 0; i < args.Length; i++)
     if (args[i] == "--selection-fraction" && i + 1 < args.Length) { selectionFraction = double.Parse(args[++i], System.Globalization.CultureInfo.InvariantCulture); }
     if (args[i] == "--kinds" && i + 1 < args.Length) { kinds = args[++i].Split(','); }
     if (args[i] == "--activity") { activity = true; }
+    if (args[i] == "--config" && i + 1 < args.Length) { configPath = args[++i]; }
     if (args[i] == "--lowpass" && i + 1 < args.Length) { lowPassHz = double.Parse(args[++i], System.Globalization.CultureInfo.InvariantCulture); }
     if (args[i] == "--input-noise" && i + 1 < args.Length) { inputNoise = float.Parse(args[++i], System.Globalization.CultureInfo.InvariantCulture); }
     if (args[i] == "--slope-weight" && i + 1 < args.Length) { slopeScale = float.Parse(args[++i], System.Globalization.CultureInfo.InvariantCulture); }
@@ -39,7 +41,8 @@ switch (mode)
     case "teacher-forcing": TeacherForcingBench.Run(epochs ?? 200, Console.Out); break;
     case "multiple-shooting": MultipleShootingBench.Run(epochs ?? 3, Console.Out); break;
     case "neuron-a": NeuronABench.Run(Path.GetFullPath(shared), kinds, epochs ?? 200, MultipleShooting(), seeds, selectionFraction, slopeScale, inputNoise, lowPassHz, activity, Console.Out); break;
-    default: Console.Error.WriteLine($"unknown benchmark '{mode}'; use teacher-forcing, multiple-shooting or neuron-a"); return 2;
+    case "half-centre": HalfCentreBench.Run(Path.GetFullPath(shared), kinds, configPath is null ? RmmEdge.Trainer.Training.TrainingConfig.HalfCentre : RmmEdge.Trainer.Training.TrainingConfig.Load(configPath), seeds, Console.Out); break;
+    default: Console.Error.WriteLine($"unknown benchmark '{mode}'; use teacher-forcing, multiple-shooting, neuron-a or half-centre"); return 2;
 }
 
 return 0;

@@ -106,10 +106,10 @@ public static class Quantizer
             {
                 // Format version 2: the bank sees σ((v − θ)/slope); the kernel feeds (v − θ)/(2·slope) in
                 // Q4.11 to the table sigmoid, so the factor from Q16 mV is 2^11 / (2·slope·2^16).
-                (int m, int sh) = Multiplier((1 << FixedPoint.TableInputBits) / (2.0 * CurrentSpec.ActivitySlopeMv * (1 << FixedPoint.VoltageBits)),
+                (int m, int sh) = Multiplier((1 << FixedPoint.TableInputBits) / (2.0 * c.Spec.ActivitySlopeMv * (1 << FixedPoint.VoltageBits)),
                     $"{c.QualifiedName} spike activity");
                 record[7] = (byte)BankInputCode.SpikeActivity;
-                BitConverter.TryWriteBytes(record.AsSpan(32), Q(CurrentSpec.ActivityThresholdMv, FixedPoint.VoltageBits));
+                BitConverter.TryWriteBytes(record.AsSpan(32), Q(c.Spec.ActivityThresholdMv, FixedPoint.VoltageBits));
                 BitConverter.TryWriteBytes(record.AsSpan(36), (ushort)m);
                 record[38] = (byte)sh;
             }

@@ -19,6 +19,13 @@ namespace RmmEdge.Trainer.Interpretation;
 public sealed record IvCurve(string Current, float[] VoltageMv, float[] SteadyStateNa, float[] InstantaneousNa,
     float[] SteadyStateConductanceUs, float HoldingMv);
 
+/// <summary>How well a neuron's predicted synaptic input follows the true one (<see cref="ModelAnalysis.SynapticCorrelations"/>).</summary>
+/// <param name="Neuron">The postsynaptic neuron.</param>
+/// <param name="Synapses">Its synapses' qualified names, summed for the prediction.</param>
+/// <param name="TruthColumn">The data's column of the true synaptic current (nA, depolarising +).</param>
+/// <param name="PearsonR">Pearson r of the predicted with the true current.</param>
+public sealed record SynapseCorrelation(string Neuron, string[] Synapses, string TruthColumn, double PearsonR);
+
 /// <summary>Per-current time courses over a record: ψ and, for gating currents, the conductance g·a·b.</summary>
 public sealed record CurrentTraces(string[] Currents, int Start, float[][] CurrentNa, float[][] ConductanceUs);
 
@@ -102,19 +109,73 @@ public static class ModelAnalysis
     }
 
     /// <summary>
+    /// The authors' test of a circuit model: for each modelled neuron that receives synapses and whose
+    /// true synaptic current the data holds (column Isyn1, Isyn2 … by postsynaptic neuron, positive =
+    /// depolarising, as the injected current), Pearson r of the sum of its predicted synaptic currents
+    /// (<paramref name="traces"/> with γ = 1: from the measured voltages) with it, over the record after
+    /// the traces' start. The model is never trained on these columns.
+    /// </summary>
+    public static SynapseCorrelation[] SynapticCorrelations(Network network, Dataset data, CurrentTraces traces)
+    {
+        Current[] currents = network.Currents.ToArray();
+        var result = new List<SynapseCorrelation>();
+        for (int post = 0; post < network.NeuronCount; post++)
+        {
+            int[] synapses = Enumerable.Range(0, currents.Length).Where(c => currents[c].IsSynapse && currents[c].Owner == post).ToArray();
+            string column = $"Isyn{post + 1}";
+            if (synapses.Length == 0 || !data.Extra.TryGetValue(column, out float[]? truth))
+            {
+                continue;
+            }
+
+            int length = traces.CurrentNa[0].Length;
+            double[] predicted = new double[length], measured = new double[length];
+            for (int k = 0; k < length; k++)
+            {
+                foreach (int c in synapses) { predicted[k] -= traces.CurrentNa[c][k]; }   // ψ is outward-positive
+                measured[k] = truth[traces.Start + k];
+            }
+
+            result.Add(new SynapseCorrelation(network.Spec.Neurons[post].Name, synapses.Select(c => currents[c].QualifiedName).ToArray(), column,
+                Pearson(predicted, measured)));
+        }
+
+        return result.ToArray();
+    }
+
+    /// <summary>Pearson correlation coefficient of two equally long series.</summary>
+    public static double Pearson(ReadOnlySpan<double> a, ReadOnlySpan<double> b)
+    {
+        if (a.Length != b.Length || a.Length < 2)
+        {
+            throw new ArgumentException($"Pearson r needs two series of one length ≥ 2, got {a.Length} and {b.Length}");
+        }
+
+        double ma = 0, mb = 0;
+        for (int i = 0; i < a.Length; i++) { ma += a[i]; mb += b[i]; }
+        ma /= a.Length;
+        mb /= b.Length;
+        double sab = 0, saa = 0, sbb = 0;
+        for (int i = 0; i < a.Length; i++)
+        {
+            sab += (a[i] - ma) * (b[i] - mb);
+            saa += (a[i] - ma) * (a[i] - ma);
+            sbb += (b[i] - mb) * (b[i] - mb);
+        }
+
+        return sab / Math.Sqrt(saa * sbb);
+    }
+
+    /// <summary>
     /// Frequency-dependent conductance (µS) of one current at steady state: rows are voltages (mV),
     /// columns angular frequencies (rad/ms). ∂ψ/∂v and ∂ψ/∂x by central differences; the bank's
     /// transfer H(z) = (zI − A)⁻¹B solved exactly. At ω → 0 it is the slope of the steady-state IV curve.
     /// For a synapse it is the response to the presynaptic voltage (the ∂ψ/∂v_post term is left out).
+    /// A bank driven by spike activity u = σ(v) is linearised through it: its input moves by σ′(v)·δv.
     /// </summary>
     public static double[,] FrequencyConductance(Network network, int currentIndex, float[] voltagesMv, double[] omegaRadPerMs)
     {
         Current current = network.Currents.ElementAt(currentIndex);
-        if (current.Spec.Input != BankInput.Voltage)
-        {
-            throw new UserError($"{current.QualifiedName}: its bank is driven by spike activity, not voltage; no frequency-dependent conductance");
-        }
-
         FilterBank bank = current.Bank;
         int size = bank.Size;
         (Complex[,] a, Complex[] b) = StateSpace(bank);
@@ -124,8 +185,10 @@ public static class ModelAnalysis
         for (int r = 0; r < voltagesMv.Length; r++)
         {
             float v = voltagesMv[r];
-            bank.SteadyState(v, x);
             const float hv = 0.01f;
+            bank.SteadyState(current.Spec.Drive(v), x);
+            double driveSlope = current.Spec.Input == BankInput.Voltage ? 1.0
+                : (current.Spec.Drive(v + hv) - current.Spec.Drive(v - hv)) / (2.0 * hv);
             double dPsiDv = current.IsSynapse ? 0 : (current.Evaluate(v + hv, x, scratch) - current.Evaluate(v - hv, x, scratch)) / (2.0 * hv);
             for (int i = 0; i < size; i++)
             {
@@ -143,7 +206,7 @@ public static class ModelAnalysis
                 Complex z = Complex.FromPolarCoordinates(1, omegaRadPerMs[w] * network.DtMs);
                 Complex[] h = Transfer(a, b, z);
                 Complex sum = dPsiDv;
-                for (int i = 0; i < size; i++) { sum += dPsiDx[i] * h[i]; }
+                for (int i = 0; i < size; i++) { sum += dPsiDx[i] * h[i] * driveSlope; }
                 result[r, w] = sum.Real;
             }
         }

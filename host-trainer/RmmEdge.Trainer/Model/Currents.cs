@@ -45,6 +45,12 @@ public abstract class Current
         Spec = spec;
         Owner = owner;
         QualifiedName = ownerName + "/" + spec.Name;
+        if (spec.Input == BankInput.SpikeActivity
+            && !(spec.ActivitySlopeMv > 0 && double.IsFinite(spec.ActivitySlopeMv) && double.IsFinite(spec.ActivityThresholdMv)))
+        {
+            throw new ArgumentException($"{QualifiedName}: spike activity needs a finite threshold and a slope > 0 mV, got {spec.ActivityThresholdMv} / {spec.ActivitySlopeMv}", nameof(spec));
+        }
+
         Bank = new FilterBank(spec.Bank, dtMs);
     }
 
@@ -202,9 +208,9 @@ public sealed class GatingCurrent : Current
             HiddenActivation = Model.Activation.Sigmoid,
         }, ridge, random);
         Normalizer = new InputNormalizer(Bank.Size);
-        if (spec.InputWindowMv is { } window && (spec.Bank.Kind != FilterKind.Diagonal || !(window.Low < window.High)))
+        if (spec.InputWindowMv is { } window && (spec.Bank.Kind != FilterKind.Diagonal || spec.Input != BankInput.Voltage || !(window.Low < window.High)))
         {
-            throw new ArgumentException($"{QualifiedName}: an input window needs a diagonal bank (unit DC gain) and Low < High", nameof(spec));
+            throw new ArgumentException($"{QualifiedName}: an input window (mV) needs a voltage-driven diagonal bank (unit DC gain) and Low < High", nameof(spec));
         }
 
         Mlps = Inactivation is null ? [Activation] : [Activation, Inactivation];

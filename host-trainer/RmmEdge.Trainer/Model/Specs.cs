@@ -35,6 +35,8 @@ public enum CurrentKind
 /// few tens of mV below the spikes, and a data range that reaches the spike peaks spends most of the
 /// MLP's input on voltages where the synapse is simply on.
 /// </param>
+/// <param name="ActivityThresholdMv">Spike activity only: its threshold θ (mV), where σ = 0.5.</param>
+/// <param name="ActivitySlopeMv">Spike activity only: its slope k (mV), &gt; 0.</param>
 public sealed record CurrentSpec(
     string Name,
     CurrentKind Kind,
@@ -48,16 +50,18 @@ public sealed record CurrentSpec(
     double ConductanceUs = 1,
     bool ActivationFlipped = false,
     BankInput Input = BankInput.Voltage,
-    MvRange? InputWindowMv = null)
+    MvRange? InputWindowMv = null,
+    double ActivityThresholdMv = CurrentSpec.SpikeThresholdMv,
+    double ActivitySlopeMv = CurrentSpec.SpikeSlopeMv)
 {
-    /// <summary>Spike activity: a logistic of the voltage around this threshold (mV) …</summary>
-    public const float ActivityThresholdMv = -20f;
+    /// <summary>Spike activity by default: a logistic of the voltage around this threshold (mV) …</summary>
+    public const double SpikeThresholdMv = -20;
 
     /// <summary>… with this slope (mV): ≈0 below −35 mV, ≈1 at a spike's peak.</summary>
-    public const float ActivitySlopeMv = 3f;
+    public const double SpikeSlopeMv = 3;
 
     /// <summary>The value that drives the bank for a source voltage <paramref name="v"/> (mV).</summary>
-    public float Drive(float v) => Input == BankInput.Voltage ? v : 1f / (1f + MathF.Exp((ActivityThresholdMv - v) / ActivitySlopeMv));
+    public float Drive(float v) => Input == BankInput.Voltage ? v : 1f / (1f + MathF.Exp(((float)ActivityThresholdMv - v) / (float)ActivitySlopeMv));
 }
 
 /// <summary>A voltage range in mV, <see cref="Low"/> below <see cref="High"/>.</summary>
@@ -70,9 +74,11 @@ public enum BankInput
     Voltage,
 
     /// <summary>
-    /// Experimental: the source's spike activity σ((v + 20 mV)/3 mV), so the bank's slow
-    /// states count recent spikes, as a cell's calcium does (linear filters of v barely see brief
-    /// spikes). Teacher forcing, multiple shooting and the compiler (.rmmq version 2) support it.
+    /// The source's spike activity σ((v − θ)/k), by default θ = −20 mV and k = 3 mV (the current's
+    /// ActivityThresholdMv and ActivitySlopeMv), so the bank's slow states count recent spikes, as a
+    /// cell's calcium does, or as transmitter release follows presynaptic spikes (linear filters of v
+    /// barely see brief spikes). Teacher forcing, multiple shooting and the compiler (.rmmq version 2)
+    /// support it.
     /// </summary>
     SpikeActivity,
 }
@@ -123,16 +129,22 @@ public sealed record NetworkSpec(double DtMs, NeuronSpec[] Neurons, float Ridge 
     /// STG synapses), E = <paramref name="synapseReversalMv"/> (−80 mV: inhibitory). With
     /// <paramref name="externalSecond"/> the second neuron is measured, not modelled (a hybrid
     /// circuit's biological cell, or the authors' LP–PD case): it keeps only the model synapse from
-    /// neuron 1, whose current the board injects into that cell.
+    /// neuron 1, whose current the board injects into that cell. With <paramref name="synapseInput"/>
+    /// <see cref="BankInput.SpikeActivity"/> the synapses' banks see the presynaptic spike activity
+    /// instead: a graded synapse turns on fast in a presynaptic burst and saturates, which a monotone
+    /// function of low-passed spike activity follows and one of low-passed voltage barely does (see
+    /// <see cref="Training.TrainingConfig.HalfCentre"/> for the figures).
     /// </summary>
-    public static NetworkSpec Pair(double dtMs, int[]? hidden = null, double synapseReversalMv = -80, bool externalSecond = false, MvRange? synapseWindowMv = null)
+    public static NetworkSpec Pair(double dtMs, int[]? hidden = null, double synapseReversalMv = -80, bool externalSecond = false, MvRange? synapseWindowMv = null,
+        BankInput synapseInput = BankInput.Voltage, double synapseActivityThresholdMv = CurrentSpec.SpikeThresholdMv,
+        double synapseActivitySlopeMv = CurrentSpec.SpikeSlopeMv)
     {
         return new(dtMs,
         [
-            new NeuronSpec("neuron1", Currents: [Intrinsic(0, hidden), Synapse(1, synapseReversalMv, synapseWindowMv)]),
+            new NeuronSpec("neuron1", Currents: [Intrinsic(0, hidden), Synapse(1, synapseReversalMv, synapseWindowMv, synapseInput, synapseActivityThresholdMv, synapseActivitySlopeMv)]),
             externalSecond
-                ? new NeuronSpec("neuron2", External: true, Currents: [Synapse(0, synapseReversalMv, synapseWindowMv)])
-                : new NeuronSpec("neuron2", Currents: [Intrinsic(1, hidden), Synapse(0, synapseReversalMv, synapseWindowMv)]),
+                ? new NeuronSpec("neuron2", External: true, Currents: [Synapse(0, synapseReversalMv, synapseWindowMv, synapseInput, synapseActivityThresholdMv, synapseActivitySlopeMv)])
+                : new NeuronSpec("neuron2", Currents: [Intrinsic(1, hidden), Synapse(0, synapseReversalMv, synapseWindowMv, synapseInput, synapseActivityThresholdMv, synapseActivitySlopeMv)]),
         ]);
     }
 
@@ -189,9 +201,11 @@ public sealed record NetworkSpec(double DtMs, NeuronSpec[] Neurons, float Ridge 
     /// A conductance-based synapse from neuron <paramref name="pre"/>: g·a(x)·(v − E), a monotone in the
     /// presynaptic voltage filtered at 0.5·2^i ms (0.5–256 ms: the fast rise and ~100 ms decay of graded STG synapses).
     /// </summary>
-    public static CurrentSpec Synapse(int pre, double reversalMv = -80, MvRange? windowMv = null) => new("syn", CurrentKind.Gating, pre,
+    public static CurrentSpec Synapse(int pre, double reversalMv = -80, MvRange? windowMv = null, BankInput input = BankInput.Voltage,
+        double activityThresholdMv = CurrentSpec.SpikeThresholdMv, double activitySlopeMv = CurrentSpec.SpikeSlopeMv) => new("syn", CurrentKind.Gating, pre,
         new FilterBankSpec(FilterKind.Diagonal, FilterBankSpec.Geometric(0.5, 2, 0, 9)), new MlpSpec([10]),
-        ReversalMv: reversalMv, ConductanceUs: 0.05, InputWindowMv: windowMv);
+        ReversalMv: reversalMv, ConductanceUs: 0.05, InputWindowMv: windowMv, Input: input,
+        ActivityThresholdMv: activityThresholdMv, ActivitySlopeMv: activitySlopeMv);
 
     public int ModelledCount => Neurons.Count(n => !n.External);
 }

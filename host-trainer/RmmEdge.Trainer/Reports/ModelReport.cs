@@ -137,6 +137,7 @@ public static class ModelReport
         }
 
         CurrentTraces traces = ModelAnalysis.Traces(network, test, warmup, gamma: 1f);
+        SynapseCorrelation[] correlations = ModelAnalysis.SynapticCorrelations(network, test, traces);
         Current[] currents = network.Currents.ToArray();
         int zoomStart = time.Length / 2, zoomLength = Math.Min(time.Length - zoomStart, (int)(3000 / test.DtMs));
         double[] zoomTime = time[zoomStart..(zoomStart + zoomLength)];
@@ -151,18 +152,19 @@ public static class ModelReport
             double[] predicted = traces.CurrentNa[c].Skip(zoomStart).Take(zoomLength).Select(x => -(double)x).ToArray();
             var plot = new SvgPlot($"{currents[c].QualifiedName}: predicted synaptic current from the measured voltages (3 s)", "time (s)", "I_syn (nA, depolarising +)")
                 .Add("model", zoomTime, predicted, Colors[0]);
-            string truthName = $"Isyn{currents[c].Owner + 1}";
-            if (test.Extra.TryGetValue(truthName, out float[]? truth))
+            SynapseCorrelation? correlation = correlations.FirstOrDefault(r => r.Synapses[^1] == currents[c].QualifiedName);
+            if (correlation is not null)
             {
-                double[] all = traces.CurrentNa[c].Select(x => -(double)x).ToArray();
-                double r = Pearson(all, truth.Skip(warmup).Take(all.Length).Select(x => (double)x).ToArray());
-                plot.Add($"true ({truthName})", zoomTime, truth.Skip(warmup + zoomStart).Take(zoomLength).Select(x => (double)x).ToArray(), "#444", dashed: true);
-                page.Plot(plot);
-                page.Text($"{currents[c].QualifiedName}: Pearson r with the true synaptic current over the whole record = {r:0.000} (never trained on it).", note: true);
+                float[] truth = test.Extra[correlation.TruthColumn];
+                string label = correlation.Synapses.Length == 1 ? $"true ({correlation.TruthColumn})" : $"true ({correlation.TruthColumn}, all synapses onto {correlation.Neuron})";
+                plot.Add(label, zoomTime, truth.Skip(warmup + zoomStart).Take(zoomLength).Select(x => (double)x).ToArray(), "#444", dashed: true);
             }
-            else
+
+            page.Plot(plot);
+            if (correlation is not null)
             {
-                page.Plot(plot);
+                page.Text($"{string.Join(" + ", correlation.Synapses)}: Pearson r with the true synaptic current {correlation.TruthColumn} over the whole record = " +
+                    $"{correlation.PearsonR:0.000} (never trained on it).", note: true);
             }
         }
     }
@@ -255,19 +257,5 @@ public static class ModelReport
                 $"{b.CyclesPerStep:0}", $"{b.MaxRateKhz:0.0}", $"{(b.Load(rate) <= 0.5 ? "PASS" : b.Load(rate) <= 1 ? "" : "FAIL")} {b.Load(rate):P0}".Trim(),
             ]));
         page.Text("Instructions counted by running the cross-compiled C kernel (arm-none-eabi-gcc -O2) on QEMU's MPS2 boards with -icount.", note: true);
-    }
-
-    private static double Pearson(double[] a, double[] b)
-    {
-        int n = Math.Min(a.Length, b.Length);
-        double ma = a.Take(n).Average(), mb = b.Take(n).Average(), sab = 0, saa = 0, sbb = 0;
-        for (int i = 0; i < n; i++)
-        {
-            sab += (a[i] - ma) * (b[i] - mb);
-            saa += (a[i] - ma) * (a[i] - ma);
-            sbb += (b[i] - mb) * (b[i] - mb);
-        }
-
-        return sab / Math.Sqrt(saa * sbb);
     }
 }

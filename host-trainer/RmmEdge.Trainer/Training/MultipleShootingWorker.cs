@@ -480,7 +480,7 @@ internal sealed class MultipleShootingWorker
                 for (int b = 0; b < n; b++)
                 {
                     float a = Current.Spec.Drive(uSource[b]);
-                    lambdaUSource[b] += _bankInputGrad[b] * a * (1f - a) / CurrentSpec.ActivitySlopeMv;
+                    lambdaUSource[b] += _bankInputGrad[b] * a * (1f - a) / (float)Current.Spec.ActivitySlopeMv;
                 }
             }
 

@@ -83,6 +83,68 @@ public sealed class ModelAnalysisTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void FrequencyConductanceOfAnActivityDrivenBankIsLinearisedThroughTheActivity()
+    {
+        // A gating current whose bank sees the spike activity σ((v + 20)/3), not v: its slow
+        // conductance at ω → 0 must still be the slope of its steady-state IV, which holds only if the
+        // bank's input is moved by σ′(v)·δv.
+        var spec = new NetworkSpec(0.1,
+        [
+            new NeuronSpec("cell", Currents:
+            [
+                new CurrentSpec("KCa", CurrentKind.Gating, 0, new FilterBankSpec(FilterKind.Diagonal, [5, 50]), new MlpSpec([3]),
+                    ReversalMv: -80, ConductanceUs: 0.5, Input: BankInput.SpikeActivity),
+            ]),
+        ]);
+        var network = new Network(spec, seed: 3);
+        Current k = network.Currents.Single();
+        k.FitNormalization(-90, 10, [0f, 0f], [1f, 1f]);
+        network.RefreshEffective();
+        foreach (float v in new[] { -30f, -20f, -10f })
+        {
+            double[,] g = ModelAnalysis.FrequencyConductance(network, 0, [v], [1e-6, 10]);
+            IvCurve iv = ModelAnalysis.IvCurves(network, v - 0.05f, v + 0.05f, 3, -60)[0];
+            IvCurve instant = ModelAnalysis.IvCurves(network, v - 0.05f, v + 0.05f, 3, v)[0];
+            double slope = (iv.SteadyStateNa[2] - iv.SteadyStateNa[0]) / 0.1;
+            double instantSlope = (instant.InstantaneousNa[2] - instant.InstantaneousNa[0]) / 0.1;
+            output.WriteLine($"at {v} mV: G(ω→0) {g[0, 0]:G5} µS, IV slope {slope:G5} µS, instantaneous slope {instantSlope:G5} µS, G(10) {g[0, 1]:G5}");
+            Assert.True(Math.Abs(g[0, 0] - slope) <= 0.02 * Math.Abs(slope) + 1e-4, $"at {v} mV: {g[0, 0]} vs slope {slope}");
+            Assert.True(Math.Abs(slope - instantSlope) > 0.05 * Math.Abs(slope), "the activity-driven part must matter at this voltage");
+        }
+    }
+
+    [Fact]
+    public void SynapticCorrelationsCompareTheDepolarisingPredictionWithTheTrueColumn()
+    {
+        Network network = Model();
+        Dataset data = TeacherForcingTests.Synthetic(6000, neurons: 2);
+        int warmup = network.WarmupSamples;
+        CurrentTraces traces = ModelAnalysis.Traces(network, data, warmup);
+        Assert.Empty(ModelAnalysis.SynapticCorrelations(network, data, traces));   // no true current in the data: nothing to say
+
+        // The true current as the data stores it (depolarising +) is −ψ of the synapse: an affine copy scores 1,
+        // the outward-positive ψ itself −1, and a shuffled copy about 0.
+        float[] psi = traces.CurrentNa[2];
+        float[] truth = new float[data.Length];
+        for (int k = 0; k < psi.Length; k++) { truth[warmup + k] = -2f * psi[k] + 0.1f; }
+        SynapseCorrelation same = ModelAnalysis.SynapticCorrelations(network, WithExtra(data, "Isyn1", truth), traces).Single();
+        Assert.Equal(("post", "Isyn1"), (same.Neuron, same.TruthColumn));
+        Assert.Equal(["post/syn"], same.Synapses);
+        Assert.Equal(1.0, same.PearsonR, 6);
+
+        float[] outward = new float[data.Length];
+        for (int k = 0; k < psi.Length; k++) { outward[warmup + k] = psi[k]; }
+        Assert.Equal(-1.0, ModelAnalysis.SynapticCorrelations(network, WithExtra(data, "Isyn1", outward), traces).Single().PearsonR, 6);
+
+        float[] shuffled = (float[])truth.Clone();
+        new Random(4).Shuffle(shuffled.AsSpan(warmup));
+        Assert.InRange(ModelAnalysis.SynapticCorrelations(network, WithExtra(data, "Isyn1", shuffled), traces).Single().PearsonR, -0.1, 0.1);
+    }
+
+    private static Dataset WithExtra(Dataset data, string column, float[] values) =>
+        new(data.Source, data.DtMs, data.Neurons, new Dictionary<string, float[]> { [column] = values });
+
+    [Fact]
     public void RemovingACurrentTakesItOffTheVoltageButStillReportsIt()
     {
         Network network = Model();

@@ -11,12 +11,13 @@ namespace RmmEdge.Trainer.Tests.Model;
 /// <summary>The bank input BankInput.SpikeActivity: used wherever banks are driven, compiled to format version 2 (its multiple-shooting gradients: MultipleShootingTests; the C twin: KernelTwinTests).</summary>
 public sealed class SpikeActivityBankTests
 {
-    private static NetworkSpec WithActivity(double dtMs) => new(dtMs,
+    private static NetworkSpec WithActivity(double dtMs, double thresholdMv = CurrentSpec.SpikeThresholdMv, double slopeMv = CurrentSpec.SpikeSlopeMv) => new(dtMs,
     [
         new NeuronSpec("neuron", Currents:
         [
             NetworkSpec.Intrinsic(0, [6]),
-            new CurrentSpec("activity", CurrentKind.Lumped, 0, new FilterBankSpec(FilterKind.Diagonal, FilterBankSpec.Geometric(1, 2, 0, 6)), new MlpSpec([4]), Input: BankInput.SpikeActivity),
+            new CurrentSpec("activity", CurrentKind.Lumped, 0, new FilterBankSpec(FilterKind.Diagonal, FilterBankSpec.Geometric(1, 2, 0, 6)), new MlpSpec([4]),
+                Input: BankInput.SpikeActivity, ActivityThresholdMv: thresholdMv, ActivitySlopeMv: slopeMv),
         ]),
     ]);
 
@@ -29,6 +30,21 @@ public sealed class SpikeActivityBankTests
         Assert.Equal(0.5f, spec.Drive(-20f), 6);
         Assert.True(spec.Drive(20f) > 0.999f);
         Assert.Equal(-47.5f, WithActivity(0.1).Neurons[0].Currents![0].Drive(-47.5f));   // a voltage bank sees the voltage
+
+        // A graded-release activity: its own threshold and slope.
+        CurrentSpec graded = WithActivity(0.1, -35, 5).Neurons[0].Currents![1];
+        Assert.Equal(0.5f, graded.Drive(-35f), 6);
+        Assert.Equal(1f / (1f + MathF.Exp(-1f)), graded.Drive(-30f), 6);
+    }
+
+    [Theory]
+    [InlineData(-20, 0)]
+    [InlineData(-20, -1)]
+    [InlineData(double.NaN, 3)]
+    public void AnActivityWithoutAPositiveSlopeOrAFiniteThresholdIsRefused(double thresholdMv, double slopeMv)
+    {
+        var error = Assert.Throws<ArgumentException>(() => new Network(WithActivity(0.1, thresholdMv, slopeMv), seed: 1));
+        Assert.Contains("neuron/activity", error.Message);
     }
 
     [Fact]
@@ -70,16 +86,19 @@ public sealed class SpikeActivityBankTests
     /// and the integer kernel's table sigmoid follows the float logistic: one step from measured
     /// states, Σψ within 0.1 nA and the next voltage within 0.05 mV of the float model's.
     /// </summary>
-    [Fact]
-    public void TheCompilerWritesFormatTwoAndTheFixedPointModelFollowsTheFloatOne()
+    [Theory]
+    [InlineData(CurrentSpec.SpikeThresholdMv, CurrentSpec.SpikeSlopeMv)]
+    [InlineData(-35, 5)]
+    public void TheCompilerWritesFormatTwoAndTheFixedPointModelFollowsTheFloatOne(double thresholdMv, double slopeMv)
     {
         Dataset data = BuiltInData.Simulate("stg", 8, seed: 3);
-        var network = new Network(WithActivity(data.DtMs), seed: 1);
+        var network = new Network(WithActivity(data.DtMs, thresholdMv, slopeMv), seed: 1);
         new TeacherForcingTrainer(network, data, new TeacherForcingOptions { Epochs = 3, ValidateEvery = 0 }).Train();
         byte[] file = Quantizer.Compile(network, 16, out _);
         RmmqModel model = FixedPointRun.Load(file);
         Assert.Equal(2, model.Version);
         Assert.Equal((int)BankInputCode.SpikeActivity, model.BankInput[1]);
+        Assert.Equal(Quantizer.Q(thresholdMv, 16), model.ActivityCenter[1]);
         Assert.Equal(1, FixedPointRun.Load(Quantizer.Compile(new Network(NetworkSpec.SingleNeuron(data.DtMs, [6]), seed: 1), 16, out _)).Version);
 
         FidelityReport fidelity = FixedPointRun.Compare(network, model, data, network.WarmupSamples);
@@ -98,6 +117,18 @@ public sealed class SpikeActivityBankTests
             Network loaded = ModelFile.Load(path);
             Assert.Equal(BankInput.SpikeActivity, loaded.Currents.Single(c => c.Name == "activity").Spec.Input);
             Assert.Equal(BankInput.Voltage, loaded.Currents.Single(c => c.Name == "intrinsic").Spec.Input);
+
+            var graded = new Network(WithActivity(0.1, -35, 5), seed: 1);
+            ModelFile.Save(graded, path);
+            CurrentSpec kept = ModelFile.Load(path).Currents.Single(c => c.Name == "activity").Spec;
+            Assert.Equal((-35.0, 5.0), (kept.ActivityThresholdMv, kept.ActivitySlopeMv));
+
+            // A file written before the threshold and slope were stored reads with the spike defaults.
+            string older = string.Join('\n', File.ReadAllLines(path).Where(line => !line.Contains("\"ActivityThresholdMv\"") && !line.Contains("\"ActivitySlopeMv\"")));
+            Assert.NotEqual(File.ReadAllText(path).Length, older.Length);
+            File.WriteAllText(path, System.Text.RegularExpressions.Regex.Replace(older, @",(\s*)}", "$1}"));   // the comma the removed lines leave
+            kept = ModelFile.Load(path).Currents.Single(c => c.Name == "activity").Spec;
+            Assert.Equal((CurrentSpec.SpikeThresholdMv, CurrentSpec.SpikeSlopeMv), (kept.ActivityThresholdMv, kept.ActivitySlopeMv));
         }
         finally
         {
