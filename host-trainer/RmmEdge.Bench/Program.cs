@@ -1,12 +1,13 @@
 using RmmEdge.Bench;
 
 // dotnet run -c Release --project host-trainer/RmmEdge.Bench -- [teacher-forcing|multiple-shooting|neuron-a|half-centre [--config FILE]]
-//     [--epochs N] [--ms-epochs N [--ms-lr R] [--ms-shot S] [--ms-gamma G] [--ms-selection-fraction F]] [--seeds 1,2,3] [--shared DIR] [--selection-fraction F] [--kinds clean,noisy] [--slope-weight MV_PER_MS] [--input-noise SD] [--lowpass HZ] [--activity]
+//     [--epochs N] [--ms-epochs N [--ms-lr R] [--ms-shot S] [--ms-gamma G] [--ms-slope-weight MV_PER_MS] [--ms-selection-fraction F]] [--seeds 1,2,3] [--shared DIR] [--selection-fraction F] [--kinds clean,noisy] [--slope-weight MV_PER_MS] [--input-noise SD] [--lowpass HZ] [--activity]
 string mode = args.Length > 0 && !args[0].StartsWith("--") ? args[0] : "teacher-forcing";
 int? epochs = null;
 int msEpochs = 0, msShot = new RmmEdge.Trainer.Training.MultipleShootingOptions().ShotLength;
 float? msRate = null;
 float msGamma = 0;
+float msSlope = 0;
 double? msSelection = null;
 int[] seeds = [1, 2, 3];
 double? selectionFraction = null;
@@ -25,6 +26,7 @@ for (int i = 0; i < args.Length; i++)
     if (args[i] == "--ms-lr" && i + 1 < args.Length) { msRate = float.Parse(args[++i], System.Globalization.CultureInfo.InvariantCulture); }
     if (args[i] == "--ms-shot" && i + 1 < args.Length) { msShot = int.Parse(args[++i]); }
     if (args[i] == "--ms-selection-fraction" && i + 1 < args.Length) { msSelection = double.Parse(args[++i], System.Globalization.CultureInfo.InvariantCulture); }
+    if (args[i] == "--ms-slope-weight" && i + 1 < args.Length) { msSlope = float.Parse(args[++i], System.Globalization.CultureInfo.InvariantCulture); }
     if (args[i] == "--ms-gamma" && i + 1 < args.Length) { msGamma = float.Parse(args[++i], System.Globalization.CultureInfo.InvariantCulture); }
     if (args[i] == "--seeds" && i + 1 < args.Length) { seeds = args[++i].Split(',').Select(int.Parse).ToArray(); }
     if (args[i] == "--selection-fraction" && i + 1 < args.Length) { selectionFraction = double.Parse(args[++i], System.Globalization.CultureInfo.InvariantCulture); }
@@ -54,7 +56,7 @@ RmmEdge.Trainer.Training.MultipleShootingOptions? MultipleShooting()
         return null;
     }
 
-    var options = new RmmEdge.Trainer.Training.MultipleShootingOptions { Epochs = msEpochs, ShotLength = msShot, Gamma = msGamma };
+    var options = new RmmEdge.Trainer.Training.MultipleShootingOptions { Epochs = msEpochs, ShotLength = msShot, Gamma = msGamma, SlopeWeightScale = msSlope };
     options = msSelection is double fraction ? options with { SelectionFraction = fraction } : options;
     return msRate is float rate ? options with { LearningRate = rate, FinalLearningRate = rate } : options;
 }

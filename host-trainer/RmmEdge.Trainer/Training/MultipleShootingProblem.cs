@@ -11,7 +11,8 @@ namespace RmmEdge.Trainer.Training;
 /// </summary>
 internal sealed class MultipleShootingProblem
 {
-    public MultipleShootingProblem(Network network, Dataset train, int firstSample, int shotLength, float continuityV, float continuityX)
+    public MultipleShootingProblem(Network network, Dataset train, int firstSample, int shotLength, float continuityV, float continuityX,
+        float slopeWeightScale = 0)
     {
         Network = network;
         ShotLength = shotLength;
@@ -21,6 +22,7 @@ internal sealed class MultipleShootingProblem
         Current = train.Neurons.Select(n => n.I).ToArray();
         ShotCount = (train.Length - firstSample) / shotLength;
         ShotStart = Enumerable.Range(0, ShotCount).Select(j => firstSample + j * shotLength).ToArray();
+        LossWeight = Voltage.Select(v => SlopeWeights.Compute(v, firstSample, firstSample + ShotCount * shotLength, slopeWeightScale, train.DtMs)).ToArray();
 
         int models = network.Models.Length;
         InitialVoltage = new Parameter("ms.v0", ShotCount * models);
@@ -74,6 +76,9 @@ internal sealed class MultipleShootingProblem
     public float[][] Voltage { get; }
 
     public float[][] Current { get; }
+
+    /// <summary>Per neuron, each sample's weight in the data loss (mean 1 over the shots); null: uniform.</summary>
+    public float[]?[] LossWeight { get; }
 
     /// <summary>Initial voltage of every modelled neuron per shot: [shot * models + slot].</summary>
     public Parameter InitialVoltage { get; }

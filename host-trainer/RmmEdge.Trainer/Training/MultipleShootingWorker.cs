@@ -15,9 +15,9 @@ namespace RmmEdge.Trainer.Training;
 ///   v_i[k+1] = u_i[k] + dt·c⁻¹·(I_i[k] − g_L(u_i[k] − E_L) − Σ_c ψ_c(u_owner[k], x_c[k]))
 ///   x_c[k+1] = A_c x_c[k] + B_c u_source[k]
 /// with v[0], x[0] the shot's trainable initial state. The loss is
-///   (1/dt²)·[ mean over (k, shot, neuron) of (v[k] − d[k])² + ρ_v·mean over shots of (v0_next − v[s])²
+///   (1/dt²)·[ mean over (k, shot, neuron) of w[k]·(v[k] − d[k])² + ρ_v·mean over shots of (v0_next − v[s])²
 ///            + ρ_x·mean over shots of Σ_i ((x0_next,i − x_i[s]) / DC gain_i)² ]
-/// (the authors' MS loss, rmm-facts.md §2). Its gradient is carried backwards by the adjoints
+/// (the authors' MS loss, rmm-facts.md §2, with w ≡ 1; slope weights w as in teacher forcing on request). Its gradient is carried backwards by the adjoints
 /// λv = dL/dv and λx = dL/dx.
 /// </remarks>
 internal sealed class MultipleShootingWorker
@@ -225,13 +225,15 @@ internal sealed class MultipleShootingWorker
             {
                 int slot = _modelSlot[m.Index];
                 float[] d = p.Voltage[m.Index], lv = _lambdaV[slot], lu = _lambdaU[m.Index];
+                float[]? weight = p.LossWeight[m.Index];
                 ReadOnlySpan<float> v = _v[slot].AsSpan(k * cap, n);
                 double sum = 0;
                 for (int b = 0; b < n; b++)
                 {
-                    float e = v[b] - d[p.ShotStart[_shots[b]] + k];
-                    sum += e * e;
-                    lv[b] = (1f - gamma) * lu[b] + 2f * dataScale * e;
+                    int sample = p.ShotStart[_shots[b]] + k;
+                    float e = v[b] - d[sample], we = weight is null ? e : weight[sample] * e;
+                    sum += we * e;
+                    lv[b] = (1f - gamma) * lu[b] + 2f * dataScale * we;
                 }
 
                 DataErrorSum += sum;

@@ -78,37 +78,9 @@ internal sealed class TeacherForcingProblem
     /// <summary>Per-sample loss weights (mean 1 over the training samples); null: uniform.</summary>
     public float[]? Weights { get; private set; }
 
-    /// <summary>
-    /// Weights w_k ∝ 1 / (1 + |dv/dt_k| / <paramref name="slopeScale"/>), normalised to mean 1: the
-    /// squared error of a spike's upstroke (hundreds of mV/ms) no longer drowns the slow inter-spike
-    /// and inter-burst dynamics (a fraction of a mV/ms) that set the burst period. The slope is
-    /// averaged over <paramref name="windowMs"/>: a finite difference of noisy voltage is noise
-    /// (0.2 mV SD at 0.1 ms gives 2.8 mV/ms), which would otherwise decide the weights.
-    /// </summary>
-    public void WeightBySlope(float slopeScale, double dtMs, double windowMs = 1)
-    {
-        if (!(slopeScale > 0))
-        {
-            Weights = null;
-            return;
-        }
-
-        int half = Math.Max(0, (int)Math.Round(windowMs / dtMs / 2));
-        var w = new float[Target.Length];
-        double sum = 0;
-        for (int k = FirstSample; k < EndSample; k++)
-        {
-            // Mean slope over the window = (v[k+half+1] − v[k−half]) / (window): a difference of voltages, no loop.
-            int lo = Math.Max(0, k - half), hi = Math.Min(V.Length - 1, k + half + 1);
-            float slope = (V[hi] - V[lo]) / (float)((hi - lo) * dtMs);
-            w[k] = 1f / (1f + Math.Abs(slope) / slopeScale);
-            sum += w[k];
-        }
-
-        float norm = (float)(SampleCount / sum);
-        for (int k = FirstSample; k < EndSample; k++) { w[k] *= norm; }
-        Weights = w;
-    }
+    /// <summary>Loss weights that favour slow dynamics (<see cref="SlopeWeights.Compute"/>); a scale ≤ 0 makes them uniform.</summary>
+    public void WeightBySlope(float slopeScale, double dtMs, double windowMs = 1) =>
+        Weights = SlopeWeights.Compute(V, FirstSample, EndSample, slopeScale, dtMs, windowMs);
 
     /// <summary>Per current, bank states sample-major: States[c][k * size + i].</summary>
     public float[][] States { get; private set; }

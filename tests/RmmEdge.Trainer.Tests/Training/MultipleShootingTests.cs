@@ -51,12 +51,14 @@ public sealed class MultipleShootingTests(ITestOutputHelper output)
 
     /// <summary>With <paramref name="activity"/>: <see cref="ActivityCircuit"/> on records lifted by 40 mV, around −20 mV where σ' is large.</summary>
     [Theory]
-    [InlineData(false, 0f, false)]
-    [InlineData(false, 0.3f, false)]
-    [InlineData(true, 0f, false)]
-    [InlineData(false, 0f, true)]
-    [InlineData(false, 0.3f, true)]
-    public void BackpropagationThroughTimeMatchesFiniteDifferences(bool externalPresynaptic, float gamma, bool activity)
+    [InlineData(false, 0f, false, 0f)]
+    [InlineData(false, 0.3f, false, 0f)]
+    [InlineData(true, 0f, false, 0f)]
+    [InlineData(false, 0f, true, 0f)]
+    [InlineData(false, 0.3f, true, 0f)]
+    [InlineData(false, 0.3f, false, 0.5f)]
+    [InlineData(true, 0f, true, 0.5f)]
+    public void BackpropagationThroughTimeMatchesFiniteDifferences(bool externalPresynaptic, float gamma, bool activity, float slopeWeight)
     {
         Dataset data = TeacherForcingTests.Synthetic(3000, neurons: 2);
         if (activity)
@@ -76,8 +78,20 @@ public sealed class MultipleShootingTests(ITestOutputHelper output)
         var trainer = new MultipleShootingTrainer(network, data, new MultipleShootingOptions
         {
             ShotLength = 6, Gamma = gamma, ContinuityV = 0.7f, ContinuityX = 0.4f, Partitions = 2, FromScratch = true, ValidateEvery = 0,
+            SlopeWeightScale = slopeWeight,
         });
         MultipleShootingProblem problem = trainer.Problem;
+        if (slopeWeight > 0)
+        {
+            // The weights must vary, or the weighted gradient would pass as the uniform one.
+            float[] w = problem.LossWeight[0]!.Where(x => x > 0).ToArray();
+            output.WriteLine($"slope weights from {w.Min():G3} to {w.Max():G3}");
+            Assert.True(w.Max() > 2 * w.Min());
+        }
+        else
+        {
+            Assert.All(problem.LossWeight, Assert.Null);
+        }
 
         // Initial states off the data, so that every continuity term pulls.
         var random = new Random(9);
