@@ -186,9 +186,9 @@ public static class ModelAnalysis
         {
             float v = voltagesMv[r];
             const float hv = 0.01f;
-            bank.SteadyState(current.Spec.Drive(v), x);
-            double driveSlope = current.Spec.Input == BankInput.Voltage ? 1.0
-                : (current.Spec.Drive(v + hv) - current.Spec.Drive(v - hv)) / (2.0 * hv);
+            float drive = current.Spec.Drive(v);
+            bank.SteadyState(drive, x);
+            double driveSlope = current.Spec.Input == BankInput.Voltage ? 1.0 : drive * (1.0 - drive) / current.Spec.ActivitySlopeMv;   // σ′ = σ(1 − σ)/k
             double dPsiDv = current.IsSynapse ? 0 : (current.Evaluate(v + hv, x, scratch) - current.Evaluate(v - hv, x, scratch)) / (2.0 * hv);
             for (int i = 0; i < size; i++)
             {
