@@ -136,6 +136,7 @@ public static class ModelReport
             page.Plot(conductance);
         }
 
+        AddFrequencyConductance(page, network);
         CurrentTraces traces = ModelAnalysis.Traces(network, test, warmup, gamma: 1f);
         SynapseCorrelation[] correlations = ModelAnalysis.SynapticCorrelations(network, test, traces);
         Current[] currents = network.Currents.ToArray();
@@ -167,6 +168,45 @@ public static class ModelReport
                     $"{correlation.PearsonR:0.000} (never trained on it).", note: true);
             }
         }
+    }
+
+    /// <summary>
+    /// G(v, ω) of every current (ModelAnalysis.FrequencyConductance) over the authors' range, 0.005–20
+    /// rad/ms, at two voltages: how much current a small sinusoidal voltage of each frequency draws.
+    /// A current that is slow shows its conductance only at low ω; a negative G is a regenerative current.
+    /// </summary>
+    private static void AddFrequencyConductance(HtmlReport page, Network network)
+    {
+        const int points = 41;
+        double[] logOmega = Enumerable.Range(0, points).Select(i => Math.Log10(5e-3) + i * (Math.Log10(20) - Math.Log10(5e-3)) / (points - 1)).ToArray();
+        double[] omega = logOmega.Select(x => Math.Pow(10, x)).ToArray();
+        float[] voltages = [-55f, -40f];
+        Current[] currents = network.Currents.ToArray();
+        foreach (NeuronModel neuron in network.Models)
+        {
+            var plot = new SvgPlot($"{network.Spec.Neurons[neuron.Index].Name}: frequency-dependent conductance G(v, ω), −55 mV solid, −40 mV dashed",
+                "log₁₀ ω (ω in rad/ms)", "G (µS)");
+            for (int c = 0; c < currents.Length; c++)
+            {
+                if (currents[c].Owner != neuron.Index)
+                {
+                    continue;
+                }
+
+                double[,] g = ModelAnalysis.FrequencyConductance(network, c, voltages, omega);
+                for (int r = 0; r < voltages.Length; r++)
+                {
+                    double[] row = Enumerable.Range(0, points).Select(w => g[r, w]).ToArray();
+                    plot.Add($"{currents[c].Name} {voltages[r]:0} mV", logOmega, row, Colors[c % Colors.Length], dashed: r > 0);
+                }
+            }
+
+            page.Plot(plot);
+        }
+
+        page.Text("G(v, ω): the in-phase current per mV of a small sinusoidal voltage about v (steady state), from ω = 0.005 to 20 rad/ms " +
+            "(the authors' range); negative G is regenerative. A synapse's G is its response to the presynaptic voltage; one driven by spike " +
+            "activity shows almost none below spike threshold.", note: true);
     }
 
     /// <summary>The model's own rhythm: free runs from rest under constant currents, beside the reference cell's.</summary>

@@ -115,7 +115,9 @@ public sealed class CliTests(ITestOutputHelper output) : IDisposable
         // The report compares the compiled model with the float one (table and plot), and refuses a file compiled from another model.
         (code, _, _) = Run("report", PathOf("stg.rmm.json"), PathOf("stg.csv.gz"), "--rmmq", PathOf("stg.rmmq"), "--out", PathOf("stg.html"));
         Assert.Equal(0, code);
-        Assert.Contains("fixed vs float", File.ReadAllText(PathOf("stg.html")));
+        string html = File.ReadAllText(PathOf("stg.html"));
+        Assert.Contains("fixed vs float", html);
+        Assert.Contains("neuron: frequency-dependent conductance G(v, ω)", html);
         var pair = new RmmEdge.Trainer.Model.Network(RmmEdge.Trainer.Model.NetworkSpec.Pair(0.1, hidden: [4], externalSecond: true), seed: 2);
         File.WriteAllBytes(PathOf("pair.rmmq"), RmmEdge.Trainer.Compile.Quantizer.Compile(pair, 16, out _));
         (code, _, string error) = Run("report", PathOf("stg.rmm.json"), PathOf("stg.csv.gz"), "--rmmq", PathOf("pair.rmmq"), "--out", PathOf("bad.html"));
