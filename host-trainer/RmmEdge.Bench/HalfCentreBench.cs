@@ -21,16 +21,12 @@ public static class HalfCentreBench
         output.WriteLine($"configuration: {System.Text.RegularExpressions.Regex.Replace(config.ToJson(), @"\s+", " ")}");
         foreach (string kind in kinds)
         {
-            string trainPath = Path.Combine(sharedData, "synthetic", $"hco1_train_60s_{kind}.csv.gz");
-            string testPath = Path.Combine(sharedData, "synthetic", $"hco1_test_20s_{kind}.csv.gz");
-            if (!File.Exists(trainPath) || !File.Exists(testPath))
+            if (SyntheticPair.Load(sharedData, "hco1_train_60s", "hco1_test_20s", kind, output) is not { } records)
             {
-                output.WriteLine($"skipped: {trainPath} or {testPath} is absent");
                 return;
             }
 
-            Dataset train = Dataset.FromRecording(CsvRecordingReader.Read(trainPath));
-            Dataset test = Dataset.FromRecording(CsvRecordingReader.Read(testPath));
+            (Dataset train, Dataset test) = records;
             int rhythm = 0, synapses = 0;
             foreach (int seed in seeds)
             {

@@ -22,16 +22,12 @@ public static class NeuronABench
         var defaults = new TeacherForcingOptions();
         foreach (string kind in kinds)
         {
-            string trainPath = Path.Combine(sharedData, "synthetic", $"neuronA_train_60s_{kind}.csv.gz");
-            string testPath = Path.Combine(sharedData, "synthetic", $"neuronA_test_20s_{kind}.csv.gz");
-            if (!File.Exists(trainPath) || !File.Exists(testPath))
+            if (SyntheticPair.Load(sharedData, "neuronA_train_60s", "neuronA_test_20s", kind, output) is not { } records)
             {
-                output.WriteLine($"skipped: {trainPath} or {testPath} is absent");
                 return;
             }
 
-            Dataset train = Dataset.FromRecording(CsvRecordingReader.Read(trainPath));
-            Dataset test = Dataset.FromRecording(CsvRecordingReader.Read(testPath));
+            (Dataset train, Dataset test) = records;
             int met = 0, metMs = 0;
             foreach (int seed in seeds)
             {

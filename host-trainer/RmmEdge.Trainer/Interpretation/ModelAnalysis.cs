@@ -182,6 +182,8 @@ public static class ModelAnalysis
         float[] x = new float[size], probe = new float[size], scratch = new float[current.ScratchSize];
         var result = new double[voltagesMv.Length, omegaRadPerMs.Length];
         var dPsiDx = new double[size];
+        // H(e^{jω·dt}) depends on ω only: solved once per frequency, not once per voltage and frequency.
+        Complex[][] transfer = omegaRadPerMs.Select(w => Transfer(a, b, Complex.FromPolarCoordinates(1, w * network.DtMs))).ToArray();
         for (int r = 0; r < voltagesMv.Length; r++)
         {
             float v = voltagesMv[r];
@@ -203,8 +205,7 @@ public static class ModelAnalysis
 
             for (int w = 0; w < omegaRadPerMs.Length; w++)
             {
-                Complex z = Complex.FromPolarCoordinates(1, omegaRadPerMs[w] * network.DtMs);
-                Complex[] h = Transfer(a, b, z);
+                Complex[] h = transfer[w];
                 Complex sum = dPsiDv;
                 for (int i = 0; i < size; i++) { sum += dPsiDx[i] * h[i] * driveSlope; }
                 result[r, w] = sum.Real;

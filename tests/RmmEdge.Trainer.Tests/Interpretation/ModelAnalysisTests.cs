@@ -125,16 +125,20 @@ public sealed class ModelAnalysisTests(ITestOutputHelper output)
         // The true current as the data stores it (depolarising +) is −ψ of the synapse: an affine copy scores 1,
         // the outward-positive ψ itself −1, and a shuffled copy about 0.
         float[] psi = traces.CurrentNa[2];
-        float[] truth = new float[data.Length];
-        for (int k = 0; k < psi.Length; k++) { truth[warmup + k] = -2f * psi[k] + 0.1f; }
+        float[] Column(Func<float, float> of)   // a full-length data column holding of(ψ) after the warm-up
+        {
+            float[] column = new float[data.Length];
+            for (int k = 0; k < psi.Length; k++) { column[warmup + k] = of(psi[k]); }
+            return column;
+        }
+
+        float[] truth = Column(p => -2f * p + 0.1f);
         SynapseCorrelation same = ModelAnalysis.SynapticCorrelations(network, WithExtra(data, "Isyn1", truth), traces).Single();
         Assert.Equal(("post", "Isyn1"), (same.Neuron, same.TruthColumn));
         Assert.Equal(["post/syn"], same.Synapses);
         Assert.Equal(1.0, same.PearsonR, 6);
 
-        float[] outward = new float[data.Length];
-        for (int k = 0; k < psi.Length; k++) { outward[warmup + k] = psi[k]; }
-        Assert.Equal(-1.0, ModelAnalysis.SynapticCorrelations(network, WithExtra(data, "Isyn1", outward), traces).Single().PearsonR, 6);
+        Assert.Equal(-1.0, ModelAnalysis.SynapticCorrelations(network, WithExtra(data, "Isyn1", Column(p => p)), traces).Single().PearsonR, 6);
 
         float[] shuffled = (float[])truth.Clone();
         new Random(4).Shuffle(shuffled.AsSpan(warmup));
