@@ -4,9 +4,8 @@
  * same integer (the requantization and normalization shortcuts in rmm_fixed.h, SMLALD/SXTB16 dot
  * products behind __ARM_FEATURE_DSP) the comment says why the value is unchanged, and the tests
  * check it: the C# twin on the host, the golden vectors on emulated Cortex-M4/M7.
- * Version 1, 2026-11-21.
+ * Version 2, 2026-12-04: no C library header (freestanding).
  */
-#include <string.h>
 #include "rmm_model.h"
 #if defined(__ARM_FEATURE_DSP)
 #include <arm_acle.h>
@@ -31,17 +30,21 @@ static inline uint32_t sign_extend_odd_bytes(uint32_t x)           /* (int16)x.b
 }
 #endif
 
-/* Loads from the file buffer. rmm_load guarantees 4-byte aligned sections; memcpy keeps the C
- * aliasing rules and compiles to a single load (the builtin, so that it also does in freestanding
- * builds). Little-endian targets only (ESP32, Cortex-M, x86). */
+/* Loads from the file buffer. The kernel is freestanding: it includes no C library header (the
+ * Cortex-M build compiles it with -nostdinc). With gcc/clang the builtin memcpy keeps the C aliasing
+ * rules and compiles to a single load (rmm_load guarantees 4-byte aligned sections; the DSP paths below
+ * use it too, and exist only for gcc/clang); elsewhere the bytes are assembled little-endian, the same
+ * value on the little-endian targets we run (ESP32, Cortex-M, x86). */
 #if defined(__GNUC__)
 #define RMM_LOAD(dst, src, n) __builtin_memcpy((dst), (src), (n))
-#else
-#define RMM_LOAD(dst, src, n) memcpy((dst), (src), (n))
-#endif
 static inline int32_t rd32(const uint8_t *b) { int32_t v; RMM_LOAD(&v, b, 4); return v; }
 static inline int32_t rd16u(const uint8_t *b) { uint16_t v; RMM_LOAD(&v, b, 2); return v; }
 static inline int32_t rd16s(const uint8_t *b) { int16_t v; RMM_LOAD(&v, b, 2); return v; }
+#else
+static inline int32_t rd32(const uint8_t *b) { return (int32_t)((uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 | (uint32_t)b[3] << 24); }
+static inline int32_t rd16u(const uint8_t *b) { return (int32_t)((uint32_t)b[0] | (uint32_t)b[1] << 8); }
+static inline int32_t rd16s(const uint8_t *b) { return (int32_t)(int16_t)(uint16_t)((uint32_t)b[0] | (uint32_t)b[1] << 8); }
+#endif
 
 /* x - y when it fits in 32 bits (returns 1), else 0. gcc/clang give the flag from the subtraction
    itself, which keeps the centred value a 32-bit quantity (SMULL below, not a 64x64 product). */

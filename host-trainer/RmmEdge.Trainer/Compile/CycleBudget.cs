@@ -41,8 +41,8 @@ public sealed record BudgetResult(CortexCore Core, double InstructionsPerStep, i
 /// `rmm budget`: the cost per step of the C kernel on Cortex-M, measured by running the cross-compiled
 /// kernel (arm-none-eabi-gcc -O2) on QEMU's emulated MPS2 boards with -icount: virtual time then
 /// advances one fixed quantum per executed instruction, SysTick measures the steps, and a calibration
-/// loop of known length in the same run turns ticks into instructions. Needs arm-none-eabi-gcc,
-/// libgcc for arm and qemu-system-arm (Debian: gcc-arm-none-eabi, qemu-system-arm).
+/// loop of known length in the same run turns ticks into instructions. Needs arm-none-eabi-gcc
+/// (with its libgcc; no C library) and qemu-system-arm (Debian: gcc-arm-none-eabi, qemu-system-arm).
 /// </summary>
 public static class CycleBudget
 {
@@ -95,7 +95,10 @@ public static class CycleBudget
             string budget = Path.Combine(nativeSourceDir, "budget");
             string elf = Path.Combine(dir, "budget.elf");
             string golden = goldenInputs is null ? "" : "-DRMM_GOLDEN ";
-            Run("arm-none-eabi-gcc", $"{core.CompilerFlags} {golden}-O2 -std=c99 -ffreestanding -nostdlib -Wall -Wextra -I{nativeSourceDir} " +
+            // Freestanding and without any C library header (-nostdinc; only the compiler's own
+            // stdint.h, stddef.h, arm_acle.h): the kernel must build where no libc is installed.
+            string compilerHeaders = Run("arm-none-eabi-gcc", "-print-file-name=include", TimeSpan.FromSeconds(30)).Trim();
+            Run("arm-none-eabi-gcc", $"{core.CompilerFlags} {golden}-O2 -std=c99 -ffreestanding -nostdlib -nostdinc -isystem {compilerHeaders} -Wall -Wextra -I{nativeSourceDir} " +
                 $"-T {Path.Combine(budget, "mps2.ld")} -o {elf} {Path.Combine(budget, "startup.c")} {Path.Combine(budget, "budget_main.c")} " +
                 $"{Path.Combine(nativeSourceDir, "rmm_load.c")} {Path.Combine(nativeSourceDir, "rmm_step.c")} {data} -lgcc", TimeSpan.FromMinutes(2));
             string output = Run("qemu-system-arm", $"-M {core.QemuMachine} -nographic -semihosting -icount shift=0 -kernel {elf}", TimeSpan.FromMinutes(2));
