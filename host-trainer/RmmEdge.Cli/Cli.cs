@@ -38,10 +38,13 @@ public static class Cli
         root.Subcommands.Add(BoardCommands.Run(context));
         root.Subcommands.Add(BoardCommands.MonitorCommand(context));
 
+        var verbose = new Option<bool>("--verbose") { Description = "On an unexpected error, also print its stack trace", Recursive = true };
+        root.Options.Add(verbose);
+
         ParseResult parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)
         {
-            stderr.WriteLine($"rmm: {UserError.OneLine(parsed.Errors[0].Message)} (see rmm --help)");
+            stderr.WriteLine($"rmm: {UserError.OneLine(PlainParseError(parsed.Errors[0].Message))} (see rmm --help)");
             return Usage;
         }
 
@@ -54,6 +57,44 @@ public static class Cli
             stderr.WriteLine($"rmm: {UserError.OneLine(e.Message)}");
             return Failure;
         }
+        catch (Exception e)
+        {
+            // The last resort: a bug, not the user's mistake. One line; the trace behind --verbose.
+            stderr.WriteLine($"rmm: internal error ({e.GetType().Name}: {UserError.OneLine(e.Message)}); please report it, with --verbose for the stack trace");
+            if (parsed.GetValue(verbose))
+            {
+                stderr.WriteLine(e.ToString());
+            }
+
+            return Failure;
+        }
+    }
+
+    /// <summary>
+    /// System.CommandLine names .NET types in its conversion errors ("expected type
+    /// 'System.Nullable`1[System.Int32]'"); this says what the user must type instead.
+    /// </summary>
+    public static string PlainParseError(string message)
+    {
+        var match = System.Text.RegularExpressions.Regex.Match(message,
+            @"^Cannot parse argument '(?<value>.*)' for (?<what>option|argument) '(?<name>[^']*)' as expected type '(System\.Nullable`1\[)?System\.(?<type>\w+)\]?'\.?$");
+        if (!match.Success)
+        {
+            return message;
+        }
+
+        string expected = match.Groups["type"].Value switch
+        {
+            "Int32" => "a whole number from -2,147,483,648 to 2,147,483,647",
+            "UInt32" => "a whole number from 0 to 4,294,967,295",
+            "UInt16" => "a whole number from 0 to 65,535",
+            "Byte" => "a whole number from 0 to 255",
+            "Int64" => "a whole number",
+            "Double" or "Single" => "a number such as 0.5 or 1e-3",
+            "Boolean" => "true or false",
+            string other => $"a value of type {other}",
+        };
+        return $"{match.Groups["name"].Value} {UserError.Printable(match.Groups["value"].Value)}: expected {expected}";
     }
 }
 
@@ -71,4 +112,54 @@ public sealed class CommandContext(TextWriter stdout, TextWriter stderr)
     public static Option<double?> DtOption() => new("--dt") { Description = "Sampling period in ms, for formats that do not store it (MAT, QSNMC text)" };
 
     public static Option<string?> LayoutOption() => new("--layout") { Description = "Column layout of a headerless text file: qsnmc, bbp-asc, efel" };
+
+    /// <summary>An output file option, checked when the command line is parsed (its folder exists, it is not a folder), so no work is lost to a typo.</summary>
+    public static Option<string> OutputOption(string description, bool required = true)
+    {
+        var option = new Option<string>("--out") { Description = description, Required = required };
+        option.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<string>() is string path)
+            {
+                try
+                {
+                    UserFiles.CheckOutput(path);
+                }
+                catch (UserError e)
+                {
+                    result.AddError($"--out {e.Message}");
+                }
+            }
+        });
+        return option;
+    }
+
+    /// <summary>Adds a parse-time check that <paramref name="option"/>'s value lies in [min, max] (in <paramref name="unit"/>).</summary>
+    public static Option<T> Within<T>(Option<T> option, double min, double max, string unit)
+    {
+        option.Validators.Add(result =>
+        {
+            object? value;
+            try
+            {
+                value = result.GetValueOrDefault<T>();
+            }
+            catch (InvalidOperationException)
+            {
+                return;   // not a number at all: the parser's own error says so
+            }
+
+            if (value is null)
+            {
+                return;
+            }
+
+            double x = Convert.ToDouble(value, System.Globalization.CultureInfo.InvariantCulture);
+            if (!(x >= min && x <= max))
+            {
+                result.AddError(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{option.Name} {x}: expected {min}–{max} {unit}").TrimEnd());
+            }
+        });
+        return option;
+    }
 }

@@ -37,8 +37,9 @@ public sealed record EmulationResult(IReadOnlyList<(long TimeUs, int Code, doubl
     public void Save(string path)
     {
         bool two = Writes2.Count > 0;   // channel 2 is written right after channel 1 in every step: rows pair up
-        using (var writer = new StreamWriter(path + ".tmp"))
+        UserFiles.WriteAtomically(path, file =>
         {
+            using var writer = new StreamWriter(file);
             writer.WriteLine(two ? "t_ms,input,output,dac_code,input2,output2,dac_code2" : "t_ms,input,output,dac_code");
             for (int k = 0; k < Writes.Count; k++)
             {
@@ -52,9 +53,7 @@ public sealed record EmulationResult(IReadOnlyList<(long TimeUs, int Code, doubl
 
                 writer.WriteLine(line);
             }
-        }
-
-        File.Move(path + ".tmp", path, overwrite: true);
+        });
     }
 }
 
@@ -91,7 +90,7 @@ public static class Emulation
             throw new UserError($"the run uses {channels} channel(s); the preparation has {setup.Preparation.Channels} amplifier channel(s)");
         }
 
-        var board = new VirtualBoard(setup.Board, setup.Board.FrontEndPresets[setup.Preset], setup.Preparation, setup.Options);
+        var board = new VirtualBoard(setup.Board, setup.Board.Preset(setup.Preset), setup.Preparation, setup.Options);
         VirtualBoard? previous = VirtualBoard.Active;
         VirtualBoard.Active = board;
         try

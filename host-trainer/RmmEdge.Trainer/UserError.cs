@@ -21,7 +21,15 @@ public sealed class UserError : Exception
         return new string(chars) + (text.Length > 40 ? "..." : "");
     }
 
-    /// <summary>The message on one line (line breaks and control characters replaced by spaces).</summary>
+    /// <summary>
+    /// The message on one line: line breaks and tabs become spaces, and any other control character
+    /// (an escape sequence from a file's bytes, say) is shown as '?', so nothing a file holds can move the
+    /// cursor or recolour the terminal.
+    /// </summary>
     public static string OneLine(string message) =>
-        string.Join(' ', message.Split(['\r', '\n', '\t'], StringSplitOptions.RemoveEmptyEntries).Select(part => part.Trim()));
+        Escape(string.Join(' ', message.Split(['\r', '\n', '\t'], StringSplitOptions.RemoveEmptyEntries).Select(part => part.Trim())));
+
+    /// <summary>Text from a file, safe to print: control characters (C0, DEL, C1) shown as '?'; other characters kept.</summary>
+    public static string Escape(string text) =>
+        text.Any(char.IsControl) ? new string(text.Select(c => char.IsControl(c) ? '?' : c).ToArray()) : text;
 }

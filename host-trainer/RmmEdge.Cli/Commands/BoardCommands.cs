@@ -4,6 +4,7 @@ using RmmEdge.SharedModel.Format;
 using RmmEdge.SharedModel.Protocol;
 using RmmEdge.Trainer;
 using RmmEdge.Trainer.Board;
+using RmmEdge.Trainer.Compile;
 
 namespace RmmEdge.Cli;
 
@@ -35,14 +36,8 @@ internal static class BoardCommands
         command.SetAction(parsed =>
         {
             string path = parsed.GetValue(model)!;
-            byte[] bytes = File.Exists(path) ? File.ReadAllBytes(path) : throw new UserError($"{path}: no such file");
-            ModelLoadResult local = RmmqReader.Load(bytes);
-            if (!local.Ok)
-            {
-                throw new UserError($"{path}: not a valid .rmmq model: {local}");
-            }
-
-            double dtMs = local.Model.DtNs / 1e6;
+            (byte[] bytes, RmmqModel local) = FixedPointRun.ReadFile(path);
+            double dtMs = local.DtNs / 1e6;
             if (parsed.GetValue(board) is string profilePath && BoardProfile.Load(profilePath).EngineFor(dtMs, out string reason) is null)
             {
                 throw new UserError($"{path}: refused: {reason}");
@@ -95,8 +90,8 @@ internal static class BoardCommands
         var outputNeuron = new Option<byte>("--output-neuron") { Description = "The neuron whose voltage (emulator) or current (clamp) goes out", DefaultValueFactory = _ => 0 };
         var measured2 = new Option<byte?>("--measured-neuron2") { Description = "A second channel: the model's second measured neuron (a second cell on the second ADC/DAC pair)" };
         var outputNeuron2 = new Option<byte?>("--output-neuron2") { Description = "A second channel: the neuron whose voltage or current goes out on the second DAC" };
-        var seconds = new Option<double>("--seconds") { Description = "Run this long while monitoring, then stop (0: start and leave it running)", DefaultValueFactory = _ => 0 };
-        var output = new Option<string?>("--out") { Description = "Also write the telemetry to this CSV file" };
+        var seconds = CommandContext.Within(new Option<double>("--seconds") { Description = "Run this long while monitoring, then stop (0: start and leave it running)", DefaultValueFactory = _ => 0 }, 0, 1e7, "s");
+        var output = CommandContext.OutputOption("Also write the telemetry to this CSV file", required: false);
         var board = BoardOption();
         var preset = new Option<int>("--preset") { Description = "Front-end preset of the board profile (index; sends the converter calibration)", DefaultValueFactory = _ => 0 };
         var command = new Command("run", "Start the closed loop on the board with safety limits (and monitor it for --seconds).\n" +
@@ -105,18 +100,12 @@ internal static class BoardCommands
         foreach (Option o in new Option[] { port, baud, mode, engine, periodUs, limit, valid, lossMs, streak, measured, outputNeuron, measured2, outputNeuron2, seconds, output, board, preset }) { command.Options.Add(o); }
         command.SetAction(parsed =>
         {
-            string[] range = parsed.GetValue(valid)!.Split(':');
-            if (range.Length != 2 || !double.TryParse(range[0], NumberStyles.Float, CultureInfo.InvariantCulture, out double vMin)
-                || !double.TryParse(range[1], NumberStyles.Float, CultureInfo.InvariantCulture, out double vMax) || vMin >= vMax)
-            {
-                throw new UserError($"--valid-range {parsed.GetValue(valid)}: expected MIN:MAX in mV with MIN < MAX, e.g. -120:60");
-            }
-
+            (double vMin, double vMax) = RunLimits.ParseValidRange(parsed.GetValue(valid)!);
             double limitNa = parsed.GetValue(limit);
-            if (!(limitNa > 0) || limitNa > 100)
-            {
-                throw new UserError($"--current-limit {limitNa}: expected a magnitude between 0 and 100 nA");
-            }
+            RunLimits.CheckCurrentLimit(limitNa);
+            RunLimits.CheckPeriod(parsed.GetValue(periodUs));
+            BoardProfile? profile = parsed.GetValue(board) is string profilePath ? BoardProfile.Load(profilePath) : null;
+            FrontEndPreset? frontEnd = profile?.Preset(parsed.GetValue(preset));
 
             var config = new RunConfiguration
             {
@@ -141,28 +130,21 @@ internal static class BoardCommands
                 config.OutputNeuron2 = secondOut;
             }
 
-            using BoardClient client = Connect(parsed, port, baud);
-            if (parsed.GetValue(board) is string profilePath)
+            if (profile is not null && config.ChannelCount > profile.Channels)
             {
-                BoardProfile profile = BoardProfile.Load(profilePath);
-                int index = parsed.GetValue(preset);
-                if (index < 0 || index >= profile.FrontEndPresets.Length)
-                {
-                    throw new UserError($"--preset {index}: {profile.Id} has presets 0–{profile.FrontEndPresets.Length - 1}");
-                }
+                throw new UserError($"a second channel was asked for; board profile {profile.Id} wires one ADC/DAC pair");
+            }
 
-                if (config.ChannelCount > profile.Channels)
-                {
-                    throw new UserError($"a second channel was asked for; board profile {profile.Id} wires one ADC/DAC pair");
-                }
-
-                BoardReply calibrated = client.Calibrate(CalibrationFactory.From(profile, profile.FrontEndPresets[index], config.Mode));
+            using BoardClient client = Connect(parsed, port, baud);
+            if (profile is not null && frontEnd is not null)
+            {
+                BoardReply calibrated = client.Calibrate(CalibrationFactory.From(profile, frontEnd, config.Mode));
                 if (!calibrated.Ok)
                 {
                     throw new UserError($"the board refused the calibration: {calibrated}");
                 }
 
-                context.Out.WriteLine($"calibrated for {profile.FrontEndPresets[index].Name}");
+                context.Out.WriteLine($"calibrated for {frontEnd.Name}");
             }
 
             BoardReply reply = client.Start(config);
@@ -199,8 +181,8 @@ internal static class BoardCommands
     {
         var port = PortOption();
         var baud = BaudOption();
-        var seconds = new Option<double>("--seconds") { Description = "How long to listen", DefaultValueFactory = _ => 10 };
-        var output = new Option<string?>("--out") { Description = "Also write the telemetry to this CSV file" };
+        var seconds = CommandContext.Within(new Option<double>("--seconds") { Description = "How long to listen", DefaultValueFactory = _ => 10 }, 0, 1e7, "s");
+        var output = CommandContext.OutputOption("Also write the telemetry to this CSV file", required: false);
         var command = new Command("monitor", "Show the board's live telemetry (V, I, cycle time, overruns) and save it.\nExample: rmm monitor --port /dev/ttyUSB0 --seconds 30 --out live.csv");
         foreach (Option o in new Option[] { port, baud, seconds, output }) { command.Options.Add(o); }
         command.SetAction(parsed =>
@@ -216,7 +198,8 @@ internal static class BoardCommands
     /// <summary>Prints a line per second and writes every telemetry frame to CSV; returns the last status.</summary>
     private static LoopStatus Monitor(CommandContext context, BoardClient client, double seconds, string? csvPath)
     {
-        using StreamWriter? csv = csvPath is null ? null : new StreamWriter(csvPath + ".tmp");
+        using AtomicFile? file = csvPath is null ? null : new AtomicFile(csvPath);
+        using StreamWriter? csv = file is null ? null : new StreamWriter(file.Stream);
         csv?.WriteLine("step,V_mV,I_nA,cycle_us,max_cycle_us,overruns,state,reason");
         var end = DateTime.UtcNow.AddSeconds(seconds);
         var nextLine = DateTime.UtcNow;
@@ -246,10 +229,7 @@ internal static class BoardCommands
         }
 
         csv?.Close();
-        if (csvPath is not null)
-        {
-            File.Move(csvPath + ".tmp", csvPath, overwrite: true);
-        }
+        file?.Commit();
 
         return last;
     }

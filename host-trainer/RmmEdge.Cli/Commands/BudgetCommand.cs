@@ -20,20 +20,10 @@ internal static class BudgetCommand
         command.SetAction(parsed =>
         {
             string path = parsed.GetValue(file)!;
-            if (!File.Exists(path))
-            {
-                throw new UserError($"{path}: no such file");
-            }
-
-            byte[] bytes = File.ReadAllBytes(path);
-            ModelLoadResult loaded = RmmqReader.Load(bytes);
-            if (!loaded.Ok)
-            {
-                throw new UserError($"{path}: not a valid .rmmq model: {loaded}");
-            }
+            (byte[] bytes, RmmqModel loaded) = FixedPointRun.ReadFile(path);
 
             string native = NativeSources.Find() ?? throw new UserError("the C kernel sources (firmware/native) were not found above this program or the working directory");
-            double rateKhz = 1e6 / loaded.Model.DtNs;
+            double rateKhz = 1e6 / loaded.DtNs;
             BudgetResult[] results = [CycleBudget.Measure(bytes, CortexCore.M4At168, native), CycleBudget.Measure(bytes, CortexCore.M7At216, native)];
             if (parsed.GetValue(json))
             {

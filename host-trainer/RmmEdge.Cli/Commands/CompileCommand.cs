@@ -11,7 +11,7 @@ internal static class CompileCommand
     public static Command Build(CommandContext context)
     {
         var model = new Argument<string>("model") { Description = "Float model (.rmm.json)" };
-        var output = new Option<string>("--out") { Description = ".rmmq file to write", Required = true };
+        var output = CommandContext.OutputOption(".rmmq file to write (and its report beside it, FILE.report.txt)");
         var bits = new Option<int>("--bits") { Description = "Weight precision: 16 (default) or 8", DefaultValueFactory = _ => 16 };
         var heldOut = new Option<string?>("--held-out") { Description = "Recording to measure fixed-point vs float fidelity on" };
         bits.AcceptOnlyFromAmong("16", "8");

@@ -4,6 +4,7 @@ using RmmEdge.SharedModel.Format;
 using RmmEdge.SharedModel.Protocol;
 using RmmEdge.Trainer;
 using RmmEdge.Trainer.Board;
+using RmmEdge.Trainer.Compile;
 using RmmEdge.Trainer.Simulation;
 
 namespace RmmEdge.Cli;
@@ -24,7 +25,7 @@ internal static class EmulateCommand
         var limit = new Option<double>("--current-limit") { Description = "Largest injected current magnitude (nA)", DefaultValueFactory = _ => 2.0 };
         var lossAt = new Option<double?>("--electrode-loss-at") { Description = "Pull the electrode out of the cell at this time (s)" };
         var seed = new Option<int>("--seed") { Description = "Seed of the command protocol and converter noise", DefaultValueFactory = _ => 1 };
-        var output = new Option<string?>("--out") { Description = "Write the record (time, input, output, DAC code) to this CSV file" };
+        var output = CommandContext.OutputOption("Write the record (time, input, output, DAC code) to this CSV file", required: false);
         var command = new Command("emulate", "Run a compiled model in the real firmware loop on a virtual board, against a simulated cell or a command protocol, in virtual time.\n" +
             "Examples:\n  rmm emulate hco.rmmq --board esp32-devkitc --mode hybrid --seconds 20 --out hybrid.csv\n  rmm emulate stg.rmmq --mode emulator --engine native");
         command.Arguments.Add(model);
@@ -32,15 +33,15 @@ internal static class EmulateCommand
         command.SetAction(parsed =>
         {
             string path = parsed.GetValue(model)!;
-            byte[] bytes = File.Exists(path) ? File.ReadAllBytes(path) : throw new UserError($"{path}: no such file");
-            ModelLoadResult loaded = RmmqReader.Load(bytes);
-            if (!loaded.Ok)
-            {
-                throw new UserError($"{path}: not a valid .rmmq model: {loaded}");
-            }
+            double secondsValue = parsed.GetValue(seconds);
+            double limitNa = parsed.GetValue(limit);
+            RunLimits.CheckEmulatedTime(secondsValue, parsed.GetValue(lossAt));
+            RunLimits.CheckCurrentLimit(limitNa);
+            (byte[] bytes, RmmqModel loaded) = FixedPointRun.ReadFile(path);
 
             BoardProfile profile = BoardProfile.Load(parsed.GetValue(board)!);
-            double dtMs = loaded.Model.DtNs / 1e6;
+            profile.Preset(parsed.GetValue(preset));
+            double dtMs = loaded.DtNs / 1e6;
             byte? chosen = parsed.GetValue(engine) switch
             {
                 "managed" => BoardInfo.EngineManaged,
@@ -55,7 +56,7 @@ internal static class EmulateCommand
 
             string modeName = parsed.GetValue(mode)!;
             bool emulator = modeName == "emulator";
-            int[] external = Enumerable.Range(0, loaded.Model.NeuronCount).Where(i => loaded.Model.External[i]).ToArray();
+            int[] external = Enumerable.Range(0, loaded.NeuronCount).Where(i => loaded.External[i]).ToArray();
             if (!emulator && external.Length == 0)
             {
                 throw new UserError($"{path}: the {modeName} mode needs a model with a measured (external) neuron; this model has none (use --mode emulator)");
@@ -65,14 +66,13 @@ internal static class EmulateCommand
             bool twoCells = !emulator && external.Length >= 2;
             int measured = emulator ? 0 : external[0];
 
-            double limitNa = parsed.GetValue(limit);
             var run = new RunConfiguration
             {
                 Mode = emulator ? RunConfiguration.ModeEmulator : modeName == "clamp" ? RunConfiguration.ModeDynamicClamp : RunConfiguration.ModeHybrid,
-                Engine = chosen.Value, PeriodUs = (uint)(loaded.Model.DtNs / 1000),
-                CurrentMin = -(int)(limitNa * 65536), CurrentMax = (int)(limitNa * 65536), ValidMin = -120 << 16, ValidMax = 70 << 16,
+                Engine = chosen.Value, PeriodUs = (uint)(loaded.DtNs / 1000),
+                CurrentMin = -(int)Math.Round(limitNa * 65536), CurrentMax = (int)Math.Round(limitNa * 65536), ValidMin = -120 << 16, ValidMax = 70 << 16,
                 ElectrodeLossMs = 20, OverrunStreak = 10,
-                MeasuredNeuron = (byte)measured, OutputNeuron = (byte)(emulator ? Array.FindIndex(loaded.Model.External, e => !e) : measured),
+                MeasuredNeuron = (byte)measured, OutputNeuron = (byte)(emulator ? Array.FindIndex(loaded.External, e => !e) : measured),
             };
             if (twoCells)
             {
@@ -80,7 +80,6 @@ internal static class EmulateCommand
                 run.MeasuredNeuron2 = run.OutputNeuron2 = (byte)external[1];
             }
 
-            double secondsValue = parsed.GetValue(seconds);
             IPreparation preparation;
             if (emulator)
             {

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Text.Json;
+using RmmEdge.Trainer;
 using RmmEdge.Trainer.Data;
 
 namespace RmmEdge.Cli;
@@ -23,8 +24,8 @@ internal static class InspectCommand
             Recording r = data.Open(parsed, path);
             var channels = r.Channels.Select(c => new
             {
-                c.Name,
-                c.Unit,
+                Name = UserError.Escape(c.Name),
+                Unit = UserError.Escape(c.Unit),
                 Min = c.Samples.Length == 0 ? 0 : c.Samples.Min(),
                 Max = c.Samples.Length == 0 ? 0 : c.Samples.Max(),
             }).ToArray();

@@ -13,7 +13,7 @@ internal static class ReportCommand
     {
         var model = new Argument<string>("model") { Description = "Float model (.rmm.json)" };
         var file = new Argument<string>("data") { Description = "Held-out recording to judge the model on" };
-        var output = new Option<string>("--out") { Description = "HTML file to write", Required = true };
+        var output = CommandContext.OutputOption("HTML file to write");
         var compiled = new Option<string?>("--rmmq") { Description = "Compiled model to compare with the float one" };
         var data = new DataArguments();
         var command = new Command("report", "Write a self-contained HTML report: free run vs data, IV curves, synaptic currents, fixed point, budget.\n" +
@@ -33,13 +33,7 @@ internal static class ReportCommand
             FidelityReport? fidelity = null;
             if (parsed.GetValue(compiled) is string rmmq)
             {
-                if (!File.Exists(rmmq))
-                {
-                    throw new UserError($"{rmmq}: no such file");
-                }
-
-                byte[] bytes = File.ReadAllBytes(rmmq);
-                RmmEdge.SharedModel.Format.RmmqModel compiledModel = FixedPointRun.Load(bytes);
+                (byte[] bytes, RmmEdge.SharedModel.Format.RmmqModel compiledModel) = FixedPointRun.ReadFile(rmmq);
                 if (compiledModel.NeuronCount != network.NeuronCount || compiledModel.CurrentCount != network.Currents.Count())
                 {
                     throw new UserError($"{rmmq}: {compiledModel.NeuronCount} neurons and {compiledModel.CurrentCount} currents, but {modelPath} has " +

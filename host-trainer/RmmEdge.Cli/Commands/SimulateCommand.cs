@@ -10,10 +10,10 @@ internal static class SimulateCommand
     public static Command Build(CommandContext context)
     {
         var system = new Option<string>("--system") { Description = "stg (Prinz neuron A), hco (half-centre of two), hh (Hodgkin-Huxley)", DefaultValueFactory = _ => "stg" };
-        var seconds = new Option<double>("--seconds") { Description = "Duration of the recording (s)", DefaultValueFactory = _ => 60 };
+        var seconds = CommandContext.Within(new Option<double>("--seconds") { Description = "Duration of the recording (s, at most an hour)", DefaultValueFactory = _ => 60 }, 0.01, 3600, "s");
         var seed = new Option<int>("--seed") { Description = "Seed of the injected current", DefaultValueFactory = _ => 1 };
-        var rest = new Option<double>("--rest") { Description = "Fraction of the steps at rest: no current and no noise, so the record shows the cell's own rhythm (0-1)" };
-        var output = new Option<string>("--out") { Description = "CSV file to write (.csv or .csv.gz)", Required = true };
+        var rest = CommandContext.Within(new Option<double>("--rest") { Description = "Fraction of the steps at rest: no current and no noise, so the record shows the cell's own rhythm (0-1)" }, 0, 1, "");
+        var output = CommandContext.OutputOption("CSV file to write (.csv or .csv.gz)");
         var command = new Command("simulate", "Simulate a current-clamp recording with the built-in simulator (OU noise + steps at 10 kHz).\n" +
             "Examples:\n  rmm simulate --system hco --seconds 60 --out hco.csv.gz\n  rmm simulate --system stg --rest 0.3 --out stg-with-rest.csv.gz");
         foreach (Option o in new Option[] { system, seconds, seed, rest, output }) { command.Options.Add(o); }

@@ -11,7 +11,7 @@ internal static class TrainCommand
     public static Command Build(CommandContext context)
     {
         var file = new Argument<string>("data") { Description = "Training recording (V and I per neuron; the last 10% is held out for selection)" };
-        var output = new Option<string>("--out") { Description = "Float model to write (.rmm.json)", Required = true };
+        var output = CommandContext.OutputOption("Float model to write (.rmm.json)");
         var config = new Option<string?>("--config") { Description = "Training configuration (JSON; see TrainingConfig). Options below override it" };
         var network = new Option<string?>("--network") { Description = "single, pair, pair-external, or single-activity (spike-activity bank, compiles to .rmmq version 2)" };
         var epochs = new Option<int?>("--epochs") { Description = "Teacher-forcing epochs (default 200)" };
@@ -32,6 +32,7 @@ internal static class TrainCommand
             if (parsed.GetValue(epochs) is int e) { c = c with { TeacherForcing = c.TeacherForcing with { Epochs = e } }; }
             if (parsed.GetValue(msEpochs) is int me) { c = c with { MultipleShooting = (c.MultipleShooting ?? new MultipleShootingOptions()) with { Epochs = me } }; }
             if (parsed.GetValue(gamma) is float g) { c = c with { MultipleShooting = (c.MultipleShooting ?? new MultipleShootingOptions()) with { Gamma = g } }; }
+            c.Check();
             Dataset dataset = data.Load(parsed, parsed.GetValue(file)!);
             var stages = new List<(string, int)> { ("teacher forcing", c.TeacherForcing.Epochs) };
             if (c.MultipleShooting is { } ms) { stages.Add(("multiple shooting", ms.Epochs)); }

@@ -28,6 +28,13 @@ public sealed record BoardProfile(string Id, string Name, string NanoFrameworkTa
 {
     private static readonly JsonSerializerOptions Json = new() { PropertyNameCaseInsensitive = true };
 
+    /// <summary>Front-end preset number <paramref name="index"/> (option --preset), or a UserError listing those there are.</summary>
+    public FrontEndPreset Preset(int index) =>
+        index >= 0 && index < FrontEndPresets.Length
+            ? FrontEndPresets[index]
+            : throw new UserError($"--preset {index}: board profile {Id} has presets 0–{FrontEndPresets.Length - 1} " +
+                $"({string.Join(", ", FrontEndPresets.Select((p, i) => $"{i}: {p.Name}"))})");
+
     /// <summary>Converter channel pairs the board wires: 2 when both the ADC and the DAC name a second channel.</summary>
     public int Channels => Adc.Channel2 is not null && Dac.Channel2 is not null ? 2 : 1;
 

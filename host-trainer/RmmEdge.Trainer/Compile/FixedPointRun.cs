@@ -31,10 +31,24 @@ public static class FixedPointRun
 
     public static int FromMv(double v) => Quantizer.Q(v, FixedPoint.VoltageBits);
 
-    public static RmmqModel Load(byte[] file)
+    /// <summary>
+    /// Largest .rmmq file the host reads (16 MiB): the loader's own limits (16 neurons, 4,096 states,
+    /// 256 layers of at most 4,096 inputs) bound a valid file far below it, and a board stores less.
+    /// </summary>
+    public const int MaxFileBytes = 16 << 20;
+
+    /// <summary>A compiled model from memory; a file the loader rejects is a <see cref="UserError"/> naming <paramref name="source"/>.</summary>
+    public static RmmqModel Load(byte[] file, string source = "compiled model")
     {
         ModelLoadResult result = RmmqReader.Load(file);
-        return result.Ok ? result.Model : throw new UserError($"compiled model rejected by its own loader: {result}");
+        return result.Ok ? result.Model : throw new UserError($"{source}: not a valid .rmmq model: {result}");
+    }
+
+    /// <summary>Reads and validates a compiled model file (at most <see cref="MaxFileBytes"/>).</summary>
+    public static (byte[] Bytes, RmmqModel Model) ReadFile(string path)
+    {
+        byte[] bytes = UserFiles.ReadAllBytes(path, MaxFileBytes, "a compiled model (.rmmq)");
+        return (bytes, Load(bytes, path));
     }
 
     /// <summary>Free run after a teacher-forced warm-up of <paramref name="warmup"/> samples (voltages overwritten by data).</summary>

@@ -45,15 +45,8 @@ public static class ModelCompiler
             (fidelity is null ? "fidelity: no held-out data given" : $"fidelity on {heldOut!.Source}:{Environment.NewLine}{fidelity}") +
             Environment.NewLine + budgetText + Environment.NewLine;
         string reportPath = modelPath + ".report.txt";
-        WriteAtomically(modelPath, file);
-        WriteAtomically(reportPath, System.Text.Encoding.UTF8.GetBytes(text));
+        UserFiles.WriteAtomically(modelPath, file);
+        UserFiles.WriteAtomically(reportPath, text);
         return new Result(modelPath, reportPath, summary, fidelity, budget, text);
-    }
-
-    private static void WriteAtomically(string path, byte[] bytes)
-    {
-        string temp = path + ".tmp";
-        File.WriteAllBytes(temp, bytes);
-        File.Move(temp, path, overwrite: true);
     }
 }

@@ -26,10 +26,7 @@ public static class AbfReader
 
     public static Recording Read(string path, bool reconstructCommand = false)
     {
-        if (!File.Exists(path))
-        {
-            throw new UserError($"{path}: file not found");
-        }
+        UserFiles.RequireInput(path);
 
         return Read(File.ReadAllBytes(path), path, reconstructCommand);
     }

@@ -26,6 +26,14 @@ public static class CsvRecordingReader
 
         char separator = header.Contains('\t') ? '\t' : header.Contains(';') && !header.Contains(',') ? ';' : ',';
         string[] names = header.Split(separator).Select(h => h.Trim().Trim('"')).ToArray();
+        string[] numbers = header.Split([' ', '\t', ','], StringSplitOptions.RemoveEmptyEntries);
+        if (numbers.All(f => double.TryParse(f, NumberStyles.Float, CultureInfo.InvariantCulture, out _)))
+        {
+            string[] fitting = RecordingFormats.LayoutNames.Where(l => RecordingFormats.Layout(l).Names.Length == numbers.Length).ToArray();
+            throw new UserError($"{source}: the first line is {numbers.Length} numbers, not a name_unit header such as t_s,V_mV,I_nA; " +
+                (fitting.Length > 0 ? $"if it is headerless text give its layout: --layout {string.Join(" or --layout ", fitting)}" : "give it a header line"));
+        }
+
         var columns = names.Select(ParseColumn(source)).ToArray();
 
         bool hasTime = columns[0].Canonical == "ms";
@@ -34,13 +42,8 @@ public static class CsvRecordingReader
             throw new UserError($"{source}: the first column '{names[0]}' is not time (t_s or t_ms) and no sampling period was given");
         }
 
-        var values = new List<float>[columns.Length];
-        for (int c = 0; c < columns.Length; c++)
-        {
-            values[c] = new List<float>(1 << 16);
-        }
-
-        var time = new List<double>(1 << 16);
+        var values = columns.Select(_ => new SampleColumn()).ToArray();
+        var time = hasTime ? new TimeColumnCheck(source, names[0]) : null;
         string? line;
         int lineNumber = 1;
         while ((line = reader.ReadLine()) != null)
@@ -58,20 +61,23 @@ public static class CsvRecordingReader
                 ReadOnlySpan<char> field = comma < 0 ? rest : rest[..comma];
                 if (comma < 0 && c < columns.Length - 1)
                 {
-                    throw new UserError($"{source}, line {lineNumber}: {c + 1} fields, expected {columns.Length} ({string.Join(",", names)})");
+                    throw new UserError($"{source}, line {lineNumber}: {c + 1} fields, expected {columns.Length} ({UserError.Printable(string.Join(",", names))})");
                 }
 
                 if (!double.TryParse(field.Trim(), NumberStyles.Float, CultureInfo.InvariantCulture, out double v) || !double.IsFinite(v))
                 {
-                    throw new UserError($"{source}, line {lineNumber}, column {names[c]}: '{field.ToString()}' is not a finite number");
+                    throw new UserError($"{source}, line {lineNumber}, column {UserError.Printable(names[c])}: '{UserError.Printable(field.ToString())}' is not a finite number");
                 }
 
-                if (c == 0 && hasTime)
+                if (c == 0 && time is not null)
                 {
-                    time.Add(v * columns[0].Factor);
+                    time.Add(v * columns[0].Factor, lineNumber);
+                }
+                else
+                {
+                    values[c].Add((float)(v * columns[c].Factor), source);
                 }
 
-                values[c].Add((float)(v * columns[c].Factor));
                 rest = comma < 0 ? ReadOnlySpan<char>.Empty : rest[(comma + 1)..];
             }
 
@@ -81,12 +87,13 @@ public static class CsvRecordingReader
             }
         }
 
-        if (values[0].Count < 2)
+        int rows = values[^1].Count;
+        if (rows < 2)
         {
-            throw new UserError($"{source}: {values[0].Count} data rows, expected at least 2");
+            throw new UserError($"{source}: {rows} data rows, expected at least 2");
         }
 
-        double dt = hasTime ? Math.Round(TextInput.ConstantStep(source, time, names[0], firstLine: 2), 12) : dtMs!.Value;
+        double dt = time is not null ? Math.Round(time.Step, 12) : dtMs!.Value;
         var channels = new List<Channel>();
         for (int c = hasTime ? 1 : 0; c < columns.Length; c++)
         {

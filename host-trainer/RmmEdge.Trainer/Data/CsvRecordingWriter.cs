@@ -14,11 +14,10 @@ public static class CsvRecordingWriter
 {
     public static void Write(Dataset data, string path)
     {
-        string temp = path + ".tmp";
-        using (FileStream file = File.Create(temp))
-        using (Stream stream = path.EndsWith(".gz", StringComparison.OrdinalIgnoreCase) ? new GZipStream(file, CompressionLevel.Optimal) : file)
-        using (var writer = new StreamWriter(stream, new UTF8Encoding(false), 1 << 16))
+        UserFiles.WriteAtomically(path, file =>
         {
+            using Stream stream = path.EndsWith(".gz", StringComparison.OrdinalIgnoreCase) ? new GZipStream(file, CompressionLevel.Optimal) : file;
+            using var writer = new StreamWriter(stream, new UTF8Encoding(false), 1 << 16);
             bool single = data.Neurons.Count == 1;
             var header = new List<string> { "t_s" };
             for (int i = 0; i < data.Neurons.Count; i++)
@@ -49,8 +48,6 @@ public static class CsvRecordingWriter
 
                 writer.WriteLine(line);
             }
-        }
-
-        File.Move(temp, path, overwrite: true);
+        });
     }
 }

@@ -91,6 +91,7 @@ public sealed class Dataset
                 throw new UserError($"{r.Source}: no current channel for {v.Name}; expected {v.Name.Replace('V', 'I')}_nA (or pA, A)");
             }
 
+            CheckPlausible(r.Source, v, MaxVoltageMv, MinVoltageMv, "a membrane potential", "V");
             return new NeuronTrace(name, v.Samples, new float[v.Samples.Length]);
         }
 
@@ -100,7 +101,46 @@ public sealed class Dataset
         }
 
         used.Add(i.Name);
+        CheckPlausible(r.Source, v, MaxVoltageMv, MinVoltageMv, "a membrane potential", "V");
+        CheckPlausible(r.Source, i, MaxCurrentNa, MinCurrentNa, "an injected current", "I");
         return new NeuronTrace(name, v.Samples, i.Samples);
+    }
+
+    /// <summary>Largest |V| (mV) and |I| (nA) a recording may hold: beyond, the unit label is wrong (V_V on mV data reads as ±70,000 mV).</summary>
+    public const double MaxVoltageMv = 500, MaxCurrentNa = 1000;
+
+    /// <summary>
+    /// Smallest magnitude a recording's largest voltage (mV) and, unless it is all zero, its largest
+    /// current (nA) may have: a membrane potential that stays within ±1 mV is in volts labelled mV (or
+    /// not recorded: all zero); a current that stays within ±10⁻⁴ nA (0.1 pA) is in amperes labelled nA or pA.
+    /// </summary>
+    public const double MinVoltageMv = 1, MinCurrentNa = 1e-4;
+
+    /// <summary>
+    /// Refuses a channel whose values cannot be <paramref name="quantity"/> in the unit it was read as,
+    /// so a model is never trained on mislabelled data without a word.
+    /// </summary>
+    private static void CheckPlausible(string source, Channel channel, double maxAbs, double minAbs, string quantity, string letter)
+    {
+        float largest = 0;
+        foreach (float x in channel.Samples)
+        {
+            largest = Math.Max(largest, Math.Abs(x));
+        }
+
+        string fix = $"if the file's unit label is wrong, name the unit: --{(letter == "V" ? "voltage" : "current")} {UserError.Printable(channel.Name)}:UNIT";
+        if (largest > maxAbs)
+        {
+            throw new UserError($"{source}: channel {UserError.Printable(channel.Name)} reaches ±{largest:G4} {channel.Unit} after unit conversion; " +
+                $"{quantity} stays within ±{maxAbs:G} {channel.Unit}; {fix}");
+        }
+
+        bool silentCurrent = letter == "I" && largest == 0;   // no current injected: fine
+        if (largest < minAbs && !silentCurrent)
+        {
+            throw new UserError($"{source}: channel {UserError.Printable(channel.Name)} stays within ±{largest:G4} {channel.Unit} after unit conversion; " +
+                $"{quantity} reaches beyond ±{minAbs:G} {channel.Unit}; {fix}");
+        }
     }
 
     /// <summary>Samples [start, start + length) of every channel, as a new dataset (copies).</summary>

@@ -19,10 +19,7 @@ public static class IgorBinaryWaveReader
 
     public static Recording Read(string path)
     {
-        if (!File.Exists(path))
-        {
-            throw new UserError($"{path}: file not found");
-        }
+        UserFiles.RequireInput(path);
 
         return Read(File.ReadAllBytes(path), path);
     }

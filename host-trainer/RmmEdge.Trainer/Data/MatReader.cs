@@ -19,10 +19,7 @@ public static class MatReader
     /// <summary>Every numeric real vector in the file, by variable name.</summary>
     public static Dictionary<string, double[]> ReadVectors(string path)
     {
-        if (!File.Exists(path))
-        {
-            throw new UserError($"{path}: file not found");
-        }
+        UserFiles.RequireInput(path);
 
         byte[] b = File.ReadAllBytes(path);
         if (b.Length < 128)

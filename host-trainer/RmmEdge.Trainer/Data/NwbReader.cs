@@ -15,10 +15,7 @@ public static class NwbReader
 
     public static Recording Read(string path)
     {
-        if (!File.Exists(path))
-        {
-            throw new UserError($"{path}: file not found");
-        }
+        UserFiles.RequireInput(path);
 
         Hdf5.Require(path);
         using Hdf5.Handle file = Hdf5.OpenFile(path);

@@ -15,9 +15,9 @@ public sealed class Recording
 {
     public Recording(string source, double dtMs, IReadOnlyList<Channel> channels, int sweeps = 1)
     {
-        if (!(dtMs > 0) || double.IsInfinity(dtMs))
+        if (!(dtMs >= MinDtMs && dtMs <= MaxDtMs))
         {
-            throw new UserError($"{source}: sampling period must be positive, was {dtMs} ms");
+            throw new UserError($"{source}: sampling period {dtMs} ms; expected {MinDtMs}–{MaxDtMs} ms (10 MHz to 1 Hz)");
         }
 
         if (channels.Count == 0)
@@ -44,6 +44,15 @@ public sealed class Recording
         Channels = channels;
         Sweeps = sweeps;
     }
+
+    /// <summary>
+    /// Most samples per channel a reader accepts (2^27 ≈ 134 M: 3.7 h at 10 kHz). Readers check it before
+    /// they allocate; text readers keep 4 bytes per value while parsing.
+    /// </summary>
+    public const int MaxSamples = 1 << 27;
+
+    /// <summary>Sampling periods accepted (ms).</summary>
+    public const double MinDtMs = 1e-4, MaxDtMs = 1000;
 
     /// <summary>Number of sweeps, concatenated in order in every channel (1 for gap-free data).</summary>
     public int Sweeps { get; }

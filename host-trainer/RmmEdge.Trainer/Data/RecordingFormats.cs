@@ -13,13 +13,23 @@ public sealed record RecordingOptions(double? DtMs = null, ColumnLayout? Layout 
 /// </summary>
 public static class RecordingFormats
 {
+    /// <summary>
+    /// Extensions that promise a binary format, with the magic bytes that format starts with: a file
+    /// named so that does not start with them is refused as "not an ABF file" instead of being read as text.
+    /// </summary>
+    private static readonly (string Extension, string Format, string Magic)[] Promised =
+    [
+        (".abf", "an ABF", "'ABF ' (ABF1) or 'ABF2'"),
+        (".mat", "a MAT", "'MATLAB 5.0' (level-5 MAT)"),
+        (".nwb", "an NWB", "the HDF5 signature"),
+        (".h5", "an HDF5", "the HDF5 signature"),
+        (".hdf5", "an HDF5", "the HDF5 signature"),
+    ];
+
     /// <summary>The format of a file, as <see cref="Open"/> would read it.</summary>
     public static string Detect(string path)
     {
-        if (!File.Exists(path))
-        {
-            throw new UserError($"{path}: no such file");
-        }
+        UserFiles.RequireInput(path);
 
         byte[] head = new byte[128];
         int count;
@@ -49,12 +59,32 @@ public static class RecordingFormats
             return "IBW";
         }
 
+        foreach ((string extension, string name, string magic) in Promised)
+        {
+            if (path.EndsWith(extension, StringComparison.OrdinalIgnoreCase))
+            {
+                throw new UserError($"{path}: not {name} file (it does not start with {magic})");
+            }
+        }
+
         return "CSV/text";
     }
 
     public static Recording Open(string path, RecordingOptions? options = null)
     {
         options ??= new RecordingOptions();
+        Recording recording = Read(path, options);
+        if (options.DtMs is double dt && Math.Abs(dt - recording.DtMs) > 1e-6 * recording.DtMs)
+        {
+            throw new UserError($"{path}: --dt {dt} ms contradicts the sampling period the file stores ({recording.DtMs:G6} ms); " +
+                "--dt is for formats without one (MAT, headerless text)");
+        }
+
+        return recording;
+    }
+
+    private static Recording Read(string path, RecordingOptions options)
+    {
         string format = Detect(path);
         switch (format)
         {
@@ -78,12 +108,15 @@ public static class RecordingFormats
         return options.Layout is null ? CsvRecordingReader.Read(path, options.DtMs) : TextColumnsReader.Read(path, options.Layout, options.DtMs);
     }
 
+    /// <summary>The names of the column-layout presets.</summary>
+    public static IReadOnlyList<string> LayoutNames { get; } = ["qsnmc", "bbp-asc", "efel"];
+
     /// <summary>A column-layout preset by name: qsnmc, bbp-asc, efel.</summary>
     public static ColumnLayout Layout(string name) => name.ToLowerInvariant() switch
     {
         "qsnmc" => ColumnLayout.QsnmcChallengeA,
         "bbp-asc" => ColumnLayout.BlueBrainAsc,
         "efel" => ColumnLayout.EfelTrace,
-        _ => throw new UserError($"unknown column layout '{name}'; known: qsnmc, bbp-asc, efel"),
+        _ => throw new UserError($"unknown column layout '{UserError.Printable(name)}'; known: {string.Join(", ", LayoutNames)}"),
     };
 }

@@ -38,9 +38,10 @@ public static class TextColumnsReader
     {
         int n = layout.Names.Length;
         var units = layout.Units?.ToList() ?? [];
-        var columns = Enumerable.Range(0, n).Select(_ => new List<double>(1 << 15)).ToArray();
+        var columns = Enumerable.Range(0, n).Select(_ => new SampleColumn()).ToArray();
+        var time = layout.TimeColumn >= 0 ? new TimeColumnCheck(source, layout.Names[layout.TimeColumn]) : null;
         string? line;
-        int lineNumber = 0, firstDataLine = 0;
+        int lineNumber = 0, rows = 0;
         char[] separators = [' ', '\t', ','];
         while ((line = reader.ReadLine()) != null)
         {
@@ -51,7 +52,7 @@ public static class TextColumnsReader
                 continue;
             }
 
-            if (trimmed.StartsWith('"') && columns[0].Count == 0 && layout.Units is null)
+            if (trimmed.StartsWith('"') && rows == 0 && layout.Units is null)
             {
                 units.Add(trimmed.Trim('"'));
                 continue;
@@ -60,23 +61,28 @@ public static class TextColumnsReader
             string[] fields = trimmed.Split(separators, StringSplitOptions.RemoveEmptyEntries);
             if (fields.Length != n)
             {
-                throw new UserError($"{source}, line {lineNumber}: {fields.Length} columns, expected {n} ({string.Join(", ", layout.Names)})");
+                throw new UserError($"{source}, line {lineNumber}: {fields.Length} columns, expected {n} ({string.Join(", ", layout.Names)})" +
+                    (rows == 0 && lineNumber == 1 ? LayoutHint(fields.Length) : ""));
             }
 
             for (int c = 0; c < n; c++)
             {
                 if (!double.TryParse(fields[c], NumberStyles.Float, CultureInfo.InvariantCulture, out double v) || !double.IsFinite(v))
                 {
-                    throw new UserError($"{source}, line {lineNumber}, column {layout.Names[c]}: '{fields[c]}' is not a finite number");
+                    throw new UserError($"{source}, line {lineNumber}, column {layout.Names[c]}: '{UserError.Printable(fields[c])}' is not a finite number");
                 }
 
-                columns[c].Add(v);
+                if (c == layout.TimeColumn)
+                {
+                    time!.Add(v, lineNumber);
+                }
+                else
+                {
+                    columns[c].Add((float)v, source);
+                }
             }
 
-            if (firstDataLine == 0)
-            {
-                firstDataLine = lineNumber;
-            }
+            rows++;
         }
 
         if (units.Count != n)
@@ -84,12 +90,12 @@ public static class TextColumnsReader
             throw new UserError($"{source}: {units.Count} units for {n} columns; expected one unit per column ({string.Join(", ", layout.Names)})");
         }
 
-        if (columns[0].Count < 2)
+        if (rows < 2)
         {
-            throw new UserError($"{source}: {columns[0].Count} data rows, expected at least 2");
+            throw new UserError($"{source}: {rows} data rows, expected at least 2");
         }
 
-        double dt = TimeStep(source, layout, units, columns, dtMs, firstDataLine);
+        double dt = TimeStep(source, layout, units, time, dtMs);
         var channels = new List<Channel>();
         for (int c = 0; c < n; c++)
         {
@@ -99,21 +105,19 @@ public static class TextColumnsReader
             }
 
             var conversion = Units.ToCanonical(units[c]);
-            double factor = conversion?.Factor ?? 1;
-            channels.Add(new Channel(layout.Names[c], conversion?.Canonical ?? units[c], columns[c].Select(v => (float)(v * factor)).ToArray()));
+            channels.Add(new Channel(layout.Names[c], conversion?.Canonical ?? units[c], columns[c].ToArray(conversion?.Factor ?? 1)));
         }
 
         return new Recording(source, dt, channels);
     }
 
-    private static double TimeStep(string source, ColumnLayout layout, List<string> units, List<double>[] columns, double? dtMs, int firstDataLine)
+    private static double TimeStep(string source, ColumnLayout layout, List<string> units, TimeColumnCheck? time, double? dtMs)
     {
-        if (layout.TimeColumn < 0)
+        if (time is null)
         {
             return dtMs ?? throw new UserError($"{source}: the file has no time column; give the sampling period");
         }
 
-        List<double> t = columns[layout.TimeColumn];
         double factor;
         if (layout.TimeIsSampleIndex)
         {
@@ -128,10 +132,16 @@ public static class TextColumnsReader
         {
             factor = Units.ToCanonical(units[layout.TimeColumn]) is { Canonical: "ms" } u
                 ? u.Factor
-                : throw new UserError($"{source}: time column unit '{units[layout.TimeColumn]}' is not a time (s, ms, us)");
+                : throw new UserError($"{source}: time column unit '{UserError.Printable(units[layout.TimeColumn])}' is not a time (s, ms, us)");
         }
 
-        double step = TextInput.ConstantStep(source, t, layout.Names[layout.TimeColumn], firstDataLine);
-        return Math.Round(step * factor, 12);
+        return Math.Round(time.Step * factor, 12);
+    }
+
+    /// <summary>For a file whose first line does not fit the layout: the presets whose column count fits.</summary>
+    private static string LayoutHint(int columnCount)
+    {
+        string[] fitting = RecordingFormats.LayoutNames.Where(name => RecordingFormats.Layout(name).Names.Length == columnCount).ToArray();
+        return fitting.Length == 0 ? "" : $"; layouts with {columnCount} columns: {string.Join(", ", fitting)}";
     }
 }

@@ -14,6 +14,9 @@ public static class ModelFile
     public const string Format = "rmmedge-float-model";
     public const int Version = 1;
 
+    /// <summary>Largest model file read (64 MiB): <see cref="SpecLimits"/> allows 2 M weights, about 30 MB of JSON.</summary>
+    public const long MaxFileBytes = 64L << 20;
+
     private static readonly JsonSerializerOptions Json = new()
     {
         WriteIndented = true,
@@ -36,22 +39,16 @@ public static class ModelFile
                 network.Spec.Neurons[c.Owner].Name, c.Name,
                 c.Normalizer.Center, c.Normalizer.Scale, c is LumpedCurrent l ? l.OutputScale : 1f)).ToArray(),
             notes?.ToDictionary(n => n.Key, n => n.Value));
-        string temp = path + ".tmp";
-        File.WriteAllText(temp, JsonSerializer.Serialize(doc, Json));
-        File.Move(temp, path, overwrite: true);
+        UserFiles.WriteAtomically(path, JsonSerializer.Serialize(doc, Json));
     }
 
     public static Network Load(string path)
     {
-        if (!File.Exists(path))
-        {
-            throw new UserError($"{path}: file not found");
-        }
-
+        string text = UserFiles.ReadAllText(path, MaxFileBytes, "a float model (.rmm.json)");
         Document? doc;
         try
         {
-            doc = JsonSerializer.Deserialize<Document>(File.ReadAllText(path), Json);
+            doc = JsonSerializer.Deserialize<Document>(text, Json);
         }
         catch (JsonException e)
         {
@@ -66,6 +63,14 @@ public static class ModelFile
         if (doc.Version != Version)
         {
             throw new UserError($"{path}: model format version {doc.Version}; this version of RmmEdge reads version {Version}");
+        }
+
+        foreach ((object? value, string field) in new (object?, string)[] { (doc.Spec, "Spec"), (doc.Parameters, "Parameters"), (doc.Currents, "Currents") })
+        {
+            if (value is null)
+            {
+                throw new UserError($"{path}: field {field} is missing");
+            }
         }
 
         Network network;
@@ -86,11 +91,13 @@ public static class ModelFile
 
         for (int i = 0; i < parameters.Length; i++)
         {
-            NamedValues saved = doc.Parameters[i];
-            if (saved.Name != parameters[i].Name || saved.Values.Length != parameters[i].Size)
+            NamedValues? saved = doc.Parameters[i];
+            if (saved?.Values is null || saved.Name != parameters[i].Name || saved.Values.Length != parameters[i].Size)
             {
-                throw new UserError($"{path}: parameter {i} is {saved.Name}[{saved.Values.Length}], expected {parameters[i].Name}[{parameters[i].Size}]");
+                throw new UserError($"{path}: parameter {i} is {UserError.Printable(saved?.Name ?? "missing")}[{saved?.Values?.Length ?? 0}], expected {parameters[i].Name}[{parameters[i].Size}]");
             }
+
+            RequireFinite(path, saved.Values, $"parameter {saved.Name}");
 
             saved.Values.CopyTo(parameters[i].Value, 0);
         }
@@ -103,12 +110,16 @@ public static class ModelFile
 
         for (int i = 0; i < currents.Length; i++)
         {
-            CurrentState s = doc.Currents[i];
+            CurrentState? s = doc.Currents[i];
             InputNormalizer n = currents[i].Normalizer;
-            if (s.Center.Length != n.Center.Length || s.Scale.Length != n.Scale.Length)
+            if (s?.Center is null || s.Scale is null || s.Center.Length != n.Center.Length || s.Scale.Length != n.Scale.Length)
             {
-                throw new UserError($"{path}: normalisation of {s.Neuron}/{s.Current} has {s.Center.Length} inputs, expected {n.Center.Length}");
+                throw new UserError($"{path}: current record {i} ({currents[i].QualifiedName}) needs a normalisation of {n.Center.Length} inputs (Center, Scale)");
             }
+
+            RequireFinite(path, s.Center, $"the normalisation centre of {currents[i].QualifiedName}");
+            RequireFinite(path, s.Scale, $"the normalisation scale of {currents[i].QualifiedName}");
+            RequireFinite(path, [s.OutputScale], $"the output scale of {currents[i].QualifiedName}");
 
             s.Center.CopyTo(n.Center, 0);
             s.Scale.CopyTo(n.Scale, 0);
@@ -120,5 +131,14 @@ public static class ModelFile
 
         network.RefreshEffective();
         return network;
+    }
+
+    private static void RequireFinite(string path, float[] values, string what)
+    {
+        int bad = Array.FindIndex(values, v => !float.IsFinite(v));
+        if (bad >= 0)
+        {
+            throw new UserError($"{path}: {what} holds {values[bad]} at index {bad}; expected finite numbers");
+        }
     }
 }

@@ -50,6 +50,7 @@ public sealed class Network
 {
     public Network(NetworkSpec spec, int seed)
     {
+        SpecLimits.Check(spec);
         Spec = spec;
         string? duplicate = spec.Neurons.GroupBy(n => n.Name).FirstOrDefault(g => g.Count() > 1)?.Key
             ?? spec.Neurons.SelectMany(n => (n.Currents ?? []).GroupBy(c => c.Name).Where(g => g.Count() > 1).Select(g => n.Name + "/" + g.Key)).FirstOrDefault();

@@ -209,3 +209,123 @@ public sealed record NetworkSpec(double DtMs, NeuronSpec[] Neurons, float Ridge 
 
     public int ModelledCount => Neurons.Count(n => !n.External);
 }
+
+/// <summary>
+/// The bounds a network's structure must keep, checked before anything is allocated, so that a model
+/// file or a configuration (hostile or mistyped) cannot ask for gigabytes: at most
+/// <see cref="MaxNeurons"/> neurons of at most <see cref="MaxCurrentsPerNeuron"/> currents, banks of
+/// 1–<see cref="MaxBankSize"/> time constants in (0, <see cref="MaxTauMs"/>] ms, MLPs of
+/// 1–<see cref="MaxHiddenLayers"/> hidden layers of 1–<see cref="MaxHiddenWidth"/> units and at most
+/// <see cref="MaxParameters"/> weights in all, dt in [<see cref="MinDtMs"/>, <see cref="MaxDtMs"/>] ms,
+/// and every physical constant finite. The neuron, bank and current bounds are those of the .rmmq
+/// format, so a network that passes can also be compiled.
+/// </summary>
+public static class SpecLimits
+{
+    public const int MaxNeurons = 16;
+    public const int MaxCurrentsPerNeuron = 16;
+    public const int MaxBankSize = 256;
+    public const double MaxTauMs = 1e6;
+    public const int MaxHiddenLayers = 8;
+    public const int MaxHiddenWidth = 1024;
+    public const long MaxParameters = 2_000_000;
+    public const double MinDtMs = 1e-4;
+    public const double MaxDtMs = 100;
+    public const int MaxNameLength = 64;
+
+    /// <summary>Throws an <see cref="ArgumentException"/> naming the first field out of bounds (as a JSON path).</summary>
+    public static void Check(NetworkSpec spec)
+    {
+        Require(spec.Neurons is not null, "Neurons: missing");
+        Require(double.IsFinite(spec.DtMs) && spec.DtMs >= MinDtMs && spec.DtMs <= MaxDtMs,
+            $"DtMs: {spec.DtMs}; expected a step between {MinDtMs} and {MaxDtMs} ms");
+        Require(spec.Neurons!.Length is >= 1 and <= MaxNeurons, $"Neurons: {spec.Neurons.Length}; expected 1–{MaxNeurons}");
+        Require(float.IsFinite(spec.Ridge) && spec.Ridge >= 0, $"Ridge: {spec.Ridge}; expected a finite number ≥ 0");
+        long parameters = 0;
+        for (int i = 0; i < spec.Neurons.Length; i++)
+        {
+            NeuronSpec n = spec.Neurons[i];
+            string at = $"Neurons[{i}]";
+            Require(n is not null, $"{at}: missing");
+            Name(n!.Name, $"{at}.Name");
+            Finite(n.LeakConductanceUs, $"{at}.LeakConductanceUs");
+            Finite(n.LeakReversalMv, $"{at}.LeakReversalMv");
+            Require(double.IsFinite(n.CapacitanceNf) && n.CapacitanceNf > 0, $"{at}.CapacitanceNf: {n.CapacitanceNf}; expected a finite capacitance > 0 nF");
+            CurrentSpec[] currents = n.Currents ?? [];
+            Require(currents.Length <= MaxCurrentsPerNeuron, $"{at}.Currents: {currents.Length}; expected at most {MaxCurrentsPerNeuron}");
+            for (int j = 0; j < currents.Length; j++)
+            {
+                parameters += Current(currents[j], $"{at}.Currents[{j}]{(currents[j]?.Name is string c ? $" ({UserError.Printable(n.Name)}/{UserError.Printable(c)})" : "")}", spec.Neurons.Length);
+                Require(parameters <= MaxParameters, $"{at}.Currents[{j}]: the network would have over {MaxParameters:N0} weights");
+            }
+        }
+    }
+
+    private static long Current(CurrentSpec c, string at, int neurons)
+    {
+        Require(c is not null, $"{at}: missing");
+        Name(c!.Name, $"{at}.Name");
+        Require(c.Source >= 0 && c.Source < neurons, $"{at}.Source: {c.Source}; expected a neuron index 0–{neurons - 1}");
+        Known(c.Kind, $"{at}.Kind");
+        Known(c.Input, $"{at}.Input");
+        Require(c.Bank is not null && c.Bank.TauMs is not null, $"{at}.Bank: missing time constants");
+        Known(c.Bank!.Kind, $"{at}.Bank.Kind");
+        double[] tau = c.Bank.TauMs!;
+        Require(tau.Length is >= 1 and <= MaxBankSize, $"{at}.Bank.TauMs: {tau.Length} time constants; expected 1–{MaxBankSize}");
+        for (int k = 0; k < tau.Length; k++)
+        {
+            Require(double.IsFinite(tau[k]) && tau[k] > 0 && tau[k] <= MaxTauMs, $"{at}.Bank.TauMs[{k}]: {tau[k]}; expected a time constant in (0, {MaxTauMs:G}] ms");
+        }
+
+        foreach ((double value, string field) in new[] { (c.ReversalMv, "ReversalMv"), (c.ConductanceUs, "ConductanceUs"), (c.ActivityThresholdMv, "ActivityThresholdMv"), (c.ActivitySlopeMv, "ActivitySlopeMv") })
+        {
+            Finite(value, $"{at}.{field}");
+        }
+
+        if (c.InputWindowMv is { } window)
+        {
+            Require(double.IsFinite(window.Low) && double.IsFinite(window.High) && window.Low < window.High,
+                $"{at}.InputWindowMv: [{window.Low}, {window.High}]; expected finite Low < High (mV)");
+        }
+
+        int inputs = tau.Length + 1;
+        long weights = Mlp(c.Mlp, inputs, $"{at}.Mlp");
+        return c.Inactivation is null ? weights : weights + Mlp(c.Inactivation, inputs, $"{at}.Inactivation");
+    }
+
+    private static long Mlp(MlpSpec? mlp, int inputs, string at)
+    {
+        Require(mlp is not null && mlp.Hidden is not null, $"{at}: missing hidden layer widths");
+        Known(mlp!.HiddenActivation, $"{at}.HiddenActivation");
+        Known(mlp.FirstSign, $"{at}.FirstSign");
+        Known(mlp.RestSign, $"{at}.RestSign");
+        int[] hidden = mlp.Hidden!;
+        Require(hidden.Length is >= 1 and <= MaxHiddenLayers, $"{at}.Hidden: {hidden.Length} layers; expected 1–{MaxHiddenLayers}");
+        long weights = 0;
+        int previous = inputs;
+        for (int k = 0; k < hidden.Length; k++)
+        {
+            Require(hidden[k] is >= 1 and <= MaxHiddenWidth, $"{at}.Hidden[{k}]: {hidden[k]}; expected a width of 1–{MaxHiddenWidth} units");
+            weights += (long)previous * hidden[k] + hidden[k];
+            previous = hidden[k];
+        }
+
+        return weights + previous + 1;
+    }
+
+    private static void Name(string? name, string at) =>
+        Require(!string.IsNullOrEmpty(name) && name.Length <= MaxNameLength, $"{at}: expected a name of 1–{MaxNameLength} characters");
+
+    private static void Known<T>(T value, string at) where T : struct, Enum =>
+        Require(Enum.IsDefined(value), $"{at}: {value}; expected one of {string.Join(", ", Enum.GetNames<T>())}");
+
+    private static void Finite(double value, string at) => Require(double.IsFinite(value), $"{at}: {value}; expected a finite number");
+
+    private static void Require(bool condition, string message)
+    {
+        if (!condition)
+        {
+            throw new ArgumentException(message);
+        }
+    }
+}

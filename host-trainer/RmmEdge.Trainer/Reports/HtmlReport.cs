@@ -83,8 +83,6 @@ public sealed class HtmlReport
 
     public void Save(string path)
     {
-        string temp = path + ".tmp";
-        File.WriteAllText(temp, Render(), new UTF8Encoding(false));
-        File.Move(temp, path, overwrite: true);
+        UserFiles.WriteAtomically(path, Render());
     }
 }

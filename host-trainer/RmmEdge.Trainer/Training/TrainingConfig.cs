@@ -89,14 +89,10 @@ public sealed record TrainingConfig
 
     public static TrainingConfig Load(string path)
     {
-        if (!File.Exists(path))
-        {
-            throw new UserError($"{path}: no such training configuration file");
-        }
-
+        string text = UserFiles.ReadAllText(path, 1 << 20, "a training configuration");
         try
         {
-            return JsonSerializer.Deserialize<TrainingConfig>(File.ReadAllText(path), Json)
+            return JsonSerializer.Deserialize<TrainingConfig>(text, Json)
                 ?? throw new UserError($"{path}: empty training configuration");
         }
         catch (JsonException e)
@@ -106,6 +102,101 @@ public sealed record TrainingConfig
     }
 
     public string ToJson() => JsonSerializer.Serialize(this, Json);
+
+    /// <summary>Largest number of epochs of either stage.</summary>
+    public const int MaxEpochs = 1_000_000;
+
+    /// <summary>
+    /// Checks every numeric field before any data is read or any work done: epochs 1–<see cref="MaxEpochs"/>,
+    /// learning rates finite and &gt; 0, β in [0, 1), fractions in (0, 1), sizes ≥ 1, weights and noise ≥ 0.
+    /// A UserError names the configuration field (and the CLI option that sets it).
+    /// </summary>
+    public void Check()
+    {
+        TeacherForcingOptions tf = TeacherForcing ?? throw new UserError("teacherForcing: missing");
+        Whole(tf.Epochs, 1, MaxEpochs, "teacherForcing.epochs (--epochs)");
+        Rate(tf.LearningRate, "teacherForcing.learningRate");
+        Rate(tf.FinalLearningRate, "teacherForcing.finalLearningRate");
+        Beta(tf.Beta1, "teacherForcing.beta1");
+        Beta(tf.Beta2, "teacherForcing.beta2");
+        Whole(tf.BatchSize, 1, 10_000_000, "teacherForcing.batchSize");
+        Whole(tf.ValidateEvery, 0, MaxEpochs, "teacherForcing.validateEvery");
+        Fraction(tf.ValidationFraction, "teacherForcing.validationFraction");
+        Fraction(tf.SelectionFraction, "teacherForcing.selectionFraction");
+        Whole(tf.Partitions, 1, 256, "teacherForcing.partitions");
+        Whole(tf.MaxThreads, 1, 1024, "teacherForcing.maxThreads");
+        NotNegative(tf.InputNoise, "teacherForcing.inputNoise");
+        NotNegative(tf.SlopeWeightScale, "teacherForcing.slopeWeightScale");
+        NotNegative(tf.VoltageLowPassHz, "teacherForcing.voltageLowPassHz");
+        if (MultipleShooting is { } ms)
+        {
+            Whole(ms.Epochs, 1, MaxEpochs, "multipleShooting.epochs (--ms-epochs)");
+            Whole(ms.ShotLength, 1, 100_000, "multipleShooting.shotLength");
+            Whole(ms.ShotsPerBatch, 1, 10_000_000, "multipleShooting.shotsPerBatch");
+            Rate(ms.LearningRate, "multipleShooting.learningRate");
+            Rate(ms.FinalLearningRate, "multipleShooting.finalLearningRate");
+            Beta(ms.Beta1, "multipleShooting.beta1");
+            Beta(ms.Beta2, "multipleShooting.beta2");
+            NotNegative(ms.ContinuityV, "multipleShooting.continuityV");
+            NotNegative(ms.ContinuityX, "multipleShooting.continuityX");
+            if (!(ms.Gamma >= 0 && ms.Gamma <= 1))
+            {
+                throw new UserError($"multipleShooting.gamma (--gamma): {ms.Gamma}; expected 0–1");
+            }
+
+            NotNegative(ms.SlopeWeightScale, "multipleShooting.slopeWeightScale");
+            Whole(ms.ValidateEvery, 0, MaxEpochs, "multipleShooting.validateEvery");
+            Fraction(ms.ValidationFraction, "multipleShooting.validationFraction");
+            Fraction(ms.SelectionFraction, "multipleShooting.selectionFraction");
+            Whole(ms.Partitions, 1, 256, "multipleShooting.partitions");
+            Whole(ms.MaxThreads, 1, 1024, "multipleShooting.maxThreads");
+        }
+
+        if (Hidden is null)
+        {
+            throw new UserError("hidden: missing");
+        }
+    }
+
+    private static void Whole(int value, int min, int max, string field)
+    {
+        if (value < min || value > max)
+        {
+            throw new UserError($"{field}: {value}; expected {min:N0}–{max:N0}");
+        }
+    }
+
+    private static void Rate(float value, string field)
+    {
+        if (!(value > 0) || !float.IsFinite(value))
+        {
+            throw new UserError($"{field}: {value}; expected a finite number > 0");
+        }
+    }
+
+    private static void Beta(float value, string field)
+    {
+        if (!(value >= 0 && value < 1))
+        {
+            throw new UserError($"{field}: {value}; expected 0 ≤ β < 1");
+        }
+    }
+
+    private static void Fraction(double value, string field)
+    {
+        if (!(value > 0 && value < 1))
+        {
+            throw new UserError($"{field}: {value}; expected a fraction between 0 and 1");
+        }
+    }
+
+    private static void NotNegative(double value, string field)
+    {
+        if (!(value >= 0) || !double.IsFinite(value))
+        {
+            throw new UserError($"{field}: {value}; expected a finite number ≥ 0");
+        }
+    }
 
     private MvRange? SynapseWindow()
     {
@@ -167,8 +258,17 @@ public sealed record TrainingConfig
             "single-activity" => (NetworkSpec.SingleNeuronWithActivity(dtMs, Hidden), 1),
             "pair" or "pair-external" => (NetworkSpec.Pair(dtMs, Hidden, externalSecond: Network == "pair-external", synapseWindowMv: SynapseWindow(),
                 synapseInput: SynapseInput, synapseActivityThresholdMv: activity.ThresholdMv, synapseActivitySlopeMv: activity.SlopeMv), 2),
-            _ => throw new UserError($"unknown network '{Network}'; use single, pair, pair-external or single-activity"),
+            _ => throw new UserError($"unknown network '{UserError.Printable(Network ?? "")}'; use single, pair, pair-external or single-activity"),
         };
+        try
+        {
+            SpecLimits.Check(spec);
+        }
+        catch (ArgumentException e)
+        {
+            throw new UserError($"the configured network is out of bounds: {e.Message} (hidden: {string.Join(", ", Hidden)})", e);
+        }
+
         if (Ridge is { } ridge)
         {
             if (!(ridge >= 0) || float.IsInfinity(ridge))
@@ -197,6 +297,7 @@ public static class TrainingPipeline
     public static PipelineResult Run(TrainingConfig config, Dataset data, IProgress<(string Stage, EpochRecord Epoch)>? progress = null,
         CancellationToken cancel = default)
     {
+        config.Check();
         var network = new Network(config.BuildSpec(data.DtMs, data.Neurons.Count), config.Seed);
         TeacherForcingOptions tf = config.TeacherForcing with { Seed = config.Seed };
         TrainingResult first = new TeacherForcingTrainer(network, data, tf)

@@ -108,7 +108,7 @@ public sealed class CsvRecordingReaderTests : IDisposable
     public void MissingFileIsACleanError()
     {
         var e = Assert.Throws<UserError>(() => CsvRecordingReader.Read(Path.Combine(_dir, "nope.csv")));
-        Assert.Contains("file not found", e.Message);
+        Assert.Contains("no such file", e.Message);
     }
 
     [Fact]
