@@ -44,7 +44,8 @@ namespace RmmEdge.Firmware
             // The last committed model that still verifies runs again after a reset (ModelStore.LoadDefault).
             ModelStore store = new ModelStore(StoreBytes, new FileModelStorage(StorageFolder));
             store.LoadDefault();
-            ManagedEngine managed = new ManagedEngine(new Esp32Clock(), input, output, input2, output2);
+            Esp32Clock clock = new Esp32Clock();
+            ManagedEngine managed = new ManagedEngine(clock, input, output, input2, output2);
             ILoopEngine native = NativeEngine.Present ? new NativeEngine() : null;
             BoardInfo board = new BoardInfo();
             board.ProtocolVersion = WireFormat.Version;
@@ -57,7 +58,7 @@ namespace RmmEdge.Firmware
             board.DacBits = (byte)dac.ResolutionInBits;
             board.MaxModelBytes = StoreBytes;
 
-            CommandServer server = new CommandServer(new SerialLink(HostPort, Baud), store, managed, native, board);
+            CommandServer server = new CommandServer(new SerialLink(HostPort, Baud), store, managed, native, board, clock);
             while (true)
             {
                 if (!server.Poll())

@@ -26,6 +26,7 @@ namespace RmmEdge.Firmware.Engine
         private readonly object _gate = new object();
         private Thread _thread;
         private volatile bool _stopRequested;
+        private byte _requestedReason = StopReason.Requested;
 
         public ManagedEngine(IMicrosecondClock clock, ISignalInput input, ISignalOutput output)
             : this(clock, input, output, null, null)
@@ -171,6 +172,7 @@ namespace RmmEdge.Firmware.Engine
             Thread thread = _thread;
             if (thread != null)
             {
+                _requestedReason = reason;
                 _stopRequested = true;
                 thread.Join();
                 _thread = null;
@@ -250,6 +252,11 @@ namespace RmmEdge.Firmware.Engine
                 {
                     SendTelemetry();
                 }
+            }
+
+            if (_stopRequested)
+            {
+                reason = _requestedReason;   // stopped from outside: the host, its silence, or a new start
             }
 
             WriteSafe();

@@ -18,6 +18,7 @@ namespace RmmEdge.Firmware.Engine
         private readonly byte[] _config = new byte[RunConfiguration.EncodedSize];
         private readonly byte[] _calibration = new byte[Calibration.EncodedSize];
         private uint _modelCrc;
+        private byte _stopReason;
 
         /// <summary>Whether this firmware image carries the native engine.</summary>
         public static bool Present
@@ -55,12 +56,18 @@ namespace RmmEdge.Firmware.Engine
             }
 
             _modelCrc = modelCrc;
+            _stopReason = StopReason.None;
             return null;
         }
 
         public void Stop(byte reason)
         {
+            bool wasRunning = Running;
             NativeStop();
+            if (wasRunning)
+            {
+                _stopReason = reason;   // the C engine records every stop from here as "requested"
+            }
         }
 
         public LoopStatus Snapshot()
@@ -68,6 +75,11 @@ namespace RmmEdge.Firmware.Engine
             NativeStatus(_status);
             LoopStatus status = LoopStatus.Decode(_status, 0, _status.Length);
             status.ModelCrc = _modelCrc;
+            if (status.State == LoopStatus.StateStopped && status.Reason == StopReason.Requested && _stopReason != StopReason.None)
+            {
+                status.Reason = _stopReason;
+            }
+
             return status;
         }
 

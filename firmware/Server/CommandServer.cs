@@ -1,5 +1,7 @@
+using System;
 using RmmEdge.Firmware.Engine;
 using RmmEdge.Firmware.Store;
+using RmmEdge.SharedModel.Format;
 using RmmEdge.SharedModel.Protocol;
 
 namespace RmmEdge.Firmware.Server
@@ -10,6 +12,10 @@ namespace RmmEdge.Firmware.Server
     /// frame. Uploads go through the <see cref="ModelStore"/>, runs through the managed or the native engine.
     /// A model is never started unless it validated and the run configuration fits it and the board.
     /// Also the telemetry sink of the engine (writes are serialised by a lock).
+    /// A command that arrives again (same type, sequence number and payload: the host resends when an
+    /// answer is lost) is answered with the answer already given and not run twice. A supervised run
+    /// (RunConfiguration.HostTimeoutTenths &gt; 0) is stopped, output safe, when no valid frame has come
+    /// from the host for that long; a standalone run (0) keeps going without the host.
     /// </summary>
     public sealed class CommandServer : ITelemetrySink
     {
@@ -27,12 +33,27 @@ namespace RmmEdge.Firmware.Server
         private readonly byte[] _telemetryFrame = new byte[WireFormat.HeaderSize + LoopStatus.EncodedSize + WireFormat.CrcSize];
         private readonly object _writeGate = new object();
         private readonly uint[] _jitter = new uint[WireFormat.JitterBins];
+        private readonly IMicrosecondClock _clock;
         private ushort _telemetrySequence;
 
+        // The last command answered and its answer, for a command the host sends again.
+        private readonly byte[] _lastAnswer = new byte[WireFormat.MaxFrame];
+        private int _lastAnswerSize;
+        private byte _lastType;
+        private ushort _lastSequence;
+        private uint _lastPayloadCrc;
+        private bool _recording;
+
+        // Host supervision: 0 for a standalone run.
+        private long _hostTimeoutUs;
+        private long _lastHeardUs;
+
         /// <param name="native">The native engine, or null on an image without it.</param>
-        public CommandServer(ISerialLink link, ModelStore store, ManagedEngine managed, ILoopEngine native, BoardInfo board)
+        /// <param name="clock">The board's microsecond clock, for the host-silence timeout.</param>
+        public CommandServer(ISerialLink link, ModelStore store, ManagedEngine managed, ILoopEngine native, BoardInfo board, IMicrosecondClock clock)
         {
             _link = link;
+            _clock = clock;
             _store = store;
             _managed = managed;
             _native = native;
@@ -47,7 +68,10 @@ namespace RmmEdge.Firmware.Server
             get { return _decoder.CrcErrors; }
         }
 
-        /// <summary>Reads what the link has and handles every complete frame; returns false when nothing arrived.</summary>
+        /// <summary>
+        /// Reads what the link has and handles every complete frame, then stops a supervised run whose
+        /// host has gone silent; returns false when nothing arrived.
+        /// </summary>
         public bool Poll()
         {
             int count = _link.Read(_input, 0, _input.Length);
@@ -56,11 +80,44 @@ namespace RmmEdge.Firmware.Server
                 _decoder.Push(_input[i]);
                 while (_decoder.TryRead())
                 {
-                    Handle(_decoder.Type, _decoder.Sequence, _decoder.Buffer, _decoder.PayloadOffset, _decoder.PayloadLength);
+                    _lastHeardUs = _clock.NowUs;
+                    Answer(_decoder.Type, _decoder.Sequence, _decoder.Buffer, _decoder.PayloadOffset, _decoder.PayloadLength);
+                }
+            }
+
+            if (_hostTimeoutUs > 0 && _clock.NowUs - _lastHeardUs > _hostTimeoutUs)
+            {
+                _hostTimeoutUs = 0;
+                if (_engine.Running)
+                {
+                    _engine.Stop(StopReason.HostSilent);
                 }
             }
 
             return count > 0;
+        }
+
+        /// <summary>Runs a command, or repeats the answer to it when the host sent it again.</summary>
+        private void Answer(byte type, ushort sequence, byte[] b, int at, int count)
+        {
+            uint crc = Crc32.Update(Crc32.Initial, b, at, count);
+            if (_lastAnswerSize > 0 && type == _lastType && sequence == _lastSequence && crc == _lastPayloadCrc)
+            {
+                lock (_writeGate)
+                {
+                    _link.Write(_lastAnswer, 0, _lastAnswerSize);
+                }
+
+                return;
+            }
+
+            _lastType = type;
+            _lastSequence = sequence;
+            _lastPayloadCrc = crc;
+            _lastAnswerSize = 0;
+            _recording = true;
+            Handle(type, sequence, b, at, count);
+            _recording = false;
         }
 
         private void Handle(byte type, ushort sequence, byte[] b, int at, int count)
@@ -93,7 +150,7 @@ namespace RmmEdge.Firmware.Server
                     return;
                 case MessageType.Stop:
                     if (!_engine.Running) { Ack(sequence, AckStatus.NotRunning, 0, "the loop was not running"); }
-                    else { _engine.Stop(StopReason.Requested); Ack(sequence, AckStatus.Ok, 0, ""); }
+                    else { _engine.Stop(StopReason.Requested); _hostTimeoutUs = 0; Ack(sequence, AckStatus.Ok, 0, ""); }
                     return;
                 case MessageType.Calibrate:
                     {
@@ -180,6 +237,8 @@ namespace RmmEdge.Firmware.Server
             }
 
             _engine = engine;
+            _hostTimeoutUs = config.HostTimeoutTenths * 100000L;
+            _lastHeardUs = _clock.NowUs;
             Ack(sequence, AckStatus.Ok, 0, "");
         }
 
@@ -198,6 +257,11 @@ namespace RmmEdge.Firmware.Server
             {
                 int size = FrameEncoder.Encode(type, sequence, _payload, 0, length, _frame);
                 _link.Write(_frame, 0, size);
+                if (_recording)
+                {
+                    Array.Copy(_frame, _lastAnswer, size);
+                    _lastAnswerSize = size;
+                }
             }
         }
 

@@ -9,6 +9,7 @@ namespace RmmEdge.SharedModel.Protocol
         public const byte OverrunStreak = 3;
         public const byte Fault = 4;
         public const byte ModelReplaced = 5;
+        public const byte HostSilent = 6;
 
         public static string Name(byte reason)
         {
@@ -20,6 +21,7 @@ namespace RmmEdge.SharedModel.Protocol
                 case OverrunStreak: return "overrun streak";
                 case Fault: return "fault";
                 case ModelReplaced: return "model replaced";
+                case HostSilent: return "host silent (supervised run)";
                 default: return "reason " + reason.ToString();
             }
         }

@@ -70,6 +70,13 @@ namespace RmmEdge.SharedModel.Protocol
         /// <summary>Send a telemetry frame every this many steps (0: none).</summary>
         public ushort TelemetryEvery;
 
+        /// <summary>
+        /// Supervised run: the board stops the loop (output safe, reason <see cref="StopReason.HostSilent"/>)
+        /// when no valid frame has come from the host for this many tenths of a second. 0: a standalone
+        /// run, which keeps going whatever the host does.
+        /// </summary>
+        public byte HostTimeoutTenths;
+
         public int Encode(byte[] b, int at)
         {
             b[at] = Mode;
@@ -87,7 +94,7 @@ namespace RmmEdge.SharedModel.Protocol
             b[at + 30] = Channels;
             b[at + 31] = MeasuredNeuron2;
             b[at + 32] = OutputNeuron2;
-            b[at + 33] = 0;   // reserved
+            b[at + 33] = HostTimeoutTenths;
             return EncodedSize;
         }
 
@@ -117,6 +124,7 @@ namespace RmmEdge.SharedModel.Protocol
             c.Channels = b[at + 30];
             c.MeasuredNeuron2 = b[at + 31];
             c.OutputNeuron2 = b[at + 32];
+            c.HostTimeoutTenths = b[at + 33];
             if (c.Mode < ModeEmulator || c.Mode > ModeHybrid)
             {
                 problem = "mode " + c.Mode.ToString();

@@ -12,7 +12,7 @@ namespace RmmEdge.SharedModel.Protocol
         public const byte Sync1 = 0x5A;
 
         /// <summary>Protocol version, reported in the Hello reply; bumped on any incompatible change.</summary>
-        public const ushort Version = 1;
+        public const ushort Version = 2;
 
         /// <summary>Sync, length, type and sequence number.</summary>
         public const int HeaderSize = 7;

@@ -23,6 +23,18 @@ internal static class BoardCommands
     private static BoardClient Connect(ParseResult parsed, Option<string> port, Option<int> baud) =>
         new(SerialDevice.Open(parsed.GetValue(port)!, parsed.GetValue(baud)));
 
+    /// <summary>Hello, and a refusal with the reason when the board speaks another protocol version.</summary>
+    private static BoardInfo Greet(BoardClient client)
+    {
+        BoardInfo info = client.Hello();
+        if (info.ProtocolVersion != WireFormat.Version)
+        {
+            throw new UserError($"the board speaks protocol version {info.ProtocolVersion}; this rmm speaks {WireFormat.Version} (update the firmware or rmm)");
+        }
+
+        return info;
+    }
+
     public static Command Flash(CommandContext context)
     {
         var model = new Argument<string>("model") { Description = "Compiled model (.rmmq)" };
@@ -44,11 +56,7 @@ internal static class BoardCommands
             }
 
             using BoardClient client = Connect(parsed, port, baud);
-            BoardInfo info = client.Hello();
-            if (info.ProtocolVersion != WireFormat.Version)
-            {
-                throw new UserError($"the board speaks protocol version {info.ProtocolVersion}; this rmm speaks {WireFormat.Version} (update the firmware or rmm)");
-            }
+            BoardInfo info = Greet(client);
 
             double rateHz = 1000 / dtMs;
             if (rateHz > Math.Max(info.ManagedMaxHz, info.NativeMaxHz))
@@ -90,14 +98,19 @@ internal static class BoardCommands
         var outputNeuron = new Option<byte>("--output-neuron") { Description = "The neuron whose voltage (emulator) or current (clamp) goes out", DefaultValueFactory = _ => 0 };
         var measured2 = new Option<byte?>("--measured-neuron2") { Description = "A second channel: the model's second measured neuron (a second cell on the second ADC/DAC pair)" };
         var outputNeuron2 = new Option<byte?>("--output-neuron2") { Description = "A second channel: the neuron whose voltage or current goes out on the second DAC" };
-        var seconds = CommandContext.Within(new Option<double>("--seconds") { Description = "Run this long while monitoring, then stop (0: start and leave it running)", DefaultValueFactory = _ => 0 }, 0, 1e7, "s");
+        var seconds = CommandContext.Within(new Option<double>("--seconds") { Description = "Run this long while monitoring, then stop (0: start and leave it running, a standalone rig)", DefaultValueFactory = _ => 0 }, 0, 1e7, "s");
+        var hostTimeout = CommandContext.Within(new Option<double?>("--host-timeout")
+        {
+            Description = "Stop the loop (output safe) when the board hears nothing from the host this long (s, 0.1-25.5; 0: never). " +
+                "Default: 2 s for a supervised run (--seconds > 0), 0 for a standalone one (--seconds 0)",
+        }, 0, 25.5, "s");
         var output = CommandContext.OutputOption("Also write the telemetry to this CSV file", required: false);
         var board = BoardOption();
         var preset = new Option<int>("--preset") { Description = "Front-end preset of the board profile (index; sends the converter calibration)", DefaultValueFactory = _ => 0 };
         var command = new Command("run", "Start the closed loop on the board with safety limits (and monitor it for --seconds).\n" +
             "Examples:\n  rmm run --port /dev/ttyUSB0 --mode clamp --current-limit 1.5 --seconds 60 --out run.csv\n" +
             "  rmm run --port /dev/ttyUSB0 --mode clamp --measured-neuron 0 --output-neuron 0 --measured-neuron2 1 --output-neuron2 1   (two cells)");
-        foreach (Option o in new Option[] { port, baud, mode, engine, periodUs, limit, valid, lossMs, streak, measured, outputNeuron, measured2, outputNeuron2, seconds, output, board, preset }) { command.Options.Add(o); }
+        foreach (Option o in new Option[] { port, baud, mode, engine, periodUs, limit, valid, lossMs, streak, measured, outputNeuron, measured2, outputNeuron2, seconds, hostTimeout, output, board, preset }) { command.Options.Add(o); }
         command.SetAction(parsed =>
         {
             (double vMin, double vMax) = RunLimits.ParseValidRange(parsed.GetValue(valid)!);
@@ -117,6 +130,7 @@ internal static class BoardCommands
                 ElectrodeLossMs = parsed.GetValue(lossMs), OverrunStreak = parsed.GetValue(streak),
                 MeasuredNeuron = parsed.GetValue(measured), OutputNeuron = parsed.GetValue(outputNeuron),
                 TelemetryEvery = (ushort)Math.Max(1, 10_000 / parsed.GetValue(periodUs)),   // about 100 frames/s
+                HostTimeoutTenths = (byte)Math.Round(10 * (parsed.GetValue(hostTimeout) ?? (parsed.GetValue(seconds) > 0 ? 2.0 : 0.0))),
             };
             if (parsed.GetValue(measured2) is not null || parsed.GetValue(outputNeuron2) is not null)
             {
@@ -136,6 +150,7 @@ internal static class BoardCommands
             }
 
             using BoardClient client = Connect(parsed, port, baud);
+            Greet(client);
             if (profile is not null && frontEnd is not null)
             {
                 BoardReply calibrated = client.Calibrate(CalibrationFactory.From(profile, frontEnd, config.Mode));
@@ -154,7 +169,9 @@ internal static class BoardCommands
             }
 
             context.Out.WriteLine($"running: {parsed.GetValue(mode)} mode, {1e6 / config.PeriodUs:0} Hz, current within ±{limitNa} nA" +
-                (config.ChannelCount == 2 ? ", two channels" : ""));
+                (config.ChannelCount == 2 ? ", two channels" : "") +
+                (config.HostTimeoutTenths > 0 ? $"; the board stops the loop if it hears nothing from the host for {config.HostTimeoutTenths / 10.0:0.0} s"
+                    : "; standalone: the loop keeps running without the host (stop it with rmm run or a reset)"));
             double duration = parsed.GetValue(seconds);
             if (duration <= 0)
             {
@@ -195,7 +212,10 @@ internal static class BoardCommands
         return command;
     }
 
-    /// <summary>Prints a line per second and writes every telemetry frame to CSV; returns the last status.</summary>
+    /// <summary>
+    /// Prints a line per second and writes every telemetry frame to CSV; asks for the status every
+    /// half second, which also tells a supervised board that the host is there; returns the last status.
+    /// </summary>
     private static LoopStatus Monitor(CommandContext context, BoardClient client, double seconds, string? csvPath)
     {
         using AtomicFile? file = csvPath is null ? null : new AtomicFile(csvPath);
@@ -203,6 +223,7 @@ internal static class BoardCommands
         csv?.WriteLine("step,V_mV,I_nA,cycle_us,max_cycle_us,overruns,state,reason");
         var end = DateTime.UtcNow.AddSeconds(seconds);
         var nextLine = DateTime.UtcNow;
+        var nextPing = DateTime.UtcNow.AddSeconds(0.5);
         LoopStatus last = client.Status();
         while (DateTime.UtcNow < end)
         {
@@ -220,6 +241,16 @@ internal static class BoardCommands
                 nextLine = nextLine.AddSeconds(1);
             }
 
+            if (DateTime.UtcNow >= nextPing)
+            {
+                LoopStatus polled = client.Status();
+                nextPing = DateTime.UtcNow.AddSeconds(0.5);
+                if (polled.State != LoopStatus.StateRunning)
+                {
+                    last = polled;
+                }
+            }
+
             if (last.State == LoopStatus.StateStopped)
             {
                 break;
@@ -230,7 +261,6 @@ internal static class BoardCommands
 
         csv?.Close();
         file?.Commit();
-
         return last;
     }
 }

@@ -18,7 +18,11 @@ public sealed record BoardReply(byte Type, byte Status, int Detail, string Messa
 /// The host's side of the wire protocol (shared-model/Protocol/wire-protocol.md) over any byte stream:
 /// a serial device (<see cref="SerialDevice"/>), a pseudo-terminal, a socket to the emulator. Every
 /// command waits for its acknowledgement and is sent again (same sequence number) when none arrives
-/// in time; telemetry frames are queued as they come.
+/// in time; the board answers a repeat without running the command twice. Sequence numbers start at a
+/// random value per connection, so a new connection's first command is never mistaken for a repeat of
+/// the last one's. Answers with another sequence number (late, stale) are skipped. Telemetry frames
+/// are queued as they come, at most <see cref="MaxQueuedTelemetry"/> (the oldest are dropped), so a
+/// flood from the board cannot grow the host's memory.
 /// </summary>
 public sealed class BoardClient : IDisposable
 {
@@ -30,9 +34,16 @@ public sealed class BoardClient : IDisposable
     private volatile bool _closed;
     private ushort _sequence;
 
+    /// <summary>Telemetry frames kept until the caller drains them.</summary>
+    public const int MaxQueuedTelemetry = 10_000;
+
+    /// <summary>Answers waiting for a command: more are dropped (only a broken board sends them unasked).</summary>
+    private const int MaxQueuedReplies = 64;
+
     public BoardClient(Stream stream, TimeSpan? timeout = null, int attempts = 3)
     {
         _stream = stream;
+        _sequence = (ushort)Random.Shared.Next(0x10000);
         Timeout = timeout ?? TimeSpan.FromSeconds(1);
         Attempts = attempts;
         _reader = new Thread(ReadLoop) { IsBackground = true, Name = "rmm board reader" };
@@ -48,6 +59,12 @@ public sealed class BoardClient : IDisposable
 
     /// <summary>Frames that arrived with a bad CRC.</summary>
     public int CrcErrors { get; private set; }
+
+    /// <summary>Telemetry frames dropped because the queue was full.</summary>
+    public long DroppedTelemetry { get; private set; }
+
+    /// <summary>Answers dropped because nobody waited for them.</summary>
+    public long DroppedReplies { get; private set; }
 
     public BoardInfo Hello()
     {
@@ -220,11 +237,22 @@ public sealed class BoardClient : IDisposable
         byte[] payload = decoder.Buffer.AsSpan(decoder.PayloadOffset, decoder.PayloadLength).ToArray();
         if (decoder.Type == MessageType.Telemetry)
         {
-            if (LoopStatus.Decode(payload, 0, payload.Length) is { } sample) { Telemetry.Enqueue(sample); }
+            if (LoopStatus.Decode(payload, 0, payload.Length) is { } sample)
+            {
+                Telemetry.Enqueue(sample);
+                while (Telemetry.Count > MaxQueuedTelemetry && Telemetry.TryDequeue(out _))
+                {
+                    DroppedTelemetry++;
+                }
+            }
+        }
+        else if (_replies.Count < MaxQueuedReplies)
+        {
+            _replies.Add((decoder.Type, decoder.Sequence, payload));
         }
         else
         {
-            _replies.Add((decoder.Type, decoder.Sequence, payload));
+            DroppedReplies++;
         }
     }
 

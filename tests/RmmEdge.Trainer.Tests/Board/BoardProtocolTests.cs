@@ -290,13 +290,18 @@ internal sealed class EmulatedBoard : IDisposable
 
     public EmulatedBoard()
     {
-        Engine = new ManagedEngine(new HostClock(), Input, Output);
-        Server = new CommandServer(Pty, Store, Engine, null, Info);
+        var clock = new HostClock();
+        Engine = new ManagedEngine(clock, Input, Output);
+        Link = new FaultyLink(Pty);
+        Server = new CommandServer(Link, Store, Engine, null, Info, clock);
         _serverThread = new Thread(() => { while (!_stop) { Server.Poll(); } }) { IsBackground = true };
         _serverThread.Start();
     }
 
     public PseudoTerminal Pty { get; } = new();
+
+    /// <summary>The board's end of the link, which can lose the board's next answers.</summary>
+    public FaultyLink Link { get; }
     public ModelStore Store { get; } = new(64 * 1024, new RamStorage());
     public SettableInput Input { get; } = new();
     public RecordingOutput Output { get; } = new();
@@ -309,5 +314,26 @@ internal sealed class EmulatedBoard : IDisposable
         _stop = true;
         _serverThread.Join(TimeSpan.FromSeconds(2));
         Pty.Dispose();
+    }
+}
+
+/// <summary>The board's side of a link that loses the next <see cref="DropAnswers"/> frames the board writes (a lost Ack).</summary>
+internal sealed class FaultyLink(RmmEdge.Firmware.Server.ISerialLink inner) : RmmEdge.Firmware.Server.ISerialLink
+{
+    private int _drop;
+
+    /// <summary>Frames to lose from now on.</summary>
+    public int DropAnswers { set => Volatile.Write(ref _drop, value); }
+
+    public int Read(byte[] buffer, int offset, int count) => inner.Read(buffer, offset, count);
+
+    public void Write(byte[] buffer, int offset, int count)
+    {
+        if (Volatile.Read(ref _drop) > 0 && Interlocked.Decrement(ref _drop) >= 0)
+        {
+            return;
+        }
+
+        inner.Write(buffer, offset, count);
     }
 }
