@@ -37,6 +37,8 @@ public static class Cli
         root.Subcommands.Add(BoardCommands.Flash(context));
         root.Subcommands.Add(BoardCommands.Run(context));
         root.Subcommands.Add(BoardCommands.MonitorCommand(context));
+        root.Subcommands.Add(ReadNwbCommand.Build(context));
+        ReadNwbCommand.Install();
 
         var verbose = new Option<bool>("--verbose") { Description = "On an unexpected error, also print its stack trace", Recursive = true };
         root.Options.Add(verbose);

@@ -324,7 +324,7 @@ public static class AbfReader
         string name, string source, int minEntrySize)
     {
         var s = sections[name];
-        if (s.Count < 1 || s.EntrySize < minEntrySize || s.Offset < BlockSize || s.Offset + (long)s.EntrySize * s.Count > b.Length)
+        if (s.Count < 1 || s.EntrySize < minEntrySize || s.Offset < BlockSize || s.Offset > b.Length || s.Count > (b.Length - s.Offset) / s.EntrySize)
         {
             throw new UserError($"{source}: {name} section (block {s.Offset / BlockSize}, {s.Count} entries of {s.EntrySize} bytes) " +
                 $"is missing or extends past the end of the {b.Length}-byte file (truncated?)");

@@ -75,7 +75,7 @@ public static class CsvRecordingReader
                 }
                 else
                 {
-                    values[c].Add((float)(v * columns[c].Factor), source);
+                    values[c].Add(v * columns[c].Factor, source, lineNumber);
                 }
 
                 rest = comma < 0 ? ReadOnlySpan<char>.Empty : rest[(comma + 1)..];
@@ -97,7 +97,7 @@ public static class CsvRecordingReader
         var channels = new List<Channel>();
         for (int c = hasTime ? 1 : 0; c < columns.Length; c++)
         {
-            channels.Add(new Channel(columns[c].Name, columns[c].Canonical, values[c].ToArray()));
+            channels.Add(new Channel(columns[c].Name, columns[c].Canonical, values[c].ToArray(source)));
         }
 
         return new Recording(source, dt, channels);

@@ -23,6 +23,10 @@ internal static partial class Hdf5
     public const int TypeInteger = 0, TypeFloat = 1, TypeString = 3;   // H5T_class_t
     public static readonly nuint Variable = nuint.MaxValue;              // H5T_VARIABLE ((size_t)-1)
 
+    /// <summary>Bounds on what a damaged file can make this reader allocate: members of a group, bytes of a name or string.</summary>
+    private const ulong MaxLinks = 100_000;
+    private const long MaxNameBytes = 1 << 16;
+
     static Hdf5()
     {
         NativeLibrary.SetDllImportResolver(typeof(Hdf5).Assembly, (name, _, _) => name == Library ? Loaded.Value : IntPtr.Zero);
@@ -107,10 +111,20 @@ internal static partial class Hdf5
             return [];
         }
 
+        if (info.Links > MaxLinks)
+        {
+            throw new InvalidOperationException($"a group of {info.Links} members; at most {MaxLinks:N0} are read");
+        }
+
         var names = new string[info.Links];
         for (ulong i = 0; i < info.Links; i++)
         {
             long length = H5Lget_name_by_idx(group, ".", 0, 0, i, null, 0, Default);
+            if (length < 0 || length > MaxNameBytes)
+            {
+                throw new InvalidOperationException($"a member name of {length} bytes");
+            }
+
             byte[] buffer = new byte[length + 1];
             H5Lget_name_by_idx(group, ".", 0, 0, i, buffer, (nuint)buffer.Length, Default);
             names[i] = Encoding.UTF8.GetString(buffer, 0, (int)length);
@@ -152,7 +166,13 @@ internal static partial class Hdf5
             return value;
         }
 
-        int size = (int)H5Tget_size(type.Id);
+        nuint typeSize = H5Tget_size(type.Id);
+        if (typeSize == 0 || typeSize > MaxNameBytes)
+        {
+            throw new InvalidOperationException($"a string attribute of {typeSize} bytes");
+        }
+
+        int size = (int)typeSize;
         byte[] bytes = new byte[size];
         using (var memory = new Handle(H5Tcopy(type.Id), H5Tclose))
         {
@@ -191,9 +211,9 @@ internal static partial class Hdf5
         using var space = new Handle(H5Dget_space(dataset), H5Sclose);
         rank = H5Sget_simple_extent_ndims(space.Id);
         long count = H5Sget_simple_extent_npoints(space.Id);
-        if (rank < 0 || count < 0 || count > int.MaxValue)
+        if (rank < 0 || count < 0 || count > Recording.MaxSamples)
         {
-            throw new InvalidOperationException($"dataset extent {count}");
+            throw new InvalidOperationException($"a dataset of {count} values; at most {Recording.MaxSamples:N0} are read");
         }
 
         double[] values = new double[count];

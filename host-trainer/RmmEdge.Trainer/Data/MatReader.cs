@@ -90,6 +90,9 @@ public static class MatReader
         return new Recording(path, dtMs, channels);
     }
 
+    /// <summary>Largest inflated compressed element: one channel of <see cref="Recording.MaxSamples"/> doubles and its header.</summary>
+    private const long MaxInflatedBytes = (long)Recording.MaxSamples * 8 + (1 << 20);
+
     private static void ReadElements(byte[] b, int start, int end, bool little, string path, Dictionary<string, double[]> result)
     {
         int at = start;
@@ -103,7 +106,17 @@ public static class MatReader
                 {
                     using var z = new ZLibStream(new MemoryStream(b, dataAt, size), CompressionMode.Decompress);
                     using var output = new MemoryStream();
-                    z.CopyTo(output);
+                    byte[] chunk = new byte[1 << 16];
+                    for (int n; (n = z.Read(chunk)) > 0;)
+                    {
+                        if (output.Length + n > MaxInflatedBytes)
+                        {
+                            throw new UserError($"{path}: a compressed variable inflates beyond {MaxInflatedBytes >> 20} MiB; a recording channel holds at most {Recording.MaxSamples:N0} samples");
+                        }
+
+                        output.Write(chunk, 0, n);
+                    }
+
                     inflated = output.ToArray();
                 }
                 catch (InvalidDataException e)
@@ -134,8 +147,14 @@ public static class MatReader
         int arrayClass = (int)(flags & 0xFF);
         bool complex = (flags & 0x0800) != 0;
         (_, int dimsSize, int dimsAt, next) = Tag(b, next, end, little, path);
-        int elements = 1;
-        for (int d = 0; d < dimsSize / 4; d++) { elements *= I32(b, dimsAt + 4 * d, little); }
+        long product = 1;
+        for (int d = 0; d < dimsSize / 4 && product <= Recording.MaxSamples; d++) { product *= Math.Max(0, I32(b, dimsAt + 4 * d, little)); }
+        if (product > Recording.MaxSamples)
+        {
+            throw new UserError($"{path}: a variable at byte {at} claims more than {Recording.MaxSamples:N0} elements");
+        }
+
+        int elements = (int)product;
         (_, int nameSize, int nameAt, next) = Tag(b, next, end, little, path);
         string name = Encoding.ASCII.GetString(b, nameAt, nameSize);
         // Numeric classes 6 (double) … 15 (uint64); skip cells, structs, chars, sparse and complex data.
@@ -188,6 +207,12 @@ public static class MatReader
         uint first = U32(b, at, little);
         if ((first >> 16) != 0)
         {
+            // Small data element: type and size (at most 4 bytes) in the first word, the data in the second.
+            if ((first >> 16) > 4)
+            {
+                throw new UserError($"{path}: corrupt: a small data element at byte {at} claims {first >> 16} bytes (at most 4)");
+            }
+
             return ((int)(first & 0xFFFF), (int)(first >> 16), at + 4, at + 8);
         }
 

@@ -30,7 +30,14 @@ public sealed class Recording
         {
             if (c.Samples.Length != length)
             {
-                throw new UserError($"{source}: channel {c.Name} has {c.Samples.Length} samples, expected {length}");
+                throw new UserError($"{source}: channel {UserError.Printable(c.Name)} has {c.Samples.Length} samples, expected {length}");
+            }
+
+            int bad = Array.FindIndex(c.Samples, x => !float.IsFinite(x));
+            if (bad >= 0)
+            {
+                throw new UserError($"{source}: channel {UserError.Printable(c.Name)} holds {c.Samples[bad]} at sample {bad}; a recording holds finite numbers " +
+                    "(a damaged file, or a scale factor out of range)");
             }
         }
 
@@ -41,7 +48,13 @@ public sealed class Recording
 
         Source = source;
         DtMs = dtMs;
-        Channels = channels;
+        // A channel without a name or a unit in the file (ABF, IBW) gets one, so that messages can name it
+        // and --voltage/--current NAME:UNIT can give the unit it lacks.
+        Channels = channels.Select((c, n) => c with
+        {
+            Name = string.IsNullOrWhiteSpace(c.Name) ? $"channel{n}" : c.Name,
+            Unit = string.IsNullOrWhiteSpace(c.Unit) ? NoUnit : c.Unit,
+        }).ToArray();
         Sweeps = sweeps;
     }
 
@@ -50,6 +63,9 @@ public sealed class Recording
     /// they allocate; text readers keep 4 bytes per value while parsing.
     /// </summary>
     public const int MaxSamples = 1 << 27;
+
+    /// <summary>The unit of a channel whose file states none.</summary>
+    public const string NoUnit = "no unit";
 
     /// <summary>Sampling periods accepted (ms).</summary>
     public const double MinDtMs = 1e-4, MaxDtMs = 1000;

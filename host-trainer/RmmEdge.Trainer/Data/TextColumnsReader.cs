@@ -78,7 +78,7 @@ public static class TextColumnsReader
                 }
                 else
                 {
-                    columns[c].Add((float)v, source);
+                    columns[c].Add(v, source, lineNumber);
                 }
             }
 
@@ -105,7 +105,7 @@ public static class TextColumnsReader
             }
 
             var conversion = Units.ToCanonical(units[c]);
-            channels.Add(new Channel(layout.Names[c], conversion?.Canonical ?? units[c], columns[c].ToArray(conversion?.Factor ?? 1)));
+            channels.Add(new Channel(layout.Names[c], conversion?.Canonical ?? units[c], columns[c].ToArray(source, conversion?.Factor ?? 1)));
         }
 
         return new Recording(source, dt, channels);

@@ -48,8 +48,13 @@ internal sealed class SampleColumn
 
     public int Count { get; private set; }
 
-    public void Add(float value, string source)
+    public void Add(double value, string source, int line)
     {
+        if (!float.IsFinite((float)value))
+        {
+            throw new UserError($"{source}, line {line}: {value:G6} is beyond what a recording holds (|x| < 3.4e38 after unit conversion)");
+        }
+
         if (Count == Recording.MaxSamples)
         {
             throw new UserError($"{source}: more than {Recording.MaxSamples:N0} samples per channel; split the recording into shorter files");
@@ -60,17 +65,21 @@ internal sealed class SampleColumn
             _chunks.Add(new float[ChunkSize]);
         }
 
-        _chunks[^1][Count & (ChunkSize - 1)] = value;
+        _chunks[^1][Count & (ChunkSize - 1)] = (float)value;
         Count++;
     }
 
-    /// <summary>The samples, each multiplied by <paramref name="factor"/> (a unit conversion).</summary>
-    public float[] ToArray(double factor = 1)
+    /// <summary>The samples, each multiplied by <paramref name="factor"/> (a unit conversion; a product beyond float range is refused).</summary>
+    public float[] ToArray(string source, double factor = 1)
     {
         float[] result = new float[Count];
         for (int k = 0; k < Count; k++)
         {
             result[k] = (float)(_chunks[k >> ChunkBits][k & (ChunkSize - 1)] * factor);
+            if (!float.IsFinite(result[k]))
+            {
+                throw new UserError($"{source}: sample {k} is beyond what a recording holds after unit conversion (×{factor:G3})");
+            }
         }
 
         return result;

@@ -16,7 +16,7 @@ public sealed class MatReaderTests : IDisposable
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 
-    private static byte[] Element(int type, byte[] data)
+    internal static byte[] Element(int type, byte[] data)
     {
         var e = new List<byte>();
         e.AddRange(BitConverter.GetBytes(type));
@@ -27,7 +27,7 @@ public sealed class MatReaderTests : IDisposable
     }
 
     /// <summary>A column vector as miMATRIX: flags (class 6 double or 7 single), dims, name, real part.</summary>
-    private static byte[] Vector(string name, double[] values, bool single)
+    internal static byte[] Vector(string name, double[] values, bool single)
     {
         var m = new List<byte>();
         m.AddRange(Element(6, BitConverter.GetBytes((uint)(single ? 7 : 6)).Concat(new byte[4]).ToArray()));
@@ -50,7 +50,7 @@ public sealed class MatReaderTests : IDisposable
         return Element(14, m.ToArray());
     }
 
-    private static byte[] Compressed(byte[] element)
+    internal static byte[] Compressed(byte[] element)
     {
         using var buffer = new MemoryStream();
         using (var z = new ZLibStream(buffer, CompressionLevel.Optimal, leaveOpen: true)) { z.Write(element); }
@@ -58,7 +58,7 @@ public sealed class MatReaderTests : IDisposable
         return BitConverter.GetBytes(15).Concat(BitConverter.GetBytes(data.Length)).Concat(data).ToArray();
     }
 
-    private static byte[] Header()
+    internal static byte[] Header()
     {
         byte[] h = new byte[128];
         Encoding.ASCII.GetBytes("MATLAB 5.0 MAT-file, written by RmmEdge tests".PadRight(116)).CopyTo(h, 0);

@@ -22,9 +22,13 @@ public sealed class NwbReaderTests(ITestOutputHelper output) : IDisposable
 
     /// <summary>Writes an NWB-shaped file: sweeps of V (volts, float32) and I (pA stored, conversion 1e-12 to amperes).</summary>
     private string Write(string name, int sweeps, int n, bool timestamps = false, bool variableStrings = true, string voltageUnit = "volts",
+        bool stimulus = true, bool nwb = true, bool sweepNumbers = true) =>
+        WriteFile(Path.Combine(_dir, name), sweeps, n, timestamps, variableStrings, voltageUnit, stimulus, nwb, sweepNumbers);
+
+    /// <summary>Writes an NWB-shaped file at <paramref name="path"/> (see <see cref="Write"/>).</summary>
+    internal static string WriteFile(string path, int sweeps, int n, bool timestamps = false, bool variableStrings = true, string voltageUnit = "volts",
         bool stimulus = true, bool nwb = true, bool sweepNumbers = true)
     {
-        string path = Path.Combine(_dir, name);
         using Hdf5.Handle file = Hdf5.CreateFile(path);
         if (nwb)
         {
