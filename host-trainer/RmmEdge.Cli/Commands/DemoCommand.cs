@@ -184,7 +184,7 @@ internal static class DemoCommand
             // The synapses' design trace is the spontaneous half-centre of two simulated cells: what the hybrid stands in for.
             BurstStats reference = BurstAnalysis.Analyse(Spikes.Detect(presynaptic, dt), gap);
             page.Text($"Burst period: cell {c.PeriodMs:0} ms, model neuron {m.PeriodMs:0} ms; phase of the model's bursts in the cell's cycle " +
-                $"{BurstAnalysis.MeanPhase(c.Onsets, m.Onsets):0.00} (0.5 = anti-phase). The half-centre of two simulated cells with the graded synapses " +
+                $"{BurstAnalysis.Phase(c.Onsets, m.Onsets)} (circular mean, 0.5 = anti-phase; R = resultant length). The half-centre of two simulated cells with the graded synapses " +
                 $"bursts every {reference.PeriodMs:0} ms: the hybrid is {c.PeriodMs / reference.PeriodMs - 1:+0.0%;-0.0%} off.", note: true);
         }
         else

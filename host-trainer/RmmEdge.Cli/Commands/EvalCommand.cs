@@ -28,7 +28,8 @@ internal static class EvalCommand
             FreeRunResult run = FreeRun.Run(network, dataset, network.WarmupSamples);
             NeuronScore[] scores = Scoring.Score(network, dataset, run);
             // Phase of each neuron's bursts in the first neuron's cycle (NaN for the first).
-            (double Model, double Data)[] phases = scores.Select((s, i) => i == 0 ? (double.NaN, double.NaN) : Scoring.Phase(scores[0], s)).ToArray();
+            var none = CircularPhase.Of([]);
+            (CircularPhase Model, CircularPhase Data)[] phases = scores.Select((s, i) => i == 0 ? (none, none) : Scoring.Phase(scores[0], s)).ToArray();
             if (parsed.GetValue(json))
             {
                 context.Out.WriteLine(JsonSerializer.Serialize(scores.Select((s, i) => new
@@ -36,7 +37,7 @@ internal static class EvalCommand
                     s.Neuron, s.RmseMv, s.DataSpikes, s.ModelSpikes, s.Gamma, s.DeltaMs, s.AngularSeparation, s.Diverged,
                     DataPeriodMs = s.DataBursts.PeriodMs, ModelPeriodMs = s.ModelBursts.PeriodMs, s.PeriodError,
                     DataSpikesPerBurst = s.DataBursts.SpikesPerBurst, ModelSpikesPerBurst = s.ModelBursts.SpikesPerBurst, s.SpikesPerBurstError,
-                    ModelPhase = phases[i].Model, DataPhase = phases[i].Data,
+                    ModelPhase = phases[i].Model.Mean, ModelPhaseR = phases[i].Model.Resultant, DataPhase = phases[i].Data.Mean, DataPhaseR = phases[i].Data.Resultant,
                 }), new JsonSerializerOptions { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
                     NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals }));
                 return Cli.Ok;
@@ -53,7 +54,8 @@ internal static class EvalCommand
                 ]));
             for (int i = 1; i < scores.Length; i++)
             {
-                context.Out.WriteLine($"phase of {scores[i].Neuron}'s bursts in {scores[0].Neuron}'s cycle: free run {phases[i].Model:0.000}, data {phases[i].Data:0.000} (0.5 = anti-phase)");
+                context.Out.WriteLine($"phase of {scores[i].Neuron}'s bursts in {scores[0].Neuron}'s cycle: free run {phases[i].Model}, data {phases[i].Data} " +
+                    "(circular mean; 0.5 = anti-phase; R = resultant length, 1 = locked)");
             }
 
             return scores.Any(s => s.Diverged) ? Cli.Failure : Cli.Ok;

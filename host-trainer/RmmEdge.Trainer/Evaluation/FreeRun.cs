@@ -105,11 +105,12 @@ public static class Scoring
 {
     /// <summary>
     /// Phase of <paramref name="follower"/>'s burst onsets in <paramref name="leader"/>'s cycle, in the
-    /// free run and in the data (0.5 = anti-phase, the half-centre's signature); NaN without bursts.
+    /// free run and in the data (0.5 = anti-phase, the half-centre's signature), as circular mean and
+    /// resultant length; NaN without bursts.
     /// </summary>
-    public static (double Model, double Data) Phase(NeuronScore leader, NeuronScore follower) =>
-        (BurstAnalysis.MeanPhase(leader.ModelBursts.Onsets, follower.ModelBursts.Onsets),
-         BurstAnalysis.MeanPhase(leader.DataBursts.Onsets, follower.DataBursts.Onsets));
+    public static (CircularPhase Model, CircularPhase Data) Phase(NeuronScore leader, NeuronScore follower) =>
+        (BurstAnalysis.Phase(leader.ModelBursts.Onsets, follower.ModelBursts.Onsets),
+         BurstAnalysis.Phase(leader.DataBursts.Onsets, follower.DataBursts.Onsets));
 
     /// <summary>Scores every modelled neuron of a free run against the data (metrics.md rules).</summary>
     public static NeuronScore[] Score(Network network, Dataset data, FreeRunResult run, double deltaMs = 4,

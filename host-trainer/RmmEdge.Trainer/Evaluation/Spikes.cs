@@ -127,9 +127,10 @@ public static class BurstAnalysis
 
     /// <summary>
     /// Phase of each burst onset of <paramref name="follower"/> within the enclosing cycle of
-    /// <paramref name="leader"/> (0.5 = anti-phase); the mean over cycles, NaN if none.
+    /// <paramref name="leader"/> (0.5 = anti-phase), summarised as a circular statistic (metrics.md):
+    /// phases live on a circle, so 0.99 and 0.01 average to 0, not 0.5.
     /// </summary>
-    public static double MeanPhase(IReadOnlyList<double> leader, IReadOnlyList<double> follower)
+    public static CircularPhase Phase(IReadOnlyList<double> leader, IReadOnlyList<double> follower)
     {
         var phases = new List<double>();
         foreach (double t in follower)
@@ -144,6 +145,31 @@ public static class BurstAnalysis
             }
         }
 
-        return phases.Count > 0 ? phases.Average() : double.NaN;
+        return CircularPhase.Of(phases);
     }
+
+    /// <summary>The circular mean phase of <see cref="Phase"/> (NaN if no cycle holds a follower onset).</summary>
+    public static double MeanPhase(IReadOnlyList<double> leader, IReadOnlyList<double> follower) => Phase(leader, follower).Mean;
+}
+
+/// <summary>
+/// Phases in [0, 1) on the circle: the circular mean (the angle of the mean of e^{2πiφ}, mapped back to
+/// [0, 1)) and the resultant length R = |mean of e^{2πiφ}| (1: every cycle at the same phase, 0: no
+/// preferred phase). NaN for both when there are no phases.
+/// </summary>
+public sealed record CircularPhase(double Mean, double Resultant, int Count)
+{
+    public static CircularPhase Of(IReadOnlyCollection<double> phases)
+    {
+        if (phases.Count == 0)
+        {
+            return new CircularPhase(double.NaN, double.NaN, 0);
+        }
+
+        double c = phases.Average(p => Math.Cos(2 * Math.PI * p)), s = phases.Average(p => Math.Sin(2 * Math.PI * p));
+        double mean = Math.Atan2(s, c) / (2 * Math.PI);
+        return new CircularPhase(mean < 0 ? mean + 1 : mean, Math.Sqrt(c * c + s * s), phases.Count);
+    }
+
+    public override string ToString() => double.IsNaN(Mean) ? "no phase (fewer than two leader bursts around a follower burst)" : $"{Mean:0.000} (R {Resultant:0.00})";
 }

@@ -56,8 +56,9 @@ public static class ModelReport
             ]));
         for (int i = 1; i < scores.Length; i++)
         {
-            (double modelPhase, double dataPhase) = Scoring.Phase(scores[0], scores[i]);
-            page.Text($"Phase of {scores[i].Neuron}'s bursts in {scores[0].Neuron}'s cycle: free run {modelPhase:0.000}, data {dataPhase:0.000} (0.5 = anti-phase).", note: true);
+            (CircularPhase modelPhase, CircularPhase dataPhase) = Scoring.Phase(scores[0], scores[i]);
+            page.Text($"Phase of {scores[i].Neuron}'s bursts in {scores[0].Neuron}'s cycle: free run {modelPhase}, data {dataPhase} " +
+                "(circular mean; 0.5 = anti-phase; R = resultant length, 1 = locked).", note: true);
         }
 
         foreach (NeuronModel m in network.Models)

@@ -102,6 +102,29 @@ public sealed class MetricsTests
         Assert.Equal(0.5, BurstAnalysis.MeanPhase(a, b), 12);
     }
 
+    /// <summary>
+    /// The issue-17 case: burst phases 0.523, 0.532, 0.397, 0.01 and 0.561 average arithmetically to
+    /// 0.405, but on the circle to 0.503 with resultant length 0.54; and 0.99 with 0.01 is 0, not 0.5.
+    /// </summary>
+    [Fact]
+    public void PhaseIsACircularMeanWithItsResultantLength()
+    {
+        CircularPhase p = CircularPhase.Of([0.523, 0.532, 0.397, 0.01, 0.561]);
+        Assert.Equal(0.503, p.Mean, 3);
+        Assert.Equal(0.54, p.Resultant, 2);
+        Assert.Equal(5, p.Count);
+        CircularPhase wrap = CircularPhase.Of([0.99, 0.01]);
+        Assert.True(wrap.Mean < 0.001 || wrap.Mean > 0.999, $"mean {wrap.Mean}");
+        Assert.Equal(0.998, wrap.Resultant, 3);
+        Assert.Equal(0, CircularPhase.Of([0.0, 0.5]).Resultant, 9);
+        Assert.True(double.IsNaN(CircularPhase.Of([]).Mean));
+
+        // Through the burst onsets: the follower at 0.25, 0.75 of alternate cycles has no preferred phase.
+        double[] leader = [0, 100, 200, 300, 400];
+        Assert.Equal(0.5, BurstAnalysis.Phase(leader, [50, 150, 250, 350]).Mean, 9);
+        Assert.Equal(0, BurstAnalysis.Phase(leader, [25, 175, 225, 375]).Resultant, 9);
+    }
+
     [Fact]
     public void AngularSeparationIsOneForIdenticalTracesAndLowerForShiftedOnes()
     {
