@@ -115,6 +115,12 @@ public sealed class CommandContext(TextWriter stdout, TextWriter stderr)
 
     public static Option<string?> LayoutOption() => new("--layout") { Description = "Column layout of a headerless text file: qsnmc, bbp-asc, efel" };
 
+    /// <summary>--warmup-ms: the start of every segment that is teacher forced, not scored or fitted (Evaluation.Transient).</summary>
+    public static Option<double?> WarmupOption() => Within(new Option<double?>("--warmup-ms")
+    {
+        Description = "Start of every sweep that is neither fitted nor scored (ms); default: the filter banks' warm-up on long records, 100 ms on sweeps (printed)",
+    }, 0, 1e7, "ms");
+
     /// <summary>An output file option, checked when the command line is parsed (its folder exists, it is not a folder), so no work is lost to a typo.</summary>
     public static Option<string> OutputOption(string description, bool required = true)
     {

@@ -1,56 +1,85 @@
 using System.CommandLine;
+using System.Globalization;
 using System.Text.Json;
+using RmmEdge.Trainer;
 using RmmEdge.Trainer.Data;
 using RmmEdge.Trainer.Evaluation;
 using RmmEdge.Trainer.Model;
 
 namespace RmmEdge.Cli;
 
-/// <summary>`rmm eval MODEL DATA`: free run on a recording and the metrics of metrics.md per modelled neuron.</summary>
+/// <summary>
+/// `rmm eval MODEL DATA...`: free run on recordings (every sweep on its own) and the metrics of
+/// metrics.md per modelled neuron; per-sweep table, repetitions (Γ/R), and the free run as CSV.
+/// </summary>
 internal static class EvalCommand
 {
     public static Command Build(CommandContext context)
     {
         var model = new Argument<string>("model") { Description = "Float model (.rmm.json)" };
-        var file = new Argument<string>("data") { Description = "Recording to free-run on (not seen in training)" };
+        var files = new Argument<string[]>("data") { Description = "Recording(s) to free-run on (not seen in training): FILE, FILE@SWEEPS, V_FILE+I_FILE", Arity = ArgumentArity.OneOrMore };
         var json = CommandContext.JsonOption();
+        var repetitions = new Option<bool>("--repetitions") { Description = "The files are repetitions of one stimulus: also report Γ against every repetition, the cell's reliability R and Γ/R" };
+        var warmup = CommandContext.WarmupOption();
+        var threshold = new Option<float?>("--spike-threshold") { Description = "Spike threshold (mV); default: from the data (printed)" };
+        var rearm = new Option<float?>("--spike-rearm") { Description = "Re-arm level (mV) below the threshold; default: from the data (printed)" };
+        var output = CommandContext.OutputOption("Write the free run as CSV: t_s, sweep, then the model's and the cell's voltage per neuron", required: false);
         var data = new DataArguments();
-        var command = new Command("eval", "Free-run a model on a recording: burst period, spikes per burst, Γ, RMSE, angular separation.\n" +
-            "Example: rmm eval stg.rmm.json test.csv --json");
+        var command = new Command("eval", "Free-run a model on recordings: spikes, Γ at ±2 and ±4 ms, burst period, spikes per burst, RMSE, per sweep.\n" +
+            "Examples:\n  rmm eval stg.rmm.json test.csv --json\n  rmm eval cell.rmm.json steps.abf@12-16 --out trace.csv\n  rmm eval cell.rmm.json 04-0 04-1 04-2 04-3 --layout qsnmc --dt 1 --repetitions");
         command.Arguments.Add(model);
-        command.Arguments.Add(file);
-        command.Options.Add(json);
+        command.Arguments.Add(files);
+        foreach (Option o in new Option[] { json, repetitions, warmup, threshold, rearm, output }) { command.Options.Add(o); }
         data.AddTo(command);
         command.SetAction(parsed =>
         {
             Network network = ModelFile.Load(parsed.GetValue(model)!);
-            Dataset dataset = data.Load(parsed, parsed.GetValue(file)!);
-            FreeRunResult run = FreeRun.Run(network, dataset, network.WarmupSamples);
-            NeuronScore[] scores = Scoring.Score(network, dataset, run);
-            // Phase of each neuron's bursts in the first neuron's cycle (NaN for the first).
+            string[] names = parsed.GetValue(files)!;
+            Dataset dataset = data.Load(parsed, names);
+            Transient transient = Transient.For(network, dataset, parsed.GetValue(warmup));
+            SegmentRuns runs = FreeRun.RunSegments(network, dataset, transient);
+            SpikeRule rule = Rule(parsed.GetValue(threshold), parsed.GetValue(rearm),
+                () => SpikeRule.FromData(runs.Runs.SelectMany(r => network.Models.Select(m => r.Data.Neurons[m.Index].V[r.Run.Start..])).ToArray(), dataset.DtMs));
+            NeuronScore[] scores = Scoring.Score(network, runs.Runs, 4, rule: rule);
+            NeuronScore[] scores2 = Scoring.Score(network, runs.Runs, 2, rule: rule);
             var none = CircularPhase.Of([]);
             (CircularPhase Model, CircularPhase Data)[] phases = scores.Select((s, i) => i == 0 ? (none, none) : Scoring.Phase(scores[0], s)).ToArray();
-            if (parsed.GetValue(json))
+            SweepScore[][] sweeps = network.Models.Select(m => SweepScores.PerSweep(m, runs, rule)).ToArray();
+            Repeatability[]? repeats = parsed.GetValue(repetitions) ? network.Models.Select(m => Repeatability.Of(m, runs, rule, names.Length)).ToArray() : null;
+            if (parsed.GetValue(output) is string csv)
             {
-                context.Out.WriteLine(JsonSerializer.Serialize(scores.Select((s, i) => new
-                {
-                    s.Neuron, s.RmseMv, s.DataSpikes, s.ModelSpikes, s.Gamma, s.DeltaMs, s.AngularSeparation, s.Diverged,
-                    DataPeriodMs = s.DataBursts.PeriodMs, ModelPeriodMs = s.ModelBursts.PeriodMs, s.PeriodError,
-                    DataSpikesPerBurst = s.DataBursts.SpikesPerBurst, ModelSpikesPerBurst = s.ModelBursts.SpikesPerBurst, s.SpikesPerBurstError,
-                    ModelPhase = phases[i].Model.Mean, ModelPhaseR = phases[i].Model.Resultant, DataPhase = phases[i].Data.Mean, DataPhaseR = phases[i].Data.Resultant,
-                }), new JsonSerializerOptions { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
-                    NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals }));
-                return Cli.Ok;
+                WriteTrace(csv, network, runs);
             }
 
-            context.Out.WriteLine($"free run of {parsed.GetValue(model)} on {dataset.Source} ({(dataset.Length - run.Start) * dataset.DtMs / 1000:0.0} s after a {run.Start * dataset.DtMs / 1000:0.0} s warm-up):");
-            Tables.Print(context, ["neuron", "burst period (ms)", "spikes/burst", "Γ (±4 ms)", "RMSE (mV)", "angular separation", "spikes"],
-                scores.Select(s => (IReadOnlyList<string>)
+            if (parsed.GetValue(json))
+            {
+                context.Out.WriteLine(JsonSerializer.Serialize(new
+                {
+                    SpikeRule = rule.ToString(), Transient = transient.Rule, Segments = runs.Runs.Count,
+                    Neurons = scores.Select((s, i) => new
+                    {
+                        s.Neuron, s.RmseMv, s.DataSpikes, s.ModelSpikes, Gamma4Ms = s.Gamma, Gamma2Ms = scores2[i].Gamma, s.AngularSeparation, s.Diverged,
+                        DataPeriodMs = s.DataBursts.PeriodMs, ModelPeriodMs = s.ModelBursts.PeriodMs, s.PeriodError,
+                        DataSpikesPerBurst = s.DataBursts.SpikesPerBurst, ModelSpikesPerBurst = s.ModelBursts.SpikesPerBurst, s.SpikesPerBurstError,
+                        ModelPhase = phases[i].Model.Mean, ModelPhaseR = phases[i].Model.Resultant, DataPhase = phases[i].Data.Mean, DataPhaseR = phases[i].Data.Resultant,
+                        Sweeps = i < sweeps.Length ? sweeps[i] : [],
+                        Repetitions = repeats is not null && i < repeats.Length ? repeats[i] : null,
+                    }),
+                }, new JsonSerializerOptions { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+                    NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals }));
+                return scores.Any(s => s.Diverged) ? Cli.Failure : Cli.Ok;
+            }
+
+            double scoredSeconds = runs.Runs.Sum(r => (r.Data.Length - r.Run.Start) * r.Data.DtMs) / 1000;
+            context.Out.WriteLine($"free run of {parsed.GetValue(model)} on {dataset.Source}: {runs.Runs.Count} segment(s), {scoredSeconds:0.0} s scored; warm-up: {transient}");
+            context.Out.WriteLine($"spikes: {rule}");
+            Tables.Print(context, ["neuron", "spikes", "Γ (±2 ms)", "Γ (±4 ms)", "burst period (ms)", "spikes/burst", "RMSE (mV)", "angular separation"],
+                scores.Select((s, i) => (IReadOnlyList<string>)
                 [
-                    s.Neuron + (s.Diverged ? " (diverged)" : ""),
+                    s.Neuron + (s.Diverged ? " (diverged)" : ""), $"{s.ModelSpikes} vs {s.DataSpikes}", Gamma(scores2[i].Gamma), Gamma(s.Gamma),
                     $"{s.ModelBursts.PeriodMs:0.0} vs {s.DataBursts.PeriodMs:0.0} ({s.PeriodError:+0.0%;-0.0%})",
                     $"{s.ModelBursts.SpikesPerBurst:0.00} vs {s.DataBursts.SpikesPerBurst:0.00} ({s.SpikesPerBurstError:+0.00;-0.00})",
-                    $"{s.Gamma:0.000}", $"{s.RmseMv:0.00}", $"{s.AngularSeparation:0.000}", $"{s.ModelSpikes} vs {s.DataSpikes}",
+                    $"{s.RmseMv:0.00}", $"{s.AngularSeparation:0.000}",
                 ]));
             for (int i = 1; i < scores.Length; i++)
             {
@@ -58,8 +87,95 @@ internal static class EvalCommand
                     "(circular mean; 0.5 = anti-phase; R = resultant length, 1 = locked)");
             }
 
+            if (runs.Runs.Count > 1)
+            {
+                for (int m = 0; m < sweeps.Length; m++)
+                {
+                    context.Out.WriteLine($"per sweep, {network.Models[m].Spec.Name} (model vs cell; latency after the warm-up; subthreshold: more than {SweepScores.SpikeMarginMs:0} ms from any spike):");
+                    Tables.Print(context, ["sweep", "peak I (nA)", "spikes", "first spike (ms)", "subthreshold RMSE (mV)", "Γ (±2 ms)", "Γ (±4 ms)", "count ±20 %"],
+                        sweeps[m].Select(w => (IReadOnlyList<string>)
+                        [
+                            $"{w.Sweep}", $"{w.PeakCurrentNa:0.###}", $"{w.ModelSpikes} vs {w.DataSpikes}", $"{Ms(w.ModelLatencyMs)} vs {Ms(w.DataLatencyMs)}",
+                            $"{w.SubthresholdRmseMv:0.00}", Gamma(w.Gamma2), Gamma(w.Gamma4), w.CountWithin20Percent ? "yes" : "no",
+                        ]));
+                    context.Out.WriteLine($"spike count within ±20 % (or ±2) on {sweeps[m].Count(w => w.CountWithin20Percent)} of {sweeps[m].Length} sweeps");
+                }
+            }
+
+            if (repeats is not null)
+            {
+                foreach (Repeatability r in repeats)
+                {
+                    context.Out.WriteLine(r.ToString());
+                }
+            }
+
+            if (parsed.GetValue(output) is string written)
+            {
+                context.Out.WriteLine($"wrote {written}");
+            }
+
             return scores.Any(s => s.Diverged) ? Cli.Failure : Cli.Ok;
         });
         return command;
+    }
+
+    private static SpikeRule Rule(float? threshold, float? rearm, Func<SpikeRule> fromData)
+    {
+        if (threshold is null && rearm is null)
+        {
+            return fromData();
+        }
+
+        SpikeRule auto = fromData();
+        float t = threshold ?? auto.ThresholdMv, r = rearm ?? Math.Min(auto.RearmMv, t - 5);
+        if (!(r < t))
+        {
+            throw new UserError($"--spike-rearm {r}: expected below the threshold {t} mV");
+        }
+
+        return new SpikeRule(t, r, "as asked");
+    }
+
+    private static string Gamma(double g) => double.IsNaN(g) ? "undefined" : g.ToString("0.000", CultureInfo.InvariantCulture);
+
+    private static string Ms(double t) => double.IsNaN(t) ? "-" : t.ToString("0.0", CultureInfo.InvariantCulture);
+
+    /// <summary>The free run and the data, segment after segment: t_s (within the segment, after its warm-up), sweep, then model and cell per neuron.</summary>
+    private static void WriteTrace(string path, Network network, SegmentRuns runs)
+    {
+        using var file = new AtomicFile(path);
+        using (var writer = new StreamWriter(file.Stream))
+        {
+            bool one = network.NeuronCount == 1;
+            var header = new List<string> { "t_s", "sweep" };
+            for (int i = 0; i < network.NeuronCount; i++)
+            {
+                string n = one ? "" : (i + 1).ToString(CultureInfo.InvariantCulture);
+                header.Add($"V{n}_mV");
+                header.Add($"V{n}data_mV");
+            }
+
+            writer.WriteLine(string.Join(',', header));
+            for (int r = 0; r < runs.Runs.Count; r++)
+            {
+                (Dataset data, FreeRunResult run) = runs.Runs[r];
+                int sweep = runs.Indices.Length > r ? runs.Indices[r] : r;
+                for (int k = 0; k < run.Voltages[0].Length; k++)
+                {
+                    var line = new System.Text.StringBuilder();
+                    line.Append(((run.Start + k) * data.DtMs / 1000).ToString("0.#######", CultureInfo.InvariantCulture)).Append(',').Append(sweep);
+                    for (int i = 0; i < network.NeuronCount; i++)
+                    {
+                        line.Append(',').Append(run.Voltages[i][k].ToString("0.###", CultureInfo.InvariantCulture));
+                        line.Append(',').Append(data.Neurons[i].V[run.Start + k].ToString("0.###", CultureInfo.InvariantCulture));
+                    }
+
+                    writer.WriteLine(line);
+                }
+            }
+        }
+
+        file.Commit();
     }
 }

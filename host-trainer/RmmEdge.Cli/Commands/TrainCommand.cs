@@ -10,7 +10,13 @@ internal static class TrainCommand
 {
     public static Command Build(CommandContext context)
     {
-        var file = new Argument<string>("data") { Description = "Training recording (V and I per neuron; the last 10% is held out for selection)" };
+        var file = new Argument<string[]>("data")
+        {
+            Description = "Training recording(s): FILE, FILE@SWEEPS or V_FILE+I_FILE (V and I per neuron). One record: its last 10% is held out for selection; " +
+                "three or more sweeps: 10% of the sweeps, spread over the record",
+            Arity = ArgumentArity.OneOrMore,
+        };
+        var warmup = CommandContext.WarmupOption();
         var output = CommandContext.OutputOption("Float model to write (.rmm.json)");
         var config = new Option<string?>("--config") { Description = "Training configuration (JSON; see TrainingConfig). Options below override it" };
         var network = new Option<string?>("--network") { Description = "single, pair, pair-external, or single-activity (spike-activity bank, compiles to .rmmq version 2)" };
@@ -20,9 +26,10 @@ internal static class TrainCommand
         var seed = new Option<int?>("--seed") { Description = "Seed (initialisation, shuffling, noise)" };
         var data = new DataArguments();
         var command = new Command("train", "Fit an RMM to a recording.\nExamples:\n  rmm train stg.csv --out stg.rmm.json\n" +
-            "  rmm train hco.csv --network pair --ms-epochs 60 --gamma 0.1 --out hco.rmm.json\n  rmm train cell.abf --config train.json --out cell.rmm.json");
+            "  rmm train hco.csv --network pair --ms-epochs 60 --gamma 0.1 --out hco.rmm.json\n  rmm train cell.abf --config train.json --out cell.rmm.json\n" +
+            "  rmm train ramp.abf steps.abf@0-10 --out cell.rmm.json\n  rmm train B6_Ch3_181.ibw+B6_Ch0_181.ibw B6_Ch3_182.ibw+B6_Ch0_182.ibw --out b6.rmm.json");
         command.Arguments.Add(file);
-        foreach (Option o in new Option[] { output, config, network, epochs, msEpochs, gamma, seed }) { command.Options.Add(o); }
+        foreach (Option o in new Option[] { output, config, network, epochs, msEpochs, gamma, seed, warmup }) { command.Options.Add(o); }
         data.AddTo(command);
         command.SetAction(parsed =>
         {
@@ -32,6 +39,7 @@ internal static class TrainCommand
             if (parsed.GetValue(epochs) is int e) { c = c with { TeacherForcing = c.TeacherForcing with { Epochs = e } }; }
             if (parsed.GetValue(msEpochs) is int me) { c = c with { MultipleShooting = (c.MultipleShooting ?? new MultipleShootingOptions()) with { Epochs = me } }; }
             if (parsed.GetValue(gamma) is float g) { c = c with { MultipleShooting = (c.MultipleShooting ?? new MultipleShootingOptions()) with { Gamma = g } }; }
+            if (parsed.GetValue(warmup) is double w) { c = c with { TeacherForcing = c.TeacherForcing with { TransientMs = w } }; }
             c.Check();
             Dataset dataset = data.Load(parsed, parsed.GetValue(file)!);
             var stages = new List<(string, int)> { ("teacher forcing", c.TeacherForcing.Epochs) };
@@ -43,8 +51,10 @@ internal static class TrainCommand
                 ["data"] = dataset.Source,
                 ["config"] = c.ToJson(),
                 ["teacherForcing"] = $"epoch {result.TeacherForcing.SelectedEpoch} selected, validation {result.TeacherForcing.SelectedValidation:0.000}",
+                ["split"] = result.TeacherForcing.Split,
                 ["multipleShooting"] = result.MultipleShooting is { } m ? $"epoch {m.SelectedEpoch} selected, validation {m.SelectedValidation:0.000}" : "not run",
             });
+            context.Out.WriteLine($"data: {result.TeacherForcing.Split}");
             context.Out.WriteLine($"teacher forcing: {result.TeacherForcing.TrainingSamples:N0} samples, epoch {result.TeacherForcing.SelectedEpoch} selected " +
                 $"(validation {result.TeacherForcing.SelectedValidation:0.000}), {result.TeacherForcing.Seconds:0.0} s");
             if (result.MultipleShooting is { } msr)

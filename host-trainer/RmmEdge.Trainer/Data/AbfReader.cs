@@ -129,12 +129,22 @@ public static class AbfReader
             throw new UserError($"{source}: the protocol says {samplesPerSweep} samples per sweep, the data holds {perChannel / sweeps * channelCount}");
         }
 
+        string? note = null;
         if (reconstructCommand)
         {
-            channels.Add(Command(b, sections, strings, source, sweeps, perChannel / sweeps));
+            // A file that records its current on an ADC channel may play no epoch waveform: it is read
+            // without the rebuilt command, and a request for it says why there is none.
+            try
+            {
+                channels.Add(Command(b, sections, strings, source, sweeps, perChannel / sweeps));
+            }
+            catch (UserError e)
+            {
+                note = $"no command current rebuilt: {e.Message}";
+            }
         }
 
-        return new Recording(source, intervalUs / 1000.0, channels, sweeps);
+        return new Recording(source, intervalUs / 1000.0, channels, sweeps) { Note = note };
     }
 
     /// <summary>How one ADC channel's int16 codes become physical values (ABF1 and ABF2 alike).</summary>

@@ -4,13 +4,25 @@ namespace RmmEdge.Trainer.Data;
 public sealed record NeuronTrace(string Name, float[] V, float[] I);
 
 /// <summary>
+/// A stretch of samples recorded without a break: one sweep of an episodic recording, or one file.
+/// Nothing crosses from one segment into the next: no one-step training target, no free run, no
+/// filter warm-up (metrics.md, "Real recordings").
+/// </summary>
+public readonly record struct Segment(int Start, int Length)
+{
+    public int End => Start + Length;
+}
+
+/// <summary>
 /// What training and evaluation consume: per neuron V in mV and I in nA on a common time grid of step
 /// dt (ms). I[k] is the current held during [t_k, t_k + dt) (zero-order hold). Extra channels (such as
-/// true synaptic currents of simulated data) ride along for validation only.
+/// true synaptic currents of simulated data) ride along for validation only. The samples are one or
+/// more <see cref="Segments"/> laid end to end (sweeps, files), in order.
 /// </summary>
 public sealed class Dataset
 {
-    public Dataset(string source, double dtMs, IReadOnlyList<NeuronTrace> neurons, IReadOnlyDictionary<string, float[]>? extra = null)
+    public Dataset(string source, double dtMs, IReadOnlyList<NeuronTrace> neurons, IReadOnlyDictionary<string, float[]>? extra = null,
+        IReadOnlyList<Segment>? segments = null)
     {
         if (neurons.Count == 0)
         {
@@ -30,6 +42,42 @@ public sealed class Dataset
         DtMs = dtMs;
         Neurons = neurons;
         Extra = extra ?? new Dictionary<string, float[]>();
+        Segments = segments ?? (n > 0 ? [new Segment(0, n)] : []);
+        int expected = 0;
+        foreach (Segment segment in Segments)
+        {
+            if (segment.Start != expected || segment.Length < 1)
+            {
+                throw new ArgumentException($"segments must tile the record in order; [{string.Join(", ", Segments)}] over {n} samples", nameof(segments));
+            }
+
+            expected = segment.End;
+        }
+
+        if (expected != n)
+        {
+            throw new ArgumentException($"segments cover {expected} of {n} samples", nameof(segments));
+        }
+    }
+
+    /// <summary>The record's segments (sweeps or files), in order; one for a continuous record.</summary>
+    public IReadOnlyList<Segment> Segments { get; }
+
+    /// <summary>The samples of segment <paramref name="index"/> as a dataset of one segment (copies).</summary>
+    public Dataset Segment(int index) => Slice(Segments[index].Start, Segments[index].Length);
+
+    /// <summary>
+    /// The segments <paramref name="indices"/> (in that order) as a dataset whose segments they are;
+    /// e.g. the training sweeps, or every sweep but one.
+    /// </summary>
+    public Dataset SelectSegments(IReadOnlyList<int> indices)
+    {
+        if (indices.Count == 0 || indices.Any(i => i < 0 || i >= Segments.Count))
+        {
+            throw new UserError($"{Source}: sweeps {string.Join(", ", indices)} asked for; the record has sweeps 0–{Segments.Count - 1}");
+        }
+
+        return Concatenate(Source, indices.Select(Segment).ToArray());
     }
 
     public string Source { get; }
@@ -73,7 +121,8 @@ public sealed class Dataset
         }
 
         var extra = recording.Channels.Where(c => !used.Contains(c.Name)).ToDictionary(c => c.Name, c => c.Samples);
-        return new Dataset(recording.Source, recording.DtMs, neurons, extra);
+        Segment[] sweeps = Enumerable.Range(0, recording.Sweeps).Select(s => new Segment(s * recording.SweepLength, recording.SweepLength)).ToArray();
+        return new Dataset(recording.Source, recording.DtMs, neurons, extra, sweeps);
     }
 
     private static NeuronTrace Trace(Recording r, string name, Channel v, Channel? i, bool allowMissingCurrent, HashSet<string> used)
@@ -143,7 +192,7 @@ public sealed class Dataset
         }
     }
 
-    /// <summary>Samples [start, start + length) of every channel, as a new dataset (copies).</summary>
+    /// <summary>Samples [start, start + length) of every channel, as a new dataset (copies) with the segments that fall in it.</summary>
     public Dataset Slice(int start, int length)
     {
         if (start < 0 || length < 0 || start + length > Length)
@@ -151,9 +200,12 @@ public sealed class Dataset
             throw new ArgumentOutOfRangeException(nameof(start), $"slice [{start}, {start + length}) outside [0, {Length})");
         }
 
+        int end = start + length;
+        Segment[] segments = Segments.Where(g => g.End > start && g.Start < end)
+            .Select(g => new Segment(Math.Max(g.Start, start) - start, Math.Min(g.End, end) - Math.Max(g.Start, start))).ToArray();
         return new Dataset(Source, DtMs,
-            Neurons.Select(t => new NeuronTrace(t.Name, t.V[start..(start + length)], t.I[start..(start + length)])).ToArray(),
-            Extra.ToDictionary(e => e.Key, e => e.Value[start..(start + length)]));
+            Neurons.Select(t => new NeuronTrace(t.Name, t.V[start..end], t.I[start..end])).ToArray(),
+            Extra.ToDictionary(e => e.Key, e => e.Value[start..end]), length == 0 ? null : segments);
     }
 
     /// <summary>
@@ -190,7 +242,8 @@ public sealed class Dataset
 
         return new Dataset(Source, DtMs / factor,
             Neurons.Select(t => new NeuronTrace(t.Name, Interpolate(t.V), Hold(t.I))).ToArray(),
-            Extra.ToDictionary(e => e.Key, e => Interpolate(e.Value)));
+            Extra.ToDictionary(e => e.Key, e => Interpolate(e.Value)),
+            Segments.Select(g => new Segment(g.Start * factor, g.Length * factor)).ToArray());
     }
 
     /// <summary>
@@ -210,15 +263,24 @@ public sealed class Dataset
         Evaluation.Butterworth.Section[] sections = Evaluation.Butterworth.LowPass(order, cutoffHz, sampleHz);
         float[] Filter(float[] v)
         {
-            double[] x = Array.ConvertAll(v, s => (double)s);
-            Evaluation.Butterworth.FiltFilt(sections, x);
-            return Array.ConvertAll(x, s => (float)s);
+            float[] y = new float[v.Length];
+            foreach (Segment g in Segments)   // each segment on its own: the filter may not smear one sweep into the next
+            {
+                double[] x = Array.ConvertAll(v[g.Start..g.End], s => (double)s);
+                Evaluation.Butterworth.FiltFilt(sections, x);
+                for (int k = 0; k < x.Length; k++) { y[g.Start + k] = (float)x[k]; }
+            }
+
+            return y;
         }
 
-        return new Dataset(Source, DtMs, Neurons.Select(t => new NeuronTrace(t.Name, Filter(t.V), t.I)).ToArray(), Extra);
+        return new Dataset(Source, DtMs, Neurons.Select(t => new NeuronTrace(t.Name, Filter(t.V), t.I)).ToArray(), Extra, Segments);
     }
 
-    /// <summary>The datasets one after another (same neurons and step), e.g. the repetitions of a protocol.</summary>
+    /// <summary>
+    /// The datasets one after another (same neurons and step), e.g. the repetitions of a protocol or the
+    /// files of a training set; each part's segments stay segments. Extra channels are kept when every part has them.
+    /// </summary>
     public static Dataset Concatenate(string source, IReadOnlyList<Dataset> parts)
     {
         Dataset first = parts[0];
@@ -230,9 +292,19 @@ public sealed class Dataset
             }
         }
 
+        var segments = new List<Segment>();
+        int offset = 0;
+        foreach (Dataset p in parts)
+        {
+            segments.AddRange(p.Segments.Select(g => new Segment(g.Start + offset, g.Length)));
+            offset += p.Length;
+        }
+
+        var extra = first.Extra.Keys.Where(key => parts.All(p => p.Extra.ContainsKey(key)))
+            .ToDictionary(key => key, key => parts.SelectMany(p => p.Extra[key]).ToArray());
         return new Dataset(source, first.DtMs, Enumerable.Range(0, first.Neurons.Count)
             .Select(n => new NeuronTrace(first.Neurons[n].Name, parts.SelectMany(p => p.Neurons[n].V).ToArray(), parts.SelectMany(p => p.Neurons[n].I).ToArray()))
-            .ToArray());
+            .ToArray(), extra, segments);
     }
 
     /// <summary>Contiguous split: the first (1 − fraction) for training, the last fraction for validation.</summary>

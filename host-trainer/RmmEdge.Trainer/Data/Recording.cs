@@ -93,8 +93,12 @@ public sealed class Recording
     {
         Channel? c = Find(name);
         return c ?? throw new UserError(
-            $"{Source}: no channel '{name}'; channels are {string.Join(", ", Channels.Select(x => $"{x.Name} ({x.Unit})"))}");
+            $"{Source}: no channel '{UserError.Printable(name)}'; channels are {string.Join(", ", Channels.Select(x => $"{x.Name} ({x.Unit})"))}" +
+            (Note is null ? "" : $" ({Note})"));
     }
+
+    /// <summary>What a reader could not do but did not refuse the file for (e.g. rebuild a command current), shown when a channel is missing.</summary>
+    public string? Note { get; init; }
 
     /// <summary>
     /// Puts channels of separate single-channel recordings (e.g. one Igor wave per channel) into one
@@ -145,7 +149,7 @@ public sealed class Recording
             }
         }
 
-        return new Recording(Source, DtMs, chosen, Sweeps);
+        return new Recording(Source, DtMs, chosen, Sweeps) { Note = Note };
 
         Channel Pick(string selection, string newName, string canonical)
         {

@@ -4,7 +4,8 @@ namespace RmmEdge.Trainer.Evaluation;
 /// Coincidence factor Γ (Kistler et al. 1997; QSNMC, Jolivet et al. 2008), as metrics.md defines it:
 /// N_coinc = data spikes with a model spike within ±Δ (each model spike matched at most once);
 /// chance ⟨N_coinc⟩ = 2νΔ·N_data with ν the <b>data's</b> firing rate (as Brian's gamma_factor);
-/// Γ = 2/(1 − 2νΔ) · (N_coinc − ⟨N_coinc⟩) / (N_data + N_model). 1 = perfect, 0 = chance.
+/// Γ = 2/(1 − 2νΔ) · (N_coinc − ⟨N_coinc⟩) / (N_data + N_model). 1 = perfect, 0 = chance; NaN
+/// (undefined, printed as such) where 2νΔ ≥ 1.
 /// </summary>
 public static class Coincidence
 {
@@ -40,6 +41,11 @@ public static class Coincidence
         double nu = data.Count / durationMs;
         double expected = 2 * nu * deltaMs * data.Count;
         double norm = 1 - 2 * nu * deltaMs;
+        if (!(norm > 0))
+        {
+            return double.NaN;   // 2νΔ ≥ 1: chance alone would match every spike; Γ is undefined (metrics.md)
+        }
+
         int coinc = CountCoincidences(data, model, deltaMs);
         return 2.0 / norm * (coinc - expected) / (data.Count + model.Count);
     }

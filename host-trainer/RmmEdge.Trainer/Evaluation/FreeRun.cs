@@ -75,6 +75,44 @@ public static class FreeRun
 
         return new FreeRunResult(warmup, v, psi, sim.Diverged);
     }
+
+    /// <summary>
+    /// A free run of every segment of <paramref name="data"/> on its own, each after its own
+    /// <paramref name="transient"/> (teacher forced): no run crosses from one sweep into the next.
+    /// Segments too short for the transient and two scored samples are left out.
+    /// </summary>
+    public static SegmentRuns RunSegments(Network network, Dataset data, Transient transient, float gamma = 0f)
+    {
+        var runs = new List<(Dataset, FreeRunResult)>();
+        var indices = new List<int>();
+        for (int s = 0; s < data.Segments.Count; s++)
+        {
+            if (data.Segments[s].Length < transient.Samples + 2)
+            {
+                continue;
+            }
+
+            Dataset segment = data.Segments.Count == 1 ? data : data.Segment(s);
+            runs.Add((segment, Run(network, segment, transient.Samples, gamma)));
+            indices.Add(s);
+        }
+
+        if (runs.Count == 0)
+        {
+            throw new UserError($"{data.Source}: no segment is longer than the warm-up ({transient})");
+        }
+
+        return new SegmentRuns(runs, transient) { Indices = indices.ToArray() };
+    }
+}
+
+/// <summary>The free runs of the segments of a record, each with the segment's data.</summary>
+public sealed record SegmentRuns(IReadOnlyList<(Dataset Data, FreeRunResult Run)> Runs, Transient Transient)
+{
+    public bool Diverged => Runs.Any(r => r.Run.Diverged);
+
+    /// <summary>The index of each run's segment in the record (segments too short for the transient have no run).</summary>
+    public int[] Indices { get; init; } = [];
 }
 
 /// <summary>How a free run compares with the data, for one modelled neuron.</summary>
@@ -114,36 +152,54 @@ public static class Scoring
 
     /// <summary>Scores every modelled neuron of a free run against the data (metrics.md rules).</summary>
     public static NeuronScore[] Score(Network network, Dataset data, FreeRunResult run, double deltaMs = 4,
-        SpikeMetricSettings? metric = null)
+        SpikeMetricSettings? metric = null) => Score(network, [(data, run)], deltaMs, metric);
+
+    /// <summary>
+    /// Scores the free runs of several segments together: spike trains laid end to end (each segment's
+    /// scored part after the previous one's), RMSE over every scored sample, the angular separation
+    /// weighted by segment length, burst statistics with the data's gap over all segments.
+    /// </summary>
+    public static NeuronScore[] Score(Network network, IReadOnlyList<(Dataset Data, FreeRunResult Run)> runs, double deltaMs = 4,
+        SpikeMetricSettings? metric = null, SpikeRule? rule = null)
     {
         metric ??= SpikeMetricSettings.Lp;
+        rule ??= SpikeRule.Bursting;
         var scores = new List<NeuronScore>();
         foreach (NeuronModel m in network.Models)
         {
-            ReadOnlySpan<float> dataV = data.Neurons[m.Index].V.AsSpan(run.Start);
-            float[] modelV = run.Voltages[m.Index];
-            double duration = modelV.Length * data.DtMs;
-            double[] ds = Spikes.Detect(dataV, data.DtMs);
-            double[] ms = Spikes.Detect(modelV, data.DtMs);
-            double gap = BurstAnalysis.DefaultGapMs(ds);
-            double sq = 0;
-            for (int k = 0; k < modelV.Length; k++)
+            var ds = new List<double>();
+            var ms = new List<double>();
+            double offset = 0, sq = 0, angular = 0;
+            long samples = 0;
+            foreach ((Dataset data, FreeRunResult run) in runs)
             {
-                double e = modelV[k] - dataV[k];
-                sq += e * e;
+                ReadOnlySpan<float> dataV = data.Neurons[m.Index].V.AsSpan(run.Start);
+                float[] modelV = run.Voltages[m.Index];
+                ds.AddRange(rule.Detect(dataV, data.DtMs).Select(t => t + offset));
+                ms.AddRange(rule.Detect(modelV, data.DtMs).Select(t => t + offset));
+                for (int k = 0; k < modelV.Length; k++)
+                {
+                    double e = modelV[k] - dataV[k];
+                    sq += e * e;
+                }
+
+                angular += SpikeSensitiveMetric.AngularSeparation(dataV, modelV, data.DtMs, metric) * modelV.Length;
+                samples += modelV.Length;
+                offset += modelV.Length * data.DtMs;
             }
 
+            double gap = BurstAnalysis.DefaultGapMs(ds);
             scores.Add(new NeuronScore(
-                data.Neurons[m.Index].Name,
-                Math.Sqrt(sq / modelV.Length),
-                ds.Length,
-                ms.Length,
-                Coincidence.Gamma(ds, ms, deltaMs, duration),
+                runs[0].Data.Neurons[m.Index].Name,
+                Math.Sqrt(sq / samples),
+                ds.Count,
+                ms.Count,
+                Coincidence.Gamma(ds, ms, deltaMs, offset),
                 deltaMs,
                 BurstAnalysis.Analyse(ds, gap),
                 BurstAnalysis.Analyse(ms, gap),
-                SpikeSensitiveMetric.AngularSeparation(dataV, modelV, data.DtMs, metric),
-                run.Diverged));
+                angular / samples,
+                runs.Any(r => r.Run.Diverged)));
         }
 
         return scores.ToArray();

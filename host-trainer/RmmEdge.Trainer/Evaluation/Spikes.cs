@@ -48,6 +48,100 @@ public static class Spikes
         Enumerable.Range(1, Math.Max(0, times.Count - 1)).Select(i => times[i] - times[i - 1]).ToArray();
 }
 
+/// <summary>
+/// How spikes are counted: upward crossings of <see cref="ThresholdMv"/>, the detector re-armed when
+/// the voltage falls below <see cref="RearmMv"/>. The same rule is applied to the cell and the model,
+/// and printed beside every spike figure.
+/// </summary>
+public sealed record SpikeRule(float ThresholdMv, float RearmMv, string Origin)
+{
+    /// <summary>metrics.md's rule for bursting neurons: −20 mV, re-armed below −35 mV.</summary>
+    public static SpikeRule Bursting { get; } = new(Spikes.BurstThresholdMv, Spikes.BurstRearmMv, "the bursting-neuron rule of metrics.md");
+
+    /// <summary>
+    /// A rule that fits the cell. Spikes are found as local maxima (1 ms apart at least) more than 20 mV
+    /// above the median voltage and above their own foot 2 ms before (a spike's fast rise, not a
+    /// plateau's noise); P is their median peak and T the median trough between consecutive spikes
+    /// less than 200 ms apart (the median voltage when there are none). The threshold is halfway up,
+    /// T + (P − T)/2, and the detector re-arms a quarter of the height above the trough, T + (P − T)/4:
+    /// cortical spikes that ride on a plateau above −35 mV are then counted one by one, where the fixed
+    /// bursting rule counts a train as one. Fewer than three spikes: the bursting rule.
+    /// </summary>
+    public static SpikeRule FromData(IReadOnlyList<float[]> voltages, double dtMs)
+    {
+        var all = new List<double>();
+        foreach (float[] v in voltages)
+        {
+            for (int k = 0; k < v.Length; k += Math.Max(1, v.Length / 200_000)) { all.Add(v[k]); }
+        }
+
+        if (all.Count == 0)
+        {
+            return Bursting;
+        }
+
+        float baseline = (float)Spikes.Median(all);
+        int half = Math.Max(1, (int)Math.Round(0.5 / dtMs)), rise = Math.Max(1, (int)Math.Round(RiseMs / dtMs));
+        int pairGap = (int)Math.Round(TroughGapMs / dtMs);
+        var peaks = new List<double>();
+        var troughs = new List<double>();
+        foreach (float[] v in voltages)
+        {
+            int last = -1;
+            for (int k = 1; k + 1 < v.Length; k++)
+            {
+                if (v[k] > baseline + MinimumHeightMv && v[k] >= v[k - 1] && v[k] > v[k + 1] && IsLocalMaximum(v, k, half)
+                    && v[k] - Minimum(v, k - rise, k) > MinimumHeightMv)
+                {
+                    peaks.Add(v[k]);
+                    if (last >= 0 && k - last < pairGap) { troughs.Add(Minimum(v, last, k)); }
+                    last = k;
+                }
+            }
+        }
+
+        if (peaks.Count < 3)
+        {
+            return Bursting with { Origin = "the bursting-neuron rule of metrics.md: fewer than 3 spikes in the data to fit a rule to" };
+        }
+
+        float peak = (float)Spikes.Median(peaks), trough = troughs.Count > 0 ? (float)Spikes.Median(troughs) : baseline;
+        float height = peak - trough;
+        return new SpikeRule(trough + height / 2, trough + height / 4,
+            $"from the data: halfway up from the median trough between spikes, {trough:0.#} mV, to the median spike peak, {peak:0.#} mV; " +
+            "re-armed a quarter of the way up");
+    }
+
+    /// <summary>A spike rises more than this (mV) above the median voltage, and above its own foot within <see cref="RiseMs"/>.</summary>
+    private const float MinimumHeightMv = 20;
+
+    private const double RiseMs = 2;
+
+    /// <summary>Spikes closer than this (ms) are neighbours whose trough counts.</summary>
+    private const double TroughGapMs = 200;
+
+    private static float Minimum(float[] v, int from, int to)
+    {
+        float m = float.MaxValue;
+        for (int j = Math.Max(0, from); j <= to; j++) { m = Math.Min(m, v[j]); }
+        return m;
+    }
+
+    private static bool IsLocalMaximum(float[] v, int k, int half)
+    {
+        for (int j = Math.Max(0, k - half); j <= Math.Min(v.Length - 1, k + half); j++)
+        {
+            if (v[j] > v[k]) { return false; }
+        }
+
+        return true;
+    }
+
+    public double[] Detect(ReadOnlySpan<float> v, double dtMs) => Spikes.Detect(v, dtMs, ThresholdMv, RearmMv);
+
+    public override string ToString() => $"upward crossings of {ThresholdMv:0.#} mV, re-armed below {RearmMv:0.#} mV ({Origin})";
+}
+
 /// <summary>Burst statistics of one spike train (metrics.md, "Bursting neurons and circuits").</summary>
 /// <param name="GapMs">ISI above which a new burst starts.</param>
 /// <param name="Bursts">Bursts kept (first and last dropped).</param>

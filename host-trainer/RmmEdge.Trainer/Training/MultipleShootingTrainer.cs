@@ -106,10 +106,17 @@ public sealed class MultipleShootingTrainer
             throw new ArgumentException("shot length and shots per batch must be positive, and γ within [0, 1]", nameof(options));
         }
 
+        if (data.Segments.Count > 1)
+        {
+            throw new UserError($"{data.Source}: multiple shooting runs on one continuous record, and this one has {data.Segments.Count} segments (sweeps or files); " +
+                "train it with teacher forcing alone (no --ms-epochs)");
+        }
+
         _network = network;
         _options = options;
-        int warmup = network.WarmupSamples;
-        int split = (int)Math.Round(data.Length * (1 - options.ValidationFraction));
+        DataSplit dataSplit = DataSplit.Of(network, data, options.ValidationFraction, options.SelectionFraction, transientMs: null);
+        int warmup = dataSplit.Transient.Samples;
+        int split = dataSplit.Train.Length;
         if (split - warmup < 4 * options.ShotLength || data.Length - split < 2)
         {
             throw new UserError($"{data.Source}: {data.DurationMs / 1000:0.###} s of data is too short for multiple shooting: the filter banks need " +
@@ -123,7 +130,7 @@ public sealed class MultipleShootingTrainer
             // scales in its constructor; nothing else of it is needed.
             foreach (NeuronModel m in network.Models)
             {
-                _ = new TeacherForcingProblem(m, data.Slice(0, split), warmup, split - 1);
+                _ = new TeacherForcingProblem(m, dataSplit.Train, warmup);
             }
         }
 
@@ -131,7 +138,7 @@ public sealed class MultipleShootingTrainer
             options.SlopeWeightScale);
         int perWorker = (Math.Min(options.ShotsPerBatch, _problem.ShotCount) + options.Partitions - 1) / options.Partitions;
         _workers = Enumerable.Range(0, options.Partitions).Select(_ => new MultipleShootingWorker(_problem, perWorker)).ToArray();
-        _validator = new SnapshotValidator(network, data, Math.Max(options.SelectionFraction, options.ValidationFraction), options.Metric, options.Selection);
+        _validator = new SnapshotValidator(network, dataSplit.Selection, dataSplit.SelectionTransient, options.Metric, options.Selection);
         network.RefreshEffective();
     }
 

@@ -7,13 +7,13 @@ namespace RmmEdge.Trainer.Training;
 internal static class SlopeWeights
 {
     /// <summary>
-    /// w_k ∝ 1 / (1 + |dv/dt_k| / <paramref name="slopeScale"/>) for k in [<paramref name="first"/>,
-    /// <paramref name="end"/>), normalised to mean 1 there (0 elsewhere); null when the scale is not
+    /// w_k ∝ 1 / (1 + |dv/dt_k| / <paramref name="slopeScale"/>) for the samples k of
+    /// <paramref name="samples"/>, normalised to mean 1 there (0 elsewhere); null when the scale is not
     /// positive (uniform weights). dv/dt is the mean slope over <paramref name="windowMs"/>: a finite
     /// difference of noisy voltage is noise (0.2 mV SD at 0.1 ms gives 2.8 mV/ms), which would
     /// otherwise decide the weights.
     /// </summary>
-    public static float[]? Compute(float[] v, int first, int end, float slopeScale, double dtMs, double windowMs = 1)
+    public static float[]? Compute(float[] v, IReadOnlyList<int> samples, float slopeScale, double dtMs, double windowMs = 1)
     {
         if (!(slopeScale > 0))
         {
@@ -23,7 +23,7 @@ internal static class SlopeWeights
         int half = Math.Max(0, (int)Math.Round(windowMs / dtMs / 2));
         var w = new float[v.Length];
         double sum = 0;
-        for (int k = first; k < end; k++)
+        foreach (int k in samples)
         {
             // Mean slope over the window = (v[k+half+1] − v[k−half]) / (window): a difference of voltages, no loop.
             int lo = Math.Max(0, k - half), hi = Math.Min(v.Length - 1, k + half + 1);
@@ -32,8 +32,12 @@ internal static class SlopeWeights
             sum += w[k];
         }
 
-        float norm = (float)((end - first) / sum);
-        for (int k = first; k < end; k++) { w[k] *= norm; }
+        float norm = (float)(samples.Count / sum);
+        foreach (int k in samples) { w[k] *= norm; }
         return w;
     }
+
+    /// <summary>The same for the contiguous samples [<paramref name="first"/>, <paramref name="end"/>).</summary>
+    public static float[]? Compute(float[] v, int first, int end, float slopeScale, double dtMs, double windowMs = 1) =>
+        Compute(v, Enumerable.Range(first, end - first).ToArray(), slopeScale, dtMs, windowMs);
 }

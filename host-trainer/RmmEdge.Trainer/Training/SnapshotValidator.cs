@@ -5,54 +5,66 @@ using RmmEdge.Trainer.Model;
 namespace RmmEdge.Trainer.Training;
 
 /// <summary>
-/// Scores training snapshots by free run on the end of the record (after a warm-up of the banks on
-/// data), with the selection rule of <see cref="SelectionScore"/>. Shared by
-/// every training stage, so that teacher forcing and multiple shooting select by the same measure.
+/// Scores training snapshots by free run on the selection part of a record (<see cref="DataSplit"/>),
+/// with the selection rule of <see cref="SelectionScore"/>. Shared by every training stage, so that
+/// teacher forcing and multiple shooting select by the same measure.
 /// </summary>
 public sealed class SnapshotValidator
 {
     private readonly Network _network;
-    private readonly Dataset _window;
-    private readonly int _warmup;
+    private readonly Dataset _selection;
+    private readonly Transient _transient;
     private readonly SpikeMetricSettings _metric;
     private readonly SelectionRule _rule;
 
-    /// <param name="fraction">Fraction of <paramref name="data"/>, at its end, that is free-run and scored.</param>
-    public SnapshotValidator(Network network, Dataset data, double fraction, SpikeMetricSettings metric, SelectionRule rule)
+    /// <param name="selection">What is free-run and scored (every segment on its own, after <paramref name="transient"/>).</param>
+    public SnapshotValidator(Network network, Dataset selection, Transient transient, SpikeMetricSettings metric, SelectionRule rule)
     {
         _network = network;
+        _selection = selection;
+        _transient = transient;
         _metric = metric;
         _rule = rule;
-        int start = (int)Math.Round(data.Length * (1 - fraction));
-        _warmup = Math.Min(network.WarmupSamples, start);
-        _window = data.Slice(start - _warmup, data.Length - start + _warmup);
     }
 
-    /// <summary>Mean selection score over the modelled neurons; 0 if the free run diverged.</summary>
+    /// <summary>Below any score a free run that stays in range can get (a score is at least −3).</summary>
+    public const double DivergedScore = -10;
+
+    /// <summary>Mean selection score over the modelled neurons; <see cref="DivergedScore"/> if the free run diverged.</summary>
     public double Validate()
     {
-        FreeRunResult run = FreeRun.Run(_network, _window, _warmup);
-        if (run.Diverged)
+        SegmentRuns runs = FreeRun.RunSegments(_network, _selection, _transient);
+        if (runs.Diverged)
         {
-            return 0;
+            return DivergedScore;
         }
 
-        NeuronScore[] scores = Scoring.Score(_network, _window, run, metric: _metric);
+        NeuronScore[] scores = Scoring.Score(_network, runs.Runs, metric: _metric);
         return scores.Average(s => SelectionScore(s, _rule));
     }
 
     /// <summary>Burst statistics of fewer kept bursts than this are too noisy to select by.</summary>
     public const int MinimumBurstsForSelection = 5;
 
+    /// <summary>
+    /// The selection score of one neuron (higher is better): the angular separation, less the relative
+    /// error of the spike count (in [0, 1]: a model silent where the cell fires, or firing where it is
+    /// silent, loses 1, so silence can never score well); with <see cref="SelectionRule.BurstAware"/>
+    /// and enough bursts, also less the burst period and spikes-per-burst errors.
+    /// </summary>
     public static double SelectionScore(NeuronScore s, SelectionRule rule)
     {
+        double count = SpikeCountError(s.DataSpikes, s.ModelSpikes);
         if (rule == SelectionRule.AngularSeparation || s.DataBursts.Bursts < MinimumBurstsForSelection)
         {
-            return s.AngularSeparation;
+            return s.AngularSeparation - count;
         }
 
         double period = double.IsNaN(s.PeriodError) ? 1 : Math.Min(1, Math.Abs(s.PeriodError));
         double spikes = double.IsNaN(s.SpikesPerBurstError) ? 1 : Math.Min(1, Math.Abs(s.SpikesPerBurstError) / s.DataBursts.SpikesPerBurst);
-        return s.AngularSeparation - period - spikes;
+        return s.AngularSeparation - period - spikes - count;
     }
+
+    /// <summary>|model − data| / max(model, data): 0 when the counts agree (or both are 0), 1 when one is 0 and the other not.</summary>
+    public static double SpikeCountError(int data, int model) => data == model ? 0 : Math.Abs(model - data) / (double)Math.Max(model, data);
 }

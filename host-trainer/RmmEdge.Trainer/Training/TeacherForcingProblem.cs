@@ -11,25 +11,36 @@ namespace RmmEdge.Trainer.Training;
 /// </summary>
 internal sealed class TeacherForcingProblem
 {
-    public TeacherForcingProblem(NeuronModel model, Dataset data, int firstSample, int endSample)
+    /// <param name="transient">Samples at the start of every segment of <paramref name="data"/> that are not trained on
+    /// (the banks start at the DC steady state of the segment's first sample and forget it over these).</param>
+    public TeacherForcingProblem(NeuronModel model, Dataset data, int transient)
     {
         Model = model;
         float[] v = data.Neurons[model.Index].V;
         V = v;
         I = data.Neurons[model.Index].I;
-        FirstSample = firstSample;
-        EndSample = endSample;
         float dt = (float)data.DtMs;
         Target = new float[data.Length];
-        for (int k = 0; k + 1 < data.Length; k++)
+        var samples = new List<int>();
+        foreach (Segment g in data.Segments)
         {
-            Target[k] = (v[k + 1] - v[k]) / dt;
+            // Within the segment only: the last sample has no next one to aim at.
+            for (int k = g.Start; k + 1 < g.End; k++)
+            {
+                Target[k] = (v[k + 1] - v[k]) / dt;
+                if (k >= g.Start + transient) { samples.Add(k); }
+            }
         }
 
+        Samples = samples.ToArray();
         States = model.Currents.Select(c =>
         {
             float[] states = new float[data.Length * c.Bank.Size];
-            c.RunBank(data.Neurons[c.Source].V, states);
+            foreach (Segment g in data.Segments)
+            {
+                c.RunBank(data.Neurons[c.Source].V[g.Start..g.End], states.AsSpan(g.Start * c.Bank.Size, g.Length * c.Bank.Size));
+            }
+
             return states;
         }).ToArray();
 
@@ -47,7 +58,7 @@ internal sealed class TeacherForcingProblem
             int size = current.Bank.Size;
             int width = current is LumpedCurrent l ? l.InputSize : size;
             float[] rows = new float[V.Length * width];
-            for (int k = FirstSample; k < EndSample; k++)
+            foreach (int k in Samples)
             {
                 ReadOnlySpan<float> x = States[c].AsSpan(k * size, size);
                 Span<float> z = rows.AsSpan(k * width, width);
@@ -80,7 +91,7 @@ internal sealed class TeacherForcingProblem
 
     /// <summary>Loss weights that favour slow dynamics (<see cref="SlopeWeights.Compute"/>); a scale ≤ 0 makes them uniform.</summary>
     public void WeightBySlope(float slopeScale, double dtMs, double windowMs = 1) =>
-        Weights = SlopeWeights.Compute(V, FirstSample, EndSample, slopeScale, dtMs, windowMs);
+        Weights = SlopeWeights.Compute(V, Samples, slopeScale, dtMs, windowMs);
 
     /// <summary>Per current, bank states sample-major: States[c][k * size + i].</summary>
     public float[][] States { get; private set; }
@@ -94,12 +105,10 @@ internal sealed class TeacherForcingProblem
     /// <summary>Row width of <see cref="Inputs"/> for each current.</summary>
     public int[] InputWidths { get; private set; } = [];
 
-    /// <summary>Training samples are FirstSample ≤ k &lt; EndSample (after the warm-up, before the validation split).</summary>
-    public int FirstSample { get; }
+    /// <summary>The samples trained on, ascending: every segment's samples after its transient, but its last.</summary>
+    public int[] Samples { get; }
 
-    public int EndSample { get; }
-
-    public int SampleCount => EndSample - FirstSample;
+    public int SampleCount => Samples.Length;
 
     private void FitNormalizations()
     {
@@ -110,7 +119,7 @@ internal sealed class TeacherForcingProblem
             int size = current.Bank.Size;
             float[] min = Enumerable.Repeat(float.MaxValue, size).ToArray();
             float[] max = Enumerable.Repeat(float.MinValue, size).ToArray();
-            for (int k = FirstSample; k < EndSample; k++)
+            foreach (int k in Samples)
             {
                 for (int i = 0; i < size; i++)
                 {
@@ -122,7 +131,7 @@ internal sealed class TeacherForcingProblem
 
             if (c == 0)
             {
-                for (int k = FirstSample; k < EndSample; k++)
+                foreach (int k in Samples)
                 {
                     vMin = Math.Min(vMin, V[k]);
                     vMax = Math.Max(vMax, V[k]);
@@ -135,9 +144,9 @@ internal sealed class TeacherForcingProblem
         // Lumped currents start with an output scale matched to the data: the current that would
         // produce one standard deviation of dv/dt at the initial capacitance.
         double mean = 0, sq = 0;
-        for (int k = FirstSample; k < EndSample; k++) { mean += Target[k]; }
+        foreach (int k in Samples) { mean += Target[k]; }
         mean /= SampleCount;
-        for (int k = FirstSample; k < EndSample; k++) { sq += (Target[k] - mean) * (Target[k] - mean); }
+        foreach (int k in Samples) { sq += (Target[k] - mean) * (Target[k] - mean); }
         float scale = (float)(Math.Sqrt(sq / SampleCount) / Model.InverseCapacitance);
         foreach (LumpedCurrent lumped in Model.Currents.OfType<LumpedCurrent>())
         {

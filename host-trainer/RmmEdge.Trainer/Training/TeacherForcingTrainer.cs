@@ -33,8 +33,14 @@ public sealed record TeacherForcingOptions
     /// <summary>Free-run validation every this many epochs (0: never; the final model is kept).</summary>
     public int ValidateEvery { get; init; } = 5;
 
-    /// <summary>Fraction of the record (at its end) held out from teacher forcing.</summary>
+    /// <summary>Fraction of the record held out from teacher forcing: its end, or evenly spread segments (<see cref="DataSplit"/>).</summary>
     public double ValidationFraction { get; init; } = 0.1;
+
+    /// <summary>
+    /// Duration (ms) at the start of every segment that is neither fitted nor scored; null: the
+    /// <see cref="Evaluation.Transient"/> rule (the banks' warm-up on long records, 100 ms on sweeps).
+    /// </summary>
+    public double? TransientMs { get; init; }
 
     /// <summary>
     /// Fraction of the record (at its end) free-run to score snapshots: the held-out tail and, when
@@ -108,7 +114,11 @@ public sealed record EpochRecord(int Epoch, double TrainLoss, double? Validation
 
 /// <summary>What training produced: the selected model is left in the network.</summary>
 public sealed record TrainingResult(IReadOnlyList<EpochRecord> History, int SelectedEpoch, double SelectedValidation,
-    int TrainingSamples, double Seconds);
+    int TrainingSamples, double Seconds)
+{
+    /// <summary>How the record was divided between fitting and selection, and the transient (<see cref="DataSplit.Description"/>).</summary>
+    public string Split { get; init; } = "";
+}
 
 /// <summary>
 /// Stage 1 of the recipe: teacher forcing. Filter states from measured voltages are computed once,
@@ -134,24 +144,24 @@ public sealed class TeacherForcingTrainer
 
         _network = network;
         _options = options;
-        int warmup = network.WarmupSamples;
-        int split = (int)Math.Round(data.Length * (1 - options.ValidationFraction));
-        int minimum = warmup + MinimumTrainingSamples;
-        if (split - 1 <= minimum || data.Length - split < 2)
+        Split = DataSplit.Of(network, data, options.ValidationFraction, options.SelectionFraction, options.TransientMs);
+        Dataset train = Split.Train;
+        if (options.VoltageLowPassHz > 0) { train = train.LowPassVoltages(options.VoltageLowPassHz); }
+        _problems = network.Models.Select(m => new TeacherForcingProblem(m, train, Split.Transient.Samples)).ToArray();
+        if (_problems[0].SampleCount < MinimumTrainingSamples || Split.Selection.Length < 2)
         {
-            throw new UserError($"{data.Source}: {data.DurationMs / 1000:0.###} s of data is too short: the filter banks need " +
-                $"{warmup * data.DtMs / 1000:0.###} s of warm-up, then training samples, then " +
-                $"{options.ValidationFraction:P0} for validation");
+            throw new UserError($"{data.Source}: {data.DurationMs / 1000:0.###} s of data is too short: {_problems[0].SampleCount:N0} samples to train on " +
+                $"(at least {MinimumTrainingSamples:N0}) after each segment's warm-up, splitting {Split.Description}");
         }
 
-        Dataset train = data.Slice(0, split);
-        if (options.VoltageLowPassHz > 0) { train = train.LowPassVoltages(options.VoltageLowPassHz); }
-        _problems = network.Models.Select(m => new TeacherForcingProblem(m, train, warmup, split - 1)).ToArray();
         foreach (TeacherForcingProblem problem in _problems) { problem.WeightBySlope(options.SlopeWeightScale, train.DtMs); }
         _workers = _problems.Select(p => Enumerable.Range(0, options.Partitions).Select(_ => new TeacherForcingWorker(p)).ToArray()).ToArray();
-        _validator = new SnapshotValidator(network, data, Math.Max(options.SelectionFraction, options.ValidationFraction), options.Metric, options.Selection);
+        _validator = new SnapshotValidator(network, Split.Selection, Split.SelectionTransient, options.Metric, options.Selection);
         network.RefreshEffective();
     }
+
+    /// <summary>How the record was divided between fitting and selection.</summary>
+    public DataSplit Split { get; }
 
     public int TrainingSamples => _problems[0].SampleCount;
 
@@ -176,7 +186,7 @@ public sealed class TeacherForcingTrainer
                 * 0.5 * (1 + Math.Cos(Math.PI * progressFraction)));
             for (int n = 0; n < _problems.Length; n++)
             {
-                ShuffleIntoSortedBatches(random, _problems[n].FirstSample, ranks[n], order[n], _options.BatchSize);
+                ShuffleIntoSortedBatches(random, _problems[n].Samples, ranks[n], order[n], _options.BatchSize);
             }
 
             double lossSum = 0;
@@ -226,17 +236,17 @@ public sealed class TeacherForcingTrainer
             bestScore = double.NaN;
         }
 
-        return new TrainingResult(history, bestEpoch, bestScore, TrainingSamples, clock.Elapsed.TotalSeconds);
+        return new TrainingResult(history, bestEpoch, bestScore, TrainingSamples, clock.Elapsed.TotalSeconds) { Split = Split.Description };
     }
 
     /// <summary>
-    /// Fills <paramref name="samples"/> with first..first+n−1 arranged so that consecutive runs of
+    /// Fills <paramref name="samples"/> with the sample indices <paramref name="from"/> arranged so that consecutive runs of
     /// <paramref name="batchSize"/> are the mini-batches of a uniformly shuffled order, each batch in
     /// ascending order. The sum over a batch does not depend on its order, but ascending indices read
     /// the sample rows front to back, which memory serves several times faster than random order.
     /// O(n): a shuffled rank per sample, then a counting sort by batch (stable, so ascending).
     /// </summary>
-    internal static void ShuffleIntoSortedBatches(Random random, int first, int[] rank, int[] samples, int batchSize)
+    internal static void ShuffleIntoSortedBatches(Random random, int[] from, int[] rank, int[] samples, int batchSize)
     {
         int n = samples.Length;
         for (int i = 0; i < n; i++) { rank[i] = i; }
@@ -246,7 +256,7 @@ public sealed class TeacherForcingTrainer
         for (int b = 0; b < batches; b++) { next[b] = b * batchSize; }
         for (int i = 0; i < n; i++)
         {
-            samples[next[rank[i] / batchSize]++] = first + i;
+            samples[next[rank[i] / batchSize]++] = from[i];
         }
     }
 

@@ -128,6 +128,11 @@ public sealed record TrainingConfig
         NotNegative(tf.InputNoise, "teacherForcing.inputNoise");
         NotNegative(tf.SlopeWeightScale, "teacherForcing.slopeWeightScale");
         NotNegative(tf.VoltageLowPassHz, "teacherForcing.voltageLowPassHz");
+        if (tf.TransientMs is double transient)
+        {
+            NotNegative(transient, "teacherForcing.transientMs (--warmup-ms)");
+        }
+
         if (MultipleShooting is { } ms)
         {
             Whole(ms.Epochs, 1, MaxEpochs, "multipleShooting.epochs (--ms-epochs)");

@@ -53,7 +53,7 @@ public sealed class SpikeActivityBankTests
         Dataset data = BuiltInData.Simulate("stg", 3, seed: 1);
         var network = new Network(WithActivity(data.DtMs), seed: 1);
         Current activity = network.Currents.Single(c => c.Name == "activity");
-        var problem = new TeacherForcingProblem(network.Models[0], data, network.WarmupSamples, data.Length - 1);
+        var problem = new TeacherForcingProblem(network.Models[0], data, network.WarmupSamples);
 
         // Teacher forcing normalised the bank states it computed: the centres must be those of the
         // activity-driven states (spike counts, 0…1 scale), not of voltage-driven ones (around −50 mV).
@@ -64,7 +64,7 @@ public sealed class SpikeActivityBankTests
         for (int i = 0; i < size; i++)
         {
             float min = float.MaxValue, max = float.MinValue;
-            for (int k = problem.FirstSample; k < problem.EndSample; k++)
+            foreach (int k in problem.Samples)
             {
                 min = Math.Min(min, expected[k * size + i]);
                 max = Math.Max(max, expected[k * size + i]);
