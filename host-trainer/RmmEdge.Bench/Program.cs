@@ -1,6 +1,6 @@
 using RmmEdge.Bench;
 
-// dotnet run -c Release --project host-trainer/RmmEdge.Bench -- [teacher-forcing|multiple-shooting|neuron-a|half-centre [--config FILE]]
+// dotnet run -c Release --project host-trainer/RmmEdge.Bench -- [teacher-forcing|multiple-shooting|neuron-a|half-centre|generalisation [--config FILE]]
 //     [--epochs N] [--ms-epochs N [--ms-lr R] [--ms-shot S] [--ms-gamma G] [--ms-slope-weight MV_PER_MS] [--ms-selection-fraction F]] [--seeds 1,2,3] [--shared DIR] [--selection-fraction F] [--kinds clean,noisy] [--slope-weight MV_PER_MS] [--input-noise SD] [--lowpass HZ] [--activity]
 string mode = args.Length > 0 && !args[0].StartsWith("--") ? args[0] : "teacher-forcing";
 int? epochs = null;
@@ -43,11 +43,19 @@ switch (mode)
     case "teacher-forcing": TeacherForcingBench.Run(epochs ?? 200, Console.Out); break;
     case "multiple-shooting": MultipleShootingBench.Run(epochs ?? 3, Console.Out); break;
     case "neuron-a": NeuronABench.Run(Path.GetFullPath(shared), kinds, epochs ?? 200, MultipleShooting(), seeds, selectionFraction, slopeScale, inputNoise, lowPassHz, activity, Console.Out); break;
+    case "generalisation": GeneralisationBench.Run(configPath is null ? NeuronARecipe() : RmmEdge.Trainer.Training.TrainingConfig.Load(configPath), seeds, 60, Console.Out); break;
     case "half-centre": HalfCentreBench.Run(Path.GetFullPath(shared), kinds, configPath is null ? RmmEdge.Trainer.Training.TrainingConfig.HalfCentre : RmmEdge.Trainer.Training.TrainingConfig.Load(configPath), seeds, Console.Out); break;
-    default: Console.Error.WriteLine($"unknown benchmark '{mode}'; use teacher-forcing, multiple-shooting, neuron-a or half-centre"); return 2;
+    default: Console.Error.WriteLine($"unknown benchmark '{mode}'; use teacher-forcing, multiple-shooting, neuron-a, half-centre or generalisation"); return 2;
 }
 
 return 0;
+
+// The README's neuron-A recipe: spike-activity bank, slope weights 10, input noise 0.02 (epochs from --epochs).
+RmmEdge.Trainer.Training.TrainingConfig NeuronARecipe() => new()
+{
+    Network = "single-activity",
+    TeacherForcing = new RmmEdge.Trainer.Training.TeacherForcingOptions { Epochs = epochs ?? 200, SlopeWeightScale = 10, InputNoise = 0.02f },
+};
 
 RmmEdge.Trainer.Training.MultipleShootingOptions? MultipleShooting()
 {

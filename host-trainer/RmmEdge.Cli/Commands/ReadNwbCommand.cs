@@ -48,7 +48,7 @@ public static class ReadNwbCommand
         var info = Path.GetFileNameWithoutExtension(host).StartsWith("dotnet", StringComparison.OrdinalIgnoreCase)
             ? new ProcessStartInfo(host) { ArgumentList = { "exec", self } }
             : new ProcessStartInfo(host);
-        foreach (string argument in new[] { Name, Path.GetFullPath(path), transfer }) { info.ArgumentList.Add(argument); }
+        foreach (string argument in new[] { Name, path, transfer }) { info.ArgumentList.Add(argument); }   // same working folder: the path as the user gave it
         info.RedirectStandardError = true;
         info.RedirectStandardOutput = true;
         try

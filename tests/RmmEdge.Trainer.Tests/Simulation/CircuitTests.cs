@@ -122,3 +122,33 @@ public sealed class CircuitTests(ITestOutputHelper output)
         return (stretches, (double)inRest / current.Length);
     }
 }
+
+/// <summary>The stimulus classes models are judged on and never trained on (issue 17).</summary>
+public sealed class ProbeStimuliTests
+{
+    [Fact]
+    public void EachProbeIsWhatItsNameSays()
+    {
+        const double dt = 0.1;
+        float[] ramp = ProbeStimuli.Generate("ramp", 10, dt, 1);
+        Assert.Equal(-0.5f, ramp[0], 5);
+        Assert.Equal(1.5f, ramp[^1], 5);
+
+        // The chirp's zero crossings (of its 0.25 nA offset) come faster and faster: 0.1 Hz at the start, 10 Hz at the end.
+        float[] chirp = ProbeStimuli.Generate("chirp", 20, dt, 1);
+        int Crossings(int from, int to) => Enumerable.Range(from + 1, to - from - 1).Count(k => (chirp[k - 1] - 0.25f) * (chirp[k] - 0.25f) < 0);
+        Assert.InRange(Crossings(0, 20_000), 0, 2);
+        Assert.InRange(Crossings(180_000, 200_000), 25, 45);
+
+        float[] steps = ProbeStimuli.Generate("steps", 15, dt, 1);
+        Assert.Equal([-0.9f, 0f, 0.15f, 0.45f, 0.8f, 1.4f], steps.Distinct().Order().ToArray());
+        Assert.Equal(0f, steps[5_000]);      // each step follows 1 s at 0 nA
+        Assert.Equal(-0.9f, steps[15_000]);
+
+        float[] noise = ProbeStimuli.Generate("noise", 60, dt, 3);
+        double mean = noise.Average(x => (double)x), sd = Math.Sqrt(noise.Average(x => (x - mean) * (x - mean)));
+        Assert.InRange(mean, 0.35, 0.45);
+        Assert.InRange(sd, 0.3, 0.4);
+        Assert.Throws<UserError>(() => ProbeStimuli.Generate("square", 1, dt, 1));
+    }
+}
