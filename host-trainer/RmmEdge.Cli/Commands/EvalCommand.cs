@@ -41,7 +41,6 @@ internal static class EvalCommand
             SpikeRule rule = Rule(parsed.GetValue(threshold), parsed.GetValue(rearm),
                 () => SpikeRule.FromData(runs.Runs.SelectMany(r => network.Models.Select(m => r.Data.Neurons[m.Index].V[r.Run.Start..])).ToArray(), dataset.DtMs));
             NeuronScore[] scores = Scoring.Score(network, runs.Runs, 4, rule: rule);
-            NeuronScore[] scores2 = Scoring.Score(network, runs.Runs, 2, rule: rule);
             var none = CircularPhase.Of([]);
             (CircularPhase Model, CircularPhase Data)[] phases = scores.Select((s, i) => i == 0 ? (none, none) : Scoring.Phase(scores[0], s)).ToArray();
             SweepScore[][] sweeps = network.Models.Select(m => SweepScores.PerSweep(m, runs, rule)).ToArray();
@@ -58,7 +57,7 @@ internal static class EvalCommand
                     SpikeRule = rule.ToString(), Transient = transient.Rule, Segments = runs.Runs.Count,
                     Neurons = scores.Select((s, i) => new
                     {
-                        s.Neuron, s.RmseMv, s.DataSpikes, s.ModelSpikes, Gamma4Ms = s.Gamma, Gamma2Ms = scores2[i].Gamma, s.AngularSeparation, s.Diverged,
+                        s.Neuron, s.RmseMv, s.DataSpikes, s.ModelSpikes, Gamma4Ms = s.Gamma, s.Gamma2Ms, s.AngularSeparation, s.Diverged,
                         DataPeriodMs = s.DataBursts.PeriodMs, ModelPeriodMs = s.ModelBursts.PeriodMs, s.PeriodError,
                         DataSpikesPerBurst = s.DataBursts.SpikesPerBurst, ModelSpikesPerBurst = s.ModelBursts.SpikesPerBurst, s.SpikesPerBurstError,
                         ModelPhase = phases[i].Model.Mean, ModelPhaseR = phases[i].Model.Resultant, DataPhase = phases[i].Data.Mean, DataPhaseR = phases[i].Data.Resultant,
@@ -76,7 +75,7 @@ internal static class EvalCommand
             Tables.Print(context, ["neuron", "spikes", "Γ (±2 ms)", "Γ (±4 ms)", "burst period (ms)", "spikes/burst", "RMSE (mV)", "angular separation"],
                 scores.Select((s, i) => (IReadOnlyList<string>)
                 [
-                    s.Neuron + (s.Diverged ? " (diverged)" : ""), $"{s.ModelSpikes} vs {s.DataSpikes}", Gamma(scores2[i].Gamma), Gamma(s.Gamma),
+                    s.Neuron + (s.Diverged ? " (diverged)" : ""), $"{s.ModelSpikes} vs {s.DataSpikes}", Gamma(s.Gamma2Ms), Gamma(s.Gamma),
                     $"{s.ModelBursts.PeriodMs:0.0} vs {s.DataBursts.PeriodMs:0.0} ({s.PeriodError:+0.0%;-0.0%})",
                     $"{s.ModelBursts.SpikesPerBurst:0.00} vs {s.DataBursts.SpikesPerBurst:0.00} ({s.SpikesPerBurstError:+0.00;-0.00})",
                     $"{s.RmseMv:0.00}", $"{s.AngularSeparation:0.000}",
@@ -122,12 +121,17 @@ internal static class EvalCommand
 
     private static SpikeRule Rule(float? threshold, float? rearm, Func<SpikeRule> fromData)
     {
-        if (threshold is null && rearm is null)
+        if (threshold is float asked && rearm is float below)
         {
-            return fromData();
+            return below < asked ? new SpikeRule(asked, below, "as asked") : throw new UserError($"--spike-rearm {below}: expected below the threshold {asked} mV");
         }
 
         SpikeRule auto = fromData();
+        if (threshold is null && rearm is null)
+        {
+            return auto;
+        }
+
         float t = threshold ?? auto.ThresholdMv, r = rearm ?? Math.Min(auto.RearmMv, t - 5);
         if (!(r < t))
         {
@@ -142,11 +146,10 @@ internal static class EvalCommand
     private static string Ms(double t) => double.IsNaN(t) ? "-" : t.ToString("0.0", CultureInfo.InvariantCulture);
 
     /// <summary>The free run and the data, segment after segment: t_s (within the segment, after its warm-up), sweep, then model and cell per neuron.</summary>
-    private static void WriteTrace(string path, Network network, SegmentRuns runs)
-    {
-        using var file = new AtomicFile(path);
-        using (var writer = new StreamWriter(file.Stream))
+    private static void WriteTrace(string path, Network network, SegmentRuns runs) =>
+        UserFiles.WriteAtomically(path, stream =>
         {
+            using var writer = new StreamWriter(stream);
             bool one = network.NeuronCount == 1;
             var header = new List<string> { "t_s", "sweep" };
             for (int i = 0; i < network.NeuronCount; i++)
@@ -157,13 +160,14 @@ internal static class EvalCommand
             }
 
             writer.WriteLine(string.Join(',', header));
+            var line = new System.Text.StringBuilder();
             for (int r = 0; r < runs.Runs.Count; r++)
             {
                 (Dataset data, FreeRunResult run) = runs.Runs[r];
                 int sweep = runs.Indices.Length > r ? runs.Indices[r] : r;
                 for (int k = 0; k < run.Voltages[0].Length; k++)
                 {
-                    var line = new System.Text.StringBuilder();
+                    line.Clear();
                     line.Append(((run.Start + k) * data.DtMs / 1000).ToString("0.#######", CultureInfo.InvariantCulture)).Append(',').Append(sweep);
                     for (int i = 0; i < network.NeuronCount; i++)
                     {
@@ -174,8 +178,5 @@ internal static class EvalCommand
                     writer.WriteLine(line);
                 }
             }
-        }
-
-        file.Commit();
-    }
+        });
 }

@@ -29,7 +29,7 @@ public static class CsvRecordingReader
         string[] numbers = header.Split([' ', '\t', ','], StringSplitOptions.RemoveEmptyEntries);
         if (numbers.All(f => double.TryParse(f, NumberStyles.Float, CultureInfo.InvariantCulture, out _)))
         {
-            string[] fitting = RecordingFormats.LayoutNames.Where(l => RecordingFormats.Layout(l).Names.Length == numbers.Length).ToArray();
+            string[] fitting = RecordingFormats.LayoutsWithColumns(numbers.Length);
             throw new UserError($"{source}: the first line is {numbers.Length} numbers, not a name_unit header such as t_s,V_mV,I_nA; " +
                 (fitting.Length > 0 ? $"if it is headerless text give its layout: --layout {string.Join(" or --layout ", fitting)}" : "give it a header line"));
         }

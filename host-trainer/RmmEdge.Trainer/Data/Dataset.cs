@@ -63,6 +63,9 @@ public sealed class Dataset
     /// <summary>The record's segments (sweeps or files), in order; one for a continuous record.</summary>
     public IReadOnlyList<Segment> Segments { get; }
 
+    /// <summary>Every segment as a dataset of its own (copies; the dataset itself when it is one segment).</summary>
+    public Dataset[] SplitSegments() => Segments.Count == 1 ? [this] : Enumerable.Range(0, Segments.Count).Select(Segment).ToArray();
+
     /// <summary>The samples of segment <paramref name="index"/> as a dataset of one segment (copies).</summary>
     public Dataset Segment(int index) => Slice(Segments[index].Start, Segments[index].Length);
 

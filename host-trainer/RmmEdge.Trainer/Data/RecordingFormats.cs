@@ -111,6 +111,9 @@ public static class RecordingFormats
     /// <summary>The names of the column-layout presets.</summary>
     public static IReadOnlyList<string> LayoutNames { get; } = ["qsnmc", "bbp-asc", "efel"];
 
+    /// <summary>The presets of <paramref name="columns"/> columns: what a headerless file of that width may be.</summary>
+    public static string[] LayoutsWithColumns(int columns) => LayoutNames.Where(name => Layout(name).Names.Length == columns).ToArray();
+
     /// <summary>A column-layout preset by name: qsnmc, bbp-asc, efel.</summary>
     public static ColumnLayout Layout(string name) => name.ToLowerInvariant() switch
     {

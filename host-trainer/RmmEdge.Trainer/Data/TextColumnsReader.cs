@@ -141,7 +141,7 @@ public static class TextColumnsReader
     /// <summary>For a file whose first line does not fit the layout: the presets whose column count fits.</summary>
     private static string LayoutHint(int columnCount)
     {
-        string[] fitting = RecordingFormats.LayoutNames.Where(name => RecordingFormats.Layout(name).Names.Length == columnCount).ToArray();
+        string[] fitting = RecordingFormats.LayoutsWithColumns(columnCount);
         return fitting.Length == 0 ? "" : $"; layouts with {columnCount} columns: {string.Join(", ", fitting)}";
     }
 }

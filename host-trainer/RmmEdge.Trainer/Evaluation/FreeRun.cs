@@ -81,25 +81,28 @@ public static class FreeRun
     /// <paramref name="transient"/> (teacher forced): no run crosses from one sweep into the next.
     /// Segments too short for the transient and two scored samples are left out.
     /// </summary>
-    public static SegmentRuns RunSegments(Network network, Dataset data, Transient transient, float gamma = 0f)
+    public static SegmentRuns RunSegments(Network network, Dataset data, Transient transient, float gamma = 0f) =>
+        RunSegments(network, data.SplitSegments(), transient, gamma);
+
+    /// <summary>The same for a record already split into its segments (<see cref="Dataset.SplitSegments"/>), for callers that run it often.</summary>
+    public static SegmentRuns RunSegments(Network network, IReadOnlyList<Dataset> segments, Transient transient, float gamma = 0f)
     {
         var runs = new List<(Dataset, FreeRunResult)>();
         var indices = new List<int>();
-        for (int s = 0; s < data.Segments.Count; s++)
+        for (int s = 0; s < segments.Count; s++)
         {
-            if (data.Segments[s].Length < transient.Samples + 2)
+            if (segments[s].Length < transient.Samples + 2)
             {
                 continue;
             }
 
-            Dataset segment = data.Segments.Count == 1 ? data : data.Segment(s);
-            runs.Add((segment, Run(network, segment, transient.Samples, gamma)));
+            runs.Add((segments[s], Run(network, segments[s], transient.Samples, gamma)));
             indices.Add(s);
         }
 
         if (runs.Count == 0)
         {
-            throw new UserError($"{data.Source}: no segment is longer than the warm-up ({transient})");
+            throw new UserError($"{segments[0].Source}: no segment is longer than the warm-up ({transient})");
         }
 
         return new SegmentRuns(runs, transient) { Indices = indices.ToArray() };
@@ -131,6 +134,9 @@ public sealed record NeuronScore(
     public double PeriodError => ModelBursts.PeriodMs / DataBursts.PeriodMs - 1;
 
     public double SpikesPerBurstError => ModelBursts.SpikesPerBurst - DataBursts.SpikesPerBurst;
+
+    /// <summary>Γ at ±2 ms (QSNMC 2007), beside <see cref="Gamma"/> at <see cref="DeltaMs"/>; NaN where undefined.</summary>
+    public double Gamma2Ms { get; init; } = double.NaN;
 
     public override string ToString() =>
         $"{Neuron}: burst period {ModelBursts.PeriodMs:0.0} ms vs {DataBursts.PeriodMs:0.0} ms ({PeriodError:+0.0%;-0.0%}), " +
@@ -199,7 +205,7 @@ public static class Scoring
                 BurstAnalysis.Analyse(ds, gap),
                 BurstAnalysis.Analyse(ms, gap),
                 angular / samples,
-                runs.Any(r => r.Run.Diverged)));
+                runs.Any(r => r.Run.Diverged)) { Gamma2Ms = Coincidence.Gamma(ds, ms, 2, offset) });
         }
 
         return scores.ToArray();

@@ -12,7 +12,7 @@ namespace RmmEdge.Trainer.Training;
 public sealed class SnapshotValidator
 {
     private readonly Network _network;
-    private readonly Dataset _selection;
+    private readonly Dataset[] _segments;
     private readonly Transient _transient;
     private readonly SpikeMetricSettings _metric;
     private readonly SelectionRule _rule;
@@ -21,7 +21,7 @@ public sealed class SnapshotValidator
     public SnapshotValidator(Network network, Dataset selection, Transient transient, SpikeMetricSettings metric, SelectionRule rule)
     {
         _network = network;
-        _selection = selection;
+        _segments = selection.SplitSegments();   // once: every validation runs them
         _transient = transient;
         _metric = metric;
         _rule = rule;
@@ -33,7 +33,7 @@ public sealed class SnapshotValidator
     /// <summary>Mean selection score over the modelled neurons; <see cref="DivergedScore"/> if the free run diverged.</summary>
     public double Validate()
     {
-        SegmentRuns runs = FreeRun.RunSegments(_network, _selection, _transient);
+        SegmentRuns runs = FreeRun.RunSegments(_network, _segments, _transient);
         if (runs.Diverged)
         {
             return DivergedScore;

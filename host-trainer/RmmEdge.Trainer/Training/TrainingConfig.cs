@@ -114,17 +114,9 @@ public sealed record TrainingConfig
     public void Check()
     {
         TeacherForcingOptions tf = TeacherForcing ?? throw new UserError("teacherForcing: missing");
-        Whole(tf.Epochs, 1, MaxEpochs, "teacherForcing.epochs (--epochs)");
-        Rate(tf.LearningRate, "teacherForcing.learningRate");
-        Rate(tf.FinalLearningRate, "teacherForcing.finalLearningRate");
-        Beta(tf.Beta1, "teacherForcing.beta1");
-        Beta(tf.Beta2, "teacherForcing.beta2");
+        Stage("teacherForcing", "--epochs", tf.Epochs, tf.LearningRate, tf.FinalLearningRate, tf.Beta1, tf.Beta2, tf.ValidateEvery,
+            tf.ValidationFraction, tf.SelectionFraction, tf.Partitions, tf.MaxThreads);
         Whole(tf.BatchSize, 1, 10_000_000, "teacherForcing.batchSize");
-        Whole(tf.ValidateEvery, 0, MaxEpochs, "teacherForcing.validateEvery");
-        Fraction(tf.ValidationFraction, "teacherForcing.validationFraction");
-        Fraction(tf.SelectionFraction, "teacherForcing.selectionFraction");
-        Whole(tf.Partitions, 1, 256, "teacherForcing.partitions");
-        Whole(tf.MaxThreads, 1, 1024, "teacherForcing.maxThreads");
         NotNegative(tf.InputNoise, "teacherForcing.inputNoise");
         NotNegative(tf.SlopeWeightScale, "teacherForcing.slopeWeightScale");
         NotNegative(tf.VoltageLowPassHz, "teacherForcing.voltageLowPassHz");
@@ -135,13 +127,10 @@ public sealed record TrainingConfig
 
         if (MultipleShooting is { } ms)
         {
-            Whole(ms.Epochs, 1, MaxEpochs, "multipleShooting.epochs (--ms-epochs)");
+            Stage("multipleShooting", "--ms-epochs", ms.Epochs, ms.LearningRate, ms.FinalLearningRate, ms.Beta1, ms.Beta2, ms.ValidateEvery,
+                ms.ValidationFraction, ms.SelectionFraction, ms.Partitions, ms.MaxThreads);
             Whole(ms.ShotLength, 1, 100_000, "multipleShooting.shotLength");
             Whole(ms.ShotsPerBatch, 1, 10_000_000, "multipleShooting.shotsPerBatch");
-            Rate(ms.LearningRate, "multipleShooting.learningRate");
-            Rate(ms.FinalLearningRate, "multipleShooting.finalLearningRate");
-            Beta(ms.Beta1, "multipleShooting.beta1");
-            Beta(ms.Beta2, "multipleShooting.beta2");
             NotNegative(ms.ContinuityV, "multipleShooting.continuityV");
             NotNegative(ms.ContinuityX, "multipleShooting.continuityX");
             if (!(ms.Gamma >= 0 && ms.Gamma <= 1))
@@ -150,17 +139,28 @@ public sealed record TrainingConfig
             }
 
             NotNegative(ms.SlopeWeightScale, "multipleShooting.slopeWeightScale");
-            Whole(ms.ValidateEvery, 0, MaxEpochs, "multipleShooting.validateEvery");
-            Fraction(ms.ValidationFraction, "multipleShooting.validationFraction");
-            Fraction(ms.SelectionFraction, "multipleShooting.selectionFraction");
-            Whole(ms.Partitions, 1, 256, "multipleShooting.partitions");
-            Whole(ms.MaxThreads, 1, 1024, "multipleShooting.maxThreads");
         }
 
         if (Hidden is null)
         {
             throw new UserError("hidden: missing");
         }
+    }
+
+    /// <summary>The fields both training stages have (their epoch loop, schedule, selection and partitions).</summary>
+    private static void Stage(string stage, string option, int epochs, float learningRate, float finalLearningRate, float beta1, float beta2,
+        int validateEvery, double validationFraction, double selectionFraction, int partitions, int maxThreads)
+    {
+        Whole(epochs, 1, MaxEpochs, $"{stage}.epochs ({option})");
+        Rate(learningRate, $"{stage}.learningRate");
+        Rate(finalLearningRate, $"{stage}.finalLearningRate");
+        Beta(beta1, $"{stage}.beta1");
+        Beta(beta2, $"{stage}.beta2");
+        Whole(validateEvery, 0, MaxEpochs, $"{stage}.validateEvery");
+        Fraction(validationFraction, $"{stage}.validationFraction");
+        Fraction(selectionFraction, $"{stage}.selectionFraction");
+        Whole(partitions, 1, 256, $"{stage}.partitions");
+        Whole(maxThreads, 1, 1024, $"{stage}.maxThreads");
     }
 
     private static void Whole(int value, int min, int max, string field)
