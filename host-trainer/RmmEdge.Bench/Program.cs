@@ -1,70 +1,120 @@
+using System.Globalization;
 using RmmEdge.Bench;
+using RmmEdge.Trainer.Simulation;
+using RmmEdge.Trainer.Training;
 
-// dotnet run -c Release --project host-trainer/RmmEdge.Bench -- [teacher-forcing|multiple-shooting|neuron-a|half-centre|generalisation [--config FILE]]
-//     [--epochs N] [--ms-epochs N [--ms-lr R] [--ms-shot S] [--ms-gamma G] [--ms-slope-weight MV_PER_MS] [--ms-selection-fraction F]] [--seeds 1,2,3] [--shared DIR] [--selection-fraction F] [--kinds clean,noisy] [--slope-weight MV_PER_MS] [--input-noise SD] [--lowpass HZ] [--activity]
-string mode = args.Length > 0 && !args[0].StartsWith("--") ? args[0] : "teacher-forcing";
-int? epochs = null;
-int msEpochs = 0, msShot = new RmmEdge.Trainer.Training.MultipleShootingOptions().ShotLength;
-float? msRate = null;
-float msGamma = 0;
-float msSlope = 0;
-double? msSelection = null;
-int[] seeds = [1, 2, 3];
-double? selectionFraction = null;
-float slopeScale = 0;
-float? inputNoise = null;
-double lowPassHz = 0;
-bool activity = false;
-string[] kinds = ["clean", "noisy"];
-string? configPath = null;
-string shared = Path.Combine(AppContext.BaseDirectory, "..", "..", "..", "..", "..", "..", "shared", "data");
-for (int i = 0; i < args.Length; i++)
+// dotnet run -c Release --project host-trainer/RmmEdge.Bench -- MODE [options]
+//   MODE: teacher-forcing | multiple-shooting | neuron-a | half-centre | generalisation | cells | real [--only NAME,NAME] [--rmm PATH] [-- TRAIN OPTIONS]
+//   [--epochs N] [--ms-epochs N [--ms-lr R] [--ms-shot S] [--ms-gamma G] [--ms-slope-weight MV_PER_MS] [--ms-selection-fraction F]]
+//   [--seeds 1,2,3] [--shared DIR] [--selection-fraction F] [--kinds clean,noisy] [--slope-weight MV_PER_MS] [--input-noise SD]
+//   [--lowpass HZ] [--activity] [--config FILE] [--cells a,lp-4]
+var o = BenchArguments.Parse(args);
+switch (o.Mode)
 {
-    if (args[i] == "--epochs" && i + 1 < args.Length) { epochs = int.Parse(args[++i]); }
-    if (args[i] == "--shared" && i + 1 < args.Length) { shared = args[++i]; }
-    if (args[i] == "--ms-epochs" && i + 1 < args.Length) { msEpochs = int.Parse(args[++i]); }
-    if (args[i] == "--ms-lr" && i + 1 < args.Length) { msRate = float.Parse(args[++i], System.Globalization.CultureInfo.InvariantCulture); }
-    if (args[i] == "--ms-shot" && i + 1 < args.Length) { msShot = int.Parse(args[++i]); }
-    if (args[i] == "--ms-selection-fraction" && i + 1 < args.Length) { msSelection = double.Parse(args[++i], System.Globalization.CultureInfo.InvariantCulture); }
-    if (args[i] == "--ms-slope-weight" && i + 1 < args.Length) { msSlope = float.Parse(args[++i], System.Globalization.CultureInfo.InvariantCulture); }
-    if (args[i] == "--ms-gamma" && i + 1 < args.Length) { msGamma = float.Parse(args[++i], System.Globalization.CultureInfo.InvariantCulture); }
-    if (args[i] == "--seeds" && i + 1 < args.Length) { seeds = args[++i].Split(',').Select(int.Parse).ToArray(); }
-    if (args[i] == "--selection-fraction" && i + 1 < args.Length) { selectionFraction = double.Parse(args[++i], System.Globalization.CultureInfo.InvariantCulture); }
-    if (args[i] == "--kinds" && i + 1 < args.Length) { kinds = args[++i].Split(','); }
-    if (args[i] == "--activity") { activity = true; }
-    if (args[i] == "--config" && i + 1 < args.Length) { configPath = args[++i]; }
-    if (args[i] == "--lowpass" && i + 1 < args.Length) { lowPassHz = double.Parse(args[++i], System.Globalization.CultureInfo.InvariantCulture); }
-    if (args[i] == "--input-noise" && i + 1 < args.Length) { inputNoise = float.Parse(args[++i], System.Globalization.CultureInfo.InvariantCulture); }
-    if (args[i] == "--slope-weight" && i + 1 < args.Length) { slopeScale = float.Parse(args[++i], System.Globalization.CultureInfo.InvariantCulture); }
-}
-
-switch (mode)
-{
-    case "teacher-forcing": TeacherForcingBench.Run(epochs ?? 200, Console.Out); break;
-    case "multiple-shooting": MultipleShootingBench.Run(epochs ?? 3, Console.Out); break;
-    case "neuron-a": NeuronABench.Run(Path.GetFullPath(shared), kinds, epochs ?? 200, MultipleShooting(), seeds, selectionFraction, slopeScale, inputNoise, lowPassHz, activity, Console.Out); break;
-    case "generalisation": GeneralisationBench.Run(configPath is null ? NeuronARecipe() : RmmEdge.Trainer.Training.TrainingConfig.Load(configPath), seeds, 60, Console.Out); break;
-    case "half-centre": HalfCentreBench.Run(Path.GetFullPath(shared), kinds, configPath is null ? RmmEdge.Trainer.Training.TrainingConfig.HalfCentre : RmmEdge.Trainer.Training.TrainingConfig.Load(configPath), seeds, Console.Out); break;
-    default: Console.Error.WriteLine($"unknown benchmark '{mode}'; use teacher-forcing, multiple-shooting, neuron-a, half-centre or generalisation"); return 2;
+    case "teacher-forcing": TeacherForcingBench.Run(o.Epochs ?? 200, Console.Out); break;
+    case "multiple-shooting": MultipleShootingBench.Run(o.Epochs ?? 3, Console.Out); break;
+    case "neuron-a": NeuronABench.Run(o.Shared, o.Kinds, o.Epochs ?? 200, o.MultipleShooting(), o.Seeds, o.SelectionFraction, o.SlopeScale, o.InputNoise, o.LowPassHz, o.Activity, Console.Out); break;
+    case "generalisation": GeneralisationBench.Run(o.ConfigPath is null ? o.NeuronARecipe() : TrainingConfig.Load(o.ConfigPath), o.Cells, o.Seeds, Console.Out); break;
+    case "cells": CellsBench.Run([0.020, 0.030], Console.Out); break;
+    case "real": return RealCellsBench.Run(Path.Combine(o.Shared, "recordings"), o.Rmm, o.Only, o.SeedList?[0] ?? 1, o.TrainOptions, Console.Out);
+    case "half-centre": HalfCentreBench.Run(o.Shared, o.Kinds, o.ConfigPath is null ? TrainingConfig.HalfCentre : TrainingConfig.Load(o.ConfigPath), o.Seeds, Console.Out); break;
+    default: Console.Error.WriteLine($"unknown benchmark '{o.Mode}'; use teacher-forcing, multiple-shooting, neuron-a, half-centre, generalisation, cells or real"); return 2;
 }
 
 return 0;
 
-// The README's neuron-A recipe: spike-activity bank, slope weights 10, input noise 0.02 (epochs from --epochs).
-RmmEdge.Trainer.Training.TrainingConfig NeuronARecipe() => new()
+/// <summary>The benchmark's command line (a developer tool: options as listed at the top of Program.cs).</summary>
+internal sealed class BenchArguments
 {
-    Network = "single-activity",
-    TeacherForcing = new RmmEdge.Trainer.Training.TeacherForcingOptions { Epochs = epochs ?? 200, SlopeWeightScale = 10, InputNoise = 0.02f },
-};
+    public string Mode = "teacher-forcing";
+    public int? Epochs;
+    public int MsEpochs;
+    public int MsShot = new MultipleShootingOptions().ShotLength;
+    public float? MsRate;
+    public float MsGamma;
+    public float MsSlope;
+    public double? MsSelection;
+    public int[]? SeedList;
+    public int[] Seeds => SeedList ?? [1, 2, 3];
+    public string[]? Only;
+    public string[] TrainOptions = [];
+    public string Rmm = Path.GetFullPath(Path.Combine(AppContext.BaseDirectory, "..", "..", "..", "..", "RmmEdge.Cli", "bin", "Release", "net10.0", "rmm"));
+    public double? SelectionFraction;
+    public float SlopeScale;
+    public float? InputNoise;
+    public double LowPassHz;
+    public bool Activity;
+    public string[] Kinds = ["clean", "noisy"];
+    public string[] Cells = [.. StgConductances.Catalogue.Keys];
+    public string? ConfigPath;
+    public string Shared = Path.GetFullPath(Path.Combine(AppContext.BaseDirectory, "..", "..", "..", "..", "..", "..", "shared", "data"));
 
-RmmEdge.Trainer.Training.MultipleShootingOptions? MultipleShooting()
-{
-    if (msEpochs <= 0)
+    public static BenchArguments Parse(string[] args)
     {
-        return null;
+        var o = new BenchArguments();
+        int passThrough = Array.IndexOf(args, "--");
+        if (passThrough >= 0)
+        {
+            o.TrainOptions = args[(passThrough + 1)..];
+            args = args[..passThrough];
+        }
+
+        if (args.Length > 0 && !args[0].StartsWith("--"))
+        {
+            o.Mode = args[0];
+        }
+
+        for (int i = 0; i + 1 < args.Length; i++)
+        {
+            string value = args[i + 1];
+            switch (args[i])
+            {
+                case "--epochs": o.Epochs = int.Parse(value); break;
+                case "--shared": o.Shared = Path.GetFullPath(value); break;
+                case "--ms-epochs": o.MsEpochs = int.Parse(value); break;
+                case "--ms-lr": o.MsRate = Float(value); break;
+                case "--ms-shot": o.MsShot = int.Parse(value); break;
+                case "--ms-selection-fraction": o.MsSelection = double.Parse(value, CultureInfo.InvariantCulture); break;
+                case "--ms-slope-weight": o.MsSlope = Float(value); break;
+                case "--ms-gamma": o.MsGamma = Float(value); break;
+                case "--seeds": o.SeedList = value.Split(',').Select(int.Parse).ToArray(); break;
+                case "--selection-fraction": o.SelectionFraction = double.Parse(value, CultureInfo.InvariantCulture); break;
+                case "--kinds": o.Kinds = value.Split(','); break;
+                case "--cells": o.Cells = value.Split(','); break;
+                case "--only": o.Only = value.Split(','); break;
+                case "--rmm": o.Rmm = Path.GetFullPath(value); break;
+                case "--config": o.ConfigPath = value; break;
+                case "--lowpass": o.LowPassHz = double.Parse(value, CultureInfo.InvariantCulture); break;
+                case "--input-noise": o.InputNoise = Float(value); break;
+                case "--slope-weight": o.SlopeScale = Float(value); break;
+                default: continue;
+            }
+
+            i++;
+        }
+
+        o.Activity = args.Contains("--activity");
+        return o;
     }
 
-    var options = new RmmEdge.Trainer.Training.MultipleShootingOptions { Epochs = msEpochs, ShotLength = msShot, Gamma = msGamma, SlopeWeightScale = msSlope };
-    options = msSelection is double fraction ? options with { SelectionFraction = fraction } : options;
-    return msRate is float rate ? options with { LearningRate = rate, FinalLearningRate = rate } : options;
+    private static float Float(string text) => float.Parse(text, CultureInfo.InvariantCulture);
+
+    /// <summary>The README's neuron-A recipe: spike-activity bank, slope weights 10, input noise 0.02 (epochs from --epochs).</summary>
+    public TrainingConfig NeuronARecipe() => new()
+    {
+        Network = "single-activity",
+        TeacherForcing = new TeacherForcingOptions { Epochs = Epochs ?? 200, SlopeWeightScale = 10, InputNoise = 0.02f },
+    };
+
+    public MultipleShootingOptions? MultipleShooting()
+    {
+        if (MsEpochs <= 0)
+        {
+            return null;
+        }
+
+        var options = new MultipleShootingOptions { Epochs = MsEpochs, ShotLength = MsShot, Gamma = MsGamma, SlopeWeightScale = MsSlope };
+        options = MsSelection is double fraction ? options with { SelectionFraction = fraction } : options;
+        return MsRate is float rate ? options with { LearningRate = rate, FinalLearningRate = rate } : options;
+    }
 }

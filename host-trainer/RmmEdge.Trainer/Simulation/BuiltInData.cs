@@ -40,7 +40,6 @@ public static class BuiltInData
             throw new UserError($"the fraction of rest steps is between 0 and 1, not {restProbability}");
         }
 
-        int samples = (int)Math.Round(seconds * 1000 / DtMs);
         (Circuit circuit, StimulusSpec stimulus) = system.ToLowerInvariant() switch
         {
             "stg" => (Circuit.SingleStg(), StimulusSpec.SingleNeuron),
@@ -48,11 +47,21 @@ public static class BuiltInData
             "hh" => (new Circuit([new HodgkinHuxleyNeuron()], []), StimulusSpec.SingleNeuron),
             _ => throw new UserError($"unknown system '{system}'; use stg, hco or hh"),
         };
+        return Record(circuit, stimulus, system, seconds, seed, restProbability);
+    }
+
+    /// <summary>
+    /// <paramref name="seconds"/> of <paramref name="circuit"/> under <paramref name="stimulus"/> (one
+    /// independent draw per neuron) after its 10 s unrecorded settle.
+    /// </summary>
+    public static Dataset Record(Circuit circuit, StimulusSpec stimulus, string name, double seconds, int seed, double restProbability)
+    {
+        int samples = (int)Math.Round(seconds * 1000 / DtMs);
         stimulus = stimulus with { RestProbability = restProbability };
         int n = circuit.NeuronCount;
         circuit.Advance(10_000, new double[n]);
         float[][] currents = Enumerable.Range(0, n).Select(i => stimulus.Generate(samples, DtMs, seed * 100 + i)).ToArray();
         string rest = restProbability > 0 ? $", {restProbability:0.##} of the steps at rest" : "";
-        return circuit.Record(currents, DtMs, $"built-in {system} simulation ({seconds:0.###} s, seed {seed}{rest})");
+        return circuit.Record(currents, DtMs, $"built-in {name} simulation ({seconds:0.###} s, seed {seed}{rest})");
     }
 }

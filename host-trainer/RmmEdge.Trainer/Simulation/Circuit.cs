@@ -102,16 +102,22 @@ public sealed class Circuit
     }
 
     /// <summary>The Prinz neuron A alone.</summary>
-    public static Circuit SingleStg() => new([new StgNeuron(StgConductances.Bursting)], []);
+    public static Circuit SingleStg() => SingleStg(StgConductances.Bursting);
+
+    /// <summary>One Prinz model neuron of conductances <paramref name="g"/> alone.</summary>
+    public static Circuit SingleStg(StgConductances g) => new([new StgNeuron(g)], []);
 
     /// <summary>
     /// The half-centre oscillator of the reference data: two neuron-A cells inhibiting each other through
     /// graded synapses of 30 nS; cell 2 starts at −45 mV to break the symmetry.
     /// </summary>
-    public static Circuit HalfCentre(double synapseUs = 0.030)
+    public static Circuit HalfCentre(double synapseUs = 0.030) => HalfCentre(StgConductances.Bursting, synapseUs);
+
+    /// <summary>Two cells of conductances <paramref name="g"/> inhibiting each other through graded synapses of <paramref name="synapseUs"/> µS.</summary>
+    public static Circuit HalfCentre(StgConductances g, double synapseUs)
     {
         var circuit = new Circuit(
-            [new StgNeuron(StgConductances.Bursting), new StgNeuron(StgConductances.Bursting)],
+            [new StgNeuron(g), new StgNeuron(g)],
             [new GradedSynapse(1, 0, synapseUs), new GradedSynapse(0, 1, synapseUs)]);
         circuit.Reset([-60, -45]);
         return circuit;

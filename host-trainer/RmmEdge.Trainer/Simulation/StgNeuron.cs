@@ -28,6 +28,28 @@ public sealed record StgConductances(double Na, double CaT, double CaS, double A
     /// shared/data/synthetic (spontaneous bursting with period ≈ 0.84 s and 10 spikes per burst).
     /// </summary>
     public static StgConductances Bursting { get; } = new(100, 0, 4, 0, 15, 50, 0.02, 0.03);
+
+    /// <summary>
+    /// Model neurons from the Prinz databases, for benchmarks on cells nobody tuned to (issue 17). Sets
+    /// as published (mS/cm²): "a" — neuron A above; "burster-2003" — the burster of Prinz, Bucher &amp;
+    /// Marder (2003) Fig. 3 (Na 400, CaS 8, H 0.04, A 50, KCa 20, Kd 50); "abpd-2" — AB/PD 2 of Prinz,
+    /// Bucher &amp; Marder (2004) (Na 100, CaT 2.5, CaS 6, H 0.01, A 50, KCa 5, Kd 100); "lp-4" — LP 4 of
+    /// the same network (Na 100, CaS 4, H 0.05, A 20, Kd 25, leak 0.03); "py-1" — PY 1 (Na 100, CaT 2.4,
+    /// CaS 2, H 0.05, A 50, Kd 125, leak 0.01). What each does in this simulator (its constant-current
+    /// table) is printed by `RmmEdge.Bench cells`.
+    /// </summary>
+    public static IReadOnlyDictionary<string, StgConductances> Catalogue { get; } = new Dictionary<string, StgConductances>
+    {
+        ["a"] = Bursting,
+        ["burster-2003"] = new(400, 0, 8, 50, 20, 50, 0.04, 0),
+        ["abpd-2"] = new(100, 2.5, 6, 50, 5, 100, 0.01, 0),
+        ["lp-4"] = new(100, 0, 4, 20, 0, 25, 0.05, 0.03),
+        ["py-1"] = new(100, 2.4, 2, 50, 0, 125, 0.05, 0.01),
+    };
+
+    public static StgConductances Named(string name) =>
+        Catalogue.TryGetValue(name, out StgConductances? g) ? g
+        : throw new UserError($"unknown cell '{UserError.Printable(name)}'; known: {string.Join(", ", Catalogue.Keys)}");
 }
 
 /// <summary>
