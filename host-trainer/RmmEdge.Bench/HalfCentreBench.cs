@@ -16,12 +16,49 @@ namespace RmmEdge.Bench;
 /// </summary>
 public static class HalfCentreBench
 {
+    /// <summary>
+    /// "sim:CELL:NS": a half-centre of two catalogue cells (StgConductances.Catalogue) with synapses of
+    /// NS nS each way, simulated with 30 % rest steps: 60 s to train on (seed 1), 20 s to test (seed 2).
+    /// </summary>
+    private static (Dataset Train, Dataset Test) Simulated(string kind)
+    {
+        string[] parts = kind.Split(':');
+        double us = double.Parse(parts[2], System.Globalization.CultureInfo.InvariantCulture) / 1000;
+        return (Trainer.Simulation.BuiltInData.Simulate("hco", 60, 1, Trainer.Simulation.BuiltInData.RhythmRestProbability, 0, parts[1], us),
+                Trainer.Simulation.BuiltInData.Simulate("hco", 20, 2, Trainer.Simulation.BuiltInData.RhythmRestProbability, 0, parts[1], us));
+    }
+
+    /// <summary>The pair model alone at 0 nA from an asymmetric rest (as Circuit.HalfCentre starts): burst periods and phase.</summary>
+    private static (CircularPhase Phase, string Figures) FreeRunAtZeroCurrent(Trainer.Model.Network network)
+    {
+        var simulator = new Trainer.Model.Simulator(network);
+        simulator.Reset([-60f, -45f]);
+        int settle = (int)(4000 / network.DtMs), steps = (int)(12000 / network.DtMs);
+        float[][] v = [new float[steps], new float[steps]];
+        float[] zero = [0f, 0f];
+        for (int k = 0; k < settle + steps; k++)
+        {
+            simulator.Step(zero, ReadOnlySpan<float>.Empty, 0f);
+            if (k >= settle) { v[0][k - settle] = simulator.Voltages[0]; v[1][k - settle] = simulator.Voltages[1]; }
+        }
+
+        double[][] spikes = v.Select(trace => Spikes.Detect(trace, network.DtMs)).ToArray();
+        if (spikes.Any(s => s.Length < 3))
+        {
+            return (CircularPhase.Of([]), $"spikes {spikes[0].Length} / {spikes[1].Length}: no rhythm");
+        }
+
+        double gap = BurstAnalysis.DefaultGapMs(spikes[0]);
+        BurstStats b1 = BurstAnalysis.Analyse(spikes[0], gap), b2 = BurstAnalysis.Analyse(spikes[1], gap);
+        return (BurstAnalysis.Phase(b1.Onsets, b2.Onsets), $"periods {b1.PeriodMs:0} / {b2.PeriodMs:0} ms, spikes/burst {b1.SpikesPerBurst:0.0} / {b2.SpikesPerBurst:0.0}");
+    }
+
     public static void Run(string sharedData, string[] kinds, TrainingConfig config, int[] seeds, TextWriter output)
     {
         output.WriteLine($"configuration: {System.Text.RegularExpressions.Regex.Replace(config.ToJson(), @"\s+", " ")}");
         foreach (string kind in kinds)
         {
-            if (SyntheticPair.Load(sharedData, "hco1_train_60s", "hco1_test_20s", kind, output) is not { } records)
+            if ((kind.StartsWith("sim:") ? Simulated(kind) : SyntheticPair.Load(sharedData, "hco1_train_60s", "hco1_test_20s", kind, output)) is not { } records)
             {
                 return;
             }
@@ -45,6 +82,8 @@ public static class HalfCentreBench
                     (result.MultipleShooting is { } ms ? $", MS epoch {ms.SelectedEpoch} (validation {ms.History[0].Validation:0.000} -> {ms.SelectedValidation:0.000})" : "");
                 output.WriteLine($"{kind} seed {seed}: {stages}, {clock.Elapsed.TotalSeconds:0} s");
                 foreach (NeuronScore s in scores) { output.WriteLine($"    {s}"); }
+                (CircularPhase atRest, string restFigures) = FreeRunAtZeroCurrent(network);
+                output.WriteLine($"    at 0 nA from rest (cells at −60 / −45 mV, 12 s after 4 s): {restFigures}, phase {atRest}");
                 output.WriteLine($"    phase {phase} (data {dataPhase}); synaptic r " +
                     string.Join(", ", r.Select(c => $"{c.TruthColumn} {c.PearsonR:0.000}")) +
                     $" => {(rhythmOk ? "meets" : "misses")} the rhythm bar, {(synapsesOk ? "meets" : "misses")} the synaptic bar");

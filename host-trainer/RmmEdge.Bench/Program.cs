@@ -4,7 +4,7 @@ using RmmEdge.Trainer.Simulation;
 using RmmEdge.Trainer.Training;
 
 // dotnet run -c Release --project host-trainer/RmmEdge.Bench -- MODE [options]
-//   MODE: teacher-forcing | multiple-shooting | neuron-a | half-centre | generalisation | cells | real [--only NAME,NAME] [--rmm PATH] [-- TRAIN OPTIONS]
+//   MODE: teacher-forcing | multiple-shooting | neuron-a | half-centre | generalisation [--rest F] [--quiet F] | cells | real [--only NAME,NAME] [--rmm PATH] [-- TRAIN OPTIONS]
 //   [--epochs N] [--ms-epochs N [--ms-lr R] [--ms-shot S] [--ms-gamma G] [--ms-slope-weight MV_PER_MS] [--ms-selection-fraction F]]
 //   [--seeds 1,2,3] [--shared DIR] [--selection-fraction F] [--kinds clean,noisy] [--slope-weight MV_PER_MS] [--input-noise SD]
 //   [--lowpass HZ] [--activity] [--config FILE] [--cells a,lp-4]
@@ -14,7 +14,8 @@ switch (o.Mode)
     case "teacher-forcing": TeacherForcingBench.Run(o.Epochs ?? 200, Console.Out); break;
     case "multiple-shooting": MultipleShootingBench.Run(o.Epochs ?? 3, Console.Out); break;
     case "neuron-a": NeuronABench.Run(o.Shared, o.Kinds, o.Epochs ?? 200, o.MultipleShooting(), o.Seeds, o.SelectionFraction, o.SlopeScale, o.InputNoise, o.LowPassHz, o.Activity, Console.Out); break;
-    case "generalisation": GeneralisationBench.Run(o.ConfigPath is null ? o.NeuronARecipe() : TrainingConfig.Load(o.ConfigPath), o.Cells, o.Seeds, Console.Out); break;
+    case "generalisation": GeneralisationBench.Run(o.ConfigPath is null ? o.NeuronARecipe() : TrainingConfig.Load(o.ConfigPath),
+        StimulusSpec.SingleNeuron with { RestProbability = o.Rest, QuietProbability = o.Quiet }, o.Cells, o.Seeds, Console.Out); break;
     case "cells": CellsBench.Run([0.020, 0.030], Console.Out); break;
     case "real": return RealCellsBench.Run(Path.Combine(o.Shared, "recordings"), o.Rmm, o.Only, o.SeedList?[0] ?? 1, o.TrainOptions, Console.Out);
     case "half-centre": HalfCentreBench.Run(o.Shared, o.Kinds, o.ConfigPath is null ? TrainingConfig.HalfCentre : TrainingConfig.Load(o.ConfigPath), o.Seeds, Console.Out); break;
@@ -43,6 +44,8 @@ internal sealed class BenchArguments
     public float SlopeScale;
     public float? InputNoise;
     public double LowPassHz;
+    public double Rest = BuiltInData.RhythmRestProbability;
+    public double Quiet;
     public bool Activity;
     public string[] Kinds = ["clean", "noisy"];
     public string[] Cells = [.. StgConductances.Catalogue.Keys];
@@ -84,6 +87,8 @@ internal sealed class BenchArguments
                 case "--only": o.Only = value.Split(','); break;
                 case "--rmm": o.Rmm = Path.GetFullPath(value); break;
                 case "--config": o.ConfigPath = value; break;
+                case "--rest": o.Rest = double.Parse(value, CultureInfo.InvariantCulture); break;
+                case "--quiet": o.Quiet = double.Parse(value, CultureInfo.InvariantCulture); break;
                 case "--lowpass": o.LowPassHz = double.Parse(value, CultureInfo.InvariantCulture); break;
                 case "--input-noise": o.InputNoise = Float(value); break;
                 case "--slope-weight": o.SlopeScale = Float(value); break;

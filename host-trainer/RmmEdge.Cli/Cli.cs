@@ -27,6 +27,7 @@ public static class Cli
         root.Subcommands.Add(DemoCommand.Build(context));
         root.Subcommands.Add(InspectCommand.Build(context));
         root.Subcommands.Add(SimulateCommand.Build(context));
+        root.Subcommands.Add(ProtocolCommand.Build(context));
         root.Subcommands.Add(TrainCommand.Build(context));
         root.Subcommands.Add(EvalCommand.Build(context));
         root.Subcommands.Add(CompileCommand.Build(context));

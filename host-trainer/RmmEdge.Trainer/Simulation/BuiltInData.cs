@@ -28,40 +28,57 @@ public static class BuiltInData
 
     /// <summary>"stg" (Prinz neuron A), "hco" (half-centre of two neuron-A cells), "hh" (Hodgkin–Huxley).</summary>
     /// <param name="restProbability">Probability that a step of the stimulus is a rest step (StimulusSpec.RestProbability).</param>
-    public static Dataset Simulate(string system, double seconds, int seed, double restProbability = 0)
+    /// <param name="quietProbability">Probability that another step is held without noise (StimulusSpec.QuietProbability).</param>
+    /// <param name="cell">stg and hco: a cell of StgConductances.Catalogue instead of neuron A.</param>
+    /// <param name="synapseUs">hco: each synapse's conductance (µS; null: Circuit.HalfCentre's 30 nS).</param>
+    public static Dataset Simulate(string system, double seconds, int seed, double restProbability = 0, double quietProbability = 0,
+        string? cell = null, double? synapseUs = null)
     {
         if (!(seconds > 0) || seconds > 3600)
         {
             throw new UserError($"a simulated recording lasts between 0 and 3600 s, not {seconds}");
         }
 
-        if (!(restProbability >= 0 && restProbability <= 1))
+        if (!(restProbability >= 0 && restProbability <= 1) || !(quietProbability >= 0 && quietProbability <= 1))
         {
-            throw new UserError($"the fraction of rest steps is between 0 and 1, not {restProbability}");
+            throw new UserError($"the fractions of rest and quiet steps are between 0 and 1, not {restProbability} and {quietProbability}");
         }
 
-        (Circuit circuit, StimulusSpec stimulus) = system.ToLowerInvariant() switch
+        string kind = system.ToLowerInvariant();
+        if (cell is not null && kind == "hh")
         {
-            "stg" => (Circuit.SingleStg(), StimulusSpec.SingleNeuron),
-            "hco" => (Circuit.HalfCentre(), StimulusSpec.HalfCentre),
+            throw new UserError("--cell applies to stg and hco (Prinz model neurons), not to hh");
+        }
+
+        if (synapseUs is not null && kind != "hco")
+        {
+            throw new UserError("--synapse-ns applies to hco only");
+        }
+
+        StgConductances g = cell is null ? StgConductances.Bursting : StgConductances.Named(cell);
+        (Circuit circuit, StimulusSpec stimulus) = kind switch
+        {
+            "stg" => (Circuit.SingleStg(g), StimulusSpec.SingleNeuron),
+            "hco" => (Circuit.HalfCentre(g, synapseUs ?? Circuit.HalfCentreSynapseUs), StimulusSpec.HalfCentre),
             "hh" => (new Circuit([new HodgkinHuxleyNeuron()], []), StimulusSpec.SingleNeuron),
-            _ => throw new UserError($"unknown system '{system}'; use stg, hco or hh"),
+            _ => throw new UserError($"unknown system '{UserError.Printable(system)}'; use stg, hco or hh"),
         };
-        return Record(circuit, stimulus, system, seconds, seed, restProbability);
+        string name = cell is null ? system : $"{system} {cell}{(synapseUs is double us ? $" {us * 1000:0.#} nS" : "")}";
+        return Record(circuit, stimulus with { RestProbability = restProbability, QuietProbability = quietProbability }, name, seconds, seed);
     }
 
     /// <summary>
     /// <paramref name="seconds"/> of <paramref name="circuit"/> under <paramref name="stimulus"/> (one
     /// independent draw per neuron) after its 10 s unrecorded settle.
     /// </summary>
-    public static Dataset Record(Circuit circuit, StimulusSpec stimulus, string name, double seconds, int seed, double restProbability)
+    public static Dataset Record(Circuit circuit, StimulusSpec stimulus, string name, double seconds, int seed)
     {
         int samples = (int)Math.Round(seconds * 1000 / DtMs);
-        stimulus = stimulus with { RestProbability = restProbability };
         int n = circuit.NeuronCount;
         circuit.Advance(10_000, new double[n]);
         float[][] currents = Enumerable.Range(0, n).Select(i => stimulus.Generate(samples, DtMs, seed * 100 + i)).ToArray();
-        string rest = restProbability > 0 ? $", {restProbability:0.##} of the steps at rest" : "";
+        string rest = (stimulus.RestProbability > 0 ? $", {stimulus.RestProbability:0.##} of the steps at rest" : "") +
+            (stimulus.QuietProbability > 0 ? $", {stimulus.QuietProbability:0.##} of the others without noise" : "");
         return circuit.Record(currents, DtMs, $"built-in {name} simulation ({seconds:0.###} s, seed {seed}{rest})");
     }
 }

@@ -111,7 +111,10 @@ public sealed class Circuit
     /// The half-centre oscillator of the reference data: two neuron-A cells inhibiting each other through
     /// graded synapses of 30 nS; cell 2 starts at −45 mV to break the symmetry.
     /// </summary>
-    public static Circuit HalfCentre(double synapseUs = 0.030) => HalfCentre(StgConductances.Bursting, synapseUs);
+    public static Circuit HalfCentre(double synapseUs = HalfCentreSynapseUs) => HalfCentre(StgConductances.Bursting, synapseUs);
+
+    /// <summary>The reference half-centre's synapses (µS each way).</summary>
+    public const double HalfCentreSynapseUs = 0.030;
 
     /// <summary>Two cells of conductances <paramref name="g"/> inhibiting each other through graded synapses of <paramref name="synapseUs"/> µS.</summary>
     public static Circuit HalfCentre(StgConductances g, double synapseUs)

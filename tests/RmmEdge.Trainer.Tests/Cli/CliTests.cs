@@ -41,6 +41,8 @@ public sealed class CliTests(ITestOutputHelper output) : IDisposable
     [InlineData("inspect")]
     [InlineData("inspect", "a.csv", "--frobnicate")]
     [InlineData("simulate", "--seconds", "ten", "--out", "x.csv")]
+    [InlineData("protocol", "--range-na", "1:0", "--out", "x.csv")]
+    [InlineData("protocol", "--quiet", "1.5", "--out", "x.csv")]
     [InlineData("compile", "m.rmm.json", "--out", "m.rmmq", "--bits", "12")]
     [InlineData("train", "a.csv")]
     [InlineData("warp-drive")]
@@ -88,6 +90,38 @@ public sealed class CliTests(ITestOutputHelper output) : IDisposable
         (code, _, error) = Run("eval", PathOf("m.rmm.json"), abf, "--voltage", "IN 0:pA");
         Assert.Equal(1, code);
         Assert.Contains("convertible to mV", error);
+    }
+
+    [Fact]
+    public void ProtocolWritesRestQuietAndNoisyStepsOverTheAskedRange()
+    {
+        (int code, string text, _) = Run("protocol", "--seconds", "30", "--range-na", "-0.1:0.4", "--seed", "2", "--out", PathOf("stim.csv"));
+        Assert.Equal(0, code);
+        Assert.Contains("at rest", text);
+        string[] lines = File.ReadAllLines(PathOf("stim.csv"));
+        Assert.Equal("t_s,I_nA", lines[0]);
+        Assert.Equal(300_001, lines.Length);
+        float[] current = lines.Skip(1).Select(l => float.Parse(l.Split(',')[1], System.Globalization.CultureInfo.InvariantCulture)).ToArray();
+        Assert.InRange(current.Min(), -0.1 - 0.5 / 9 - 1e-4, 0);
+        Assert.InRange(current.Max(), 0.3, 0.4 + 0.5 / 6 + 1e-4);
+        // Runs of ≥ 0.2 s at one value: rest steps at 0 and quiet steps at other levels.
+        var held = new List<float>();
+        int start = 0;
+        for (int k = 1; k <= current.Length; k++)
+        {
+            if (k == current.Length || current[k] != current[start])
+            {
+                if (k - start >= 2000) { held.Add(current[start]); }
+                start = k;
+            }
+        }
+
+        Assert.Contains(0f, held);
+        Assert.Contains(held, level => level != 0f);
+        Assert.Equal(0, Run("simulate", "--cell", "py-1", "--seconds", "2", "--quiet", "0.5", "--out", PathOf("py.csv")).Code);
+        (code, _, string error) = Run("simulate", "--system", "hh", "--cell", "py-1", "--out", PathOf("hh.csv"));
+        Assert.Equal(1, code);
+        Assert.Contains("--cell applies to stg and hco", error);
     }
 
     [Fact]

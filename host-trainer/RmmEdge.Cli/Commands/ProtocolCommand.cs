@@ -1,0 +1,73 @@
+using System.CommandLine;
+using System.Globalization;
+using RmmEdge.Trainer;
+using RmmEdge.Trainer.Simulation;
+
+namespace RmmEdge.Cli;
+
+/// <summary>
+/// `rmm protocol`: the current a lab injects to record training data for a model that has to predict
+/// more than the protocol it was trained on (StimulusSpec.Protocol), written as CSV (t_s, I_nA) with
+/// its rationale.
+/// </summary>
+internal static class ProtocolCommand
+{
+    public static Command Build(CommandContext context)
+    {
+        var seconds = CommandContext.Within(new Option<double>("--seconds") { Description = "Length of the protocol (s)", DefaultValueFactory = _ => 60 }, 1, 3600, "s");
+        var range = new Option<string>("--range-na")
+        {
+            Description = "LOW:HIGH, the step levels in nA: from a hyperpolarising step that keeps the cell above about −90 mV to about twice its rheobase " +
+                "(default for STG cells of ~0.6 nF)",
+            DefaultValueFactory = _ => "-0.6:1.2",
+        };
+        var dt = CommandContext.Within(new Option<double>("--dt-ms") { Description = "Sample interval of the written current (ms)", DefaultValueFactory = _ => 0.1 }, 0.001, 10, "ms");
+        var seed = new Option<int>("--seed") { Description = "Seed of the random steps and noise", DefaultValueFactory = _ => 1 };
+        var rest = CommandContext.Within(new Option<double>("--rest") { Description = "Fraction of the steps at rest (0 nA, no noise)", DefaultValueFactory = _ => ProtocolRest }, 0, 1, "");
+        var quiet = CommandContext.Within(new Option<double>("--quiet") { Description = "Fraction of the other steps held without noise", DefaultValueFactory = _ => ProtocolQuiet }, 0, 1, "");
+        var output = CommandContext.OutputOption("CSV file to write: t_s, I_nA");
+        var command = new Command("protocol", "Write an identification protocol: the current to inject while recording the data a model is trained on.\n" +
+            "Examples:\n  rmm protocol --seconds 60 --out stim.csv\n  rmm protocol --seconds 120 --range-na -0.05:0.3 --dt-ms 0.05 --out cortical.csv");
+        foreach (Option o in new Option[] { seconds, range, dt, seed, rest, quiet, output }) { command.Options.Add(o); }
+        command.SetAction(parsed =>
+        {
+            string[] parts = parsed.GetValue(range)!.Split(':');
+            if (parts.Length != 2 || !double.TryParse(parts[0], NumberStyles.Float, CultureInfo.InvariantCulture, out double low)
+                || !double.TryParse(parts[1], NumberStyles.Float, CultureInfo.InvariantCulture, out double high) || !(low < high) || Math.Max(-low, high) > 100)
+            {
+                context.Error.WriteLine($"rmm: --range-na {UserError.Printable(parsed.GetValue(range)!)}: expected LOW:HIGH in nA with LOW < HIGH, within ±100");
+                return Cli.Usage;
+            }
+
+            StimulusSpec spec = StimulusSpec.Protocol(low, high, parsed.GetValue(rest), parsed.GetValue(quiet));
+            double dtMs = parsed.GetValue(dt);
+            int samples = (int)Math.Round(parsed.GetValue(seconds) * 1000 / dtMs);
+            float[] current = spec.Generate(samples, dtMs, parsed.GetValue(seed));
+            string path = parsed.GetValue(output)!;
+            UserFiles.WriteAtomically(path, stream =>
+            {
+                using var writer = new StreamWriter(stream);
+                writer.WriteLine("t_s,I_nA");
+                for (int k = 0; k < current.Length; k++)
+                {
+                    writer.Write((k * dtMs / 1000).ToString("0.######", CultureInfo.InvariantCulture));
+                    writer.Write(',');
+                    writer.WriteLine(current[k].ToString("0.####", CultureInfo.InvariantCulture));
+                }
+            });
+            context.Out.WriteLine($"wrote {path}: {samples:N0} samples at {dtMs} ms ({samples * dtMs / 1000:0.#} s), {current.Min():0.###} to {current.Max():0.###} nA");
+            context.Out.WriteLine("what it holds, and why:");
+            context.Out.WriteLine($"  random steps of {spec.StepMinMs / 1000:0.#}-{spec.StepMaxMs / 1000:0.#} s between {low} and {high} nA ({spec.ZeroProbability:0%} at 0): " +
+                "every level the model must cover, long enough for the slow currents (calcium, inactivation) to settle");
+            context.Out.WriteLine($"  Ornstein-Uhlenbeck noise (τ {spec.OuTauMs:0} ms, SD {spec.OuSdNa:0.###} nA) on the steps: the fast dynamics at every level");
+            context.Out.WriteLine($"  {spec.RestProbability:0%} of the steps at rest (0 nA, no noise): the cell's own rhythm, which a model trained only on driven data loses");
+            context.Out.WriteLine($"  {spec.QuietProbability:0%} of the other steps without noise: constant current at each level, where a model that always saw noise goes silent or blocks");
+            context.Out.WriteLine("  measured on simulated Prinz cells (RmmEdge.Bench generalisation --quiet; README, \"Generalisation\"): see the README for the figures");
+            return Cli.Ok;
+        });
+        return command;
+    }
+
+    /// <summary>Default fractions of rest and quiet steps (BuiltInData.RhythmRestProbability; README "Generalisation").</summary>
+    public const double ProtocolRest = BuiltInData.RhythmRestProbability, ProtocolQuiet = 0.3;
+}
