@@ -39,10 +39,10 @@ public static class RealCellsBench
         return
         [
             cellA,
-            LeaveOneOut("BBP C010302A1 IDRest (pyramidal, 4 kHz)", "qsnmc2007_challengeB_bbp/C010302A1", [], [76, 78, 80, 82, 84], k => $"traceascii_C010302A1_IDRest_{k}.asc"),
-            LeaveOneOut("BBP C140201C IDRest (bitufted interneuron, 4 kHz)", "qsnmc2007_challengeB_bbp/C140201C", [], [101, 103, 105], k => $"traceascii_C140201C_IDRest_{k}.asc"),
+            LeaveOneOut("BBP C010302A1 IDRest (pyramidal, 4 kHz)", "qsnmc2007_challengeB_bbp/C010302A1", ["--layout", "bbp-asc"], [76, 78, 80, 82, 84], k => $"traceascii_C010302A1_IDRest_{k}.asc"),
+            LeaveOneOut("BBP C140201C IDRest (bitufted interneuron, 4 kHz)", "qsnmc2007_challengeB_bbp/C140201C", ["--layout", "bbp-asc"], [101, 103, 105], k => $"traceascii_C140201C_IDRest_{k}.asc"),
             LeaveOneOut("BBP B6 IDRest (IBW pairs, 4 kHz)", "bluepyefe_B6_IDRest", [], [181, 182, 183, 184, 185], k => $"B6_Ch3_IDRest_{k}.ibw+B6_Ch0_IDRest_{k}.ibw"),
-            new DataSet("QSNMC 2007 challenge A (noise current; dt 1 ms assumed, see shared README)", "qsnmc2007_challengeA_noise", ["--layout", "qsnmc", "--dt", "1"],
+            new DataSet("QSNMC 2007 challenge A (noise current; data dt 1 ms assumed, see shared README; model step 0.2 ms)", "qsnmc2007_challengeA_noise", ["--layout", "qsnmc", "--dt", "1", "--upsample", "5"],
                 [new Fold(Set("11"), [Set("00"), Set("05"), Set("08")])], Repetitions: true,
                 Note: "trained on the 4 repetitions of set 11; free run on each repetition of sets 00, 05, 08"),
             cellB,
@@ -79,7 +79,7 @@ public static class RealCellsBench
                     Fold fold = set.Folds[f];
                     string model = Path.Combine(work, $"fold{f}.rmm.json");
                     var train = new List<string> { "train" };
-                    train.AddRange(fold.Train.Select(x => Path.Combine(folder, x)));
+                    train.AddRange(fold.Train.Select(x => InFolder(folder, x)));
                     train.AddRange(set.DataOptions);
                     train.AddRange(["--seed", seed.ToString(CultureInfo.InvariantCulture), "--out", model]);
                     train.AddRange(trainOptions);
@@ -91,11 +91,11 @@ public static class RealCellsBench
                         continue;
                     }
 
-                    output.WriteLine($"   trained in {clock.Elapsed.TotalSeconds:0} s: {trainText.Split('\n').FirstOrDefault(l => l.StartsWith("teacher forcing"))?.Trim()}");
+                    output.WriteLine($"   trained in {clock.Elapsed.TotalSeconds:0} s: {trainText.Split('\n').LastOrDefault(l => l.StartsWith("teacher forcing:") && l.Contains("selected"))?.Trim()}");
                     foreach (string[] test in fold.Tests)
                     {
                         var eval = new List<string> { "eval", model };
-                        eval.AddRange(test.Select(x => Path.Combine(folder, x)));
+                        eval.AddRange(test.Select(x => InFolder(folder, x)));
                         eval.AddRange(set.DataOptions);
                         eval.Add("--json");
                         if (set.Repetitions) { eval.Add("--repetitions"); }
@@ -110,10 +110,10 @@ public static class RealCellsBench
                         JsonElement neuron = doc.RootElement.GetProperty("neurons")[0];
                         string rule = doc.RootElement.GetProperty("spikeRule").GetString() ?? "";
                         output.WriteLine($"   spikes: {rule}");
-                        int s = 0;
+                        int s = 0, count = neuron.GetProperty("sweeps").GetArrayLength();
                         foreach (JsonElement w in neuron.GetProperty("sweeps").EnumerateArray())
                         {
-                            string label = set.Repetitions ? test[s] : fold.Tests.Length == 1 && fold.Tests[0].Length == 1 ? test[0].Split('+')[0] : $"sweep {w.GetProperty("sweep").GetInt32()}";
+                            string label = count == test.Length ? test[s].Split('+')[0] : $"{test[0].Split('@')[0]} sweep {w.GetProperty("sweep").GetInt32()}";
                             rows.Add((label, w.GetProperty("modelSpikes").GetInt32(), w.GetProperty("dataSpikes").GetInt32(),
                                 Number(w.GetProperty("gamma2")), Number(w.GetProperty("gamma4")), Number(w.GetProperty("subthresholdRmseMv"))));
                             s++;
@@ -137,8 +137,8 @@ public static class RealCellsBench
 
                 repetitions.ForEach(line => output.WriteLine($"   repetitions {line}"));
                 int within = rows.Count(r => Math.Abs(r.Model - r.Data) <= Math.Max(2, 0.2 * r.Data));
-                double meanG4 = rows.Where(r => !double.IsNaN(r.G4)).Select(r => r.G4).DefaultIfEmpty(double.NaN).Average();
-                summary.Add($"{set.Name}: spike count within ±20 % (or ±2) on {within} of {rows.Count} held-out sweeps, mean Γ(±4 ms) {G(meanG4)}");
+                double meanG4 = rows.Where(r => r.Data > 0 && !double.IsNaN(r.G4)).Select(r => r.G4).DefaultIfEmpty(double.NaN).Average();
+                summary.Add($"{set.Name}: spike count within ±20 % (or ±2) on {within} of {rows.Count} held-out sweeps, mean Γ(±4 ms) {G(meanG4)} over the sweeps where the cell fires");
             }
         }
         finally
@@ -150,6 +150,9 @@ public static class RealCellsBench
         summary.ForEach(line => output.WriteLine("   " + line));
         return 0;
     }
+
+    /// <summary>A file name of a data set in its folder; a V+I pair names two files, a trailing @SWEEPS stays.</summary>
+    private static string InFolder(string folder, string spec) => string.Join('+', spec.Split('+').Select(part => Path.Combine(folder, part)));
 
     private static double Number(JsonElement e) => e.ValueKind == JsonValueKind.Number ? e.GetDouble()
         : e.ValueKind == JsonValueKind.String && double.TryParse(e.GetString(), NumberStyles.Float, CultureInfo.InvariantCulture, out double v) ? v : double.NaN;

@@ -35,8 +35,14 @@ internal sealed class DataArguments
         Description = "Sweeps to take from every file that does not name its own (FILE@LIST): a list such as 0-9,12 (0 = the first sweep)",
     };
 
+    public Option<int?> Upsample { get; } = CommandContext.Within(new Option<int?>("--upsample")
+    {
+        Description = "Step the model N times per data sample (voltage interpolated, current held): for records too coarse for a spike's upstroke, such as QSNMC 2007 at 1 kHz",
+    }, 1, 100, "");
+
     public void AddTo(Command command)
     {
+        command.Options.Add(Upsample);
         command.Options.Add(Dt);
         command.Options.Add(Layout);
         command.Options.Add(Voltage);
@@ -57,7 +63,8 @@ internal sealed class DataArguments
     public Dataset Load(ParseResult parsed, IReadOnlyList<string> specs)
     {
         var parts = specs.Select(spec => LoadOne(parsed, spec)).ToArray();
-        return parts.Length == 1 ? parts[0] : Dataset.Concatenate(string.Join(" + ", specs), parts);
+        Dataset data = parts.Length == 1 ? parts[0] : Dataset.Concatenate(string.Join(" + ", specs), parts);
+        return parsed.GetValue(Upsample) is int factor and > 1 ? data.Upsample(factor) : data;
     }
 
     private Dataset LoadOne(ParseResult parsed, string spec)

@@ -11,6 +11,9 @@ public sealed record NeuronTrace(string Name, float[] V, float[] I);
 public readonly record struct Segment(int Start, int Length)
 {
     public int End => Start + Length;
+
+    /// <summary>The sweep's number in its file (−1: not a sweep of a file), kept through selection, slicing and concatenation, so tables name the sweeps the user named.</summary>
+    public int Sweep { get; init; } = -1;
 }
 
 /// <summary>
@@ -124,7 +127,7 @@ public sealed class Dataset
         }
 
         var extra = recording.Channels.Where(c => !used.Contains(c.Name)).ToDictionary(c => c.Name, c => c.Samples);
-        Segment[] sweeps = Enumerable.Range(0, recording.Sweeps).Select(s => new Segment(s * recording.SweepLength, recording.SweepLength)).ToArray();
+        Segment[] sweeps = Enumerable.Range(0, recording.Sweeps).Select(s => new Segment(s * recording.SweepLength, recording.SweepLength) { Sweep = recording.Sweeps > 1 ? s : -1 }).ToArray();
         return new Dataset(recording.Source, recording.DtMs, neurons, extra, sweeps);
     }
 
@@ -205,7 +208,7 @@ public sealed class Dataset
 
         int end = start + length;
         Segment[] segments = Segments.Where(g => g.End > start && g.Start < end)
-            .Select(g => new Segment(Math.Max(g.Start, start) - start, Math.Min(g.End, end) - Math.Max(g.Start, start))).ToArray();
+            .Select(g => g with { Start = Math.Max(g.Start, start) - start, Length = Math.Min(g.End, end) - Math.Max(g.Start, start) }).ToArray();
         return new Dataset(Source, DtMs,
             Neurons.Select(t => new NeuronTrace(t.Name, t.V[start..end], t.I[start..end])).ToArray(),
             Extra.ToDictionary(e => e.Key, e => e.Value[start..end]), length == 0 ? null : segments);
@@ -246,7 +249,7 @@ public sealed class Dataset
         return new Dataset(Source, DtMs / factor,
             Neurons.Select(t => new NeuronTrace(t.Name, Interpolate(t.V), Hold(t.I))).ToArray(),
             Extra.ToDictionary(e => e.Key, e => Interpolate(e.Value)),
-            Segments.Select(g => new Segment(g.Start * factor, g.Length * factor)).ToArray());
+            Segments.Select(g => g with { Start = g.Start * factor, Length = g.Length * factor }).ToArray());
     }
 
     /// <summary>
@@ -299,7 +302,7 @@ public sealed class Dataset
         int offset = 0;
         foreach (Dataset p in parts)
         {
-            segments.AddRange(p.Segments.Select(g => new Segment(g.Start + offset, g.Length)));
+            segments.AddRange(p.Segments.Select(g => g with { Start = g.Start + offset }));
             offset += p.Length;
         }
 

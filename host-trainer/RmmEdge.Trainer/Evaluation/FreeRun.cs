@@ -97,7 +97,8 @@ public static class FreeRun
             }
 
             runs.Add((segments[s], Run(network, segments[s], transient.Samples, gamma)));
-            indices.Add(s);
+            int sweep = segments[s].Segments.Count == 1 ? segments[s].Segments[0].Sweep : -1;
+            indices.Add(sweep >= 0 ? sweep : s);
         }
 
         if (runs.Count == 0)
@@ -114,7 +115,7 @@ public sealed record SegmentRuns(IReadOnlyList<(Dataset Data, FreeRunResult Run)
 {
     public bool Diverged => Runs.Any(r => r.Run.Diverged);
 
-    /// <summary>The index of each run's segment in the record (segments too short for the transient have no run).</summary>
+    /// <summary>Each run's sweep number in its file, or its segment's index in the record where it is not a sweep (segments too short for the transient have no run).</summary>
     public int[] Indices { get; init; } = [];
 }
 

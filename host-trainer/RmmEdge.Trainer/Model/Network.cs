@@ -180,7 +180,7 @@ public sealed class Network
 
         if (Math.Abs(data.DtMs - DtMs) > 1e-9 * DtMs)
         {
-            throw new UserError($"{data.Source}: sampled at dt = {data.DtMs} ms, the model steps at {DtMs} ms (resample the recording or train at its rate)");
+            throw new UserError($"{data.Source}: sampled at dt = {data.DtMs} ms, the model steps at {DtMs} ms (train at its rate{(DtMs < data.DtMs && Math.Abs(data.DtMs / DtMs - Math.Round(data.DtMs / DtMs)) < 1e-6 ? $", or step {Math.Round(data.DtMs / DtMs)} times per sample: --upsample {Math.Round(data.DtMs / DtMs)}" : "")})");
         }
     }
 

@@ -125,6 +125,21 @@ public sealed class CliTests(ITestOutputHelper output) : IDisposable
     }
 
     [Fact]
+    public void UpsampleStepsTheModelSeveralTimesPerSampleAndEvalSaysWhenItIsNeeded()
+    {
+        Assert.Equal(0, Run("simulate", "--seconds", "4", "--out", PathOf("coarse.csv")).Code);
+        (int code, string text, _) = Run("train", PathOf("coarse.csv"), "--upsample", "2", "--epochs", "1", "--out", PathOf("fine.rmm.json"));
+        Assert.Equal(0, code);
+        Assert.Equal(0.05, RmmEdge.Trainer.Model.ModelFile.Load(PathOf("fine.rmm.json")).DtMs, 9);
+        (code, _, string error) = Run("eval", PathOf("fine.rmm.json"), PathOf("coarse.csv"));
+        Assert.Equal(1, code);
+        Assert.Contains("--upsample 2", error);
+        (code, text, _) = Run("eval", PathOf("fine.rmm.json"), PathOf("coarse.csv"), "--upsample", "2", "--json");
+        Assert.True(code is 0 or 1, text);   // a 1-epoch model may diverge; it is still scored
+        Assert.Contains("\"modelSpikes\"", text);
+    }
+
+    [Fact]
     public void SimulateTrainEvalCompileRoundTrip()
     {
         Assert.Equal(0, Run("simulate", "--system", "stg", "--seconds", "14", "--seed", "3", "--out", PathOf("stg.csv.gz")).Code);

@@ -38,7 +38,16 @@ public sealed class SegmentTests(ITestOutputHelper output) : IDisposable
 
         // An episodic recording's sweeps become the dataset's segments.
         var recording = new Recording("r", 0.1, [new Channel("V", "mV", d.Neurons[0].V), new Channel("I", "nA", d.Neurons[0].I)], sweeps: 4);
-        Assert.Equal(d.Segments, Dataset.FromRecording(recording).Segments);
+        Dataset episodic = Dataset.FromRecording(recording);
+        Assert.Equal(d.Segments.Select(g => (g.Start, g.Length)), episodic.Segments.Select(g => (g.Start, g.Length)));
+
+        // ... and keep their numbers in the file through selection, upsampling and free runs, so tables name the sweeps the user named.
+        Assert.Equal([0, 1, 2, 3], episodic.Segments.Select(g => g.Sweep));
+        Dataset held = episodic.SelectSegments([3, 1]).Upsample(2);
+        Assert.Equal([3, 1], held.Segments.Select(g => g.Sweep));
+        var network = new Network(NetworkSpec.SingleNeuron(0.05, hidden: [4], tauMs: [1, 5]), seed: 2);
+        TestNetworks.FitFixedRanges(network);
+        Assert.Equal([3, 1], FreeRun.RunSegments(network, held, new Transient(200, 0.05, "test")).Indices);
     }
 
     [Fact]
