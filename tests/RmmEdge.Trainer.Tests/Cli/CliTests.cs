@@ -95,7 +95,7 @@ public sealed class CliTests(ITestOutputHelper output) : IDisposable
     [Fact]
     public void ProtocolWritesRestQuietAndNoisyStepsOverTheAskedRange()
     {
-        (int code, string text, _) = Run("protocol", "--seconds", "30", "--range-na", "-0.1:0.4", "--seed", "2", "--out", PathOf("stim.csv"));
+        (int code, string text, _) = Run("protocol", "--seconds", "30", "--range-na", "-0.1:0.4", "--quiet", "0.5", "--seed", "2", "--out", PathOf("stim.csv"));
         Assert.Equal(0, code);
         Assert.Contains("at rest", text);
         string[] lines = File.ReadAllLines(PathOf("stim.csv"));
