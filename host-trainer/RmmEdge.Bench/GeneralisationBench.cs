@@ -1,4 +1,6 @@
 using System.Diagnostics;
+using RmmEdge.SharedModel.Format;
+using RmmEdge.Trainer.Compile;
 using RmmEdge.Trainer.Data;
 using RmmEdge.Trainer.Evaluation;
 using RmmEdge.Trainer.Interpretation;
@@ -15,7 +17,8 @@ namespace RmmEdge.Bench;
 /// (ProbeStimuli: chirp, ramp, new step amplitudes, other noise; 20 s each after a 10 s unrecorded
 /// settle) beside the simulated cell, and its response to constant current is classified beside the
 /// cell's. Spikes by metrics.md's bursting rule (−20 mV, re-armed below −35 mV; burst gap 5 × the
-/// cell's median ISI). The bar (issue 17): for a burster (the cell bursts at 0 nA) wherever the cell
+/// cell's median ISI); each probe is also free-run by the model compiled to 16 bits (FixedPointRun, the
+/// firmware's arithmetic) and compared with the float free run. The bar (issue 17): for a burster (the cell bursts at 0 nA) wherever the cell
 /// bursts on a probe (≥ 2 bursts of ≥ 2 spikes), burst period within 10 % and spikes per burst within
 /// ±1.5; otherwise, and for tonic cells (whose "bursts" on a step probe are the steps), the spike count
 /// (mean rate) within 10 %; where the cell is silent, the model silent too.
@@ -48,13 +51,21 @@ public static class GeneralisationBench
                 Network network = result.Network;
                 output.WriteLine($"  seed {seed}: TF epoch {result.TeacherForcing.SelectedEpoch} selected, {clock.Elapsed.TotalSeconds:0} s");
                 var marks = new List<string>();
+                RmmqModel fixedPoint = FixedPointRun.Load(Quantizer.Compile(network, 16, out _));
+                int fixedKept = 0;
                 foreach ((string name, Dataset probe) in probes)
                 {
                     NeuronScore s = Scoring.Score(network, probe, FreeRun.Run(network, probe, network.WarmupSamples))[0];
                     (bool ok, string figures) = Judge(s, burster);
                     marks.Add($"{name} {(ok ? "ok" : "MISS")}");
                     output.WriteLine($"    {name,-6}: {figures}, Γ(±4 ms) {s.Gamma:0.000}{(s.Diverged ? ", DIVERGED" : "")} => {(ok ? "within" : "outside")}");
+                    NeuronScore q = Scoring.Score(network, probe, FixedPointRun.Run(fixedPoint, probe, network.WarmupSamples))[0];
+                    (bool kept, string against) = FixedAgainstFloat(q, s, burster);
+                    fixedKept += kept ? 1 : 0;
+                    output.WriteLine($"            16-bit fixed point against float: {against} => {(kept ? "kept" : "drifts")}");
                 }
+
+                marks.Add($"16-bit kept on {fixedKept} of {probes.Count}");
 
                 ActivitySummary[][] modelTable = ConstantCurrentResponse.OfModel(network, ConstantCurrentResponse.StandardCurrentsNa);
                 int same = 0;
@@ -71,6 +82,24 @@ public static class GeneralisationBench
 
         output.WriteLine("summary (probe: burst period 10 % and ±1.5 spikes/burst, or rate 10 %, or silent as the cell):");
         summary.ForEach(output.WriteLine);
+    }
+
+    /// <summary>
+    /// Issue 17's fixed-point bar on one probe: the 16-bit model's free run within 3 % burst period and
+    /// ±0.5 spikes per burst of the float model's (bursters), or within 3 % of its spike count.
+    /// </summary>
+    public static (bool Kept, string Figures) FixedAgainstFloat(NeuronScore fixedPoint, NeuronScore floating, bool burster)
+    {
+        BurstStats f = fixedPoint.ModelBursts, x = floating.ModelBursts;
+        if (burster && x.Bursts >= 2 && x.SpikesPerBurst >= 2)
+        {
+            double period = f.PeriodMs / x.PeriodMs - 1, spikes = f.SpikesPerBurst - x.SpikesPerBurst;
+            return (Math.Abs(period) <= 0.03 && Math.Abs(spikes) <= 0.5,
+                $"period {f.PeriodMs:0} vs {x.PeriodMs:0} ms ({period:+0.0%;-0.0%}), spikes/burst {f.SpikesPerBurst:0.00} vs {x.SpikesPerBurst:0.00} ({spikes:+0.00;-0.00})");
+        }
+
+        double rate = floating.ModelSpikes == 0 ? (fixedPoint.ModelSpikes == 0 ? 0 : double.PositiveInfinity) : (double)fixedPoint.ModelSpikes / floating.ModelSpikes - 1;
+        return (Math.Abs(rate) <= 0.03, $"spikes {fixedPoint.ModelSpikes} vs {floating.ModelSpikes} ({rate:+0.0%;-0.0%})");
     }
 
     /// <summary>The bar for one probe, with the figures it was judged on.</summary>

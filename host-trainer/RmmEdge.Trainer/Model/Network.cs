@@ -180,7 +180,9 @@ public sealed class Network
 
         if (Math.Abs(data.DtMs - DtMs) > 1e-9 * DtMs)
         {
-            throw new UserError($"{data.Source}: sampled at dt = {data.DtMs} ms, the model steps at {DtMs} ms (train at its rate{(DtMs < data.DtMs && Math.Abs(data.DtMs / DtMs - Math.Round(data.DtMs / DtMs)) < 1e-6 ? $", or step {Math.Round(data.DtMs / DtMs)} times per sample: --upsample {Math.Round(data.DtMs / DtMs)}" : "")})");
+            double ratio = data.DtMs / DtMs;
+            string finer = ratio > 1 && Math.Abs(ratio - Math.Round(ratio)) < 1e-6 ? $", or step {Math.Round(ratio)} times per sample: --upsample {Math.Round(ratio)}" : "";
+            throw new UserError($"{data.Source}: sampled at dt = {data.DtMs} ms, the model steps at {DtMs} ms (train at its rate{finer})");
         }
     }
 
