@@ -93,7 +93,8 @@ public static class GeneralisationBench
         BurstStats f = fixedPoint.ModelBursts, x = floating.ModelBursts;
         if (burster && x.Bursts >= 2 && x.SpikesPerBurst >= 2)
         {
-            double period = f.PeriodMs / x.PeriodMs - 1, spikes = f.SpikesPerBurst - x.SpikesPerBurst;
+            // Rounded (and −0 made +0) first, so that a difference that rounds to nothing prints as +0.0 %.
+            double period = Math.Round(f.PeriodMs / x.PeriodMs - 1, 4) + 0.0, spikes = Math.Round(f.SpikesPerBurst - x.SpikesPerBurst, 2) + 0.0;
             return (Math.Abs(period) <= 0.03 && Math.Abs(spikes) <= 0.5,
                 $"period {f.PeriodMs:0} vs {x.PeriodMs:0} ms ({period:+0.0%;-0.0%}), spikes/burst {f.SpikesPerBurst:0.00} vs {x.SpikesPerBurst:0.00} ({spikes:+0.00;-0.00})");
         }

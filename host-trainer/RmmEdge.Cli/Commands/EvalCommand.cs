@@ -39,7 +39,7 @@ internal static class EvalCommand
             Transient transient = Transient.For(network, dataset, parsed.GetValue(warmup));
             SegmentRuns runs = FreeRun.RunSegments(network, dataset, transient);
             SpikeRule rule = Rule(parsed.GetValue(threshold), parsed.GetValue(rearm),
-                () => SpikeRule.FromData(runs.Runs.SelectMany(r => network.Models.Select(m => r.Data.Neurons[m.Index].V[r.Run.Start..])).ToArray(), dataset.DtMs));
+                () => SpikeRule.FromRuns(network, runs, dataset.DtMs));
             NeuronScore[] scores = Scoring.Score(network, runs.Runs, 4, rule: rule);
             var none = CircularPhase.Of([]);
             (CircularPhase Model, CircularPhase Data)[] phases = scores.Select((s, i) => i == 0 ? (none, none) : Scoring.Phase(scores[0], s)).ToArray();

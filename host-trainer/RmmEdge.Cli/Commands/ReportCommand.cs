@@ -12,12 +12,12 @@ internal static class ReportCommand
     public static Command Build(CommandContext context)
     {
         var model = new Argument<string>("model") { Description = "Float model (.rmm.json)" };
-        var file = new Argument<string>("data") { Description = "Held-out recording to judge the model on" };
+        var file = new Argument<string[]>("data") { Description = "Held-out recording(s) to judge the model on: FILE, FILE@SWEEPS, V_FILE+I_FILE; several sweeps or files get a per-sweep section", Arity = ArgumentArity.OneOrMore };
         var output = CommandContext.OutputOption("HTML file to write");
         var compiled = new Option<string?>("--rmmq") { Description = "Compiled model to compare with the float one" };
         var data = new DataArguments();
         var command = new Command("report", "Write a self-contained HTML report: free run vs data, IV curves, synaptic currents, fixed point, budget.\n" +
-            "Example: rmm report stg.rmm.json test.csv --rmmq stg.rmmq --out stg.html");
+            "Examples:\n  rmm report stg.rmm.json test.csv --rmmq stg.rmmq --out stg.html\n  rmm report cell.rmm.json steps.abf@12-16 --out cell.html");
         command.Arguments.Add(model);
         command.Arguments.Add(file);
         command.Options.Add(output);

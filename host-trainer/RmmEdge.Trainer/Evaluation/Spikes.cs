@@ -67,6 +67,10 @@ public sealed record SpikeRule(float ThresholdMv, float RearmMv, string Origin)
     /// cortical spikes that ride on a plateau above −35 mV are then counted one by one, where the fixed
     /// bursting rule counts a train as one. Fewer than three spikes: the bursting rule.
     /// </summary>
+    /// <summary>The rule fitted to the recorded voltages of every modelled neuron over the scored part of each free-run segment (what eval and the report count by).</summary>
+    public static SpikeRule FromRuns(Model.Network network, SegmentRuns runs, double dtMs) =>
+        FromData(runs.Runs.SelectMany(r => network.Models.Select(m => r.Data.Neurons[m.Index].V[r.Run.Start..])).ToArray(), dtMs);
+
     public static SpikeRule FromData(IReadOnlyList<float[]> voltages, double dtMs)
     {
         var all = new List<double>();

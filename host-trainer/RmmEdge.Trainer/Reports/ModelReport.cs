@@ -35,6 +35,12 @@ public static class ModelReport
 
     public static void AddTo(HtmlReport page, ReportInputs inputs)
     {
+        if (inputs.Test.Segments.Count > 1)
+        {
+            AddSweeps(page, inputs);
+            return;
+        }
+
         Network network = inputs.Network;
         Dataset test = inputs.Test;
         int warmup = Math.Min(network.WarmupSamples, test.Length / 2);
@@ -77,6 +83,53 @@ public static class ModelReport
         AddInterpretation(page, network, test, warmup, time);
         AddConstantCurrents(page, network, inputs.Reference);
         AddFixedPoint(page, inputs, run, warmup, time);
+        AddBudget(page, inputs);
+    }
+
+    /// <summary>
+    /// A record of several sweeps (or files): each sweep free-run on its own after its transient, never
+    /// across a boundary (issue 22); the per-sweep table of eval, the FI curve (spikes against the
+    /// sweep's largest current, model and cell), every sweep's voltage overlaid, then the model's
+    /// training, interpretation and constant-current sections.
+    /// </summary>
+    private static void AddSweeps(HtmlReport page, ReportInputs inputs)
+    {
+        Network network = inputs.Network;
+        Dataset test = inputs.Test;
+        Transient transient = Transient.For(network, test, null);
+        SegmentRuns runs = FreeRun.RunSegments(network, test, transient);
+        SpikeRule rule = SpikeRule.FromRuns(network, runs, test.DtMs);
+        page.Heading($"{inputs.Name}: free run of every sweep");
+        page.Text($"{test.Source}: {runs.Runs.Count} sweeps, each free-run on its own after its warm-up ({transient}). Spikes: {rule}. " +
+            $"Subthreshold: more than {SweepScores.SpikeMarginMs:0} ms from any spike of either.", note: true);
+        foreach (NeuronModel m in network.Models)
+        {
+            SweepScore[] sweeps = SweepScores.PerSweep(m, runs, rule);
+            page.Table(["sweep", "peak I (nA)", "spikes (model vs cell)", "first spike (ms)", "subthreshold RMSE (mV)", "Γ (±2 ms)", "Γ (±4 ms)"],
+                sweeps.Select(w => (IReadOnlyList<string>)
+                [
+                    $"{w.Sweep}", $"{w.PeakCurrentNa:0.###}", $"{w.ModelSpikes} vs {w.DataSpikes}", $"{w.ModelLatencyMs:0.0} vs {w.DataLatencyMs:0.0}",
+                    $"{w.SubthresholdRmseMv:0.00}", double.IsNaN(w.Gamma2) ? "undefined" : $"{w.Gamma2:0.000}", double.IsNaN(w.Gamma4) ? "undefined" : $"{w.Gamma4:0.000}",
+                ]));
+            SweepScore[] byCurrent = sweeps.OrderBy(w => w.PeakCurrentNa).ToArray();
+            double[] current = byCurrent.Select(w => w.PeakCurrentNa).ToArray();
+            page.Plot(new SvgPlot($"{m.Spec.Name}: FI curve (spikes per sweep against its largest current)", "peak I (nA)", "spikes")
+                .Add("cell", current, byCurrent.Select(w => (double)w.DataSpikes).ToArray(), "#444")
+                .Add("model (free run)", current, byCurrent.Select(w => (double)w.ModelSpikes).ToArray(), Colors[0]));
+            var overlay = new SvgPlot($"{m.Spec.Name}: every sweep, cell (grey) and model (colour)", "time in the sweep (s)", "V (mV)", height: 360);
+            for (int r = 0; r < runs.Runs.Count; r++)
+            {
+                (Dataset data, FreeRunResult run) = runs.Runs[r];
+                double[] t = Enumerable.Range(0, run.Voltages[m.Index].Length).Select(k => (k + run.Start) * data.DtMs / 1000).ToArray();
+                overlay.Add(r == 0 ? "cell" : "", t, data.Neurons[m.Index].V[run.Start..].Select(v => (double)v).ToArray(), "#999");
+                overlay.Add(r == 0 ? "model (free run)" : "", t, run.Voltages[m.Index].Select(v => (double)v).ToArray(), Colors[r % Colors.Length]);
+            }
+
+            page.Plot(overlay);
+        }
+
+        AddTraining(page, inputs);
+        AddConstantCurrents(page, network, inputs.Reference);
         AddBudget(page, inputs);
     }
 

@@ -93,6 +93,12 @@ public sealed class SvgPlot
             string dash = series.Dashed ? " stroke-dasharray=\"5 3\"" : "";
             svg.Append(CultureInfo.InvariantCulture, $"<polyline clip-path=\"url(#c{_id})\" class=\"series\" stroke=\"{series.Color}\"{dash} points=\"{points}\"/>");
             // Legend entries side by side under the title, right-aligned to the frame: never over the data, never off the page.
+            // A series without a name (one of many of a kind, such as the sweeps of an overlay) has none.
+            if (series.Name.Length == 0)
+            {
+                continue;
+            }
+
             double lx = LegendX(s);
             svg.Append(CultureInfo.InvariantCulture, $"<line x1=\"{lx:0.#}\" y1=\"{Top - 10}\" x2=\"{lx + 18:0.#}\" y2=\"{Top - 10}\" stroke=\"{series.Color}\" stroke-width=\"2\"{dash}/>");
             svg.Append(CultureInfo.InvariantCulture, $"<text x=\"{lx + 22:0.#}\" y=\"{Top - 6}\" class=\"legend\">{Escape(series.Name)}</text>");
@@ -155,7 +161,7 @@ public sealed class SvgPlot
         double x = Width - Right;
         for (int s = _series.Count - 1; s >= index; s--)
         {
-            x -= 22 + 6 * _series[s].Name.Length + 14;
+            x -= _series[s].Name.Length == 0 ? 0 : 22 + 6 * _series[s].Name.Length + 14;
         }
 
         return x + 14;

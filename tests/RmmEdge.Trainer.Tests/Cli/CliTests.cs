@@ -140,6 +140,21 @@ public sealed class CliTests(ITestOutputHelper output) : IDisposable
     }
 
     [Fact]
+    public void AReportOfSeveralSweepsFreeRunsEachOnItsOwnWithAnFiCurve()
+    {
+        Assert.Equal(0, Run("simulate", "--seconds", "3", "--seed", "2", "--out", PathOf("sweep1.csv")).Code);
+        Assert.Equal(0, Run("simulate", "--seconds", "3", "--seed", "3", "--out", PathOf("sweep2.csv")).Code);
+        Assert.Equal(0, Run("train", PathOf("sweep1.csv"), "--epochs", "2", "--out", PathOf("sweeps.rmm.json")).Code);
+        (int code, string text, _) = Run("report", PathOf("sweeps.rmm.json"), PathOf("sweep1.csv"), PathOf("sweep2.csv"), "--out", PathOf("sweeps.html"));
+        Assert.Equal(0, code);
+        Assert.Contains("(2 plots)", text);
+        string html = File.ReadAllText(PathOf("sweeps.html"));
+        Assert.Contains("free run of every sweep", html);
+        Assert.Contains("FI curve", html);
+        Assert.DoesNotContain("free run on held-out data", html);   // no free run across the boundary of the two files
+    }
+
+    [Fact]
     public void SimulateTrainEvalCompileRoundTrip()
     {
         Assert.Equal(0, Run("simulate", "--system", "stg", "--seconds", "14", "--seed", "3", "--out", PathOf("stg.csv.gz")).Code);
