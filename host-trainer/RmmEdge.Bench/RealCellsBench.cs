@@ -42,7 +42,7 @@ public static class RealCellsBench
             LeaveOneOut("BBP C010302A1 IDRest (pyramidal, 4 kHz)", "qsnmc2007_challengeB_bbp/C010302A1", ["--layout", "bbp-asc"], [76, 78, 80, 82, 84], k => $"traceascii_C010302A1_IDRest_{k}.asc"),
             LeaveOneOut("BBP C140201C IDRest (bitufted interneuron, 4 kHz)", "qsnmc2007_challengeB_bbp/C140201C", ["--layout", "bbp-asc"], [101, 103, 105], k => $"traceascii_C140201C_IDRest_{k}.asc"),
             LeaveOneOut("BBP B6 IDRest (IBW pairs, 4 kHz)", "bluepyefe_B6_IDRest", [], [181, 182, 183, 184, 185], k => $"B6_Ch3_IDRest_{k}.ibw+B6_Ch0_IDRest_{k}.ibw"),
-            new DataSet("QSNMC 2007 challenge A (noise current; data dt 1 ms assumed, see shared README; model step 0.2 ms)", "qsnmc2007_challengeA_noise", ["--layout", "qsnmc", "--dt", "1", "--upsample", "5"],
+            new DataSet("QSNMC 2007 challenge A (noise current; data dt 1 ms assumed, see shared README; model step 0.2 ms; bridge error removed)", "qsnmc2007_challengeA_noise", ["--layout", "qsnmc", "--dt", "1", "--upsample", "5", "--series-resistance", "auto"],
                 [new Fold(Set("11"), [Set("00"), Set("05"), Set("08")])], Repetitions: true,
                 Note: "trained on the 4 repetitions of set 11; free run on each repetition of sets 00, 05, 08"),
             cellB,

@@ -40,9 +40,16 @@ internal sealed class DataArguments
         Description = "Step the model N times per data sample (voltage interpolated, current held): for records too coarse for a spike's upstroke, such as QSNMC 2007 at 1 kHz",
     }, 1, 100, "");
 
+    public Option<string?> SeriesResistance { get; } = new("--series-resistance")
+    {
+        Description = "MOHM or auto: remove the electrode's series resistance times the current from the recorded voltage (bridge error), so the model fits the membrane; " +
+            "auto estimates it from the voltage's jumps with the current (printed in the data's name)",
+    };
+
     public void AddTo(Command command)
     {
         command.Options.Add(Upsample);
+        command.Options.Add(SeriesResistance);
         command.Options.Add(Dt);
         command.Options.Add(Layout);
         command.Options.Add(Voltage);
@@ -64,6 +71,16 @@ internal sealed class DataArguments
     {
         var parts = specs.Select(spec => LoadOne(parsed, spec)).ToArray();
         Dataset data = parts.Length == 1 ? parts[0] : Dataset.Concatenate(string.Join(" + ", specs), parts);
+        if (parsed.GetValue(SeriesResistance) is string bridge)
+        {
+            double[] megaohms = bridge == "auto"
+                ? Enumerable.Range(0, data.Neurons.Count).Select(n => Trainer.Data.SeriesResistance.Estimate(data, n)).Select(r => double.IsNaN(r) ? 0 : r).ToArray()
+                : double.TryParse(bridge, NumberStyles.Float, CultureInfo.InvariantCulture, out double r)
+                    ? Enumerable.Repeat(r, data.Neurons.Count).ToArray()
+                    : throw new UserError($"--series-resistance {UserError.Printable(bridge)}: expected a resistance in MΩ or auto");
+            data = Trainer.Data.SeriesResistance.Remove(data, megaohms);
+        }
+
         return parsed.GetValue(Upsample) is int factor and > 1 ? data.Upsample(factor) : data;
     }
 
