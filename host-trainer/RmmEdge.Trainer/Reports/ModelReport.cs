@@ -89,8 +89,9 @@ public static class ModelReport
     /// <summary>
     /// A record of several sweeps (or files): each sweep free-run on its own after its transient, never
     /// across a boundary (issue 22); the per-sweep table of eval, the FI curve (spikes against the
-    /// sweep's largest current, model and cell), every sweep's voltage overlaid, then the model's
-    /// training, interpretation and constant-current sections.
+    /// sweep's largest current, model and cell), every sweep's voltage overlaid, then the training,
+    /// constant-current and board sections (the interpretation and fixed-point sections, drawn along one
+    /// continuous record, are left to single records).
     /// </summary>
     private static void AddSweeps(HtmlReport page, ReportInputs inputs)
     {
