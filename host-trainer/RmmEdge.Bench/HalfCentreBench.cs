@@ -31,17 +31,7 @@ public static class HalfCentreBench
     /// <summary>The pair model alone at 0 nA from an asymmetric rest (as Circuit.HalfCentre starts): burst periods and phase.</summary>
     private static (CircularPhase Phase, string Figures) FreeRunAtZeroCurrent(Trainer.Model.Network network)
     {
-        var simulator = new Trainer.Model.Simulator(network);
-        simulator.Reset([-60f, -45f]);
-        int settle = (int)(4000 / network.DtMs), steps = (int)(12000 / network.DtMs);
-        float[][] v = [new float[steps], new float[steps]];
-        float[] zero = [0f, 0f];
-        for (int k = 0; k < settle + steps; k++)
-        {
-            simulator.Step(zero, ReadOnlySpan<float>.Empty, 0f);
-            if (k >= settle) { v[0][k - settle] = simulator.Voltages[0]; v[1][k - settle] = simulator.Voltages[1]; }
-        }
-
+        float[][] v = ConstantCurrentResponse.RunFromRest(network, 0, [-60f, -45f], (int)(4000 / network.DtMs), (int)(12000 / network.DtMs));
         double[][] spikes = v.Select(trace => Spikes.Detect(trace, network.DtMs)).ToArray();
         if (spikes.Any(s => s.Length < 3))
         {

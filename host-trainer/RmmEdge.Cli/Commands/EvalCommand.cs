@@ -91,12 +91,8 @@ internal static class EvalCommand
                 for (int m = 0; m < sweeps.Length; m++)
                 {
                     context.Out.WriteLine($"per sweep, {network.Models[m].Spec.Name} (model vs cell; latency after the warm-up; subthreshold: more than {SweepScores.SpikeMarginMs:0} ms from any spike):");
-                    Tables.Print(context, ["sweep", "peak I (nA)", "spikes", "first spike (ms)", "subthreshold RMSE (mV)", "Γ (±2 ms)", "Γ (±4 ms)", "count ±20 %"],
-                        sweeps[m].Select(w => (IReadOnlyList<string>)
-                        [
-                            $"{w.Sweep}", $"{w.PeakCurrentNa:0.###}", $"{w.ModelSpikes} vs {w.DataSpikes}", $"{Ms(w.ModelLatencyMs)} vs {Ms(w.DataLatencyMs)}",
-                            $"{w.SubthresholdRmseMv:0.00}", Gamma(w.Gamma2), Gamma(w.Gamma4), w.CountWithin20Percent ? "yes" : "no",
-                        ]));
+                    Tables.Print(context, [.. SweepScore.Headers, "count ±20 %"],
+                        sweeps[m].Select(w => (IReadOnlyList<string>)[.. w.Cells(), w.CountWithin20Percent ? "yes" : "no"]));
                     context.Out.WriteLine($"spike count within ±20 % (or ±2) on {sweeps[m].Count(w => w.CountWithin20Percent)} of {sweeps[m].Length} sweeps");
                 }
             }
@@ -143,7 +139,6 @@ internal static class EvalCommand
 
     private static string Gamma(double g) => double.IsNaN(g) ? "undefined" : g.ToString("0.000", CultureInfo.InvariantCulture);
 
-    private static string Ms(double t) => double.IsNaN(t) ? "-" : t.ToString("0.0", CultureInfo.InvariantCulture);
 
     /// <summary>The free run and the data, segment after segment: t_s (within the segment, after its warm-up), sweep, then model and cell per neuron.</summary>
     private static void WriteTrace(string path, Network network, SegmentRuns runs) =>

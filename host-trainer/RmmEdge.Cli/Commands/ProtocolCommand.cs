@@ -21,6 +21,11 @@ internal static class ProtocolCommand
                 "(default for STG cells of ~0.6 nF)",
             DefaultValueFactory = _ => "-0.6:1.2",
         };
+        range.Validators.Add(result =>
+        {
+            try { Range(result.GetValueOrDefault<string>()); }
+            catch (UserError e) { result.AddError(e.Message); }
+        });
         var dt = CommandContext.Within(new Option<double>("--dt-ms") { Description = "Sample interval of the written current (ms)", DefaultValueFactory = _ => 0.1 }, 0.001, 10, "ms");
         var seed = new Option<int>("--seed") { Description = "Seed of the random steps and noise", DefaultValueFactory = _ => 1 };
         var rest = CommandContext.Within(new Option<double>("--rest") { Description = "Fraction of the steps at rest (0 nA, no noise)", DefaultValueFactory = _ => ProtocolRest }, 0, 1, "");
@@ -31,14 +36,7 @@ internal static class ProtocolCommand
         foreach (Option o in new Option[] { seconds, range, dt, seed, rest, quiet, output }) { command.Options.Add(o); }
         command.SetAction(parsed =>
         {
-            string[] parts = parsed.GetValue(range)!.Split(':');
-            if (parts.Length != 2 || !double.TryParse(parts[0], NumberStyles.Float, CultureInfo.InvariantCulture, out double low)
-                || !double.TryParse(parts[1], NumberStyles.Float, CultureInfo.InvariantCulture, out double high) || !(low < high) || Math.Max(-low, high) > 100)
-            {
-                context.Error.WriteLine($"rmm: --range-na {UserError.Printable(parsed.GetValue(range)!)}: expected LOW:HIGH in nA with LOW < HIGH, within ±100");
-                return Cli.Usage;
-            }
-
+            (double low, double high) = Range(parsed.GetValue(range)!);
             StimulusSpec spec = StimulusSpec.Protocol(low, high, parsed.GetValue(rest), parsed.GetValue(quiet));
             double dtMs = parsed.GetValue(dt);
             int samples = (int)Math.Round(parsed.GetValue(seconds) * 1000 / dtMs);
@@ -72,6 +70,9 @@ internal static class ProtocolCommand
         });
         return command;
     }
+
+    /// <summary>--range-na LOW:HIGH (nA), within ±100 nA.</summary>
+    private static (double Low, double High) Range(string text) => RangeText.Parse(text, "--range-na", "nA", 100, "-0.6:1.2");
 
     /// <summary>Default fractions of rest and quiet steps (BuiltInData.RhythmRestProbability; quiet steps were no net gain: README "Generalisation").</summary>
     public const double ProtocolRest = BuiltInData.RhythmRestProbability, ProtocolQuiet = 0;

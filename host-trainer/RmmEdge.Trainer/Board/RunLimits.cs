@@ -31,18 +31,7 @@ public static class RunLimits
     }
 
     /// <summary>Parses and checks --valid-range MIN:MAX (mV).</summary>
-    public static (double MinMv, double MaxMv) ParseValidRange(string text)
-    {
-        string[] range = text.Split(':');
-        if (range.Length != 2 || !double.TryParse(range[0], NumberStyles.Float, CultureInfo.InvariantCulture, out double min)
-            || !double.TryParse(range[1], NumberStyles.Float, CultureInfo.InvariantCulture, out double max) || !(min < max)
-            || !(min >= -MaxValidMv) || !(max <= MaxValidMv))
-        {
-            throw new UserError(Invariant($"--valid-range {UserError.Printable(text)}: expected MIN:MAX in mV with MIN < MAX, both within ±{MaxValidMv} mV, e.g. -120:60"));
-        }
-
-        return (min, max);
-    }
+    public static (double MinMv, double MaxMv) ParseValidRange(string text) => RangeText.Parse(text, "--valid-range", "mV", MaxValidMv, "-120:60");
 
     public static void CheckPeriod(uint periodUs)
     {

@@ -14,6 +14,20 @@ public sealed record SweepScore(int Sweep, double PeakCurrentNa, int DataSpikes,
 {
     /// <summary>Within ±20 % of the cell's count, or within 2 spikes (the issue-22 bar).</summary>
     public bool CountWithin20Percent => Math.Abs(ModelSpikes - DataSpikes) <= Math.Max(2, 0.2 * DataSpikes);
+
+    /// <summary>The columns of the per-sweep table that eval prints and the report draws (model vs cell).</summary>
+    public static IReadOnlyList<string> Headers { get; } = ["sweep", "peak I (nA)", "spikes", "first spike (ms)", "subthreshold RMSE (mV)", "Γ (±2 ms)", "Γ (±4 ms)"];
+
+    /// <summary>This sweep's row under <see cref="Headers"/>: "-" for no spike, "undefined" for a Γ that is not.</summary>
+    public IReadOnlyList<string> Cells() =>
+    [
+        $"{Sweep}", Number(PeakCurrentNa, "0.###"), $"{ModelSpikes} vs {DataSpikes}",
+        $"{Number(ModelLatencyMs, "0.0", "-")} vs {Number(DataLatencyMs, "0.0", "-")}", Number(SubthresholdRmseMv, "0.00"),
+        Number(Gamma2, "0.000", "undefined"), Number(Gamma4, "0.000", "undefined"),
+    ];
+
+    private static string Number(double x, string format, string nan = "NaN") =>
+        double.IsNaN(x) ? nan : x.ToString(format, System.Globalization.CultureInfo.InvariantCulture);
 }
 
 public static class SweepScores

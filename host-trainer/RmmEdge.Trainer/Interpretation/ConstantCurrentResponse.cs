@@ -95,23 +95,34 @@ public static class ConstantCurrentResponse
         var result = new ActivitySummary[currentsNa.Count][];
         Parallel.For(0, currentsNa.Count, c =>
         {
-            var simulator = new Simulator(network);
-            float[] start = Enumerable.Repeat(-60f, modelled).ToArray();
-            simulator.Reset(start);
-            float[] current = Enumerable.Repeat((float)currentsNa[c], modelled).ToArray();
-            float[][] v = Enumerable.Range(0, modelled).Select(_ => new float[steps - settle]).ToArray();
-            for (int k = 0; k < steps; k++)
-            {
-                simulator.Step(current, ReadOnlySpan<float>.Empty, 0f);
-                if (k >= settle)
-                {
-                    for (int i = 0; i < modelled; i++) { v[i][k - settle] = simulator.Voltages[i]; }
-                }
-            }
-
+            float[][] v = RunFromRest(network, currentsNa[c], Enumerable.Repeat(-60f, modelled).ToArray(), settle, steps - settle);
             result[c] = v.Select(trace => ActivitySummary.Classify(trace, network.DtMs)).ToArray();
         });
         return result;
+    }
+
+    /// <summary>
+    /// The model alone under <paramref name="currentNa"/> (nA, into every modelled neuron) from
+    /// <paramref name="startMv"/> (banks at steady state): [neuron][sample], the <paramref name="samples"/>
+    /// after the first <paramref name="settle"/>.
+    /// </summary>
+    public static float[][] RunFromRest(Network network, double currentNa, float[] startMv, int settle, int samples)
+    {
+        int modelled = network.Spec.Neurons.Length;
+        var simulator = new Simulator(network);
+        simulator.Reset(startMv);
+        float[] current = Enumerable.Repeat((float)currentNa, modelled).ToArray();
+        float[][] v = Enumerable.Range(0, modelled).Select(_ => new float[samples]).ToArray();
+        for (int k = 0; k < settle + samples; k++)
+        {
+            simulator.Step(current, ReadOnlySpan<float>.Empty, 0f);
+            if (k >= settle)
+            {
+                for (int i = 0; i < modelled; i++) { v[i][k - settle] = simulator.Voltages[i]; }
+            }
+        }
+
+        return v;
     }
 
     /// <returns>[current][neuron] for fresh circuits from <paramref name="makeCircuit"/> under the same protocol.</returns>

@@ -106,12 +106,7 @@ public static class ModelReport
         foreach (NeuronModel m in network.Models)
         {
             SweepScore[] sweeps = SweepScores.PerSweep(m, runs, rule);
-            page.Table(["sweep", "peak I (nA)", "spikes (model vs cell)", "first spike (ms)", "subthreshold RMSE (mV)", "Γ (±2 ms)", "Γ (±4 ms)"],
-                sweeps.Select(w => (IReadOnlyList<string>)
-                [
-                    $"{w.Sweep}", $"{w.PeakCurrentNa:0.###}", $"{w.ModelSpikes} vs {w.DataSpikes}", $"{w.ModelLatencyMs:0.0} vs {w.DataLatencyMs:0.0}",
-                    $"{w.SubthresholdRmseMv:0.00}", double.IsNaN(w.Gamma2) ? "undefined" : $"{w.Gamma2:0.000}", double.IsNaN(w.Gamma4) ? "undefined" : $"{w.Gamma4:0.000}",
-                ]));
+            page.Table(SweepScore.Headers, sweeps.Select(w => w.Cells()));
             SweepScore[] byCurrent = sweeps.OrderBy(w => w.PeakCurrentNa).ToArray();
             double[] current = byCurrent.Select(w => w.PeakCurrentNa).ToArray();
             page.Plot(new SvgPlot($"{m.Spec.Name}: FI curve (spikes per sweep against its largest current)", "peak I (nA)", "spikes")
