@@ -13,7 +13,7 @@ namespace RmmEdge.Bench;
 /// <summary>
 /// `RmmEdge.Bench generalisation [--cells a,lp-4,…]`: for each cell of the Prinz catalogue
 /// (StgConductances.Catalogue), a model trained on that cell's OU-and-steps recording (60 s, 30 % rest
-/// steps, 10 kHz; the training protocol of BuiltInData) is free-run on stimulus classes it never saw
+/// steps, 10 kHz, or --train-seconds; the training protocol of BuiltInData) is free-run on stimulus classes it never saw
 /// (ProbeStimuli: chirp, ramp, new step amplitudes, other noise; 20 s each after a 10 s unrecorded
 /// settle) beside the simulated cell, and its response to constant current is classified beside the
 /// cell's. Spikes by metrics.md's bursting rule (−20 mV, re-armed below −35 mV; burst gap 5 × the
@@ -25,31 +25,27 @@ namespace RmmEdge.Bench;
 /// </summary>
 public static class GeneralisationBench
 {
-    public const double TrainSeconds = 60, ProbeSeconds = 20;
+    public const double DefaultTrainSeconds = 60, ProbeSeconds = 20;
 
-    public static void Run(TrainingConfig config, StimulusSpec stimulus, IReadOnlyList<string> cells, int[] seeds, TextWriter output)
+    /// <param name="modelDirectory">Where each cell's and seed's model is kept (CELL-seedN.rmm.json): a model found there is
+    /// loaded instead of trained, and a trained one is saved there, so a probe analysis can be re-run without training.</param>
+    /// <param name="trainSeconds">Length of the training recording (issue 17 §4: how recording length trades against the probes).</param>
+    public static void Run(TrainingConfig config, StimulusSpec stimulus, IReadOnlyList<string> cells, int[] seeds, TextWriter output,
+        string? modelDirectory = null, double trainSeconds = DefaultTrainSeconds)
     {
         output.WriteLine($"config {System.Text.RegularExpressions.Regex.Replace(config.ToJson(), @"\s+", " ")}");
         var summary = new List<string>();
         foreach (string cellName in cells)
         {
             StgConductances g = StgConductances.Named(cellName);
-            Dataset train = BuiltInData.Record(Circuit.SingleStg(g), stimulus, cellName, TrainSeconds, seed: 1);
-            var probes = ProbeStimuli.Names.ToDictionary(name => name, name =>
-            {
-                Circuit cell = Circuit.SingleStg(g);
-                cell.Advance(10_000, [0]);
-                return cell.Record([ProbeStimuli.Generate(name, ProbeSeconds, BuiltInData.DtMs, seed: 7)], BuiltInData.DtMs, $"{cellName}, {name}");
-            });
+            Dataset train = BuiltInData.Record(Circuit.SingleStg(g), stimulus, cellName, trainSeconds, seed: 1);
+            Dictionary<string, Dataset> probes = Probes(cellName);
             ActivitySummary[][] cellTable = ConstantCurrentResponse.OfCircuit(() => Circuit.SingleStg(g), ConstantCurrentResponse.StandardCurrentsNa, BuiltInData.DtMs);
             bool burster = cellTable[Array.IndexOf(ConstantCurrentResponse.StandardCurrentsNa, 0.0)][0].Kind == FiringPattern.Bursting;
             output.WriteLine($"cell {cellName} ({(burster ? "a burster" : "not a burster")} at 0 nA): training on {train.Source}");
             foreach (int seed in seeds)
             {
-                var clock = Stopwatch.StartNew();
-                PipelineResult result = TrainingPipeline.Run(config with { Seed = seed }, train);
-                Network network = result.Network;
-                output.WriteLine($"  seed {seed}: TF epoch {result.TeacherForcing.SelectedEpoch} selected, {clock.Elapsed.TotalSeconds:0} s");
+                Network network = TrainedModel(config with { Seed = seed }, train, modelDirectory, trainSeconds == DefaultTrainSeconds ? $"{cellName}-seed{seed}" : $"{cellName}-{trainSeconds:0}s-seed{seed}", output);
                 var marks = new List<string>();
                 RmmqModel fixedPoint = FixedPointRun.Load(Quantizer.Compile(network, 16, out _));
                 int fixedKept = 0;
@@ -82,6 +78,39 @@ public static class GeneralisationBench
 
         output.WriteLine("summary (probe: burst period 10 % and ±1.5 spikes/burst, or rate 10 %, or silent as the cell):");
         summary.ForEach(output.WriteLine);
+    }
+
+    /// <summary>The cell's response to every probe stimulus (20 s each, after a 10 s unrecorded settle at 0 nA; stimulus seed 7).</summary>
+    public static Dictionary<string, Dataset> Probes(string cellName) => ProbeStimuli.Names.ToDictionary(name => name, name =>
+    {
+        Circuit cell = Circuit.SingleStg(StgConductances.Named(cellName));
+        cell.Advance(10_000, [0]);
+        return cell.Record([ProbeStimuli.Generate(name, ProbeSeconds, BuiltInData.DtMs, seed: 7)], BuiltInData.DtMs, $"{cellName}, {name}");
+    });
+
+    /// <summary>Whether the simulated cell bursts under 0 nA (the bar then judges bursts).</summary>
+    public static bool BurstsAtRest(string cellName) =>
+        ConstantCurrentResponse.OfCircuit(() => Circuit.SingleStg(StgConductances.Named(cellName)), [0.0], BuiltInData.DtMs)[0][0].Kind == FiringPattern.Bursting;
+
+    private static Network TrainedModel(TrainingConfig config, Dataset train, string? directory, string name, TextWriter output)
+    {
+        string? path = directory is null ? null : Path.Combine(directory, name + ".rmm.json");
+        if (path is not null && File.Exists(path))
+        {
+            output.WriteLine($"  seed {config.Seed}: loaded {path} (not trained again)");
+            return ModelFile.Load(path);
+        }
+
+        var clock = Stopwatch.StartNew();
+        PipelineResult result = TrainingPipeline.Run(config, train);
+        output.WriteLine($"  seed {config.Seed}: TF epoch {result.TeacherForcing.SelectedEpoch} selected, {clock.Elapsed.TotalSeconds:0} s");
+        if (path is not null)
+        {
+            Directory.CreateDirectory(directory!);
+            ModelFile.Save(result.Network, path);
+        }
+
+        return result.Network;
     }
 
     /// <summary>

@@ -4,7 +4,7 @@ using RmmEdge.Trainer.Simulation;
 using RmmEdge.Trainer.Training;
 
 // dotnet run -c Release --project host-trainer/RmmEdge.Bench -- MODE [options]
-//   MODE: teacher-forcing | multiple-shooting | neuron-a | half-centre | generalisation [--rest F] [--quiet F] | cells | real [--only NAME,NAME] [--rmm PATH] [-- TRAIN OPTIONS]
+//   MODE: teacher-forcing | multiple-shooting | neuron-a | half-centre | generalisation [--rest F] [--quiet F] [--steps MIN_MS:MAX_MS] [--models DIR] [--train-seconds S] | snapshots | fixed-drift --models DIR | cells | real [--only NAME,NAME] [--rmm PATH] [-- TRAIN OPTIONS]
 //   [--epochs N] [--ms-epochs N [--ms-lr R] [--ms-shot S] [--ms-gamma G] [--ms-slope-weight MV_PER_MS] [--ms-selection-fraction F]]
 //   [--seeds 1,2,3] [--shared DIR] [--selection-fraction F] [--kinds clean,noisy] [--slope-weight MV_PER_MS] [--input-noise SD]
 //   [--lowpass HZ] [--activity] [--config FILE] [--cells a,lp-4]
@@ -15,7 +15,10 @@ switch (o.Mode)
     case "multiple-shooting": MultipleShootingBench.Run(o.Epochs ?? 3, Console.Out); break;
     case "neuron-a": NeuronABench.Run(o.Shared, o.Kinds, o.Epochs ?? 200, o.MultipleShooting(), o.Seeds, o.SelectionFraction, o.SlopeScale, o.InputNoise, o.LowPassHz, o.Activity, Console.Out); break;
     case "generalisation": GeneralisationBench.Run(o.ConfigPath is null ? o.NeuronARecipe() : TrainingConfig.Load(o.ConfigPath),
-        StimulusSpec.SingleNeuron with { RestProbability = o.Rest, QuietProbability = o.Quiet }, o.Cells, o.Seeds, Console.Out); break;
+        o.Stimulus(), o.Cells, o.Seeds, Console.Out, o.Models, o.TrainSeconds); break;
+    case "snapshots": SnapshotsBench.Run(o.ConfigPath is null ? o.NeuronARecipe() : TrainingConfig.Load(o.ConfigPath),
+        o.Stimulus(), o.Cells, o.Seeds, o.TrainSeconds, Console.Out); break;
+    case "fixed-drift": FixedDriftBench.Run(o.Models ?? "bench-models", o.Cells, Console.Out); break;
     case "cells": CellsBench.Run([0.020, 0.030], Console.Out); break;
     case "real": return RealCellsBench.Run(Path.Combine(o.Shared, "recordings"), o.Rmm, o.Only, o.SeedList?[0] ?? 1, o.TrainOptions, Console.Out);
     case "half-centre": HalfCentreBench.Run(o.Shared, o.Kinds, o.ConfigPath is null ? TrainingConfig.HalfCentre : TrainingConfig.Load(o.ConfigPath), o.Seeds, Console.Out); break;
@@ -46,10 +49,13 @@ internal sealed class BenchArguments
     public double LowPassHz;
     public double Rest = BuiltInData.RhythmRestProbability;
     public double Quiet;
+    public (double Low, double High)? StepsMs;
     public bool Activity;
     public string[] Kinds = ["clean", "noisy"];
     public string[] Cells = [.. StgConductances.Catalogue.Keys];
     public string? ConfigPath;
+    public string? Models;
+    public double TrainSeconds = GeneralisationBench.DefaultTrainSeconds;
     public string Shared = Path.GetFullPath(Path.Combine(AppContext.BaseDirectory, "..", "..", "..", "..", "..", "..", "shared", "data"));
 
     public static BenchArguments Parse(string[] args)
@@ -87,7 +93,10 @@ internal sealed class BenchArguments
                 case "--only": o.Only = value.Split(','); break;
                 case "--rmm": o.Rmm = Path.GetFullPath(value); break;
                 case "--config": o.ConfigPath = value; break;
+                case "--train-seconds": o.TrainSeconds = double.Parse(value, CultureInfo.InvariantCulture); break;
+                case "--models": o.Models = Path.GetFullPath(value); break;
                 case "--rest": o.Rest = double.Parse(value, CultureInfo.InvariantCulture); break;
+                case "--steps": o.StepsMs = (double.Parse(value.Split(':')[0], CultureInfo.InvariantCulture), double.Parse(value.Split(':')[1], CultureInfo.InvariantCulture)); break;
                 case "--quiet": o.Quiet = double.Parse(value, CultureInfo.InvariantCulture); break;
                 case "--lowpass": o.LowPassHz = double.Parse(value, CultureInfo.InvariantCulture); break;
                 case "--input-noise": o.InputNoise = Float(value); break;
@@ -109,6 +118,15 @@ internal sealed class BenchArguments
     {
         Network = "single-activity",
         TeacherForcing = new TeacherForcingOptions { Epochs = Epochs ?? 200, SlopeWeightScale = 10, InputNoise = 0.02f },
+    };
+
+    /// <summary>The training stimulus: neuron A's protocol with --rest, --quiet and --steps MIN:MAX (ms).</summary>
+    public StimulusSpec Stimulus() => StimulusSpec.SingleNeuron with
+    {
+        RestProbability = Rest,
+        QuietProbability = Quiet,
+        StepMinMs = StepsMs?.Low ?? StimulusSpec.SingleNeuron.StepMinMs,
+        StepMaxMs = StepsMs?.High ?? StimulusSpec.SingleNeuron.StepMaxMs,
     };
 
     public MultipleShootingOptions? MultipleShooting()

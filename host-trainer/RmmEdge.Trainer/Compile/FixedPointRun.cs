@@ -14,14 +14,18 @@ namespace RmmEdge.Trainer.Compile;
 /// <param name="Fixed">Free-run scores of the fixed-point model against the data.</param>
 /// <param name="FixedVsFloat">Free-run scores of the fixed-point model against the float model's free run.</param>
 /// <param name="FixedRun">The fixed-point free run itself (for plots: a report need not run it again).</param>
+/// <param name="PerturbedVsFloat">Free-run scores of the float model with every parameter × (1 + 2⁻¹⁵·N(0, 1)) against the
+/// float model's free run: the model's own sensitivity at a 16-bit weight's rounding. Where this is as far as
+/// <paramref name="FixedVsFloat"/>, the drift is the model's, not the kernel's.</param>
 public sealed record FidelityReport(double OneStepCurrentRmsNa, double OneStepCurrentMaxNa, double OneStepVoltageMaxMv,
-    NeuronScore[] Float, NeuronScore[] Fixed, NeuronScore[] FixedVsFloat, FreeRunResult FixedRun)
+    NeuronScore[] Float, NeuronScore[] Fixed, NeuronScore[] FixedVsFloat, FreeRunResult FixedRun, NeuronScore[] PerturbedVsFloat)
 {
     public override string ToString() => string.Join(Environment.NewLine,
         new[] { $"one-step: Σψ error RMS {OneStepCurrentRmsNa:G3} nA, max {OneStepCurrentMaxNa:G3} nA; next-voltage error max {OneStepVoltageMaxMv:G3} mV" }
             .Concat(Float.Select((f, i) => $"float vs data: {f}"))
             .Concat(Fixed.Select((f, i) => $"fixed vs data: {f}"))
-            .Concat(FixedVsFloat.Select(f => $"fixed vs float: {f}")));
+            .Concat(FixedVsFloat.Select(f => $"fixed vs float: {f}"))
+            .Concat(PerturbedVsFloat.Select(f => $"float with parameters × (1 + 2⁻¹⁵·N) vs float (the model's own sensitivity): {f}")));
 }
 
 /// <summary>Runs the reference integer kernel over a dataset, the way <see cref="FreeRun"/> runs the float model.</summary>
@@ -96,7 +100,7 @@ public static class FixedPointRun
     }
 
     /// <summary>Compares fixed point and float on <paramref name="data"/> (one-step errors, then both free runs).</summary>
-    /// <param name="progress">Receives the fraction done (0…1) of the three passes over the data.</param>
+    /// <param name="progress">Receives the fraction done (0…1) of the four passes over the data.</param>
     public static FidelityReport Compare(Network network, RmmqModel model, Dataset data, int warmup, IProgress<double>? progress = null)
     {
         // One step from the same (measured) state: teacher-forced runs of both, side by side.
@@ -118,7 +122,7 @@ public static class FixedPointRun
         int every = Math.Max(1, data.Length / 100);
         for (int k = 0; k < data.Length; k++)
         {
-            if (k % every == 0) { progress?.Report(k / 3.0 / data.Length); }
+            if (k % every == 0) { progress?.Report(k / 4.0 / data.Length); }
             for (int i = 0; i < n; i++)
             {
                 current[i] = data.Neurons[i].I[k];
@@ -152,15 +156,18 @@ public static class FixedPointRun
         }
 
         FreeRunResult floatRun = FreeRun.Run(network, data, warmup);
-        progress?.Report(2 / 3.0);
+        progress?.Report(2 / 4.0);
         FreeRunResult fixedRun = Run(model, data, warmup);
+        progress?.Report(3 / 4.0);
+        FreeRunResult perturbedRun = FreeRun.Run(network.PerturbedCopy(Network.WeightRounding, seed: 1), data, warmup);
         progress?.Report(1.0);
         NeuronScore[] floatScores = Scoring.Score(network, data, floatRun);
         NeuronScore[] fixedScores = Scoring.Score(network, data, fixedRun);
         var floatAsData = new Dataset("float model", data.DtMs,
             data.Neurons.Select((t, i) => new NeuronTrace(t.Name, Prepend(warmup, floatRun.Voltages[i]), t.I)).ToArray());
         NeuronScore[] versus = Scoring.Score(network, floatAsData, fixedRun);
-        return new FidelityReport(Math.Sqrt(sq / Math.Max(1, count)), max, vMax, floatScores, fixedScores, versus, fixedRun);
+        NeuronScore[] perturbed = Scoring.Score(network, floatAsData, perturbedRun);
+        return new FidelityReport(Math.Sqrt(sq / Math.Max(1, count)), max, vMax, floatScores, fixedScores, versus, fixedRun, perturbed);
     }
 
     private static float[] Prepend(int warmup, float[] run)

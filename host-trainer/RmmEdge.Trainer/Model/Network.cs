@@ -206,6 +206,42 @@ public sealed class Network
     /// <summary>A copy of every parameter value, in <see cref="Parameters"/> order.</summary>
     public float[][] Snapshot() => Parameters.Select(p => (float[])p.Value.Clone()).ToArray();
 
+    /// <summary>
+    /// Multiplies every parameter by 1 + <paramref name="relative"/>·N(0, 1) (seeded): a model whose free
+    /// run moves under 2⁻¹⁵ (a 16-bit weight's rounding) or 2⁻²³ (float32's) has a rhythm that is not
+    /// structurally stable, and no arithmetic, fixed or float, reproduces it (RmmEdge.Bench fixed-drift).
+    /// </summary>
+    public void Perturb(double relative, int seed)
+    {
+        PerturbParameters(Parameters, relative, seed);
+        RefreshEffective();
+    }
+
+    /// <summary>Relative size of a 16-bit weight's rounding, 2⁻¹⁵: the scale of <see cref="Perturb"/> that asks "does the rhythm survive compilation?".</summary>
+    public const double WeightRounding = 1.0 / (1 << 15);
+
+    /// <summary>A copy of this network (structure, parameters, normalisation) with every parameter perturbed as by <see cref="Perturb"/>.</summary>
+    public Network PerturbedCopy(double relative, int seed)
+    {
+        var copy = new Network(Spec, seed);
+        copy.CopyFrom(this);
+        copy.Perturb(relative, seed);
+        return copy;
+    }
+
+    private static void PerturbParameters(IEnumerable<Parameter> parameters, double relative, int seed)
+    {
+        var random = new Random(seed);
+        foreach (Parameter p in parameters)
+        {
+            for (int i = 0; i < p.Value.Length; i++)
+            {
+                double gaussian = Math.Sqrt(-2 * Math.Log(1 - random.NextDouble())) * Math.Cos(2 * Math.PI * random.NextDouble());
+                p.Value[i] = (float)(p.Value[i] * (1 + relative * gaussian));
+            }
+        }
+    }
+
     public void Restore(float[][] snapshot)
     {
         int i = 0;

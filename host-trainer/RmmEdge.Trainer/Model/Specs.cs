@@ -208,6 +208,33 @@ public sealed record NetworkSpec(double DtMs, NeuronSpec[] Neurons, float Ridge 
         ActivityThresholdMv: activityThresholdMv, ActivitySlopeMv: activitySlopeMv);
 
     public int ModelledCount => Neurons.Count(n => !n.External);
+
+    /// <summary>
+    /// The same network with every intrinsic bank (a current whose source is its owner) ending at the
+    /// slowest time constant ≤ <paramref name="slowestTauMs"/> of its own geometric grid: extended with the
+    /// grid's ratio, or cut. Synapse banks are left as they are. The warm-up grows with it (4.6 τ).
+    /// </summary>
+    public NetworkSpec WithSlowestTau(double slowestTauMs)
+    {
+        NeuronSpec[] neurons = Neurons.Select((n, owner) => n with
+        {
+            Currents = n.Currents?.Select(c => c.Source != owner || c.Bank.TauMs.Length < 2 ? c
+                : c with { Bank = c.Bank with { TauMs = ExtendGrid(c.Bank.TauMs, slowestTauMs) } }).ToArray(),
+        }).ToArray();
+        return this with { Neurons = neurons };
+    }
+
+    private static double[] ExtendGrid(double[] tauMs, double slowestTauMs)
+    {
+        double ratio = tauMs[^1] / tauMs[^2];
+        var grid = tauMs.Where(t => t <= slowestTauMs * (1 + 1e-9)).ToList();
+        while (grid.Count > 0 && grid[^1] * ratio <= slowestTauMs * (1 + 1e-9))
+        {
+            grid.Add(grid[^1] * ratio);
+        }
+
+        return grid.Count > 0 ? [.. grid] : throw new ArgumentException($"slowest time constant {slowestTauMs} ms is below the bank's fastest, {tauMs[0]} ms");
+    }
 }
 
 /// <summary>

@@ -16,22 +16,52 @@ public sealed class SnapshotValidator
     private readonly Transient _transient;
     private readonly SpikeMetricSettings _metric;
     private readonly SelectionRule _rule;
+    private readonly int _perturbations;
+    private readonly double _perturbationSize;
 
     /// <param name="selection">What is free-run and scored (every segment on its own, after <paramref name="transient"/>).</param>
-    public SnapshotValidator(Network network, Dataset selection, Transient transient, SpikeMetricSettings metric, SelectionRule rule)
+    /// <param name="perturbations">Copies of the snapshot with parameters multiplied by 1 + <paramref name="perturbationSize"/>·N(0, 1)
+    /// (seeds 1, 2, …), also scored: the snapshot gets the worst of its scores (0: the snapshot alone).</param>
+    /// <param name="perturbationSize">Relative size of that noise (default 2⁻¹⁵, a 16-bit weight's rounding).</param>
+    public SnapshotValidator(Network network, Dataset selection, Transient transient, SpikeMetricSettings metric, SelectionRule rule,
+        int perturbations = 0, double perturbationSize = Network.WeightRounding)
     {
         _network = network;
         _segments = selection.SplitSegments();   // once: every validation runs them
         _transient = transient;
         _metric = metric;
         _rule = rule;
+        _perturbations = perturbations;
+        _perturbationSize = perturbationSize;
     }
 
     /// <summary>Below any score a free run that stays in range can get (a score is at least −3).</summary>
     public const double DivergedScore = -10;
 
-    /// <summary>Mean selection score over the modelled neurons; <see cref="DivergedScore"/> if the free run diverged.</summary>
+    /// <summary>
+    /// Mean selection score over the modelled neurons, the worst over the snapshot and its perturbed
+    /// copies; <see cref="DivergedScore"/> if a free run diverged. The network is left as it was.
+    /// </summary>
     public double Validate()
+    {
+        double score = ValidateOnce();
+        if (_perturbations == 0 || score == DivergedScore)
+        {
+            return score;
+        }
+
+        float[][] snapshot = _network.Snapshot();
+        for (int copy = 1; copy <= _perturbations; copy++)
+        {
+            _network.Perturb(_perturbationSize, seed: copy);
+            score = Math.Min(score, ValidateOnce());
+            _network.Restore(snapshot);
+        }
+
+        return score;
+    }
+
+    private double ValidateOnce()
     {
         SegmentRuns runs = FreeRun.RunSegments(_network, _segments, _transient);
         if (runs.Diverged)

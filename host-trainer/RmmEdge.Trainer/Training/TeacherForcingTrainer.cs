@@ -88,6 +88,14 @@ public sealed record TeacherForcingOptions
 
     /// <summary>How snapshots are scored on the validation free run.</summary>
     public SelectionRule Selection { get; init; } = SelectionRule.BurstAware;
+
+    /// <summary>
+    /// Perturbed copies of each snapshot also free-run on the selection part (parameters × (1 + 2⁻¹⁵·N(0, 1)),
+    /// SnapshotValidator): the snapshot scores the worst of them, so selection prefers a model whose rhythm
+    /// survives rounding (0: off). On bursting cells the chosen model's free run otherwise moved by up to
+    /// 30 % in period under noise of float32's own size (RmmEdge.Bench fixed-drift).
+    /// </summary>
+    public int SelectionPerturbations { get; init; }
 }
 
 /// <summary>The score by which a training snapshot is selected (higher is better).</summary>
@@ -156,7 +164,7 @@ public sealed class TeacherForcingTrainer
 
         foreach (TeacherForcingProblem problem in _problems) { problem.WeightBySlope(options.SlopeWeightScale, train.DtMs); }
         _workers = _problems.Select(p => Enumerable.Range(0, options.Partitions).Select(_ => new TeacherForcingWorker(p)).ToArray()).ToArray();
-        _validator = new SnapshotValidator(network, Split.Selection, Split.SelectionTransient, options.Metric, options.Selection);
+        _validator = new SnapshotValidator(network, Split.Selection, Split.SelectionTransient, options.Metric, options.Selection, options.SelectionPerturbations);
         network.RefreshEffective();
     }
 

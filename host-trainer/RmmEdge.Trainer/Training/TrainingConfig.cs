@@ -40,6 +40,13 @@ public sealed record TrainingConfig
     /// </summary>
     public float? Ridge { get; init; }
 
+    /// <summary>
+    /// The slowest time constant (ms) of every intrinsic bank: its geometric grid is extended (or cut)
+    /// to end there (NetworkSpec.WithSlowestTau); null keeps the network's own (486 ms for the intrinsic
+    /// bank, 545 ms for the spike-activity bank).
+    /// </summary>
+    public double? SlowestTauMs { get; init; }
+
     public TeacherForcingOptions TeacherForcing { get; init; } = new();
     public MultipleShootingOptions? MultipleShooting { get; init; }
 
@@ -120,6 +127,7 @@ public sealed record TrainingConfig
         NotNegative(tf.InputNoise, "teacherForcing.inputNoise");
         NotNegative(tf.SlopeWeightScale, "teacherForcing.slopeWeightScale");
         NotNegative(tf.VoltageLowPassHz, "teacherForcing.voltageLowPassHz");
+        Whole(tf.SelectionPerturbations, 0, 16, "teacherForcing.selectionPerturbations");
         if (tf.TransientMs is double transient)
         {
             NotNegative(transient, "teacherForcing.transientMs (--warmup-ms)");
@@ -265,8 +273,14 @@ public sealed record TrainingConfig
                 synapseInput: SynapseInput, synapseActivityThresholdMv: activity.ThresholdMv, synapseActivitySlopeMv: activity.SlopeMv), 2),
             _ => throw new UserError($"unknown network '{UserError.Printable(Network ?? "")}'; use single, pair, pair-external or single-activity"),
         };
+        if (SlowestTauMs is { } slowest && !(slowest > 0 && slowest <= SpecLimits.MaxTauMs))
+        {
+            throw new UserError($"slowestTauMs: expected a time constant in (0, {SpecLimits.MaxTauMs:G}] ms, got {slowest}");
+        }
+
         try
         {
+            spec = SlowestTauMs is { } tau ? spec.WithSlowestTau(tau) : spec;
             SpecLimits.Check(spec);
         }
         catch (ArgumentException e)

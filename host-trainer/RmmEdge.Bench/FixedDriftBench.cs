@@ -1,0 +1,85 @@
+using RmmEdge.SharedModel.Format;
+using RmmEdge.Trainer.Compile;
+using RmmEdge.Trainer.Data;
+using RmmEdge.Trainer.Evaluation;
+using RmmEdge.Trainer.Model;
+
+namespace RmmEdge.Bench;
+
+/// <summary>
+/// `RmmEdge.Bench fixed-drift --models DIR`: where does a compiled model's free run leave its float
+/// model's (issue 17 §5)? For every model the generalisation bench kept (DIR/CELL-seedN.rmm.json), each
+/// probe is free-run by the float model, by the float model with every parameter multiplied by
+/// 1 + ε·N(0, 1) (ε = 2⁻¹⁵, the size of a 16-bit weight's rounding, and ε = 2⁻²³, float32's own), and by the
+/// 16- and 8-bit compiled models. If the float model moves as far under ε = 2⁻¹⁵ noise as under
+/// compilation, the drift is the float model's own sensitivity (its rhythm is not structurally stable at
+/// that scale) and no kernel arithmetic can remove it; if it does not, the kernel is to blame.
+/// </summary>
+public static class FixedDriftBench
+{
+    private static readonly (string Name, double Epsilon)[] Perturbations = [("float·(1+2⁻¹⁵ N)", 1.0 / (1 << 15)), ("float·(1+2⁻²³ N)", 1.0 / (1 << 23))];
+
+    public static void Run(string modelDirectory, IReadOnlyList<string> cells, TextWriter output)
+    {
+        var tally = new Dictionary<string, (int Kept, int Total)>();
+        foreach (string cellName in cells)
+        {
+            string[] files = Directory.Exists(modelDirectory)
+                ? Directory.GetFiles(modelDirectory, $"{cellName}-seed*.rmm.json").Order().ToArray()
+                : [];
+            if (files.Length == 0)
+            {
+                output.WriteLine($"cell {cellName}: no model in {modelDirectory} (run `generalisation --models {modelDirectory}` first)");
+                continue;
+            }
+
+            Dictionary<string, Dataset> probes = GeneralisationBench.Probes(cellName);
+            foreach (string file in files)
+            {
+                output.WriteLine($"{Path.GetFileName(file)}");
+                Network network = ModelFile.Load(file);
+                bool burster = GeneralisationBench.BurstsAtRest(cellName);
+                var variants = new List<(string Name, Func<Dataset, FreeRunResult> Run)>();
+                foreach ((string name, double epsilon) in Perturbations)
+                {
+                    for (int seed = 1; seed <= 2; seed++)
+                    {
+                        Network perturbed = network.PerturbedCopy(epsilon, seed);
+                        variants.Add(($"{name} #{seed}", probe => FreeRun.Run(perturbed, probe, perturbed.WarmupSamples)));
+                    }
+                }
+
+                foreach (int bits in new[] { 16, 8 })
+                {
+                    RmmqModel compiled = FixedPointRun.Load(Quantizer.Compile(network, bits, out _));
+                    variants.Add(($"{bits}-bit compiled", probe => FixedPointRun.Run(compiled, probe, network.WarmupSamples)));
+                }
+
+                foreach ((string probeName, Dataset probe) in probes)
+                {
+                    NeuronScore reference = Scoring.Score(network, probe, FreeRun.Run(network, probe, network.WarmupSamples))[0];
+                    output.WriteLine($"  {probeName,-6} float: {Describe(reference)}");
+                    foreach ((string name, Func<Dataset, FreeRunResult> run) in variants)
+                    {
+                        NeuronScore s = Scoring.Score(network, probe, run(probe))[0];
+                        (bool kept, string figures) = GeneralisationBench.FixedAgainstFloat(s, reference, burster);
+                        string key = name.Contains('#') ? name[..name.IndexOf('#')].TrimEnd() : name;
+                        (int k, int t) = tally.GetValueOrDefault(key);
+                        tally[key] = (k + (kept ? 1 : 0), t + 1);
+                        output.WriteLine($"         {name,-20} {figures} => {(kept ? "kept" : "drifts")}");
+                    }
+                }
+            }
+        }
+
+        output.WriteLine("summary (within 3 % period and ±0.5 spikes per burst of the float free run, or 3 % of its spike count):");
+        foreach ((string name, (int kept, int total)) in tally)
+        {
+            output.WriteLine($"  {name,-20} kept on {kept} of {total} probe runs");
+        }
+    }
+
+    private static string Describe(NeuronScore s) => s.ModelBursts.Bursts >= 2
+        ? $"{s.ModelSpikes} spikes, period {s.ModelBursts.PeriodMs:0} ms, {s.ModelBursts.SpikesPerBurst:0.00} spikes/burst"
+        : $"{s.ModelSpikes} spikes";
+}

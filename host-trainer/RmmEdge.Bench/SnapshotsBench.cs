@@ -1,0 +1,73 @@
+using RmmEdge.Trainer.Data;
+using RmmEdge.Trainer.Evaluation;
+using RmmEdge.Trainer.Interpretation;
+using RmmEdge.Trainer.Model;
+using RmmEdge.Trainer.Simulation;
+using RmmEdge.Trainer.Training;
+
+namespace RmmEdge.Bench;
+
+/// <summary>
+/// `RmmEdge.Bench snapshots --cells a --seeds 1`: is a model that generalises ever reached during teacher
+/// forcing, so that only selection misses it (issue 17 §3)? Trains as the generalisation bench does and, at
+/// every snapshot the trainer scores (every 5 epochs), also free-runs the probes (chirp, ramp, new steps,
+/// other noise) and the constant-current levels, judged by the generalisation bench's bar. Prints the
+/// validation score beside the probe verdicts, then the epoch selection kept and the epoch that met the most
+/// of the bar.
+/// </summary>
+public static class SnapshotsBench
+{
+    public static void Run(TrainingConfig config, StimulusSpec stimulus, IReadOnlyList<string> cells, int[] seeds, double trainSeconds, TextWriter output)
+    {
+        foreach (string cellName in cells)
+        {
+            StgConductances g = StgConductances.Named(cellName);
+            Dataset train = BuiltInData.Record(Circuit.SingleStg(g), stimulus, cellName, trainSeconds, seed: 1);
+            Dictionary<string, Dataset> probes = GeneralisationBench.Probes(cellName);
+            double[] levels = ConstantCurrentResponse.StandardCurrentsNa;
+            ActivitySummary[][] cellTable = ConstantCurrentResponse.OfCircuit(() => Circuit.SingleStg(g), levels, BuiltInData.DtMs);
+            bool burster = cellTable[Array.IndexOf(levels, 0.0)][0].Kind == FiringPattern.Bursting;
+            foreach (int seed in seeds)
+            {
+                output.WriteLine($"cell {cellName}, seed {seed}: epoch, validation score, probes ({string.Join(", ", probes.Keys)}), constant-current classes right");
+                var network = new Network(config.BuildSpec(train.DtMs, train.Neurons.Count), seed);
+                var rows = new List<(int Epoch, double Validation, int Probes, int Classes)>();
+                var watcher = new SnapshotWatcher(record =>
+                {
+                    if (record.Validation is not double validation)
+                    {
+                        return;
+                    }
+
+                    var verdicts = new List<string>();
+                    int within = 0;
+                    foreach ((string name, Dataset probe) in probes)
+                    {
+                        NeuronScore s = Scoring.Score(network, probe, FreeRun.Run(network, probe, network.WarmupSamples))[0];
+                        (bool ok, _) = GeneralisationBench.Judge(s, burster);
+                        within += ok ? 1 : 0;
+                        verdicts.Add(s.DataBursts.Bursts >= 2 && burster
+                            ? $"{Math.Round(s.PeriodError, 3) + 0.0,7:+0.0%;-0.0%}/{Math.Round(s.SpikesPerBurstError, 1) + 0.0:+0.0;-0.0}{(ok ? "*" : " ")}"
+                            : $"{(s.DataSpikes == 0 ? 0 : (double)s.ModelSpikes / s.DataSpikes - 1),7:+0.0%;-0.0%} rate{(ok ? "*" : " ")}");
+                    }
+
+                    ActivitySummary[][] modelTable = ConstantCurrentResponse.OfModel(network, levels);
+                    int classes = Enumerable.Range(0, levels.Length).Count(c => modelTable[c][0].Kind == cellTable[c][0].Kind);
+                    rows.Add((record.Epoch, validation, within, classes));
+                    output.WriteLine($"  {record.Epoch,4} {validation,8:0.000}  {string.Join("  ", verdicts)}  within {within}, classes {classes}/{levels.Length}");
+                });
+                TrainingResult result = new TeacherForcingTrainer(network, train, config.TeacherForcing with { Seed = seed }).Train(watcher);
+                var selected = rows.First(r => r.Epoch == result.SelectedEpoch);
+                var bestProbes = rows.OrderByDescending(r => r.Probes + r.Classes / (double)levels.Length).First();
+                output.WriteLine($"  selected epoch {selected.Epoch}: probes within {selected.Probes}, classes {selected.Classes}; " +
+                    $"best on the probes: epoch {bestProbes.Epoch} (validation {bestProbes.Validation:0.000}): probes within {bestProbes.Probes}, classes {bestProbes.Classes}");
+            }
+        }
+    }
+
+    /// <summary>Runs an action on every epoch record as training reports it (synchronously, on the training thread).</summary>
+    private sealed class SnapshotWatcher(Action<EpochRecord> onEpoch) : IProgress<EpochRecord>
+    {
+        public void Report(EpochRecord value) => onEpoch(value);
+    }
+}
