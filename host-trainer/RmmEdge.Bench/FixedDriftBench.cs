@@ -2,6 +2,7 @@ using RmmEdge.SharedModel.Format;
 using RmmEdge.Trainer.Compile;
 using RmmEdge.Trainer.Data;
 using RmmEdge.Trainer.Evaluation;
+using RmmEdge.Trainer.Interpretation;
 using RmmEdge.Trainer.Model;
 
 namespace RmmEdge.Bench;
@@ -33,36 +34,36 @@ public static class FixedDriftBench
                 continue;
             }
 
-            Dictionary<string, Dataset> probes = GeneralisationBench.Probes(cellName);
+            Dictionary<string, Dataset> probes = Generalisation.Probes(cellName);
+            bool burster = Generalisation.IsBurster(Generalisation.CellTable(cellName));
             foreach (string file in files)
             {
                 output.WriteLine($"{Path.GetFileName(file)}");
                 Network network = ModelFile.Load(file);
-                bool burster = GeneralisationBench.BurstsAtRest(cellName);
                 var variants = new List<(string Name, Func<Dataset, FreeRunResult> Run)>();
                 foreach ((string name, double epsilon) in Perturbations)
                 {
                     for (int seed = 1; seed <= 2; seed++)
                     {
                         Network perturbed = network.PerturbedCopy(epsilon, seed);
-                        variants.Add(($"{name} #{seed}", probe => FreeRun.Run(perturbed, probe, perturbed.WarmupSamples)));
+                        variants.Add(($"{name} #{seed}", probe => FreeRun.Run(perturbed, probe, Generalisation.Warmup(perturbed, probe))));
                     }
                 }
 
                 foreach (int bits in new[] { 16, 8 })
                 {
                     RmmqModel compiled = FixedPointRun.Load(Quantizer.Compile(network, bits, out _));
-                    variants.Add(($"{bits}-bit compiled", probe => FixedPointRun.Run(compiled, probe, network.WarmupSamples)));
+                    variants.Add(($"{bits}-bit compiled", probe => FixedPointRun.Run(compiled, probe, Generalisation.Warmup(network, probe))));
                 }
 
                 foreach ((string probeName, Dataset probe) in probes)
                 {
-                    NeuronScore reference = Scoring.Score(network, probe, FreeRun.Run(network, probe, network.WarmupSamples))[0];
+                    NeuronScore reference = Scoring.Score(network, probe, FreeRun.Run(network, probe, Generalisation.Warmup(network, probe)))[0];
                     output.WriteLine($"  {probeName,-6} float: {Describe(reference)}");
                     foreach ((string name, Func<Dataset, FreeRunResult> run) in variants)
                     {
                         NeuronScore s = Scoring.Score(network, probe, run(probe))[0];
-                        (bool kept, string figures) = GeneralisationBench.FixedAgainstFloat(s, reference, burster);
+                        (bool kept, string figures) = Generalisation.FixedAgainstFloat(s, reference, burster);
                         string key = name.Contains('#') ? name[..name.IndexOf('#')].TrimEnd() : name;
                         (int k, int t) = tally.GetValueOrDefault(key);
                         tally[key] = (k + (kept ? 1 : 0), t + 1);

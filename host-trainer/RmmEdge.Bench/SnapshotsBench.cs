@@ -23,10 +23,9 @@ public static class SnapshotsBench
         {
             StgConductances g = StgConductances.Named(cellName);
             Dataset train = BuiltInData.Record(Circuit.SingleStg(g), stimulus, cellName, trainSeconds, seed: 1);
-            Dictionary<string, Dataset> probes = GeneralisationBench.Probes(cellName);
-            double[] levels = ConstantCurrentResponse.StandardCurrentsNa;
-            ActivitySummary[][] cellTable = ConstantCurrentResponse.OfCircuit(() => Circuit.SingleStg(g), levels, BuiltInData.DtMs);
-            bool burster = cellTable[Array.IndexOf(levels, 0.0)][0].Kind == FiringPattern.Bursting;
+            Dictionary<string, Dataset> probes = Generalisation.Probes(cellName);
+            ActivitySummary[] cellTable = Generalisation.CellTable(cellName);
+            bool burster = Generalisation.IsBurster(cellTable);
             foreach (int seed in seeds)
             {
                 output.WriteLine($"cell {cellName}, seed {seed}: epoch, validation score, probes ({string.Join(", ", probes.Keys)}), constant-current classes right");
@@ -39,30 +38,29 @@ public static class SnapshotsBench
                         return;
                     }
 
-                    var verdicts = new List<string>();
-                    int within = 0;
-                    foreach ((string name, Dataset probe) in probes)
-                    {
-                        NeuronScore s = Scoring.Score(network, probe, FreeRun.Run(network, probe, network.WarmupSamples))[0];
-                        (bool ok, _) = GeneralisationBench.Judge(s, burster);
-                        within += ok ? 1 : 0;
-                        verdicts.Add(s.DataBursts.Bursts >= 2 && burster
-                            ? $"{Math.Round(s.PeriodError, 3) + 0.0,7:+0.0%;-0.0%}/{Math.Round(s.SpikesPerBurstError, 1) + 0.0:+0.0;-0.0}{(ok ? "*" : " ")}"
-                            : $"{(s.DataSpikes == 0 ? 0 : (double)s.ModelSpikes / s.DataSpikes - 1),7:+0.0%;-0.0%} rate{(ok ? "*" : " ")}");
-                    }
-
-                    ActivitySummary[][] modelTable = ConstantCurrentResponse.OfModel(network, levels);
-                    int classes = Enumerable.Range(0, levels.Length).Count(c => modelTable[c][0].Kind == cellTable[c][0].Kind);
+                    ProbeVerdict[] verdicts = Generalisation.OnProbes(network, probes, burster);
+                    int within = verdicts.Count(v => v.Within);
+                    int classes = Generalisation.OnConstantCurrent(network, cellTable).Count(r => r.Same);
                     rows.Add((record.Epoch, validation, within, classes));
-                    output.WriteLine($"  {record.Epoch,4} {validation,8:0.000}  {string.Join("  ", verdicts)}  within {within}, classes {classes}/{levels.Length}");
+                    output.WriteLine($"  {record.Epoch,4} {validation,8:0.000}  {string.Join("  ", verdicts.Select(v => Brief(v, burster)))}  within {within}, classes {classes}/{cellTable.Length}");
                 });
                 TrainingResult result = new TeacherForcingTrainer(network, train, config.TeacherForcing with { Seed = seed }).Train(watcher);
                 var selected = rows.First(r => r.Epoch == result.SelectedEpoch);
-                var bestProbes = rows.OrderByDescending(r => r.Probes + r.Classes / (double)levels.Length).First();
+                var bestProbes = rows.OrderByDescending(r => r.Probes + r.Classes / (double)cellTable.Length).First();
                 output.WriteLine($"  selected epoch {selected.Epoch}: probes within {selected.Probes}, classes {selected.Classes}; " +
                     $"best on the probes: epoch {bestProbes.Epoch} (validation {bestProbes.Validation:0.000}): probes within {bestProbes.Probes}, classes {bestProbes.Classes}");
             }
         }
+    }
+
+    /// <summary>A probe verdict in a dozen characters: period and spikes-per-burst errors, or the rate error; * where within the bar.</summary>
+    private static string Brief(ProbeVerdict v, bool burster)
+    {
+        NeuronScore s = v.Score;
+        string mark = v.Within ? "*" : " ";
+        return s.DataBursts.Bursts >= 2 && burster
+            ? $"{Math.Round(s.PeriodError, 3) + 0.0,7:+0.0%;-0.0%}/{Math.Round(s.SpikesPerBurstError, 1) + 0.0:+0.0;-0.0}{mark}"
+            : $"{(s.DataSpikes == 0 ? 0 : (double)s.ModelSpikes / s.DataSpikes - 1),7:+0.0%;-0.0%} rate{mark}";
     }
 
     /// <summary>Runs an action on every epoch record as training reports it (synchronously, on the training thread).</summary>

@@ -5,6 +5,7 @@ using RmmEdge.Trainer;
 using RmmEdge.Trainer.Data;
 using RmmEdge.Trainer.Evaluation;
 using RmmEdge.Trainer.Model;
+using RmmEdge.Trainer.Simulation;
 
 namespace RmmEdge.Cli;
 
@@ -24,16 +25,19 @@ internal static class EvalCommand
         var threshold = new Option<float?>("--spike-threshold") { Description = "Spike threshold (mV); default: from the data (printed)" };
         var rearm = new Option<float?>("--spike-rearm") { Description = "Re-arm level (mV) below the threshold; default: from the data (printed)" };
         var output = CommandContext.OutputOption("Write the free run as CSV: t_s, sweep, then the model's and the cell's voltage per neuron", required: false);
+        var probes = new Option<string?>("--probes") { Description = $"Also free-run on stimulus classes the model never saw (chirp, ramp, new steps, other noise) and under constant current, beside this simulated cell: {string.Join(", ", StgConductances.Catalogue.Keys)}" };
+        var compiled = new Option<string?>("--rmmq") { Description = "With --probes: also free-run every probe with this compiled model and compare it with the float model" };
         var data = new DataArguments();
         var command = new Command("eval", "Free-run a model on recordings: spikes, Γ at ±2 and ±4 ms, burst period, spikes per burst, RMSE, per sweep.\n" +
-            "Examples:\n  rmm eval stg.rmm.json test.csv --json\n  rmm eval cell.rmm.json steps.abf@12-16 --out trace.csv\n  rmm eval cell.rmm.json 04-0 04-1 04-2 04-3 --layout qsnmc --dt 1 --repetitions");
+            "Examples:\n  rmm eval stg.rmm.json test.csv --json\n  rmm eval cell.rmm.json steps.abf@12-16 --out trace.csv\n  rmm eval cell.rmm.json 04-0 04-1 04-2 04-3 --layout qsnmc --dt 1 --repetitions\n  rmm eval lp.rmm.json lp-test.csv --probes lp-4 --rmmq lp.rmmq");
         command.Arguments.Add(model);
         command.Arguments.Add(files);
-        foreach (Option o in new Option[] { json, repetitions, warmup, threshold, rearm, output }) { command.Options.Add(o); }
+        foreach (Option o in new Option[] { json, repetitions, warmup, threshold, rearm, output, probes, compiled }) { command.Options.Add(o); }
         data.AddTo(command);
         command.SetAction(parsed =>
         {
             Network network = ModelFile.Load(parsed.GetValue(model)!);
+            ProbeRun? probeRun = ProbeRun.Prepare(network, parsed.GetValue(probes), parsed.GetValue(compiled));
             string[] names = parsed.GetValue(files)!;
             Dataset dataset = data.Load(parsed, names);
             Transient transient = Transient.For(network, dataset, parsed.GetValue(warmup));
@@ -50,6 +54,8 @@ internal static class EvalCommand
                 WriteTrace(csv, network, runs);
             }
 
+            ProbeRun.Result? generalisation = probeRun?.Run();
+
             if (parsed.GetValue(json))
             {
                 context.Out.WriteLine(JsonSerializer.Serialize(new
@@ -64,6 +70,7 @@ internal static class EvalCommand
                         Sweeps = i < sweeps.Length ? sweeps[i] : [],
                         Repetitions = repeats is not null && i < repeats.Length ? repeats[i] : null,
                     }),
+                    Generalisation = generalisation?.ForJson(),
                 }, new JsonSerializerOptions { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
                     NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals }));
                 return scores.Any(s => s.Diverged) ? Cli.Failure : Cli.Ok;
@@ -105,6 +112,7 @@ internal static class EvalCommand
                 }
             }
 
+            generalisation?.Print(context);
             if (parsed.GetValue(output) is string written)
             {
                 context.Out.WriteLine($"wrote {written}");

@@ -45,6 +45,7 @@ public sealed class CliTests(ITestOutputHelper output) : IDisposable
     [InlineData("protocol", "--quiet", "1.5", "--out", "x.csv")]
     [InlineData("compile", "m.rmm.json", "--out", "m.rmmq", "--bits", "12")]
     [InlineData("train", "a.csv")]
+    [InlineData("eval", "m.rmm.json", "d.csv", "--probes")]
     [InlineData("warp-drive")]
     [InlineData("bench", "sideways")]
     public void BadUsageIsOneLineAndExitCodeTwo(params string[] args)
@@ -90,6 +91,39 @@ public sealed class CliTests(ITestOutputHelper output) : IDisposable
         (code, _, error) = Run("eval", PathOf("m.rmm.json"), abf, "--voltage", "IN 0:pA");
         Assert.Equal(1, code);
         Assert.Contains("convertible to mV", error);
+    }
+
+    [Fact]
+    public void EvalJudgesAModelOnProbesBesideASimulatedCellWithTheCompiledModelBesideIt()
+    {
+        Assert.Equal(0, Run("simulate", "--cell", "py-1", "--seconds", "6", "--out", PathOf("py.csv")).Code);
+        File.WriteAllText(PathOf("small.json"), """{ "hidden": [6, 6], "teacherForcing": { "epochs": 2 } }""");
+        Assert.Equal(0, Run("train", PathOf("py.csv"), "--config", PathOf("small.json"), "--out", PathOf("py.rmm.json")).Code);
+        File.WriteAllBytes(PathOf("py.rmmq"), Quantizer.Compile(RmmEdge.Trainer.Model.ModelFile.Load(PathOf("py.rmm.json")), 16, out _));
+
+        (int code, _, string error) = Run("eval", PathOf("py.rmm.json"), PathOf("py.csv"), "--rmmq", PathOf("py.rmmq"));
+        Assert.Equal(1, code);
+        Assert.Equal("rmm: --rmmq: compares the compiled model on the probes; give --probes CELL too", error.Trim());
+        (code, _, error) = Run("eval", PathOf("py.rmm.json"), PathOf("py.csv"), "--probes", "lp-9");
+        Assert.Equal(1, code);
+        Assert.Contains("unknown cell 'lp-9'; known: a, burster-2003", error);
+
+        (code, string json, _) = Run("eval", PathOf("py.rmm.json"), PathOf("py.csv"), "--probes", "py-1", "--rmmq", PathOf("py.rmmq"), "--json");
+        using var document = System.Text.Json.JsonDocument.Parse(json);
+        System.Text.Json.JsonElement g = document.RootElement.GetProperty("generalisation");
+        Assert.Equal("py-1", g.GetProperty("cell").GetString());
+        Assert.False(g.GetProperty("burster").GetBoolean());
+        string[] probes = g.GetProperty("probes").EnumerateArray().Select(p => p.GetProperty("probe").GetString()!).ToArray();
+        Assert.Equal(["chirp", "ramp", "steps", "noise"], probes);
+        Assert.All(g.GetProperty("probes").EnumerateArray(), p =>
+        {
+            Assert.True(p.GetProperty("dataSpikes").GetInt32() > 20, "the tonic cell fires on every probe");
+            Assert.Contains("vs", p.GetProperty("compiledVsFloat").GetString());
+        });
+        var levels = g.GetProperty("constantCurrent").EnumerateArray().ToArray();
+        Assert.Equal(6, levels.Length);
+        Assert.StartsWith("silent", levels[0].GetProperty("cell").GetString());   // −0.5 nA
+        Assert.StartsWith("tonic", levels[1].GetProperty("cell").GetString());    // 0 nA: py-1 fires at 7.8 Hz
     }
 
     [Fact]

@@ -1,0 +1,104 @@
+using RmmEdge.Trainer.Data;
+using RmmEdge.Trainer.Evaluation;
+using RmmEdge.Trainer.Model;
+using RmmEdge.Trainer.Simulation;
+
+namespace RmmEdge.Trainer.Interpretation;
+
+/// <summary>A model's free run on one probe stimulus beside the simulated cell's, and the verdict of <see cref="Generalisation.Judge"/>.</summary>
+public sealed record ProbeVerdict(string Probe, NeuronScore Score, bool Within, string Figures);
+
+/// <summary>The constant-current class of the model and of the cell at one level.</summary>
+public sealed record ConstantCurrentVerdict(double CurrentNa, ActivitySummary Model, ActivitySummary Cell)
+{
+    public bool Same => Model.Kind == Cell.Kind;
+}
+
+/// <summary>
+/// Generalisation as the verdict (issue 17 §2): a model of a catalogue cell (StgConductances) free-run on
+/// stimulus classes it never saw (ProbeStimuli: chirp, ramp, new step amplitudes, other noise; 20 s each
+/// after a 10 s unrecorded settle at 0 nA, stimulus seed 7) beside the simulated cell, and its
+/// constant-current class beside the cell's at <see cref="ConstantCurrentResponse.StandardCurrentsNa"/>.
+/// The bar: for a burster (the cell bursts at 0 nA), wherever the cell bursts on a probe (≥ 2 bursts of
+/// ≥ 2 spikes), burst period within 10 % and spikes per burst within ±1.5; otherwise, and for tonic cells
+/// (whose "bursts" on a step probe are the steps), the spike count within 10 %; where the cell is silent,
+/// the model silent too. Spikes by metrics.md's rule (−20 mV, re-armed below −35 mV).
+/// </summary>
+public static class Generalisation
+{
+    public const double ProbeSeconds = 20, SettleSeconds = 10;
+
+    /// <summary>The simulated cell's response to every probe stimulus.</summary>
+    public static Dictionary<string, Dataset> Probes(string cellName) => ProbeStimuli.Names.ToDictionary(name => name, name =>
+    {
+        Circuit cell = Circuit.SingleStg(StgConductances.Named(cellName));
+        cell.Advance((int)(SettleSeconds * 1000 / BuiltInData.DtMs), [0]);
+        return cell.Record([ProbeStimuli.Generate(name, ProbeSeconds, BuiltInData.DtMs, seed: 7)], BuiltInData.DtMs, $"{cellName}, {name}");
+    });
+
+    /// <summary>The simulated cell's class at every standard constant current.</summary>
+    public static ActivitySummary[] CellTable(string cellName) =>
+        ConstantCurrentResponse.OfCircuit(() => Circuit.SingleStg(StgConductances.Named(cellName)), ConstantCurrentResponse.StandardCurrentsNa, BuiltInData.DtMs)
+            .Select(row => row[0]).ToArray();
+
+    /// <summary>Whether the cell bursts at 0 nA (the probe bar then judges bursts).</summary>
+    public static bool IsBurster(ActivitySummary[] cellTable) =>
+        cellTable[Array.IndexOf(ConstantCurrentResponse.StandardCurrentsNa, 0.0)].Kind == FiringPattern.Bursting;
+
+    /// <summary>A model's verdict on every probe (a single-neuron model of the cell).</summary>
+    public static ProbeVerdict[] OnProbes(Network network, IReadOnlyDictionary<string, Dataset> probes, bool burster) =>
+        probes.Select(p =>
+        {
+            NeuronScore s = Scoring.Score(network, p.Value, FreeRun.Run(network, p.Value, Warmup(network, p.Value)))[0];
+            (bool ok, string figures) = Judge(s, burster);
+            return new ProbeVerdict(p.Key, s, ok, figures);
+        }).ToArray();
+
+    /// <summary>The model's constant-current class beside the cell's, level by level.</summary>
+    public static ConstantCurrentVerdict[] OnConstantCurrent(Network network, ActivitySummary[] cellTable)
+    {
+        ActivitySummary[][] model = ConstantCurrentResponse.OfModel(network, ConstantCurrentResponse.StandardCurrentsNa);
+        return cellTable.Select((cell, c) => new ConstantCurrentVerdict(ConstantCurrentResponse.StandardCurrentsNa[c], model[c][0], cell)).ToArray();
+    }
+
+    /// <summary>The teacher-forced warm-up of a probe run: the model's banks' own, at most half the probe.</summary>
+    public static int Warmup(Network network, Dataset probe) => Math.Min(network.WarmupSamples, probe.Length / 2);
+
+    /// <summary>The bar for one probe, with the figures it was judged on.</summary>
+    public static (bool Ok, string Figures) Judge(NeuronScore s, bool burster)
+    {
+        if (s.DataSpikes == 0)
+        {
+            return (s.ModelSpikes == 0, $"spikes {s.ModelSpikes} vs 0 (cell silent)");
+        }
+
+        double rateError = (double)s.ModelSpikes / s.DataSpikes - 1;
+        if (burster && s.DataBursts.SpikesPerBurst >= 2 && s.DataBursts.Bursts >= 2)
+        {
+            bool ok = Math.Abs(s.PeriodError) <= 0.10 && Math.Abs(s.SpikesPerBurstError) <= 1.5;
+            return (ok, $"bursts: period {s.ModelBursts.PeriodMs:0} vs {s.DataBursts.PeriodMs:0} ms ({s.PeriodError:+0.0%;-0.0%}), " +
+                $"spikes/burst {s.ModelBursts.SpikesPerBurst:0.00} vs {s.DataBursts.SpikesPerBurst:0.00} ({s.SpikesPerBurstError:+0.00;-0.00}), spikes {s.ModelSpikes} vs {s.DataSpikes}");
+        }
+
+        return (Math.Abs(rateError) <= 0.10, $"spiking: {s.ModelSpikes} vs {s.DataSpikes} spikes ({rateError:+0.0%;-0.0%})");
+    }
+
+    /// <summary>
+    /// Issue 17's fixed-point bar on one probe: a compiled model's free run within 3 % burst period and
+    /// ±0.5 spikes per burst of the float model's (bursters), or within 3 % of its spike count.
+    /// </summary>
+    public static (bool Kept, string Figures) FixedAgainstFloat(NeuronScore fixedPoint, NeuronScore floating, bool burster)
+    {
+        BurstStats f = fixedPoint.ModelBursts, x = floating.ModelBursts;
+        if (burster && x.Bursts >= 2 && x.SpikesPerBurst >= 2)
+        {
+            // Rounded (and −0 made +0) first, so that a difference that rounds to nothing prints as +0.0 %.
+            double period = Math.Round(f.PeriodMs / x.PeriodMs - 1, 4) + 0.0, spikes = Math.Round(f.SpikesPerBurst - x.SpikesPerBurst, 2) + 0.0;
+            return (Math.Abs(period) <= 0.03 && Math.Abs(spikes) <= 0.5,
+                $"period {f.PeriodMs:0} vs {x.PeriodMs:0} ms ({period:+0.0%;-0.0%}), spikes/burst {f.SpikesPerBurst:0.00} vs {x.SpikesPerBurst:0.00} ({spikes:+0.00;-0.00})");
+        }
+
+        double rate = floating.ModelSpikes == 0 ? (fixedPoint.ModelSpikes == 0 ? 0 : double.PositiveInfinity) : (double)fixedPoint.ModelSpikes / floating.ModelSpikes - 1;
+        return (Math.Abs(rate) <= 0.03, $"spikes {fixedPoint.ModelSpikes} vs {floating.ModelSpikes} ({rate:+0.0%;-0.0%})");
+    }
+}
