@@ -25,7 +25,10 @@ namespace RmmEdge.Firmware.Engine
         private readonly uint[] _jitter = new uint[WireFormat.JitterBins];
         private readonly object _gate = new object();
         private Thread _thread;
-        private volatile bool _stopRequested;
+        // 1 when a stop is asked. Not `volatile`: nanoFramework's mscorlib has no IsVolatile modifier type,
+        // so a volatile field does not compile on the real toolchain (CS0518). Interlocked reads and writes it
+        // with a full fence on both the device and .NET (where the emulator runs this loop).
+        private int _stopRequested;
         private byte _requestedReason = StopReason.Requested;
 
         public ManagedEngine(IMicrosecondClock clock, ISignalInput input, ISignalOutput output)
@@ -128,7 +131,7 @@ namespace RmmEdge.Firmware.Engine
                 }
             }
 
-            _stopRequested = false;
+            Interlocked.Exchange(ref _stopRequested, 0);
             _thread = new Thread(() => Run(core, config));
             _thread.Priority = ThreadPriority.Highest;
             _thread.Start();
@@ -167,13 +170,18 @@ namespace RmmEdge.Firmware.Engine
         }
 
         /// <summary>Stops the loop (if running), leaves the output safe and records why.</summary>
+        private bool StopRequested
+        {
+            get { return Interlocked.CompareExchange(ref _stopRequested, 0, 0) == 1; }
+        }
+
         public void Stop(byte reason)
         {
             Thread thread = _thread;
             if (thread != null)
             {
                 _requestedReason = reason;
-                _stopRequested = true;
+                Interlocked.Exchange(ref _stopRequested, 1);
                 thread.Join();
                 _thread = null;
             }
@@ -195,7 +203,7 @@ namespace RmmEdge.Firmware.Engine
             long due = _clock.NowUs + period;
             int streak = 0;
             byte reason = StopReason.Requested;
-            while (!_stopRequested)
+            while (!StopRequested)
             {
                 long now = _clock.NowUs;
                 while (now < due)
@@ -254,7 +262,7 @@ namespace RmmEdge.Firmware.Engine
                 }
             }
 
-            if (_stopRequested)
+            if (StopRequested)
             {
                 reason = _requestedReason;   // stopped from outside: the host, its silence, or a new start
             }

@@ -54,9 +54,9 @@ public sealed class SourceTreeTests
     }
 
     [Theory]
-    [InlineData("tests/nano/gate/SharedModel.Nano.csproj", new[] { "mscorlib", "System.Math" })]
+    [InlineData("tests/nano/gate/SharedModel.Nano.csproj", new[] { "System.Math" })]
     [InlineData("tests/nano/gate/Firmware.Nano.csproj",
-        new[] { "mscorlib", "System.Math", "System.Device.Adc", "System.Device.Dac", "System.IO.Ports", "System.IO.Streams", "System.IO.FileSystem", "nanoFramework.Hardware.Esp32" })]
+        new[] { "System.Math", "System.Device.Adc", "System.Device.Dac", "System.IO.Ports", "System.IO.Streams", "System.IO.FileSystem", "nanoFramework.Hardware.Esp32" })]
     public void GateProjectsCompileWithoutTheStandardLibraryAgainstOnlyTheirReferences(string project, string[] refs)
     {
         string path = Path.Combine(NanoCompiler.RepoRoot, project);
@@ -70,9 +70,34 @@ public sealed class SourceTreeTests
         Assert.Equal(refs.OrderBy(r => r, StringComparer.Ordinal), referenced);
 
         string props = File.ReadAllText(Path.Combine(NanoCompiler.RepoRoot, "tests/nano/Nano.props"));
+        Assert.Contains("<Import Project=\"$(MSBuildThisFileDirectory)VendorMscorlib.props\" />", props);
         Assert.Contains("<NoStdLib>true</NoStdLib>", props);
         Assert.Contains("<LangVersion>9</LangVersion>", props);
         Assert.Contains("<DisableImplicitFrameworkReferences>true</DisableImplicitFrameworkReferences>", props);
+    }
+
+    /// <summary>
+    /// The gate compiles against the vendor's mscorlib of the same nanoFramework.CoreLibrary version that the
+    /// .nfproj files and packages.config name (issue 18: a gate on another version proves nothing about the build).
+    /// </summary>
+    [Fact]
+    public void TheGateUsesTheVendorCoreLibraryVersionThatTheNanoProjectsName()
+    {
+        string Read(string path) => File.ReadAllText(Path.Combine(NanoCompiler.RepoRoot, path));
+        string version = System.Text.RegularExpressions.Regex.Match(Read("tests/nano/VendorMscorlib.props"), "<NanoCoreLibraryVersion>([^<]+)</NanoCoreLibraryVersion>").Groups[1].Value;
+        Assert.Matches(@"^\d+\.\d+\.\d+$", version);
+        Assert.Contains($"<NanoCoreLibraryVersion>{version}</NanoCoreLibraryVersion>", Read("tests/RmmEdge.NanoGate.Tests/RmmEdge.NanoGate.Tests.csproj"));
+        foreach (string config in new[] { "firmware/packages.config", "tests/NFUnitTest/packages.config" })
+        {
+            Assert.Contains($"<package id=\"nanoFramework.CoreLibrary\" version=\"{version}\"", Read(config));
+        }
+
+        foreach (string project in new[] { "firmware/RmmEdge.Firmware.nfproj", "tests/NFUnitTest/NFUnitTest.nfproj" })
+        {
+            Assert.Contains($"nanoFramework.CoreLibrary.{version}\\lib\\mscorlib.dll", Read(project));
+        }
+
+        Assert.False(Directory.Exists(Path.Combine(NanoCompiler.RepoRoot, "tests/nano/ref/mscorlib")), "our own mscorlib reference is gone: the vendor's is the only one");
     }
 
     [Fact]
