@@ -14,7 +14,11 @@ namespace RmmEdge.Trainer.Compile;
 public static class ModelCompiler
 {
     public sealed record Result(string ModelPath, string ReportPath, CompileSummary Summary, FidelityReport? Fidelity,
-        IReadOnlyList<BudgetResult> Budget, string ReportText);
+        IReadOnlyList<BudgetResult> Budget, string ReportText)
+    {
+        /// <summary>Every board profile's engines against this model's rate.</summary>
+        public IReadOnlyList<BoardFit> Boards { get; init; } = [];
+    }
 
     public static Result CompileToFile(Network network, int weightBits, string modelPath, Dataset? heldOut = null, string? nativeSourceDir = null,
         IProgress<double>? progress = null)
@@ -41,12 +45,14 @@ public static class ModelCompiler
             budgetText = string.Join(Environment.NewLine, budget.Select(b => $"budget: {b}; {b.Load(rateKhz):P0} at this model's {rateKhz:0.###} kHz"));
         }
 
+        double modelRateHz = 1000 / network.Spec.DtMs;
+        List<BoardFit> boards = BoardFit.For(BoardFit.AllBoards(), budget, modelRateHz);
         string text = $"{Path.GetFileName(modelPath)}: {summary}" + Environment.NewLine +
             (fidelity is null ? "fidelity: no held-out data given" : $"fidelity on {heldOut!.Source}:{Environment.NewLine}{fidelity}") +
-            Environment.NewLine + budgetText + Environment.NewLine;
+            Environment.NewLine + budgetText + Environment.NewLine + BoardFit.Table(boards, modelRateHz) + Environment.NewLine;
         string reportPath = modelPath + ".report.txt";
         UserFiles.WriteAtomically(modelPath, file);
         UserFiles.WriteAtomically(reportPath, text);
-        return new Result(modelPath, reportPath, summary, fidelity, budget, text);
+        return new Result(modelPath, reportPath, summary, fidelity, budget, text) { Boards = boards };
     }
 }
