@@ -92,8 +92,10 @@ public sealed record TeacherForcingOptions
     /// <summary>
     /// Perturbed copies of each snapshot also free-run on the selection part (parameters × (1 + 2⁻¹⁵·N(0, 1)),
     /// SnapshotValidator): the snapshot scores the worst of them, so selection prefers a model whose rhythm
-    /// survives rounding (0: off). On bursting cells the chosen model's free run otherwise moved by up to
-    /// 30 % in period under noise of float32's own size (RmmEdge.Bench fixed-drift).
+    /// survives rounding (0: off). On bursting cells the chosen model's free run moved by up to 34 % in period
+    /// under noise of float32's own size (RmmEdge.Bench fixed-drift). Measured with 2 copies (generalisation
+    /// bench, seed 1): burster-2003 kept the same snapshot, abpd-2 moved to one whose 16-bit runs drift more
+    /// (chirp +12.1 % against −2.8 %), so it is off by default.
     /// </summary>
     public int SelectionPerturbations { get; init; }
 }
