@@ -169,12 +169,12 @@ namespace RmmEdge.Firmware.Engine
             }
         }
 
-        /// <summary>Stops the loop (if running), leaves the output safe and records why.</summary>
         private bool StopRequested
         {
             get { return Interlocked.CompareExchange(ref _stopRequested, 0, 0) == 1; }
         }
 
+        /// <summary>Stops the loop (if running), leaves the output safe and records why.</summary>
         public void Stop(byte reason)
         {
             Thread thread = _thread;

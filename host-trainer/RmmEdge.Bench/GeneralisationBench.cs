@@ -43,19 +43,17 @@ public static class GeneralisationBench
                 Network network = TrainedModel(config with { Seed = seed }, train, modelDirectory, name, output);
                 var marks = new List<string>();
                 RmmqModel fixedPoint = FixedPointRun.Load(Quantizer.Compile(network, 16, out _));
-                int fixedKept = 0;
-                foreach (ProbeVerdict v in Generalisation.OnProbes(network, probes, burster))
+                ProbeVerdict[] verdicts = Generalisation.OnProbes(network, probes, burster);
+                (bool Kept, string Figures)[] compiled = Generalisation.CompiledOnProbes(network, fixedPoint, probes, verdicts, burster);
+                for (int i = 0; i < verdicts.Length; i++)
                 {
+                    ProbeVerdict v = verdicts[i];
                     marks.Add($"{v.Probe} {(v.Within ? "ok" : "MISS")}");
                     output.WriteLine($"    {v.Probe,-6}: {v.Figures}, Γ(±4 ms) {v.Score.Gamma:0.000}{(v.Score.Diverged ? ", DIVERGED" : "")} => {(v.Within ? "within" : "outside")}");
-                    Dataset probe = probes[v.Probe];
-                    NeuronScore q = Scoring.Score(network, probe, FixedPointRun.Run(fixedPoint, probe, Generalisation.Warmup(network, probe)))[0];
-                    (bool kept, string against) = Generalisation.FixedAgainstFloat(q, v.Score, burster);
-                    fixedKept += kept ? 1 : 0;
-                    output.WriteLine($"            16-bit fixed point against float: {against} => {(kept ? "kept" : "drifts")}");
+                    output.WriteLine($"            16-bit fixed point against float: {compiled[i].Figures} => {(compiled[i].Kept ? "kept" : "drifts")}");
                 }
 
-                marks.Add($"16-bit kept on {fixedKept} of {probes.Count}");
+                marks.Add($"16-bit kept on {compiled.Count(k => k.Kept)} of {probes.Count}");
                 ConstantCurrentVerdict[] table = Generalisation.OnConstantCurrent(network, cellTable);
                 foreach (ConstantCurrentVerdict row in table)
                 {

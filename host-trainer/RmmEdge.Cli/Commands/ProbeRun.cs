@@ -41,6 +41,11 @@ internal sealed class ProbeRun
             throw new UserError($"--probes {cell}: the probes drive one simulated cell; this model has {network.NeuronCount} neurons");
         }
 
+        if (Math.Abs(network.DtMs - BuiltInData.DtMs) > 1e-9)
+        {
+            throw new UserError($"--probes {cell}: the simulated cell is sampled at {BuiltInData.DtMs} ms; the model steps at {network.DtMs} ms");
+        }
+
         (string, RmmqModel)? compiled = null;
         if (compiledPath is not null)
         {
@@ -54,11 +59,6 @@ internal sealed class ProbeRun
             compiled = (compiledPath, model);
         }
 
-        if (Math.Abs(network.DtMs - BuiltInData.DtMs) > 1e-9)
-        {
-            throw new UserError($"--probes {cell}: the simulated cell is sampled at {BuiltInData.DtMs} ms; the model steps at {network.DtMs} ms");
-        }
-
         return new ProbeRun(network, cell, compiled);
     }
 
@@ -68,16 +68,7 @@ internal sealed class ProbeRun
         ActivitySummary[] cellTable = Generalisation.CellTable(_cell);
         bool burster = Generalisation.IsBurster(cellTable);
         ProbeVerdict[] verdicts = Generalisation.OnProbes(_network, probes, burster);
-        (bool Kept, string Figures)[]? versus = null;
-        if (_compiled is { } c)
-        {
-            versus = verdicts.Select(v =>
-            {
-                Dataset probe = probes[v.Probe];
-                NeuronScore q = Scoring.Score(_network, probe, FixedPointRun.Run(c.Model, probe, Generalisation.Warmup(_network, probe)))[0];
-                return Generalisation.FixedAgainstFloat(q, v.Score, burster);
-            }).ToArray();
-        }
+        (bool Kept, string Figures)[]? versus = _compiled is { } c ? Generalisation.CompiledOnProbes(_network, c.Model, probes, verdicts, burster) : null;
 
         return new Result(_cell, burster, verdicts, Generalisation.OnConstantCurrent(_network, cellTable), _compiled?.Path, versus);
     }

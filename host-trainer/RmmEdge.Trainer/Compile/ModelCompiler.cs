@@ -31,6 +31,7 @@ public static class ModelCompiler
             fidelity = FixedPointRun.Compare(network, FixedPointRun.Load(file), heldOut, warmup, progress);
         }
 
+        double modelRateHz = 1000 / network.Spec.DtMs;
         var budget = new List<BudgetResult>();
         string budgetText = "budget: not measured (no C kernel sources given)";
         if (nativeSourceDir is not null && !CycleBudget.ToolsAvailable(out string missing))
@@ -39,13 +40,12 @@ public static class ModelCompiler
         }
         else if (nativeSourceDir is not null)
         {
-            double rateKhz = 1.0 / network.Spec.DtMs;
+            double rateKhz = modelRateHz / 1000;
             budget.Add(CycleBudget.Measure(file, CortexCore.M4At168, nativeSourceDir));
             budget.Add(CycleBudget.Measure(file, CortexCore.M7At216, nativeSourceDir));
             budgetText = string.Join(Environment.NewLine, budget.Select(b => $"budget: {b}; {b.Load(rateKhz):P0} at this model's {rateKhz:0.###} kHz"));
         }
 
-        double modelRateHz = 1000 / network.Spec.DtMs;
         List<BoardFit> boards = BoardFit.For(BoardFit.AllBoards(), budget, modelRateHz);
         string text = $"{Path.GetFileName(modelPath)}: {summary}" + Environment.NewLine +
             (fidelity is null ? "fidelity: no held-out data given" : $"fidelity on {heldOut!.Source}:{Environment.NewLine}{fidelity}") +

@@ -1,3 +1,5 @@
+using RmmEdge.SharedModel.Format;
+using RmmEdge.Trainer.Compile;
 using RmmEdge.Trainer.Data;
 using RmmEdge.Trainer.Evaluation;
 using RmmEdge.Trainer.Model;
@@ -52,6 +54,16 @@ public static class Generalisation
             NeuronScore s = Scoring.Score(network, p.Value, FreeRun.Run(network, p.Value, Warmup(network, p.Value)))[0];
             (bool ok, string figures) = Judge(s, burster);
             return new ProbeVerdict(p.Key, s, ok, figures);
+        }).ToArray();
+
+    /// <summary>The compiled model's free run on every probe against the float model's (<see cref="FixedAgainstFloat"/>), in the order of <paramref name="floating"/>.</summary>
+    public static (bool Kept, string Figures)[] CompiledOnProbes(Network network, RmmqModel compiled, IReadOnlyDictionary<string, Dataset> probes,
+        IReadOnlyList<ProbeVerdict> floating, bool burster) =>
+        floating.Select(v =>
+        {
+            Dataset probe = probes[v.Probe];
+            NeuronScore q = Scoring.Score(network, probe, FixedPointRun.Run(compiled, probe, Warmup(network, probe)))[0];
+            return FixedAgainstFloat(q, v.Score, burster);
         }).ToArray();
 
     /// <summary>The model's constant-current class beside the cell's, level by level.</summary>

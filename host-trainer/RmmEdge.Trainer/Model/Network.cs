@@ -213,7 +213,16 @@ public sealed class Network
     /// </summary>
     public void Perturb(double relative, int seed)
     {
-        PerturbParameters(Parameters, relative, seed);
+        var random = new Random(seed);
+        foreach (Parameter p in Parameters)
+        {
+            for (int i = 0; i < p.Value.Length; i++)
+            {
+                double gaussian = Math.Sqrt(-2 * Math.Log(1 - random.NextDouble())) * Math.Cos(2 * Math.PI * random.NextDouble());
+                p.Value[i] = (float)(p.Value[i] * (1 + relative * gaussian));
+            }
+        }
+
         RefreshEffective();
     }
 
@@ -227,19 +236,6 @@ public sealed class Network
         copy.CopyFrom(this);
         copy.Perturb(relative, seed);
         return copy;
-    }
-
-    private static void PerturbParameters(IEnumerable<Parameter> parameters, double relative, int seed)
-    {
-        var random = new Random(seed);
-        foreach (Parameter p in parameters)
-        {
-            for (int i = 0; i < p.Value.Length; i++)
-            {
-                double gaussian = Math.Sqrt(-2 * Math.Log(1 - random.NextDouble())) * Math.Cos(2 * Math.PI * random.NextDouble());
-                p.Value[i] = (float)(p.Value[i] * (1 + relative * gaussian));
-            }
-        }
     }
 
     public void Restore(float[][] snapshot)

@@ -323,7 +323,7 @@ public static class ModelReport
                 ]));
             page.Text("The last two columns are the float model with every parameter multiplied by 1 + 2⁻¹⁵·N(0, 1), the size of a 16-bit " +
                 "weight's rounding: where they differ from the float model as much as fixed point does, the drift is the model's own " +
-                "sensitivity, and no arithmetic removes it (train with teacherForcing.selectionPerturbations to prefer a robust model).", note: true);
+                "sensitivity, and no arithmetic removes it.", note: true);
         }
 
         foreach (NeuronModel m in inputs.Network.Models)
