@@ -6,14 +6,15 @@ using RmmEdge.Trainer.Compile;
 
 namespace RmmEdge.Cli;
 
-/// <summary>`rmm budget MODEL.rmmq`: instructions per step of the C kernel on emulated Cortex-M4/M7 and the loop rates they allow.</summary>
+/// <summary>`rmm budget MODEL.rmmq`: instructions per step of the C kernel on emulated Cortex-M4/M7 and RISC-V and the loop rates they allow.</summary>
 internal static class BudgetCommand
 {
     public static Command Build(CommandContext context)
     {
         var file = new Argument<string>("model") { Description = "Compiled model (.rmmq)" };
         var json = CommandContext.JsonOption();
-        var command = new Command("budget", "Measure the C kernel's cost per step on QEMU's Cortex-M4 and Cortex-M7 (needs gcc-arm-none-eabi, qemu-system-arm).\n" +
+        var command = new Command("budget", "Measure the C kernel's cost per step on QEMU's Cortex-M4, Cortex-M7 and RISC-V rv32imc (ESP32-C3)\n" +
+            $"(needs {CycleBudget.Packages}).\n" +
             "Example: rmm budget stg.rmmq");
         command.Arguments.Add(file);
         command.Options.Add(json);
@@ -24,7 +25,7 @@ internal static class BudgetCommand
 
             string native = NativeSources.Find() ?? throw new UserError("the C kernel sources (firmware/native) were not found above this program or the working directory");
             double rateKhz = 1e6 / loaded.DtNs;
-            BudgetResult[] results = [CycleBudget.Measure(bytes, CortexCore.M4At168, native), CycleBudget.Measure(bytes, CortexCore.M7At216, native)];
+            BudgetResult[] results = CycleBudget.MeasureAll(bytes, native);
             if (parsed.GetValue(json))
             {
                 context.Out.WriteLine(JsonSerializer.Serialize(results.Select(r => new

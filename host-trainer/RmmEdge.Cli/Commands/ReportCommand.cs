@@ -46,7 +46,7 @@ internal static class ReportCommand
                 string? native = NativeSources.Find();
                 if (native is not null && CycleBudget.ToolsAvailable(out _))
                 {
-                    budget = [CycleBudget.Measure(bytes, CortexCore.M4At168, native), CycleBudget.Measure(bytes, CortexCore.M7At216, native)];
+                    budget = CycleBudget.MeasureAll(bytes, native);
                 }
             }
 

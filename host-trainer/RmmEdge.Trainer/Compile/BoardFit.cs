@@ -67,7 +67,7 @@ public sealed record BoardFit(string Board, string Core, double ClockMhz, string
     }
 
     /// <summary>Whether a measured core stands for a board's core ("Cortex-M4F" is measured as "Cortex-M4").</summary>
-    private static bool SameFamily(CortexCore measured, string boardCore) => boardCore.StartsWith(measured.Name, StringComparison.OrdinalIgnoreCase);
+    private static bool SameFamily(EmulatedCore measured, string boardCore) => boardCore.StartsWith(measured.Name, StringComparison.OrdinalIgnoreCase);
 
     /// <summary>Every profile in the boards/ folder of this RmmEdge tree (none outside a tree).</summary>
     public static IReadOnlyList<BoardProfile> AllBoards() =>

@@ -4,25 +4,53 @@ using System.Text;
 
 namespace RmmEdge.Trainer.Compile;
 
-/// <summary>An emulated Cortex-M core the budget is measured on, and the clock and CPI we convert with.</summary>
-/// <param name="Name">"Cortex-M4" / "Cortex-M7".</param>
-/// <param name="QemuMachine">QEMU machine (mps2-an386: Cortex-M4; mps2-an500: Cortex-M7).</param>
-/// <param name="CompilerFlags">arm-none-eabi-gcc core flags.</param>
+/// <summary>
+/// An emulated core the budget is measured on: how to build the budget program for it, how QEMU runs it,
+/// and the clock and cycles per instruction (CPI) we convert with. QEMU counts instructions, not cycles,
+/// so the CPI is an assumption, stated with its basis in <see cref="CpiBasis"/>.
+/// </summary>
+/// <param name="Name">"Cortex-M4" / "Cortex-M7" / "RISC-V rv32imc"; a board profile's core starting with it is measured by it.</param>
+/// <param name="Compiler">The gcc that builds the budget program.</param>
+/// <param name="CompilerFlags">That gcc's core flags.</param>
+/// <param name="PlatformSources">The budget/ files that give budget_main.c its platform (budget_platform.h), start-up included.</param>
+/// <param name="LinkerScript">The budget/ linker script for the emulated machine's memory map.</param>
+/// <param name="Qemu">The QEMU system emulator.</param>
+/// <param name="QemuMachine">Its -M machine.</param>
+/// <param name="QemuOptions">Its other options, before -kernel.</param>
 /// <param name="ClockMhz">Clock of the board the rate is quoted for.</param>
-/// <param name="CyclesPerInstruction">
-/// Assumed average cycles per instruction on that board: QEMU counts instructions, not cycles. 1.3 for a
-/// Cortex-M4 running from flash behind the STM32 ART accelerator (0-wait hits, branch refills, 64-bit
-/// multiply-accumulates of 1–2 cycles); 1.0 for the dual-issue Cortex-M7 with caches.
-/// </param>
-public sealed record CortexCore(string Name, string QemuMachine, string CompilerFlags, double ClockMhz, double CyclesPerInstruction)
+/// <param name="CyclesPerInstruction">Assumed average cycles per instruction on that board.</param>
+/// <param name="CpiBasis">Why that CPI.</param>
+public sealed record EmulatedCore(
+    string Name, string Compiler, string CompilerFlags, string[] PlatformSources, string LinkerScript,
+    string Qemu, string QemuMachine, string QemuOptions, double ClockMhz, double CyclesPerInstruction, string CpiBasis)
 {
-    public static CortexCore M4At168 { get; } = new("Cortex-M4", "mps2-an386", "-mcpu=cortex-m4 -mthumb -mfloat-abi=hard -mfpu=fpv4-sp-d16", 168, 1.3);
+    private static readonly string[] CortexM = ["cortex_m_platform.c", "cortex_m_startup.c"];
 
-    public static CortexCore M7At216 { get; } = new("Cortex-M7", "mps2-an500", "-mcpu=cortex-m7 -mthumb -mfloat-abi=hard -mfpu=fpv5-sp-d16", 216, 1.0);
+    public static EmulatedCore M4At168 { get; } = new("Cortex-M4", "arm-none-eabi-gcc", "-mcpu=cortex-m4 -mthumb -mfloat-abi=hard -mfpu=fpv4-sp-d16",
+        CortexM, "cortex_m_mps2.ld", "qemu-system-arm", "mps2-an386", "-semihosting", 168, 1.3,
+        "a Cortex-M4 running from flash behind the STM32 ART accelerator: 0-wait hits, branch refills, 64-bit multiply-accumulates of 1-2 cycles");
+
+    public static EmulatedCore M7At216 { get; } = new("Cortex-M7", "arm-none-eabi-gcc", "-mcpu=cortex-m7 -mthumb -mfloat-abi=hard -mfpu=fpv5-sp-d16",
+        CortexM, "cortex_m_mps2.ld", "qemu-system-arm", "mps2-an500", "-semihosting", 216, 1.0,
+        "the dual-issue Cortex-M7 with caches");
+
+    /// <summary>
+    /// The ESP32-C3's core: rv32imc at 160 MHz. QEMU's riscv32 virt machine runs the same rv32imc
+    /// instructions (the CPU model is restricted to I, M, C and the CSRs, so a stray A/F/D instruction
+    /// faults), counted through minstret under -icount.
+    /// </summary>
+    public static EmulatedCore RiscVAt160 { get; } = new("RISC-V rv32imc", "riscv64-unknown-elf-gcc", "-march=rv32imc -mabi=ilp32 -mcmodel=medany -Wl,--no-warn-rwx-segments",
+        ["riscv_platform.c"], "riscv_virt.ld", "qemu-system-riscv32", "virt", "-bios none -cpu rv32,a=off,f=off,d=off", 160, 1.4,
+        "an estimate, not measured on silicon: the ESP32-C3's in-order 4-stage pipeline (Espressif ESP32-C3 TRM, ESP-RISC-V CPU) " +
+        "with the loop in IRAM (no flash-cache misses), one instruction per cycle except taken branches (about 2 extra cycles once per " +
+        "7-instruction multiply-accumulate loop body) and load-use stalls; replace with the C3's own counters (CSR 0x7E0-0x7E2) read on a board");
+
+    /// <summary>Every core the budget is measured on, in the order tables print them.</summary>
+    public static IReadOnlyList<EmulatedCore> All { get; } = [M4At168, M7At216, RiscVAt160];
 }
 
 /// <summary>One measurement: instructions per step, and what they mean at the core's clock.</summary>
-public sealed record BudgetResult(CortexCore Core, double InstructionsPerStep, int Steps)
+public sealed record BudgetResult(EmulatedCore Core, double InstructionsPerStep, int Steps)
 {
     public double CyclesPerStep => InstructionsPerStep * Core.CyclesPerInstruction;
 
@@ -38,27 +66,30 @@ public sealed record BudgetResult(CortexCore Core, double InstructionsPerStep, i
 }
 
 /// <summary>
-/// `rmm budget`: the cost per step of the C kernel on Cortex-M, measured by running the cross-compiled
-/// kernel (arm-none-eabi-gcc -O2) on QEMU's emulated MPS2 boards with -icount: virtual time then
-/// advances one fixed quantum per executed instruction, SysTick measures the steps, and a calibration
-/// loop of known length in the same run turns ticks into instructions. Needs arm-none-eabi-gcc
-/// (with its libgcc; no C library) and qemu-system-arm (Debian: gcc-arm-none-eabi, qemu-system-arm).
+/// `rmm budget`: the cost per step of the C kernel on each <see cref="EmulatedCore"/>, measured by running
+/// the cross-compiled kernel (gcc -O2) on QEMU with -icount: virtual time then advances one fixed quantum
+/// per executed instruction, the platform's counter measures the steps, and a calibration loop of known
+/// length in the same run turns ticks into instructions. Needs the cores' gcc (with its libgcc; no C
+/// library) and QEMU (Debian: gcc-arm-none-eabi, qemu-system-arm, gcc-riscv64-unknown-elf, qemu-system-misc).
 /// </summary>
 public static class CycleBudget
 {
+    /// <summary>The Debian packages that hold the tools, for messages.</summary>
+    public const string Packages = "gcc-arm-none-eabi qemu-system-arm gcc-riscv64-unknown-elf qemu-system-misc";
+
+    /// <summary>Whether every core's compiler and emulator are on the PATH.</summary>
     public static bool ToolsAvailable(out string missing)
     {
-        var absent = new List<string>();
-        foreach (string tool in new[] { "arm-none-eabi-gcc", "qemu-system-arm" })
-        {
-            if (!OnPath(tool)) { absent.Add(tool); }
-        }
-
+        string[] absent = EmulatedCore.All.SelectMany(c => new[] { c.Compiler, c.Qemu }).Distinct().Where(t => !OnPath(t)).ToArray();
         missing = string.Join(", ", absent);
-        return absent.Count == 0;
+        return absent.Length == 0;
     }
 
-    public static BudgetResult Measure(byte[] model, CortexCore core, string nativeSourceDir)
+    /// <summary>The model's cost on every core, in <see cref="EmulatedCore.All"/>'s order.</summary>
+    public static BudgetResult[] MeasureAll(byte[] model, string nativeSourceDir) =>
+        EmulatedCore.All.Select(core => Measure(model, core, nativeSourceDir)).ToArray();
+
+    public static BudgetResult Measure(byte[] model, EmulatedCore core, string nativeSourceDir)
     {
         Dictionary<string, long> values = RunOnCore(model, core, nativeSourceDir, goldenInputs: null);
         double instructionsPerTick = (double)values["calibration_instructions"] / values["calibration_ticks"];
@@ -70,14 +101,14 @@ public static class CycleBudget
     /// Runs a golden set's inputs through the kernel compiled for <paramref name="core"/> (with its
     /// DSP path) and returns the CRC-32 of all outputs, laid out as expected.bin.
     /// </summary>
-    public static uint GoldenCrc(byte[] model, int[] inputs, CortexCore core, string nativeSourceDir) =>
+    public static uint GoldenCrc(byte[] model, int[] inputs, EmulatedCore core, string nativeSourceDir) =>
         (uint)RunOnCore(model, core, nativeSourceDir, inputs)["golden_crc"];
 
-    private static Dictionary<string, long> RunOnCore(byte[] model, CortexCore core, string nativeSourceDir, int[]? goldenInputs)
+    private static Dictionary<string, long> RunOnCore(byte[] model, EmulatedCore core, string nativeSourceDir, int[]? goldenInputs)
     {
         if (!ToolsAvailable(out string missing))
         {
-            throw new UserError($"rmm budget needs {missing} (Debian: apt-get install gcc-arm-none-eabi qemu-system-arm)");
+            throw new UserError($"rmm budget needs {missing} (Debian: apt-get install {Packages})");
         }
 
         string dir = Directory.CreateTempSubdirectory("rmm-budget-").FullName;
@@ -97,11 +128,12 @@ public static class CycleBudget
             string golden = goldenInputs is null ? "" : "-DRMM_GOLDEN ";
             // Freestanding and without any C library header (-nostdinc; only the compiler's own
             // stdint.h, stddef.h, arm_acle.h): the kernel must build where no libc is installed.
-            string compilerHeaders = Run("arm-none-eabi-gcc", "-print-file-name=include", TimeSpan.FromSeconds(30)).Trim();
-            Run("arm-none-eabi-gcc", $"{core.CompilerFlags} {golden}-O2 -std=c99 -ffreestanding -nostdlib -nostdinc -isystem {compilerHeaders} -Wall -Wextra -I{nativeSourceDir} " +
-                $"-T {Path.Combine(budget, "mps2.ld")} -o {elf} {Path.Combine(budget, "startup.c")} {Path.Combine(budget, "budget_main.c")} " +
+            string compilerHeaders = Run(core.Compiler, $"{core.CompilerFlags} -print-file-name=include", TimeSpan.FromSeconds(30)).Trim();
+            string sources = string.Join(' ', core.PlatformSources.Append("freestanding.c").Append("budget_main.c").Select(f => Path.Combine(budget, f)));
+            Run(core.Compiler, $"{core.CompilerFlags} {golden}-O2 -std=c99 -ffreestanding -nostdlib -nostdinc -isystem {compilerHeaders} -Wall -Wextra -I{nativeSourceDir} -I{budget} " +
+                $"-T {Path.Combine(budget, core.LinkerScript)} -o {elf} {sources} " +
                 $"{Path.Combine(nativeSourceDir, "rmm_load.c")} {Path.Combine(nativeSourceDir, "rmm_step.c")} {data} -lgcc", TimeSpan.FromMinutes(2));
-            string output = Run("qemu-system-arm", $"-M {core.QemuMachine} -nographic -semihosting -icount shift=0 -kernel {elf}", TimeSpan.FromMinutes(2));
+            string output = Run(core.Qemu, $"-M {core.QemuMachine} {core.QemuOptions} -nographic -icount shift=0 -kernel {elf}", TimeSpan.FromMinutes(2));
             var values = output.Split('\n', StringSplitOptions.RemoveEmptyEntries)
                 .Select(l => l.Trim().Split(' '))
                 .Where(p => p.Length == 2 && long.TryParse(p[1], out _))

@@ -41,8 +41,7 @@ public static class ModelCompiler
         else if (nativeSourceDir is not null)
         {
             double rateKhz = modelRateHz / 1000;
-            budget.Add(CycleBudget.Measure(file, CortexCore.M4At168, nativeSourceDir));
-            budget.Add(CycleBudget.Measure(file, CortexCore.M7At216, nativeSourceDir));
+            budget.AddRange(CycleBudget.MeasureAll(file, nativeSourceDir));
             budgetText = string.Join(Environment.NewLine, budget.Select(b => $"budget: {b}; {b.Load(rateKhz):P0} at this model's {rateKhz:0.###} kHz"));
         }
 

@@ -195,6 +195,7 @@ public sealed class BoardCliTests(ITestOutputHelper output) : IDisposable
     [Theory]
     [InlineData("esp32-devkitc", 8, true)]
     [InlineData("esp32-devkitc-spi-dac", 12, false)]
+    [InlineData("esp32-c3-devkitm-spi-dac", 12, false)]
     [InlineData("stm32f769i-discovery", 12, false)]
     [InlineData("stm32f429i-discovery", 12, false)]
     public void EveryBoardProfileValidatesAgainstTheSchema(string id, int dacBits, bool wraps)

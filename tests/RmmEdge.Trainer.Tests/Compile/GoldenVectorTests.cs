@@ -56,17 +56,17 @@ public sealed class GoldenVectorTests(NativeKernel native) : IClassFixture<Nativ
 
     [SkippableTheory]
     [MemberData(nameof(Sets))]
-    public void TheCortexMBuildsWithTheirDspPathReproduceTheGoldenVectors(string set, int bits, int seed)
+    public void TheCortexMAndRiscVBuildsReproduceTheGoldenVectors(string set, int bits, int seed)
     {
         _ = bits;
         _ = seed;
-        Skip.IfNot(CycleBudget.ToolsAvailable(out string missing), $"{missing} not installed (.ci/run installs gcc-arm-none-eabi and qemu-system-arm)");
+        Skip.IfNot(CycleBudget.ToolsAvailable(out string missing), $"{missing} not installed (.ci/run installs {CycleBudget.Packages})");
         byte[] model = File.ReadAllBytes(Path.Combine(Dir(set), "model.rmmq"));
         int[] inputs = Ints(File.ReadAllBytes(Path.Combine(Dir(set), "inputs.bin")));
         byte[] expected = File.ReadAllBytes(Path.Combine(Dir(set), "expected.bin"));
         uint expectedCrc = RmmEdge.SharedModel.Format.Crc32.Compute(expected, 0, expected.Length);
         string native = Path.Combine(SharedData.RepoRoot, "firmware", "native");
-        foreach (CortexCore core in new[] { CortexCore.M4At168, CortexCore.M7At216 })
+        foreach (EmulatedCore core in EmulatedCore.All)
         {
             Assert.Equal(expectedCrc, CycleBudget.GoldenCrc(model, inputs, core, native));
         }

@@ -1,7 +1,6 @@
-/* startup.c - minimal Cortex-M start-up for the budget program: vector table, .data copy, .bss
-   zeroing, FPU enable, then main. Also the memcpy/memset the compiler may call. */
+/* cortex_m_startup.c - minimal Cortex-M start-up for the budget program: vector table, .data copy,
+   .bss zeroing, FPU enable, then main. */
 #include <stdint.h>
-#include <stddef.h>
 
 extern uint32_t _etext, _sdata, _edata, _sbss, _ebss, _stack_top;
 extern int main(void);
@@ -25,6 +24,3 @@ __attribute__((section(".vectors"), used)) static void (*const vectors[16])(void
     default_handler, default_handler, default_handler, 0, 0, 0, 0,
     default_handler, default_handler, 0, default_handler, default_handler,
 };
-
-void *memcpy(void *d, const void *s, size_t n) { uint8_t *a = d; const uint8_t *b = s; while (n--) *a++ = *b++; return d; }
-void *memset(void *d, int c, size_t n) { uint8_t *a = d; while (n--) *a++ = (uint8_t)c; return d; }
