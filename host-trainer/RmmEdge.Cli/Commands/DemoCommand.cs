@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Diagnostics;
 using RmmEdge.Emulator;
 using RmmEdge.SharedModel.Protocol;
+using RmmEdge.Trainer;
 using RmmEdge.Trainer.Board;
 using RmmEdge.Trainer.Compile;
 using RmmEdge.Trainer.Evaluation;
@@ -18,10 +19,15 @@ namespace RmmEdge.Cli;
 /// `rmm demo`: the whole path on a fresh machine with no data files. Simulates the bursting STG neuron
 /// and a half-centre oscillator with the built-in conductance-based simulator, trains an RMM of each,
 /// compiles them to 16-bit fixed point, runs the fixed-point kernel against held-out data, measures
-/// the Cortex-M budget when the cross tools are installed, and writes one HTML report.
+/// the Cortex-M budget when the cross tools are installed, and writes one HTML report. With the cross
+/// tools, every network is first sized for the board the demo emulates (<see cref="Board"/>), so that
+/// each model it compiles, and the hybrid model it runs there, holds the step rate on that board.
 /// </summary>
 internal static class DemoCommand
 {
+    /// <summary>The board the demo sizes its models for and emulates (native engine).</summary>
+    private const string Board = "stm32f769i-discovery";
+
     /// <summary>Sizes of a run: the full demo, or a quick one for smoke tests.</summary>
     private sealed record Plan(Part Neuron, Part HalfCentre, double TestSeconds, double EmulateSeconds);
 
@@ -73,8 +79,20 @@ internal static class DemoCommand
                 CsvRecordingWriter.Write(test, Path.Combine(dir, $"{system}-test.csv.gz"));
 
                 int epochs = part.Options.Epochs;
-                context.Out.WriteLine($"[{clock.Elapsed.TotalSeconds,5:0}s] {name}: training ({epochs} teacher-forcing epochs) ...");
                 var config = new TrainingConfig { Network = part.Network, TeacherForcing = part.Options };
+                if (native is not null && CycleBudget.ToolsAvailable(out _))
+                {
+                    (config, SizingResult sizing) = BoardTargeting.Fit(context, config, BoardTarget.Parse(Board, "the demo's board"), train, native);
+                    SizedNetwork chosen = sizing.Chosen!;
+                    context.Out.WriteLine($"         {name}: {chosen.Shape}, {chosen.Bits}-bit fits {Board} at {sizing.RateHz:N0} Hz: {chosen.Fit.Verdict}" +
+                        (sizing.Shrunk ? $" (the default {sizing.Configured.Shape} would take {sizing.Configured.Fit.Load:P0})" : ""));
+                }
+                else
+                {
+                    context.Out.WriteLine($"         {name}: not sized for {Board} (no C kernel sources or cross tools: {CycleBudget.Packages})");
+                }
+
+                context.Out.WriteLine($"[{clock.Elapsed.TotalSeconds,5:0}s] {name}: training ({epochs} teacher-forcing epochs) ...");
                 PipelineResult trained = ProgressView.Run(context, [("teacher forcing", epochs)], progress => TrainingPipeline.Run(config, train, progress));
                 string modelPath = Path.Combine(dir, $"{system}.rmm.json");
                 ModelFile.Save(trained.Network, modelPath, new Dictionary<string, string> { ["data"] = train.Source, ["config"] = config.ToJson() });
@@ -92,7 +110,7 @@ internal static class DemoCommand
             }
 
             context.Out.WriteLine($"[{clock.Elapsed.TotalSeconds,5:0}s] hybrid circuit: the STG neuron model and designed synapses on an emulated STM32F769I-DISCOVERY, a simulated STG cell on its amplifier, {plan.EmulateSeconds} s ...");
-            AddHybrid(page, neuron!, dir, plan.EmulateSeconds, context);
+            AddHybrid(page, neuron!, dir, plan.EmulateSeconds, native, context);
             string reportPath = Path.Combine(dir, "report.html");
             page.Save(reportPath);
             context.Out.WriteLine($"[{clock.Elapsed.TotalSeconds,5:0}s] report: {reportPath}");
@@ -107,9 +125,11 @@ internal static class DemoCommand
     /// half-centre's graded synapses (30 nS, −80 mV; SynapseFit). Emulated with the native engine in
     /// virtual time; the report shows both neurons, the injected current and the loop's timing.
     /// </summary>
-    private static void AddHybrid(HtmlReport page, Network neuron, string dir, double seconds, CommandContext context)
+    private static void AddHybrid(HtmlReport page, Network neuron, string dir, double seconds, string? native, CommandContext context)
     {
-        var hybrid = new Network(NetworkSpec.Hybrid(neuron.DtMs), seed: 1);
+        // The hybrid network around the trained neuron: its intrinsic current has the neuron's (sized) shape.
+        CurrentSpec intrinsic = neuron.Spec.Neurons[0].Currents![0];
+        var hybrid = new Network(NetworkSpec.Hybrid(neuron.DtMs, intrinsic.Mlp.Hidden).WithIntrinsicBankSize(intrinsic.Bank.TauMs.Length), seed: 1);
         hybrid.CopyFrom(neuron);
         var design = new GradedSynapse(0, 1, 0.030);
         float[] presynaptic = SynapseFit.HalfCentreTrace(design, neuron.DtMs);
@@ -120,6 +140,25 @@ internal static class DemoCommand
 
         byte[] model = Quantizer.Compile(hybrid, 16, out _);
         File.WriteAllBytes(Path.Combine(dir, "hybrid.rmmq"), model);
+        BoardProfile board = BoardProfile.Load(Board);
+        double rateHz = 1000 / neuron.DtMs;
+        // The board's step time in the emulation: measured on its core when the cross tools are here, else the profile's order of magnitude.
+        double stepUs = 60;
+        string budgetLine = $"hybrid model: step cost not measured (no C kernel sources or cross tools); emulated as {stepUs:0} µs";
+        if (native is not null && CycleBudget.ToolsAvailable(out _))
+        {
+            BudgetResult budget = CycleBudget.Measure(model, EmulatedCore.For(board.Core)!, native);
+            BoardFit fit = BoardFit.Native(board, budget, rateHz);
+            if (fit.Holds != true)
+            {
+                throw new UserError($"the hybrid model does not hold {rateHz:N0} Hz on {Board}: {fit.Verdict}; the demo does not run a model its board cannot hold");
+            }
+
+            stepUs = budget.CyclesPerStep / board.ClockMhz;
+            budgetLine = $"hybrid model on {Board}: {budget}; {fit.Verdict}";
+        }
+
+        context.Out.WriteLine($"         {budgetLine}");
         var cell = new CellPreparation(Circuit.SingleStg(), 0);
         var run = new RunConfiguration
         {
@@ -128,13 +167,13 @@ internal static class DemoCommand
             ElectrodeLossMs = 20, OverrunStreak = 10, MeasuredNeuron = 1, OutputNeuron = 1,
         };
         EmulationResult result = ProgressView.RunFraction(context, "emulating", progress => Emulation.Run(new EmulationSetup(model,
-            BoardProfile.Load("stm32f769i-discovery"), 0, run, cell, seconds, new VirtualBoardOptions { AdcReadUs = 2, DacWriteUs = 1, StepUs = 60 }, progress)));
+            board, 0, run, cell, seconds, new VirtualBoardOptions { AdcReadUs = 2, DacWriteUs = 1, StepUs = stepUs }, progress)));
         result.Save(Path.Combine(dir, "hybrid.csv"));
         context.Out.WriteLine($"         {result.Summary}");
 
         page.Heading("Closed loop on an emulated board: a hybrid half-centre circuit");
         page.Text("The firmware's loop (LoopCore, the calibrated ADC and DAC classes) on a virtual STM32F769I-DISCOVERY with the native engine at " +
-            $"{1e6 / run.PeriodUs:0} Hz: the ADC reads a simulated STG neuron through the amplifier model; the board steps the STG neuron model " +
+            $"{1e6 / run.PeriodUs:0} Hz ({budgetLine}): the ADC reads a simulated STG neuron through the amplifier model; the board steps the STG neuron model " +
             "and model synapses both ways (designed as the half-centre's graded synapses), and injects the synapse's current into the cell (clipped to ±3 nA). " +
             "Virtual time: deterministic, faster than real time.", note: true);
         page.Table(["steps", "overruns", "cycle time", "longest cycle", "stop", "DAC codes", "out-of-range / wrapped writes"],

@@ -1,5 +1,8 @@
 using System.CommandLine;
+using RmmEdge.Trainer;
+using RmmEdge.Trainer.Compile;
 using RmmEdge.Trainer.Data;
+using RmmEdge.Trainer.Evaluation;
 using RmmEdge.Trainer.Model;
 using RmmEdge.Trainer.Training;
 
@@ -24,12 +27,18 @@ internal static class TrainCommand
         var msEpochs = new Option<int?>("--ms-epochs") { Description = "Multiple-shooting epochs after teacher forcing (default: none)" };
         var gamma = new Option<float?>("--gamma") { Description = "Generalized teacher forcing γ inside shots (0 = free run)" };
         var seed = new Option<int?>("--seed") { Description = "Seed (initialisation, shuffling, noise)" };
+        var target = new Option<string?>("--target")
+        {
+            Description = "BOARD[@RATE]: size the network (hidden widths, bank size, 16 or 8 bits) so that its compiled step holds RATE Hz (default: the model's " +
+                "rate) on that board's native engine with 20 % headroom, measured on the emulated core; refuse when nothing fits. When the network must " +
+                "shrink, the configured one is trained too and both are scored on the held-out data (the cost of fitting)",
+        };
         var data = new DataArguments();
         var command = new Command("train", "Fit an RMM to a recording.\nExamples:\n  rmm train stg.csv --out stg.rmm.json\n" +
             "  rmm train hco.csv --network pair --ms-epochs 60 --gamma 0.1 --out hco.rmm.json\n  rmm train cell.abf --config train.json --out cell.rmm.json\n" +
-            "  rmm train ramp.abf steps.abf@0-10 --out cell.rmm.json\n  rmm train B6_Ch3_181.ibw+B6_Ch0_181.ibw B6_Ch3_182.ibw+B6_Ch0_182.ibw --out b6.rmm.json");
+            "  rmm train ramp.abf steps.abf@0-10 --out cell.rmm.json\n  rmm train hco.csv --network pair --target stm32f769i-discovery --out hco.rmm.json\n  rmm train B6_Ch3_181.ibw+B6_Ch0_181.ibw B6_Ch3_182.ibw+B6_Ch0_182.ibw --out b6.rmm.json");
         command.Arguments.Add(file);
-        foreach (Option o in new Option[] { output, config, network, epochs, msEpochs, gamma, seed, warmup }) { command.Options.Add(o); }
+        foreach (Option o in new Option[] { output, config, network, epochs, msEpochs, gamma, seed, target, warmup }) { command.Options.Add(o); }
         data.AddTo(command);
         command.SetAction(parsed =>
         {
@@ -40,20 +49,35 @@ internal static class TrainCommand
             if (parsed.GetValue(msEpochs) is int me) { c = c with { MultipleShooting = (c.MultipleShooting ?? new MultipleShootingOptions()) with { Epochs = me } }; }
             if (parsed.GetValue(gamma) is float g) { c = c with { MultipleShooting = (c.MultipleShooting ?? new MultipleShootingOptions()) with { Gamma = g } }; }
             if (parsed.GetValue(warmup) is double w) { c = c with { TeacherForcing = c.TeacherForcing with { TransientMs = w } }; }
+            if (parsed.GetValue(target) is string t) { c = c with { Target = t }; }
             c.Check();
+            BoardTarget? board = c.Target is string text ? BoardTarget.Parse(text, "--target") : null;
             Dataset dataset = data.Load(parsed, parsed.GetValue(file)!);
-            var stages = new List<(string, int)> { ("teacher forcing", c.TeacherForcing.Epochs) };
-            if (c.MultipleShooting is { } ms) { stages.Add(("multiple shooting", ms.Epochs)); }
-            PipelineResult result = ProgressView.Run(context, stages, progress => TrainingPipeline.Run(c, dataset, progress));
-            string modelPath = parsed.GetValue(output)!;
-            ModelFile.Save(result.Network, modelPath, new Dictionary<string, string>
+            TrainingConfig configured = c;
+            SizingResult? sizing = null;
+            if (board is not null)
+            {
+                string native = NativeSources.Find() ?? throw new UserError("--target: the C kernel sources (firmware/native) were not found above this program or the working directory");
+                (c, sizing) = BoardTargeting.Fit(context, c, board, dataset, native);
+                context.Out.WriteLine(sizing.Text());
+            }
+
+            PipelineResult result = Train(context, c, dataset);
+            var metadata = new Dictionary<string, string>
             {
                 ["data"] = dataset.Source,
                 ["config"] = c.ToJson(),
                 ["teacherForcing"] = $"epoch {result.TeacherForcing.SelectedEpoch} selected, validation {result.TeacherForcing.SelectedValidation:0.000}",
                 ["split"] = result.TeacherForcing.Split,
                 ["multipleShooting"] = result.MultipleShooting is { } m ? $"epoch {m.SelectedEpoch} selected, validation {m.SelectedValidation:0.000}" : "not run",
-            });
+            };
+            if (sizing?.Chosen is { } chosen)
+            {
+                metadata["target"] = $"{sizing.Target}: {chosen.Shape}, {chosen.Bits}-bit, {chosen.Fit.Verdict}";
+            }
+
+            string modelPath = parsed.GetValue(output)!;
+            ModelFile.Save(result.Network, modelPath, metadata);
             context.Out.WriteLine($"data: {result.TeacherForcing.Split}");
             context.Out.WriteLine($"teacher forcing: {result.TeacherForcing.TrainingSamples:N0} samples, epoch {result.TeacherForcing.SelectedEpoch} selected " +
                 $"(validation {result.TeacherForcing.SelectedValidation:0.000}), {result.TeacherForcing.Seconds:0.0} s");
@@ -62,9 +86,39 @@ internal static class TrainCommand
                 context.Out.WriteLine($"multiple shooting: epoch {msr.SelectedEpoch} selected (validation {msr.History[0].Validation:0.000} -> {msr.SelectedValidation:0.000}), {msr.Seconds:0.0} s");
             }
 
+            if (sizing is { Shrunk: true, Chosen: { } fitted })
+            {
+                context.Out.WriteLine($"the cost of fitting: training the configured network ({sizing.Configured.Shape}) too, to compare on the held-out data ...");
+                PipelineResult full = Train(context, configured with { Target = null }, dataset);
+                context.Out.WriteLine("held-out free run (the part of the data that training did not fit):");
+                PrintScores(context, $"configured ({sizing.Configured.Shape}, {sizing.Configured.Fit.Load:P0} of the period, does not fit)", TrainingPipeline.ScoreHeldOut(full.Network, configured, dataset));
+                PrintScores(context, $"fitted ({fitted.Shape}, {fitted.Bits}-bit, {fitted.Fit.Load:P0})", TrainingPipeline.ScoreHeldOut(result.Network, c, dataset));
+            }
+
             context.Out.WriteLine($"wrote {modelPath} ({result.Network.ParameterCount:N0} parameters)");
+            if (sizing?.Chosen is { } sized)
+            {
+                context.Out.WriteLine($"compile it for {sizing.Target.Board.Id} with: rmm compile {modelPath} --bits {sized.Bits} --out MODEL.rmmq");
+            }
+
             return Cli.Ok;
         });
         return command;
+    }
+
+    private static PipelineResult Train(CommandContext context, TrainingConfig c, Dataset dataset)
+    {
+        var stages = new List<(string, int)> { ("teacher forcing", c.TeacherForcing.Epochs) };
+        if (c.MultipleShooting is { } ms) { stages.Add(("multiple shooting", ms.Epochs)); }
+        return ProgressView.Run(context, stages, progress => TrainingPipeline.Run(c, dataset, progress));
+    }
+
+    private static void PrintScores(CommandContext context, string label, NeuronScore[]? scores)
+    {
+        context.Out.WriteLine($"  {label}:");
+        foreach (string line in scores?.Select(s => s.ToString()) ?? ["the free run diverged"])
+        {
+            context.Out.WriteLine($"    {line}");
+        }
     }
 }

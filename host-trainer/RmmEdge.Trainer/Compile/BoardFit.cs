@@ -36,14 +36,15 @@ public sealed record BoardFit(string Board, string Core, double ClockMhz, string
 
             if (board.Engines.Native.Available)
             {
-                rows.Add(Native(board, measured.FirstOrDefault(b => SameFamily(b.Core, board.Core)), modelRateHz));
+                rows.Add(Native(board, measured.FirstOrDefault(b => b.Core.Measures(board.Core)), modelRateHz));
             }
         }
 
         return rows;
     }
 
-    private static BoardFit Native(BoardProfile board, BudgetResult? budget, double modelRateHz)
+    /// <summary>The native engine of <paramref name="board"/> at <paramref name="modelRateHz"/>, judged from <paramref name="budget"/> (null: not measured).</summary>
+    public static BoardFit Native(BoardProfile board, BudgetResult? budget, double modelRateHz)
     {
         int limit = board.Engines.Native.MaxRateHz;
         if (budget is null)
@@ -65,9 +66,6 @@ public sealed record BoardFit(string Board, string Core, double ClockMhz, string
         return new BoardFit(board.Id, board.Core, board.ClockMhz, "native",
             $"{budget.InstructionsPerStep:N0} instructions ({budget.Core.Name}, measured) × {budget.Core.CyclesPerInstruction:0.0} CPI", highest, load, holds, verdict);
     }
-
-    /// <summary>Whether a measured core stands for a board's core ("Cortex-M4F" is measured as "Cortex-M4").</summary>
-    private static bool SameFamily(EmulatedCore measured, string boardCore) => boardCore.StartsWith(measured.Name, StringComparison.OrdinalIgnoreCase);
 
     /// <summary>Every profile in the boards/ folder of this RmmEdge tree (none outside a tree).</summary>
     public static IReadOnlyList<BoardProfile> AllBoards() =>

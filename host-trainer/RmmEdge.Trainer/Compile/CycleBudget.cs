@@ -47,6 +47,12 @@ public sealed record EmulatedCore(
 
     /// <summary>Every core the budget is measured on, in the order tables print them.</summary>
     public static IReadOnlyList<EmulatedCore> All { get; } = [M4At168, M7At216, RiscVAt160];
+
+    /// <summary>Whether this core stands for a board profile's core ("Cortex-M4F" is measured as "Cortex-M4").</summary>
+    public bool Measures(string boardCore) => boardCore.StartsWith(Name, StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>The core that stands for <paramref name="boardCore"/>, or null when none here does (Xtensa).</summary>
+    public static EmulatedCore? For(string boardCore) => All.FirstOrDefault(c => c.Measures(boardCore));
 }
 
 /// <summary>One measurement: instructions per step, and what they mean at the core's clock.</summary>

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using RmmEdge.Trainer.Data;
+using RmmEdge.Trainer.Evaluation;
 using RmmEdge.Trainer.Model;
 
 namespace RmmEdge.Trainer.Training;
@@ -15,6 +16,8 @@ namespace RmmEdge.Trainer.Training;
 ///                                   // "pair-external": neuron 1 modelled, neuron 2 measured;
 ///                                   // "single-activity": experimental spike-activity bank (NetworkSpec.SingleNeuronWithActivity)
 ///   "hidden": [20, 20, 20],         // hidden widths of each intrinsic lumped MLP
+///   "intrinsicBankSize": 36,        // time constants of each intrinsic bank (same span; fewer: cheaper steps)
+///   "target": "stm32f769i-discovery@10000",   // size the network to hold that rate on that board (rmm train)
 ///   "seed": 1,
 ///   "ridge": 0.0015,                // ρ on every MLP weight (default: the authors' LP value)
 ///   "synapseInput": "voltage",      // circuits: "spikeActivity" drives the synapses' banks by the presynaptic spike activity
@@ -46,6 +49,20 @@ public sealed record TrainingConfig
     /// bank, 545 ms for the spike-activity bank).
     /// </summary>
     public double? SlowestTauMs { get; init; }
+
+    /// <summary>
+    /// The number of time constants of every intrinsic bank, on the same span (NetworkSpec.WithIntrinsicBankSize);
+    /// null keeps the network's own (36). A smaller bank is the largest saving in a step's cost.
+    /// </summary>
+    public int? IntrinsicBankSize { get; init; }
+
+    /// <summary>
+    /// "BOARD[@RATE]": the board profile (boards/) the model must run on, at RATE Hz (default: the model's
+    /// step rate). `rmm train` then sizes the network (hidden widths, bank size, 16 or 8 bits) so that its
+    /// compiled step holds the rate on that board's native engine, measured on the emulated core
+    /// (RmmEdge.Trainer.Compile.BoardSizing), and refuses when nothing fits.
+    /// </summary>
+    public string? Target { get; init; }
 
     public TeacherForcingOptions TeacherForcing { get; init; } = new();
     public MultipleShootingOptions? MultipleShooting { get; init; }
@@ -278,9 +295,15 @@ public sealed record TrainingConfig
             throw new UserError($"slowestTauMs: expected a time constant in (0, {SpecLimits.MaxTauMs:G}] ms, got {slowest}");
         }
 
+        if (IntrinsicBankSize is { } size && !(size >= 2 && size <= SpecLimits.MaxBankSize))
+        {
+            throw new UserError($"intrinsicBankSize: {size}; expected 2–{SpecLimits.MaxBankSize} time constants");
+        }
+
         try
         {
             spec = SlowestTauMs is { } tau ? spec.WithSlowestTau(tau) : spec;
+            spec = IntrinsicBankSize is { } bank ? spec.WithIntrinsicBankSize(bank) : spec;
             SpecLimits.Check(spec);
         }
         catch (ArgumentException e)
@@ -329,6 +352,19 @@ public static class TrainingPipeline
         }
 
         return new PipelineResult(network, first, second);
+    }
+
+    /// <summary>
+    /// Free-run scores of a trained network on the part of <paramref name="data"/> that training held out
+    /// (the last validation fraction of one record, or the held-out sweeps), per modelled neuron; null when
+    /// the free run diverged.
+    /// </summary>
+    public static NeuronScore[]? ScoreHeldOut(Network network, TrainingConfig config, Dataset data)
+    {
+        TeacherForcingOptions tf = config.TeacherForcing;
+        DataSplit heldOut = DataSplit.Of(network, data, tf.ValidationFraction, tf.ValidationFraction, tf.TransientMs);
+        SegmentRuns runs = FreeRun.RunSegments(network, heldOut.Selection, heldOut.SelectionTransient);
+        return runs.Diverged ? null : Scoring.Score(network, runs.Runs, metric: tf.Metric);
     }
 
     private sealed class Relay(IProgress<(string, EpochRecord)> target, string stage) : IProgress<EpochRecord>

@@ -93,6 +93,38 @@ public sealed class CliTests(ITestOutputHelper output) : IDisposable
         Assert.Contains("convertible to mV", error);
     }
 
+    [SkippableFact]
+    public void TrainForABoardSizesTheNetworkAndReportsWhatFittingCost()
+    {
+        Skip.IfNot(CycleBudget.ToolsAvailable(out string missing), $"{missing} not installed (.ci/run installs {CycleBudget.Packages})");
+        Assert.Equal(0, Run("simulate", "--system", "hco", "--seconds", "6", "--out", PathOf("hco.csv")).Code);
+        (int code, string text, string error) = Run("train", PathOf("hco.csv"), "--network", "pair", "--epochs", "2", "--target", "stm32f769i-discovery", "--out", PathOf("hco.rmm.json"));
+        Assert.Equal(0, code);
+        Assert.Contains("hidden 20,20,20, bank 36, 16-bit", text);               // the configured pair, measured and refused
+        Assert.Contains("<- chosen", text);
+        Assert.Contains("the cost of fitting: training the configured network", text);
+        Assert.Contains("  configured (hidden 20,20,20, bank 36", text);
+        Assert.Contains("  fitted (hidden ", text);
+        Assert.Contains("--bits 16", text);
+        string saved = File.ReadAllText(PathOf("hco.rmm.json"));
+        Assert.Contains("stm32f769i-discovery: hidden ", saved);                 // the model file says what it was sized for
+
+        // Compiled as told, the model holds the rate on that board.
+        (code, text, _) = Run("compile", PathOf("hco.rmm.json"), "--out", PathOf("hco.rmmq"));
+        Assert.Equal(0, code);
+        Assert.Matches(@"stm32f769i-discovery\s+Cortex-M7F 216 MHz\s+native .* yes: \d+ % of the period", text);
+
+        // A board whose cost cannot be measured, and a rate the model does not step at: one line each, exit 1, nothing written.
+        (code, _, error) = Run("train", PathOf("hco.csv"), "--network", "pair", "--epochs", "2", "--target", "esp32-devkitc", "--out", PathOf("x.rmm.json"));
+        Assert.Equal(1, code);
+        Assert.Single(error.TrimEnd().Split('\n'));
+        Assert.Contains("cannot be measured", error);
+        (code, _, error) = Run("train", PathOf("hco.csv"), "--network", "pair", "--epochs", "2", "--target", "stm32f769i-discovery@20000", "--out", PathOf("x.rmm.json"));
+        Assert.Equal(1, code);
+        Assert.Contains("--upsample", error);
+        Assert.False(File.Exists(PathOf("x.rmm.json")));
+    }
+
     [Fact]
     public void EvalJudgesAModelOnProbesBesideASimulatedCellWithTheCompiledModelBesideIt()
     {

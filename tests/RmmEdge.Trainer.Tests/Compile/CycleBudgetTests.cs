@@ -25,13 +25,7 @@ public sealed class CycleBudgetTests(ITestOutputHelper output)
     {
         Skip.IfNot(CycleBudget.ToolsAvailable(out string missing), $"{missing} not installed (.ci/run installs {CycleBudget.Packages})");
         var network = new Network(NetworkSpec.SingleNeuron(0.1, hidden: [10, 10, 10]), seed: 1);
-        // Normalisation ranges of a bursting neuron's recording (as training would fit them), so
-        // that the normalisation multipliers and shifts are those of a real model.
-        foreach (Current current in network.Currents)
-        {
-            int states = current.Bank.Size;
-            current.FitNormalization(-75f, 35f, Enumerable.Repeat(-45f, states).ToArray(), Enumerable.Repeat(25f, states).ToArray());
-        }
+        BoardSizing.FitTypicalNormalization(network);
 
         byte[] model = Quantizer.Compile(network, bits, out CompileSummary summary);
         output.WriteLine(summary.ToString());
