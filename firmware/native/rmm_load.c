@@ -174,6 +174,13 @@ rmm_status rmm_load(const uint8_t *f, uint32_t length, rmm_model *m, int32_t *of
     m->max_width = max_width;
     if (macs != (int64_t)i32(f + 32)) FAIL(RMM_BAD_VALUE, 32);
     m->weights = f + section_offset[6];
+    /* int16 weights are symmetric (−32767…32767): the kernel adds two weight × value products in 32
+       bits, which −32768 × −32768 twice would overflow. */
+    if (m->weight_bits == 16) {
+        for (i = 0; i < total_weights; i++) {
+            if (u16(m->weights + 2 * i) == 0x8000) FAIL(RMM_BAD_VALUE, section_offset[6] + 2 * i);
+        }
+    }
     m->params = f + section_offset[7];
     for (i = 0; i < total_params; i++) {
         const uint8_t *p = m->params + i * PARAM_ENTRY;

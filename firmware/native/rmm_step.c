@@ -32,14 +32,18 @@ static inline uint32_t sign_extend_odd_bytes(uint32_t x)           /* (int16)x.b
 
 /* Loads from the file buffer. The kernel is freestanding: it includes no C library header (the
  * Cortex-M build compiles it with -nostdinc). With gcc/clang the builtin memcpy keeps the C aliasing
- * rules and compiles to a single load (rmm_load guarantees 4-byte aligned sections; the DSP paths below
- * use it too, and exist only for gcc/clang); elsewhere the bytes are assembled little-endian, the same
- * value on the little-endian targets we run (ESP32, Cortex-M, x86). */
+ * rules and compiles to a single load: every field read here is at its natural alignment, since
+ * rmm_load refuses a buffer that is not 4-byte aligned and guarantees 4-byte aligned sections, and the
+ * entries are 4-byte fields at multiples of 4 (norms 8, params 12, banks 8 bytes) or int16 weights. The
+ * alignment is stated to the compiler, so that a core without unaligned loads (RISC-V rv32, the
+ * ESP32-C3) also reads a field with one instruction instead of byte by byte. The DSP paths below use it
+ * too, and exist only for gcc/clang; elsewhere the bytes are assembled little-endian, the same value on
+ * the little-endian targets we run (ESP32, ESP32-C3, Cortex-M, x86). */
 #if defined(__GNUC__)
 #define RMM_LOAD(dst, src, n) __builtin_memcpy((dst), (src), (n))
-static inline int32_t rd32(const uint8_t *b) { int32_t v; RMM_LOAD(&v, b, 4); return v; }
-static inline int32_t rd16u(const uint8_t *b) { uint16_t v; RMM_LOAD(&v, b, 2); return v; }
-static inline int32_t rd16s(const uint8_t *b) { int16_t v; RMM_LOAD(&v, b, 2); return v; }
+static inline int32_t rd32(const uint8_t *b) { int32_t v; RMM_LOAD(&v, __builtin_assume_aligned(b, 4), 4); return v; }
+static inline int32_t rd16u(const uint8_t *b) { uint16_t v; RMM_LOAD(&v, __builtin_assume_aligned(b, 2), 2); return v; }
+static inline int32_t rd16s(const uint8_t *b) { int16_t v; RMM_LOAD(&v, __builtin_assume_aligned(b, 2), 2); return v; }
 #else
 static inline int32_t rd32(const uint8_t *b) { return (int32_t)((uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 | (uint32_t)b[3] << 24); }
 static inline int32_t rd16u(const uint8_t *b) { return (int32_t)((uint32_t)b[0] | (uint32_t)b[1] << 8); }
@@ -76,10 +80,11 @@ static inline int32_t normalize(const rmm_model *m, int32_t entry, int32_t x)
 }
 
 /*
- * Σ_k w[k]·z[k] added to acc, for int16 weights. The plain C loop is the definition; on cores with
- * the DSP extension (Cortex-M4/M7) SMLALD adds two 16x16 products per instruction into the 64-bit
- * accumulator. Integer addition is associative, so both paths give the same sum (CM3/CM4): the
- * golden vectors are checked on the emulated Cortex-M as well as on the host.
+ * Σ_k w[k]·z[k] added to acc, for int16 weights: the exact sum is the definition (StepKernel sums in
+ * 64 bits). On cores with the DSP extension (Cortex-M4/M7) SMLALD adds two 16x16 products per
+ * instruction into the 64-bit accumulator; elsewhere pairs of products are summed in 32 bits first.
+ * Integer addition is associative, so every path gives the same sum (CM3/CM4): the golden vectors are
+ * checked on the emulated Cortex-M and RISC-V cores as well as on the host.
  */
 static inline int64_t mac_s16(const uint8_t *w, const int16_t *z, int n, int64_t acc)
 {
@@ -109,9 +114,16 @@ static inline int64_t mac_s16(const uint8_t *w, const int16_t *z, int n, int64_t
         acc += (int64_t)rd16s(w) * z[0];
     }
 #else
+    /* Two products of a weight (the loader admits −32767…32767) and an int16 value sum to less than
+       2^31 in magnitude, so each pair is added in 32 bits and then into the 64-bit accumulator: the same
+       sum with half the 64-bit additions (a 32-bit core without DSP, such as the ESP32-C3's, has no
+       64-bit add). */
     int k;
-    for (k = 0; k < n; k++) {
-        acc += (int64_t)rd16s(w + 2 * k) * z[k];
+    for (k = 0; k + 1 < n; k += 2) {
+        acc += rd16s(w + 2 * k) * (int32_t)z[k] + rd16s(w + 2 * k + 2) * (int32_t)z[k + 1];
+    }
+    if (k < n) {
+        acc += rd16s(w + 2 * k) * (int32_t)z[k];
     }
 #endif
     return acc;
@@ -145,8 +157,12 @@ static inline int64_t mac_s8(const int8_t *w, const int16_t *z, int n, int64_t a
         acc += (int32_t)w[0] * z[0];
     }
 #else
+    /* Four int8 × int16 products stay below 2^24 in magnitude: added in 32 bits, then into the accumulator. */
     int k;
-    for (k = 0; k < n; k++) {
+    for (k = 0; k + 3 < n; k += 4) {
+        acc += (int32_t)w[k] * z[k] + (int32_t)w[k + 1] * z[k + 1] + (int32_t)w[k + 2] * z[k + 2] + (int32_t)w[k + 3] * z[k + 3];
+    }
+    for (; k < n; k++) {
         acc += (int32_t)w[k] * z[k];
     }
 #endif

@@ -362,6 +362,11 @@ namespace RmmEdge.SharedModel.Format
             for (int i = 0; i < totalWeights; i++)
             {
                 m.Weights[i] = weightBytes == 1 ? (short)(sbyte)f[w + i] : (short)U16(f, w + 2 * i);
+                if (m.Weights[i] == short.MinValue && weightBytes == 2)
+                {
+                    // Symmetric int16 weights: the C kernel adds two products in 32 bits, which −32768 × −32768 twice would overflow.
+                    return Fail(ModelStatus.BadValue, "weights", w + 2 * i);
+                }
             }
 
             int p = offset[(int)SectionId.LayerParams];

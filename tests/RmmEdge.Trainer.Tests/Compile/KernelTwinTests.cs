@@ -234,6 +234,33 @@ public sealed class KernelTwinTests(TrainedStgModel trained, NativeKernel native
         }
     }
 
+    /// <summary>
+    /// int16 weights are symmetric: the C kernel's plain path adds two products in 32 bits, which two
+    /// −32768 × −32768 products would overflow, so both loaders refuse a −32768 weight at its byte.
+    /// </summary>
+    [Fact]
+    public void ASixteenBitWeightOfMinus32768IsRefusedByBothLoaders()
+    {
+        byte[] file = Quantizer.Compile(Circuit(5), 16, out _);
+        int weights = Enumerable.Range(0, file[RmmqFormat.OffsetSectionCount]).Select(i => RmmqFormat.HeaderSize + RmmqFormat.DirectoryEntrySize * i)
+            .Where(e => BitConverter.ToUInt16(file, e) == 6).Select(e => BitConverter.ToInt32(file, e + 4)).Single();
+        int at = weights + 2 * 7;
+        file[at] = 0x00;
+        file[at + 1] = 0x80;
+        BitConverter.TryWriteBytes(file.AsSpan(RmmqFormat.OffsetCrc), RmmqReader.ComputeCrc(file));
+        ModelLoadResult managed = RmmqReader.Load(file);
+        output.WriteLine($"C#: {managed}");
+        Assert.Equal(ModelStatus.BadValue, managed.Status);
+        Assert.Equal(at, managed.Offset);
+        Assert.Equal((int)ModelStatus.BadValue, native.Load(file, (uint)file.Length, out int offset));
+        Assert.Equal(at, offset);
+        file[at + 1] = 0x80;
+        file[at] = 0x01;                                    // −32767 is a weight like any other
+        BitConverter.TryWriteBytes(file.AsSpan(RmmqFormat.OffsetCrc), RmmqReader.ComputeCrc(file));
+        Assert.True(RmmqReader.Load(file).Ok);
+        Assert.Equal(0, native.Load(file, (uint)file.Length, out _));
+    }
+
     /// <summary>A few random edits, sometimes a truncation, and half the time a corrected CRC.</summary>
     internal static byte[] Mutate(byte[] seed, Random r)
     {
