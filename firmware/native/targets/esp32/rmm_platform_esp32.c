@@ -1,45 +1,23 @@
 /*
  * rmm_platform_esp32.c - the native engine's board hooks on ESP32 (ESP-IDF 5.x, as nanoFramework's
- * ESP32 images use). A general-purpose timer interrupts every period and wakes a task of the highest
- * priority pinned to core 0 (nanoCLR runs on core 1), which runs one tick: the ADC one-shot driver and
- * the DAC driver must not be called from an ISR. Channel 1: ADC1 channel 6 (GPIO34) in, DAC channel 0
+ * ESP32 images use). The timed loop is ../esp-idf/rmm_esp_idf_loop.c, its task pinned to core 0
+ * (nanoCLR runs on core 1). Channel 1: ADC1 channel 6 (GPIO34) in, DAC channel 0
  * (GPIO25) out; channel 2: ADC1 channel 7 (GPIO35) in, DAC channel 1 (GPIO26) out (boards/
  * esp32-devkitc.json). ADC at 12 dB attenuation, raw codes; DAC 8-bit (codes above 255 never reach
  * it: the engine clips to the calibrated maximum code, 255 in the ESP32 profile).
  *
  * Not built on our machines (no ESP-IDF); part of the custom image described in ../../README.md.
  */
-#include "freertos/FreeRTOS.h"
-#include "freertos/task.h"
-#include "driver/gptimer.h"
 #include "esp_adc/adc_oneshot.h"
 #include "driver/dac_oneshot.h"
 #include "esp_timer.h"
 #include "../../engine/rmm_native_engine.h"
+#include "../esp-idf/rmm_esp_idf_loop.h"
 
-static gptimer_handle_t s_timer;
-static TaskHandle_t s_task;
 static adc_oneshot_unit_handle_t s_adc;
 static dac_oneshot_handle_t s_dac[2];
 static const adc_channel_t s_adc_channel[2] = { ADC_CHANNEL_6, ADC_CHANNEL_7 };
 static const dac_channel_t s_dac_channel[2] = { DAC_CHAN_0, DAC_CHAN_1 };
-
-static bool IRAM_ATTR on_alarm(gptimer_handle_t timer, const gptimer_alarm_event_data_t *event, void *context)
-{
-    BaseType_t woken = pdFALSE;
-    (void)timer; (void)event; (void)context;
-    vTaskNotifyGiveFromISR(s_task, &woken);
-    return woken == pdTRUE;
-}
-
-static void loop_task(void *argument)
-{
-    (void)argument;
-    for (;;) {
-        ulTaskNotifyTake(pdTRUE, portMAX_DELAY);
-        rmm_native_tick();
-    }
-}
 
 static int init_converters(void)
 {
@@ -72,30 +50,15 @@ int rmm_platform_channels(void)
 
 int rmm_platform_start_timer(uint32_t period_us)
 {
-    gptimer_config_t config = { .clk_src = GPTIMER_CLK_SRC_DEFAULT, .direction = GPTIMER_COUNT_UP, .resolution_hz = 1000000 };
-    gptimer_alarm_config_t alarm = { .alarm_count = period_us, .reload_count = 0, .flags.auto_reload_on_alarm = true };
-    gptimer_event_callbacks_t callbacks = { .on_alarm = on_alarm };
     if (init_converters() != 0) {
         return -1;
     }
-    if (s_task == NULL && xTaskCreatePinnedToCore(loop_task, "rmm-loop", 4096, NULL, configMAX_PRIORITIES - 1, &s_task, 0) != pdPASS) {
-        return -1;
-    }
-    if (gptimer_new_timer(&config, &s_timer) != ESP_OK || gptimer_register_event_callbacks(s_timer, &callbacks, NULL) != ESP_OK
-        || gptimer_set_alarm_action(s_timer, &alarm) != ESP_OK || gptimer_enable(s_timer) != ESP_OK || gptimer_start(s_timer) != ESP_OK) {
-        return -1;
-    }
-    return 0;
+    return rmm_esp_idf_start_loop(period_us, 0);   /* core 0: nanoCLR runs on core 1 */
 }
 
 void rmm_platform_stop_timer(void)
 {
-    if (s_timer != NULL) {
-        gptimer_stop(s_timer);
-        gptimer_disable(s_timer);
-        gptimer_del_timer(s_timer);
-        s_timer = NULL;
-    }
+    rmm_esp_idf_stop_loop();
 }
 
 int32_t rmm_platform_read_input_code(int channel)

@@ -2,27 +2,25 @@
  * rmm_platform_esp32c3.c - the native engine's board hooks on the ESP32-C3 (ESP-IDF 5.x, as
  * nanoFramework's ESP32_C3 image uses; boards/esp32-c3-devkitm-spi-dac.json). The C3 has one RISC-V
  * core and no DAC:
- * - a general-purpose timer interrupts every period and wakes a task of the highest priority, which
- *   runs one tick (the ADC one-shot and SPI drivers must not be called from an ISR). nanoCLR shares the
- *   core, so it only runs in the time the loop leaves; rmm budget measures the step on an rv32imc core;
+ * - the timed loop is ../esp-idf/rmm_esp_idf_loop.c (a timer ISR waking a top-priority task). nanoCLR
+ *   shares the core, so it only runs in the time the loop leaves; rmm budget measures the step on an
+ *   rv32imc core;
  * - input: ADC1 channel 2 (GPIO2) at 12 dB attenuation, raw 12-bit codes (ADC1 only: ADC2 is not
  *   reliable on this chip);
  * - output: an MCP4922 12-bit DAC on SPI2 (GPIO6 SCK, GPIO7 MOSI, GPIO10 CS), channel A, written with a
  *   polling transaction of one 16-bit word: A/B = 0, buffered, gain 1x, active, then the code. The
  *   engine has already clipped the code to the calibrated range; the mask below only keeps it in the
  *   word's 12 data bits.
- * One channel pair. The loop function sits in IRAM (IRAM_ATTR) so a step never waits on the flash cache.
+ * One channel pair.
  *
  * Not built on our machines (no ESP-IDF); part of the custom image described in ../../README.md.
  */
 #include "freertos/FreeRTOS.h"
-#include "freertos/task.h"
-#include "driver/gptimer.h"
 #include "driver/spi_master.h"
 #include "esp_adc/adc_oneshot.h"
-#include "esp_attr.h"
 #include "esp_timer.h"
 #include "../../engine/rmm_native_engine.h"
+#include "../esp-idf/rmm_esp_idf_loop.h"
 
 #define RMM_ADC_CHANNEL ADC_CHANNEL_2
 #define RMM_SPI_HOST SPI2_HOST
@@ -32,27 +30,8 @@
 /* MCP4922 command bits: channel A (bit 15 = 0), buffered reference (14), gain 1x (13), active (12). */
 #define MCP4922_CHANNEL_A_COMMAND 0x7000u
 
-static gptimer_handle_t s_timer;
-static TaskHandle_t s_task;
 static adc_oneshot_unit_handle_t s_adc;
 static spi_device_handle_t s_dac;
-
-static bool IRAM_ATTR on_alarm(gptimer_handle_t timer, const gptimer_alarm_event_data_t *event, void *context)
-{
-    BaseType_t woken = pdFALSE;
-    (void)timer; (void)event; (void)context;
-    vTaskNotifyGiveFromISR(s_task, &woken);
-    return woken == pdTRUE;
-}
-
-static void IRAM_ATTR loop_task(void *argument)
-{
-    (void)argument;
-    for (;;) {
-        ulTaskNotifyTake(pdTRUE, portMAX_DELAY);
-        rmm_native_tick();
-    }
-}
 
 static int init_converters(void)
 {
@@ -81,30 +60,15 @@ int rmm_platform_channels(void)
 
 int rmm_platform_start_timer(uint32_t period_us)
 {
-    gptimer_config_t config = { .clk_src = GPTIMER_CLK_SRC_DEFAULT, .direction = GPTIMER_COUNT_UP, .resolution_hz = 1000000 };
-    gptimer_alarm_config_t alarm = { .alarm_count = period_us, .reload_count = 0, .flags.auto_reload_on_alarm = true };
-    gptimer_event_callbacks_t callbacks = { .on_alarm = on_alarm };
     if (init_converters() != 0) {
         return -1;
     }
-    if (s_task == NULL && xTaskCreate(loop_task, "rmm-loop", 4096, NULL, configMAX_PRIORITIES - 1, &s_task) != pdPASS) {
-        return -1;
-    }
-    if (gptimer_new_timer(&config, &s_timer) != ESP_OK || gptimer_register_event_callbacks(s_timer, &callbacks, NULL) != ESP_OK
-        || gptimer_set_alarm_action(s_timer, &alarm) != ESP_OK || gptimer_enable(s_timer) != ESP_OK || gptimer_start(s_timer) != ESP_OK) {
-        return -1;
-    }
-    return 0;
+    return rmm_esp_idf_start_loop(period_us, tskNO_AFFINITY);   /* one core */
 }
 
 void rmm_platform_stop_timer(void)
 {
-    if (s_timer != NULL) {
-        gptimer_stop(s_timer);
-        gptimer_disable(s_timer);
-        gptimer_del_timer(s_timer);
-        s_timer = NULL;
-    }
+    rmm_esp_idf_stop_loop();
 }
 
 int32_t rmm_platform_read_input_code(int channel)
