@@ -29,6 +29,7 @@ public static class Cli
         root.Subcommands.Add(SimulateCommand.Build(context));
         root.Subcommands.Add(ProtocolCommand.Build(context));
         root.Subcommands.Add(TrainCommand.Build(context));
+        root.Subcommands.Add(SweepCommand.Build(context));
         root.Subcommands.Add(EvalCommand.Build(context));
         root.Subcommands.Add(CompileCommand.Build(context));
         root.Subcommands.Add(BudgetCommand.Build(context));

@@ -4,6 +4,7 @@ using RmmEdge.Trainer.Compile;
 using RmmEdge.Trainer.Data;
 using RmmEdge.Trainer.Evaluation;
 using RmmEdge.Trainer.Model;
+using RmmEdge.Trainer.Sweeps;
 using RmmEdge.Trainer.Training;
 
 namespace RmmEdge.Cli;
@@ -27,6 +28,11 @@ internal static class TrainCommand
         var msEpochs = new Option<int?>("--ms-epochs") { Description = "Multiple-shooting epochs after teacher forcing (default: none)" };
         var gamma = new Option<float?>("--gamma") { Description = "Generalized teacher forcing γ inside shots (0 = free run)" };
         var seed = new Option<int?>("--seed") { Description = "Seed (initialisation, shuffling, noise)" };
+        var seeds = new Option<string?>("--seeds")
+        {
+            Description = "Train once per seed (e.g. 1-4) and keep the model with the highest validation score (the held-out selection score, never a test set); prints the spread",
+        };
+        var resultFile = new Option<string?>("--result") { Description = "Also write the training's figures as JSON (selected epoch, validation, seconds, parameters, seed)" };
         var target = new Option<string?>("--target")
         {
             Description = "BOARD[@RATE]: size the network (hidden widths, bank size, 16 or 8 bits) so that its compiled step holds RATE Hz (default: the model's " +
@@ -38,7 +44,7 @@ internal static class TrainCommand
             "  rmm train hco.csv --network pair --ms-epochs 60 --gamma 0.1 --out hco.rmm.json\n  rmm train cell.abf --config train.json --out cell.rmm.json\n" +
             "  rmm train ramp.abf steps.abf@0-10 --out cell.rmm.json\n  rmm train hco.csv --network pair --target stm32f769i-discovery --out hco.rmm.json\n  rmm train B6_Ch3_181.ibw+B6_Ch0_181.ibw B6_Ch3_182.ibw+B6_Ch0_182.ibw --out b6.rmm.json");
         command.Arguments.Add(file);
-        foreach (Option o in new Option[] { output, config, network, epochs, msEpochs, gamma, seed, target, warmup }) { command.Options.Add(o); }
+        foreach (Option o in new Option[] { output, config, network, epochs, msEpochs, gamma, seed, seeds, target, resultFile, warmup }) { command.Options.Add(o); }
         data.AddTo(command);
         command.SetAction(parsed =>
         {
@@ -62,7 +68,23 @@ internal static class TrainCommand
                 context.Out.WriteLine(sizing.Text());
             }
 
-            PipelineResult result = Train(context, c, dataset);
+            int[] seedList = parsed.GetValue(seeds) is string range ? SweepSpec.Range(range, "--seeds") : [c.Seed];
+            if (parsed.GetValue(seed) is not null && seedList.Length > 1)
+            {
+                throw new UserError("--seed and --seeds: give one of them");
+            }
+
+            PipelineResult? kept = null;
+            var spread = new List<(int Seed, PipelineResult Result)>();
+            foreach (int each in seedList)
+            {
+                if (seedList.Length > 1) { context.Out.WriteLine($"seed {each}:"); }
+                PipelineResult trained = Train(context, c with { Seed = each }, dataset);
+                spread.Add((each, trained));
+                if (kept is null || Validation(trained) > Validation(kept)) { kept = trained; c = c with { Seed = each }; }
+            }
+
+            PipelineResult result = kept!;
             var metadata = new Dictionary<string, string>
             {
                 ["data"] = dataset.Source,
@@ -71,6 +93,13 @@ internal static class TrainCommand
                 ["split"] = result.TeacherForcing.Split,
                 ["multipleShooting"] = result.MultipleShooting is { } m ? $"epoch {m.SelectedEpoch} selected, validation {m.SelectedValidation:0.000}" : "not run",
             };
+            if (spread.Count > 1)
+            {
+                metadata["seeds"] = string.Join(", ", spread.Select(p => $"seed {p.Seed}: validation {Validation(p.Result):0.000}")) + $"; kept seed {c.Seed}";
+                context.Out.WriteLine($"seeds (validation = the held-out selection score, higher is better): {metadata["seeds"]}");
+                context.Out.WriteLine($"validation across seeds: {spread.Min(p => Validation(p.Result)):0.000} … {spread.Max(p => Validation(p.Result)):0.000}");
+            }
+
             if (sizing?.Chosen is { } chosen)
             {
                 metadata["target"] = $"{sizing.Target}: {chosen.Shape}, {chosen.Bits}-bit, {chosen.Fit.Verdict}";
@@ -96,6 +125,15 @@ internal static class TrainCommand
             }
 
             context.Out.WriteLine($"wrote {modelPath} ({result.Network.ParameterCount:N0} parameters)");
+            if (parsed.GetValue(resultFile) is string resultPath)
+            {
+                TrainingResult last = result.MultipleShooting ?? result.TeacherForcing;
+                UserFiles.WriteAtomically(resultPath, System.Text.Json.JsonSerializer.Serialize(new Dictionary<string, object>
+                {
+                    ["seed"] = c.Seed, ["selectedEpoch"] = last.SelectedEpoch, ["validation"] = Validation(result),
+                    ["seconds"] = result.TeacherForcing.Seconds + (result.MultipleShooting?.Seconds ?? 0), ["parameters"] = result.Network.ParameterCount,
+                }));
+            }
             if (sizing?.Chosen is { } sized)
             {
                 context.Out.WriteLine($"compile it for {sizing.Target.Board.Id} with: rmm compile {modelPath} --bits {sized.Bits} --out MODEL.rmmq");
@@ -105,6 +143,9 @@ internal static class TrainCommand
         });
         return command;
     }
+
+    /// <summary>The selection score of the kept snapshot of the last stage run.</summary>
+    private static double Validation(PipelineResult r) => (r.MultipleShooting ?? r.TeacherForcing).SelectedValidation;
 
     private static PipelineResult Train(CommandContext context, TrainingConfig c, Dataset dataset)
     {

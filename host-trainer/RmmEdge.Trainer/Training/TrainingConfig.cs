@@ -111,17 +111,19 @@ public sealed record TrainingConfig
         Converters = { new JsonStringEnumConverter(JsonNamingPolicy.CamelCase) },
     };
 
-    public static TrainingConfig Load(string path)
+    public static TrainingConfig Load(string path) => FromJson(UserFiles.ReadAllText(path, 1 << 20, "a training configuration"), path);
+
+    /// <summary>A configuration from its JSON text; a UserError names <paramref name="source"/> and the problem.</summary>
+    public static TrainingConfig FromJson(string text, string source)
     {
-        string text = UserFiles.ReadAllText(path, 1 << 20, "a training configuration");
         try
         {
             return JsonSerializer.Deserialize<TrainingConfig>(text, Json)
-                ?? throw new UserError($"{path}: empty training configuration");
+                ?? throw new UserError($"{source}: empty training configuration");
         }
         catch (JsonException e)
         {
-            throw new UserError($"{path}: not a valid training configuration: {e.Message}");
+            throw new UserError($"{source}: not a valid training configuration: {e.Message}");
         }
     }
 
