@@ -58,6 +58,12 @@ internal static class TrainCommand
             if (parsed.GetValue(target) is string t) { c = c with { Target = t }; }
             c.Check();
             BoardTarget? board = c.Target is string text ? BoardTarget.Parse(text, "--target") : null;
+            int[] seedList = parsed.GetValue(seeds) is string range ? SweepSpec.Range(range, "--seeds") : [c.Seed];
+            if (parsed.GetValue(seed) is not null && parsed.GetValue(seeds) is not null)
+            {
+                throw new UserError("--seed and --seeds: give one of them");
+            }
+
             Dataset dataset = data.Load(parsed, parsed.GetValue(file)!);
             TrainingConfig configured = c;
             SizingResult? sizing = null;
@@ -66,12 +72,6 @@ internal static class TrainCommand
                 string native = NativeSources.Find() ?? throw new UserError("--target: the C kernel sources (firmware/native) were not found above this program or the working directory");
                 (c, sizing) = BoardTargeting.Fit(context, c, board, dataset, native);
                 context.Out.WriteLine(sizing.Text());
-            }
-
-            int[] seedList = parsed.GetValue(seeds) is string range ? SweepSpec.Range(range, "--seeds") : [c.Seed];
-            if (parsed.GetValue(seed) is not null && seedList.Length > 1)
-            {
-                throw new UserError("--seed and --seeds: give one of them");
             }
 
             PipelineResult? kept = null;
@@ -134,6 +134,7 @@ internal static class TrainCommand
                     ["seconds"] = result.TeacherForcing.Seconds + (result.MultipleShooting?.Seconds ?? 0), ["parameters"] = result.Network.ParameterCount,
                 }));
             }
+
             if (sizing?.Chosen is { } sized)
             {
                 context.Out.WriteLine($"compile it for {sizing.Target.Board.Id} with: rmm compile {modelPath} --bits {sized.Bits} --out MODEL.rmmq");

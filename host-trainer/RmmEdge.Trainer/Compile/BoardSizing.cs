@@ -99,7 +99,7 @@ public static class BoardSizing
     /// <param name="build">The network a training configuration gives for hidden widths and a bank size.</param>
     /// <param name="modelRateHz">The model's step rate (1000 / dt); a target rate must equal it.</param>
     public static SizingResult Size(BoardTarget target, double modelRateHz, int[] hidden, int bankSize, Func<int[], int, NetworkSpec> build,
-        string nativeSourceDir, IProgress<string>? progress = null)
+        string nativeSourceDir)
     {
         BoardProfile board = target.Board;
         double rate = target.RateHz ?? modelRateHz;
@@ -127,7 +127,7 @@ public static class BoardSizing
                 int[] h = hidden.Select(x => Math.Max(2, (int)Math.Round(x * w))).ToArray();
                 if (!shapes.Any(s => s.Bank == bank && s.Hidden.SequenceEqual(h)))
                 {
-                    shapes.Add((h, bank, Compile(build(h, bank), 16, out _).Summary.MacsPerStep));
+                    shapes.Add((h, bank, Compile(build(h, bank), 16).Summary.MacsPerStep));
                 }
             }
         }
@@ -143,10 +143,9 @@ public static class BoardSizing
                 return known;
             }
 
-            (byte[] file, CompileSummary summary) = Compile(build(h, bank), bits, out _);
+            (byte[] file, CompileSummary summary) = Compile(build(h, bank), bits);
             BudgetResult budget = CycleBudget.Measure(file, core, nativeSourceDir);
             var sized = new SizedNetwork(h, bank, bits, summary, BoardFit.Native(board, budget, rate));
-            progress?.Report($"{sized.Shape}, {bits}-bit: {sized.Fit.Load:P0} of the period");
             measured.Add(sized);
             return sized;
         }
@@ -187,7 +186,7 @@ public static class BoardSizing
     public static string WhatWouldFit(SizingResult sizing, Func<int[], int, NetworkSpec> build, string nativeSourceDir)
     {
         SizedNetwork smallest = sizing.Measured.OrderBy(m => m.Summary.MacsPerStep).ThenBy(m => m.Bits == 16 ? 0 : 1).First();
-        (byte[] file, _) = Compile(build(smallest.Hidden, smallest.BankSize), smallest.Bits, out _);
+        (byte[] file, _) = Compile(build(smallest.Hidden, smallest.BankSize), smallest.Bits);
         var elsewhere = new List<string>();
         foreach (BoardProfile other in BoardFit.AllBoards().Where(b => b.Id != sizing.Target.Board.Id && b.Engines.Native.Available))
         {
@@ -207,9 +206,9 @@ public static class BoardSizing
         BoardFit.AllBoards().Where(b => b.Engines.Native.Available && EmulatedCore.For(b.Core) is not null).Select(b => b.Id);
 
     /// <summary>An untrained network of <paramref name="spec"/>, with normalisation ranges typical of a recording, compiled at <paramref name="bits"/>.</summary>
-    private static (byte[] File, CompileSummary Summary) Compile(NetworkSpec spec, int bits, out Network network)
+    private static (byte[] File, CompileSummary Summary) Compile(NetworkSpec spec, int bits)
     {
-        network = new Network(spec, seed: 1);
+        var network = new Network(spec, seed: 1);
         FitTypicalNormalization(network);
         byte[] file = Quantizer.Compile(network, bits, out CompileSummary summary);
         return (file, summary);
