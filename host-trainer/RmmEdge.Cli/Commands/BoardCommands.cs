@@ -50,9 +50,11 @@ internal static class BoardCommands
             string path = parsed.GetValue(model)!;
             (byte[] bytes, RmmqModel local) = FixedPointRun.ReadFile(path);
             double dtMs = local.DtNs / 1e6;
-            if (parsed.GetValue(board) is string profilePath && BoardProfile.Load(profilePath).EngineFor(dtMs, out string reason) is null)
+            if (parsed.GetValue(board) is string profilePath)
             {
-                throw new UserError($"{path}: refused: {reason}");
+                BoardProfile profile = BoardProfile.Load(profilePath);
+                byte engine = profile.EngineFor(dtMs, out string reason) ?? throw new UserError($"{path}: refused: {reason}");
+                RefuseWhatTheCoreCannotHold(path, bytes, profile, engine, 1000 / dtMs);
             }
 
             using BoardClient client = Connect(parsed, port, baud);
@@ -79,6 +81,26 @@ internal static class BoardCommands
             return Cli.Ok;
         });
         return command;
+    }
+
+    /// <summary>
+    /// For the native engine on a core we emulate (and with the cross tools here): measure the model's
+    /// step there and refuse it when one step takes more than <see cref="BoardFit.MaxLoad"/> of the period,
+    /// which the profile's rate limit alone does not catch (a large model at a rate the engine allows).
+    /// </summary>
+    private static void RefuseWhatTheCoreCannotHold(string path, byte[] bytes, BoardProfile profile, byte engine, double rateHz)
+    {
+        if (engine != BoardInfo.EngineNative || EmulatedCore.For(profile.Core) is not { } core || NativeSources.Find() is not string native
+            || !CycleBudget.ToolsAvailable(out _))
+        {
+            return;
+        }
+
+        BoardFit fit = BoardFit.Native(profile, CycleBudget.Measure(bytes, core, native), rateHz);
+        if (fit.Holds != true)
+        {
+            throw new UserError($"{path}: refused: {fit.Verdict} on {profile.Id} ({fit.Cost}); size the network for it with rmm train --target {profile.Id}");
+        }
     }
 
     public static Command Run(CommandContext context)

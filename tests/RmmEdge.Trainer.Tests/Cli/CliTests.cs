@@ -123,6 +123,16 @@ public sealed class CliTests(ITestOutputHelper output) : IDisposable
         Assert.Equal(1, code);
         Assert.Contains("--upsample", error);
         Assert.False(File.Exists(PathOf("x.rmm.json")));
+
+        // Flashing the full-size pair to that board is refused before any port is opened: its step, measured
+        // on the emulated Cortex-M7, takes more than the period, though 10 kHz is within the native engine's limit.
+        var full = new RmmEdge.Trainer.Model.Network(RmmEdge.Trainer.Model.NetworkSpec.Pair(0.1), seed: 1);
+        BoardSizing.FitTypicalNormalization(full);
+        File.WriteAllBytes(PathOf("full.rmmq"), Quantizer.Compile(full, 16, out _));
+        (code, _, error) = Run("flash", PathOf("full.rmmq"), "--port", PathOf("no-such-port"), "--board", "stm32f769i-discovery");
+        Assert.Equal(1, code);
+        Assert.Contains("refused: no: one step takes 10", error);
+        Assert.Contains("rmm train --target stm32f769i-discovery", error);
     }
 
     [Fact]
