@@ -108,11 +108,17 @@ public sealed class SweepSummary(SweepSpec spec, IReadOnlyList<SweepResult> resu
     public HtmlReport Page()
     {
         var page = new HtmlReport($"RmmEdge sweep {spec.Name}");
-        page.Text(Text(), note: true);
+        page.Text($"{results.Count} of {spec.Tasks.Count} runs finished, {failed.Count} failed. Per data set, the run kept is the one with the highest " +
+            "validation score (the selection score on data its training held out); the test figures are reported, never used to choose.", note: true);
         string[] colours = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd"];
         foreach (SweepData d in spec.Data)
         {
             SweepResult[] runs = results.Where(r => r.Data == d.Name).OrderBy(r => r.Seed).ToArray();
+            page.Heading(d.Name);
+            page.Table(["run", "overrides", "seed", "validation", "epoch", "seconds", "test", "kept"],
+                runs.OrderBy(r => r.Task).Select(r => (IReadOnlyList<string>)[r.Id, r.Overrides, $"{r.Seed}", Cell(r.Validation, "0.000"), $"{r.SelectedEpoch}",
+                    Cell(r.Seconds, "0"), TestCells(r), ReferenceEquals(Best[d.Name], r) ? "kept" : ""])
+                .Concat(failed.Where(t => t.Data.Name == d.Name).Select(t => (IReadOnlyList<string>)[t.Id, t.Overrides, $"{t.Seed}", "FAILED", "", "", "", ""])));
             if (runs.Length == 0)
             {
                 continue;

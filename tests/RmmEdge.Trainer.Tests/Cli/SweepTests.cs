@@ -65,7 +65,9 @@ public sealed class SweepTests(ITestOutputHelper output) : IDisposable
         Assert.Equal(File.ReadAllText(Path.Combine(outDir, "runs", best["id"]!.GetValue<string>(), "model.rmm.json")), File.ReadAllText(Path.Combine(outDir, "best", "a.rmm.json")));
         Assert.Contains($"{best["id"]!.GetValue<string>()}: ", File.ReadAllLines(Path.Combine(outDir, "summary.txt")).Single(l => l.Contains("<- kept")));
         Assert.Equal(5, File.ReadAllLines(Path.Combine(outDir, "summary.csv")).Length);   // header + one neuron per run
-        Assert.Contains("<svg", File.ReadAllText(Path.Combine(outDir, "summary.html")));
+        string page = File.ReadAllText(Path.Combine(outDir, "summary.html"));
+        Assert.Contains("<svg", page);
+        Assert.Contains("<td>kept</td>", page);
 
         // Started again: nothing runs twice, nothing is rewritten.
         DateTime written = File.GetLastWriteTimeUtc(Path.Combine(outDir, "runs", "000-a-p0-s1", "model.rmm.json"));
