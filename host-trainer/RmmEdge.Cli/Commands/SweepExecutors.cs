@@ -201,8 +201,4 @@ internal sealed class SlurmExecutor(SweepSpec spec, string outDir, int parallel,
             return stdout;
         }
     }
-
-    /// <summary>Whether the Slurm client tools are on the PATH.</summary>
-    public static bool Available() =>
-        (Environment.GetEnvironmentVariable("PATH") ?? "").Split(Path.PathSeparator).Any(d => File.Exists(Path.Combine(d, "sbatch")));
 }
