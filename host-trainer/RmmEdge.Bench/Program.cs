@@ -4,7 +4,7 @@ using RmmEdge.Trainer.Simulation;
 using RmmEdge.Trainer.Training;
 
 // dotnet run -c Release --project host-trainer/RmmEdge.Bench -- MODE [options]
-//   MODE: teacher-forcing | multiple-shooting | neuron-a | half-centre | generalisation [--rest F] [--quiet F] [--steps MIN_MS:MAX_MS] [--models DIR] [--train-seconds S] | snapshots | fixed-drift --models DIR | cells | real [--only NAME,NAME] [--rmm PATH] [-- TRAIN OPTIONS]
+//   MODE: teacher-forcing | multiple-shooting | scaling | neuron-a | half-centre | generalisation [--rest F] [--quiet F] [--steps MIN_MS:MAX_MS] [--models DIR] [--train-seconds S] | snapshots | fixed-drift --models DIR | cells | real [--only NAME,NAME] [--rmm PATH] [-- TRAIN OPTIONS]
 //   [--epochs N] [--ms-epochs N [--ms-lr R] [--ms-shot S] [--ms-gamma G] [--ms-slope-weight MV_PER_MS] [--ms-selection-fraction F]]
 //   [--seeds 1,2,3] [--shared DIR] [--selection-fraction F] [--kinds clean,noisy] [--slope-weight MV_PER_MS] [--input-noise SD]
 //   [--lowpass HZ] [--activity] [--config FILE] [--cells a,lp-4]
@@ -13,6 +13,8 @@ switch (o.Mode)
 {
     case "teacher-forcing": TeacherForcingBench.Run(o.Epochs ?? 200, Console.Out); break;
     case "multiple-shooting": MultipleShootingBench.Run(o.Epochs ?? 3, Console.Out); break;
+    case "scaling": ScalingBench.Run(o.Epochs ?? 10, Console.Out); break;
+    case "scaling-one": ScalingBench.RunOne(o.Seconds, o.Width, o.Epochs ?? 10, o.Peak, Console.Out); break;
     case "neuron-a": NeuronABench.Run(o.Shared, o.Kinds, o.Epochs ?? 200, o.MultipleShooting(), o.Seeds, o.SelectionFraction, o.SlopeScale, o.InputNoise, o.LowPassHz, o.Activity, Console.Out); break;
     case "generalisation": GeneralisationBench.Run(o.ConfigPath is null ? o.NeuronARecipe() : TrainingConfig.Load(o.ConfigPath),
         o.Stimulus(), o.Cells, o.Seeds, Console.Out, o.Models, o.TrainSeconds); break;
@@ -22,7 +24,7 @@ switch (o.Mode)
     case "cells": CellsBench.Run([0.020, 0.030], Console.Out); break;
     case "real": return RealCellsBench.Run(Path.Combine(o.Shared, "recordings"), o.Rmm, o.Only, o.SeedList?[0] ?? 1, o.TrainOptions, Console.Out);
     case "half-centre": HalfCentreBench.Run(o.Shared, o.Kinds, o.ConfigPath is null ? TrainingConfig.HalfCentre : TrainingConfig.Load(o.ConfigPath), o.Seeds, Console.Out); break;
-    default: Console.Error.WriteLine($"unknown benchmark '{o.Mode}'; use teacher-forcing, multiple-shooting, neuron-a, half-centre, generalisation, cells or real"); return 2;
+    default: Console.Error.WriteLine($"unknown benchmark '{o.Mode}'; use teacher-forcing, multiple-shooting, scaling, neuron-a, half-centre, generalisation, cells or real"); return 2;
 }
 
 return 0;
@@ -32,6 +34,9 @@ internal sealed class BenchArguments
 {
     public string Mode = "teacher-forcing";
     public int? Epochs;
+    public int Seconds = 60;
+    public int Width = 10;
+    public double Peak = double.NaN;
     public int MsEpochs;
     public int MsShot = new MultipleShootingOptions().ShotLength;
     public float? MsRate;
@@ -79,6 +84,9 @@ internal sealed class BenchArguments
             switch (args[i])
             {
                 case "--epochs": o.Epochs = int.Parse(value); break;
+                case "--seconds": o.Seconds = int.Parse(value); break;
+                case "--width": o.Width = int.Parse(value); break;
+                case "--peak": o.Peak = double.Parse(value, CultureInfo.InvariantCulture); break;
                 case "--shared": o.Shared = Path.GetFullPath(value); break;
                 case "--ms-epochs": o.MsEpochs = int.Parse(value); break;
                 case "--ms-lr": o.MsRate = Float(value); break;

@@ -15,13 +15,12 @@ namespace RmmEdge.Bench;
 /// </summary>
 public static class TeacherForcingBench
 {
-    /// <summary>Multiply–adds per sample, forward + weight gradients + input gradients of layers 2–4.</summary>
-    public const int MacsPerSample = (37 * 10 + 10 * 10 + 10 * 10 + 10 * 1) * 2 + (10 * 10 + 10 * 10 + 10 * 1);
-
     public const int TrainingSamples = 600_000;
 
     public static void Run(int epochs, TextWriter output)
     {
+        (double peak, string how) = MachinePeak.Measure();
+        output.WriteLine($"machine fp32 peak, measured: {peak:0.0} GFLOP/s ({how})");
         var spec = NetworkSpec.SingleNeuron(0.1, hidden: [10, 10, 10]);
         int warmup = new Network(spec, 1).WarmupSamples;
         const double validationFraction = 0.01;
@@ -35,14 +34,16 @@ public static class TeacherForcingBench
         double all = Measure(spec, data, epochs, validationFraction, Environment.ProcessorCount, output, out int samples);
         int shortEpochs = Math.Max(2, epochs / 10);
         double one = Measure(spec, data, shortEpochs, validationFraction, 1, output, out _);
+        double gflops = epochs * (double)samples * ScalingBench.MacsPerSample(new Network(spec, 1)) * 2 / all / 1e9;
         output.WriteLine($"teacher forcing, {epochs} epochs x {samples:N0} samples on {Environment.ProcessorCount} cores: " +
             $"{epochs * (double)samples / all / 1e6:0.00} M samples*epochs/s, " +
-            $"{epochs * (double)samples * MacsPerSample * 2 / all / 1e9:0.0} GFLOP/s, {all:0.0} s " +
-            $"(issue 3 bar: <= 30 s; a PyTorch re-implementation: 115-135 s on this machine)");
+            $"{gflops:0.0} GFLOP/s ({100 * gflops / peak:0} % of the measured peak), {all:0.0} s");
+        output.WriteLine($"peers, quoted (issue 20, same job): PyTorch on these 2 cores 1.10 M samples*epochs/s -> ours {epochs * (double)samples / all / 1.10e6:0.0}x; " +
+            $"PyTorch on an NVIDIA H200 12.7 M -> ours {epochs * (double)samples / all / 12.7e6:0.00}x");
         double rateAll = epochs / all, rateOne = shortEpochs / one;
         output.WriteLine($"baseline, 1 thread ({shortEpochs} epochs): {shortEpochs * (double)samples / one / 1e6:0.00} M samples*epochs/s; " +
             $"all cores / 1 thread = {rateAll / rateOne:0.00}x");
-        KernelRatios(output);
+        KernelRatios(peak / Environment.ProcessorCount, output);
     }
 
     private static double Measure(NetworkSpec spec, Dataset data, int epochs, double validationFraction, int threads,
@@ -57,12 +58,13 @@ public static class TeacherForcingBench
         var clock = Stopwatch.StartNew();
         TrainingResult result = trainer.Train();
         double seconds = clock.Elapsed.TotalSeconds;
-        output.WriteLine($"  {threads} thread(s): {epochs} epochs in {seconds:0.00} s, final loss {result.History[^1].TrainLoss:0.000} (mV/ms)^2");
+        double[] perEpoch = result.History.Select((r, i) => r.Seconds - (i == 0 ? 0 : result.History[i - 1].Seconds)).Order().ToArray();
+        output.WriteLine($"  {threads} thread(s): {epochs} epochs in {seconds:0.00} s (epoch median {perEpoch[perEpoch.Length / 2] * 1000:0.0} ms, fastest {perEpoch[0] * 1000:0.0} ms), final loss {result.History[^1].TrainLoss:0.000} (mV/ms)^2");
         return seconds;
     }
 
     /// <summary>The blocked SIMD kernels against the plain triple loop that defines them, per layer shape.</summary>
-    private static void KernelRatios(TextWriter output)
+    private static void KernelRatios(double corePeak, TextWriter output)
     {
         const int batch = 240, reps = 4000;
         var random = new Random(1);
@@ -72,7 +74,8 @@ public static class TeacherForcingBench
             double simd = Time(() => DenseKernels.Forward(w, [], inSize, outSize, x, batch, y), reps);
             double scalar = Time(() => ScalarForward(w, inSize, outSize, x, batch, y), reps);
             double macs = (double)inSize * outSize * batch * reps;
-            output.WriteLine($"kernel forward {inSize}x{outSize}: SIMD {macs / simd / 1e9:0.00} GMAC/s, scalar {macs / scalar / 1e9:0.00} GMAC/s, ratio {scalar / simd:0.0}x");
+            output.WriteLine($"kernel forward {inSize}x{outSize}, one core: SIMD {macs / simd / 1e9:0.00} GMAC/s ({200 * macs / simd / 1e9 / corePeak:0} % of a core's peak), " +
+                $"scalar {macs / scalar / 1e9:0.00} GMAC/s, ratio {scalar / simd:0.0}x");
         }
     }
 

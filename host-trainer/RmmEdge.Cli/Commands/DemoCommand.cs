@@ -25,6 +25,9 @@ namespace RmmEdge.Cli;
 /// </summary>
 internal static class DemoCommand
 {
+    /// <summary>Seeds tried per model when the kept model is not fit for its part (TrainingPipeline.RunUntilAccepted).</summary>
+    private const int SeedAttempts = 3;
+
     /// <summary>The board the demo sizes its models for and emulates (native engine).</summary>
     private const string Board = "stm32f769i-discovery";
 
@@ -92,8 +95,17 @@ internal static class DemoCommand
                     context.Out.WriteLine($"         {name}: not sized for {Board} (no C kernel sources or cross tools: {CycleBudget.Packages})");
                 }
 
-                context.Out.WriteLine($"[{clock.Elapsed.TotalSeconds,5:0}s] {name}: training ({epochs} teacher-forcing epochs) ...");
-                PipelineResult trained = ProgressView.Run(context, [("teacher forcing", epochs)], progress => TrainingPipeline.Run(config, train, progress));
+                // What the cell does at 0 nA (it bursts): selection prefers snapshots that do the same, and a
+                // seed whose model does not gets another try (the hybrid circuit needs a neuron that bursts when released).
+                var check = ConstantCurrentCheck.OfCircuit(system == "stg" ? () => Circuit.SingleStg() : () => Circuit.HalfCentre(), 0, train.DtMs);
+                config = config with { TeacherForcing = config.TeacherForcing with { ConstantCurrentCheck = check } };
+                context.Out.WriteLine($"[{clock.Elapsed.TotalSeconds,5:0}s] {name}: training ({epochs} teacher-forcing epochs; the cell at {check}) ...");
+                Func<Network, Acceptance> accept = system == "stg"
+                    ? network => HybridCircuit.Accept(network, check)
+                    : network => MatchesAtRest(network, check);
+                PipelineResult trained = ProgressView.Run(context, [("teacher forcing", epochs)], progress => TrainingPipeline.RunUntilAccepted(config, train,
+                    SeedAttempts, accept, progress, (seed, run, verdict) => context.Out.WriteLine(
+                        $"         {name}, seed {seed}: validation {TrainingPipeline.Validation(run):0.000}; {verdict.Text}{(verdict.Accepted ? "" : " (not kept)")}")));
                 string modelPath = Path.Combine(dir, $"{system}.rmm.json");
                 ModelFile.Save(trained.Network, modelPath, new Dictionary<string, string> { ["data"] = train.Source, ["config"] = config.ToJson() });
 
@@ -119,6 +131,14 @@ internal static class DemoCommand
         return command;
     }
 
+    /// <summary>The half-centre model is kept when both its neurons do at rest what the cells do.</summary>
+    private static Acceptance MatchesAtRest(Network network, ConstantCurrentCheck check)
+    {
+        ActivitySummary[] activity = check.Run(network);
+        return new Acceptance(activity.All(a => a.Kind == check.Pattern),
+            $"at {check.CurrentNa:0} nA the model is {string.Join(" / ", activity.Select(a => a.ToString()))}");
+    }
+
     /// <summary>
     /// The hybrid circuit: the trained STG neuron model runs on the board, a simulated STG cell sits on
     /// the amplifier, and the two are coupled both ways by model synapses designed as the reference
@@ -127,17 +147,7 @@ internal static class DemoCommand
     /// </summary>
     private static void AddHybrid(HtmlReport page, Network neuron, string dir, double seconds, string? native, CommandContext context)
     {
-        // The hybrid network around the trained neuron: its intrinsic current has the neuron's (sized) shape.
-        CurrentSpec intrinsic = neuron.Spec.Neurons[0].Currents![0];
-        var hybrid = new Network(NetworkSpec.Hybrid(neuron.DtMs, intrinsic.Mlp.Hidden).WithIntrinsicBankSize(intrinsic.Bank.TauMs.Length), seed: 1);
-        hybrid.CopyFrom(neuron);
-        var design = new GradedSynapse(0, 1, 0.030);
-        float[] presynaptic = SynapseFit.HalfCentreTrace(design, neuron.DtMs);
-        foreach (GatingCurrent synapse in hybrid.Currents.OfType<GatingCurrent>())
-        {
-            SynapseFit.Fit(synapse, design, presynaptic, neuron.DtMs, epochs: 20);
-        }
-
+        Network hybrid = HybridCircuit.Build(neuron);
         byte[] model = Quantizer.Compile(hybrid, 16, out _);
         File.WriteAllBytes(Path.Combine(dir, "hybrid.rmmq"), model);
         BoardProfile board = BoardProfile.Load(Board);
@@ -221,7 +231,7 @@ internal static class DemoCommand
             double gap = BurstAnalysis.DefaultGapMs(cellSpikes);
             BurstStats c = BurstAnalysis.Analyse(cellSpikes, gap), m = BurstAnalysis.Analyse(modelSpikes, gap);
             // The synapses' design trace is the spontaneous half-centre of two simulated cells: what the hybrid stands in for.
-            BurstStats reference = BurstAnalysis.Analyse(Spikes.Detect(presynaptic, dt), gap);
+            BurstStats reference = BurstAnalysis.Analyse(Spikes.Detect(SynapseFit.HalfCentreTrace(HybridCircuit.Design, dt), dt), gap);
             page.Text($"Burst period: cell {c.PeriodMs:0} ms, model neuron {m.PeriodMs:0} ms; phase of the model's bursts in the cell's cycle " +
                 $"{BurstAnalysis.Phase(c.Onsets, m.Onsets)} (circular mean, 0.5 = anti-phase; R = resultant length). The half-centre of two simulated cells with the graded synapses " +
                 $"bursts every {reference.PeriodMs:0} ms: the hybrid is {c.PeriodMs / reference.PeriodMs - 1:+0.0%;-0.0%} off.", note: true);

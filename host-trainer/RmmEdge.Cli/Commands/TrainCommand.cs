@@ -81,7 +81,7 @@ internal static class TrainCommand
                 if (seedList.Length > 1) { context.Out.WriteLine($"seed {each}:"); }
                 PipelineResult trained = Train(context, c with { Seed = each }, dataset);
                 spread.Add((each, trained));
-                if (kept is null || Validation(trained) > Validation(kept)) { kept = trained; c = c with { Seed = each }; }
+                if (kept is null || TrainingPipeline.Validation(trained) > TrainingPipeline.Validation(kept)) { kept = trained; c = c with { Seed = each }; }
             }
 
             PipelineResult result = kept!;
@@ -95,9 +95,9 @@ internal static class TrainCommand
             };
             if (spread.Count > 1)
             {
-                metadata["seeds"] = string.Join(", ", spread.Select(p => $"seed {p.Seed}: validation {Validation(p.Result):0.000}")) + $"; kept seed {c.Seed}";
+                metadata["seeds"] = string.Join(", ", spread.Select(p => $"seed {p.Seed}: validation {TrainingPipeline.Validation(p.Result):0.000}")) + $"; kept seed {c.Seed}";
                 context.Out.WriteLine($"seeds (validation = the held-out selection score, higher is better): {metadata["seeds"]}");
-                context.Out.WriteLine($"validation across seeds: {spread.Min(p => Validation(p.Result)):0.000} … {spread.Max(p => Validation(p.Result)):0.000}");
+                context.Out.WriteLine($"validation across seeds: {spread.Min(p => TrainingPipeline.Validation(p.Result)):0.000} … {spread.Max(p => TrainingPipeline.Validation(p.Result)):0.000}");
             }
 
             if (sizing?.Chosen is { } chosen)
@@ -130,7 +130,7 @@ internal static class TrainCommand
                 TrainingResult last = result.MultipleShooting ?? result.TeacherForcing;
                 UserFiles.WriteAtomically(resultPath, System.Text.Json.JsonSerializer.Serialize(new Dictionary<string, object>
                 {
-                    ["seed"] = c.Seed, ["selectedEpoch"] = last.SelectedEpoch, ["validation"] = Validation(result),
+                    ["seed"] = c.Seed, ["selectedEpoch"] = last.SelectedEpoch, ["validation"] = TrainingPipeline.Validation(result),
                     ["seconds"] = result.TeacherForcing.Seconds + (result.MultipleShooting?.Seconds ?? 0), ["parameters"] = result.Network.ParameterCount,
                 }));
             }
@@ -146,8 +146,6 @@ internal static class TrainCommand
     }
 
     /// <summary>The selection score of the kept snapshot of the last stage run.</summary>
-    private static double Validation(PipelineResult r) => (r.MultipleShooting ?? r.TeacherForcing).SelectedValidation;
-
     private static PipelineResult Train(CommandContext context, TrainingConfig c, Dataset dataset)
     {
         var stages = new List<(string, int)> { ("teacher forcing", c.TeacherForcing.Epochs) };

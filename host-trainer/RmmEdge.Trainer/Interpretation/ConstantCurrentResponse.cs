@@ -72,6 +72,62 @@ public sealed record ActivitySummary(FiringPattern Kind, int Spikes, double Rate
 }
 
 /// <summary>
+/// What the cell does under one constant current (nA), as a lab knows it (for example "bursts at
+/// 0 nA every 840 ms"), and how far a model's activity is from it: 0 when it matches, 1 when the
+/// firing pattern differs, otherwise the relative errors (each at most 1) of the burst period and of the
+/// spikes per burst, averaged (bursting), or of the rate (tonic), for the figures given. Snapshot selection subtracts that distance
+/// (<see cref="Training.TeacherForcingOptions.ConstantCurrentCheck"/>): a model fitted to a driven record
+/// can follow the drive and still lose the cell's own rhythm, and the driven free run barely shows it.
+/// </summary>
+public sealed record ConstantCurrentCheck(double CurrentNa, FiringPattern Pattern, double? PeriodMs = null, double? RateHz = null,
+    double? SpikesPerBurst = null)
+{
+    /// <summary>Free-run length (after settling) and settling time of the check, seconds.</summary>
+    public const double Seconds = 5, SettleSeconds = 2;
+
+    public double Distance(ActivitySummary model) => model.Kind != Pattern ? 1 : Pattern switch
+    {
+        FiringPattern.Bursting => 0.5 * (Relative(model.PeriodMs, PeriodMs) + Relative(model.SpikesPerBurst, SpikesPerBurst)),
+        FiringPattern.Tonic => Relative(model.RateHz, RateHz),
+        _ => 0,
+    };
+
+    private static double Relative(double model, double? cell) => cell is double c ? Math.Min(1, Math.Abs(model / c - 1)) : 0;
+
+    /// <summary>The model's activity under the check's current, per modelled neuron (free run from rest).</summary>
+    public ActivitySummary[] Run(Network network) =>
+        ConstantCurrentResponse.OfModel(network, [CurrentNa], Seconds + SettleSeconds, SettleSeconds)[0];
+
+    /// <summary>Mean distance over the network's modelled neurons.</summary>
+    public double Distance(Network network) => Run(network).Average(Distance);
+
+    /// <summary>The check a simulated cell sets: its own activity under <paramref name="currentNa"/>.</summary>
+    public static ConstantCurrentCheck OfCircuit(Func<Circuit> makeCircuit, double currentNa, double dtMs)
+    {
+        ActivitySummary cell = ConstantCurrentResponse.OfCircuit(makeCircuit, [currentNa], dtMs, Seconds + SettleSeconds, SettleSeconds)[0][0];
+        return new ConstantCurrentCheck(currentNa, cell.Kind,
+            cell.Kind == FiringPattern.Bursting ? Math.Round(cell.PeriodMs, 1) : null,
+            cell.Kind == FiringPattern.Tonic ? Math.Round(cell.RateHz, 2) : null,
+            cell.Kind == FiringPattern.Bursting ? Math.Round(cell.SpikesPerBurst, 1) : null);
+    }
+
+    /// <summary>Refuses a check that cannot be met: a non-finite current, or a period or rate that is not positive.</summary>
+    public void CheckValues(string field)
+    {
+        if (!double.IsFinite(CurrentNa) || !Positive(PeriodMs) || !Positive(RateHz) || !Positive(SpikesPerBurst))
+        {
+            throw new UserError($"{field}: current {CurrentNa} nA, period {PeriodMs} ms, rate {RateHz} Hz, spikes per burst {SpikesPerBurst}; " +
+                "expected a finite current and positive, finite figures");
+        }
+    }
+
+    private static bool Positive(double? value) => value is not double v || (v > 0 && double.IsFinite(v));
+
+    public override string ToString() => $"{CurrentNa:+0.00;-0.00} nA: {Pattern.ToString().ToLowerInvariant()}" +
+        (PeriodMs is double p ? $", period {p:0} ms" : "") + (SpikesPerBurst is double n ? $", {n:0.0} spikes/burst" : "") + (RateHz is double r ? $", {r:0.0} Hz" : "");
+}
+
+/// <summary>
 /// Response to constant current: the model free-running from rest (−60 mV, banks at steady state)
 /// under each current, injected into every modelled neuron, classified after a settling time. A model
 /// trained on a driven record (noise and steps) can follow the drive well and still lose the cell's

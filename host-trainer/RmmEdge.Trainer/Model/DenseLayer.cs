@@ -1,4 +1,6 @@
+using System.Numerics;
 using System.Numerics.Tensors;
+using RmmEdge.Trainer.Numerics;
 
 namespace RmmEdge.Trainer.Model;
 
@@ -83,7 +85,7 @@ public sealed class DenseLayer
     {
         switch (activation)
         {
-            case Activation.Tanh: TensorPrimitives.Tanh(values, values); break;
+            case Activation.Tanh: FastTanh.Apply(values, values); break;
             case Activation.Sigmoid: TensorPrimitives.Sigmoid(values, values); break;
         }
     }
@@ -91,20 +93,33 @@ public sealed class DenseLayer
     /// <summary>In place: grad ⊙= act'(·), expressed through the activation's output y.</summary>
     public static void MultiplyByDerivative(Activation activation, ReadOnlySpan<float> y, Span<float> grad)
     {
-        switch (activation)
+        if (activation == Activation.Identity)
         {
-            case Activation.Tanh:
-                for (int i = 0; i < grad.Length; i++) { grad[i] *= 1f - y[i] * y[i]; }
-                break;
-            case Activation.Sigmoid:
-                for (int i = 0; i < grad.Length; i++) { grad[i] *= y[i] * (1f - y[i]); }
-                break;
+            return;
+        }
+
+        int i = 0;
+        if (Vector.IsHardwareAccelerated)
+        {
+            var one = Vector<float>.One;
+            for (; i + Vector<float>.Count <= grad.Length; i += Vector<float>.Count)
+            {
+                var v = new Vector<float>(y[i..]);
+                var g = new Vector<float>(grad[i..]);
+                (activation == Activation.Tanh ? g * (one - v * v) : g * (v * (one - v))).CopyTo(grad[i..]);
+            }
+        }
+
+        // The same operations one element at a time: the definition, and the tail.
+        for (; i < grad.Length; i++)
+        {
+            grad[i] *= activation == Activation.Tanh ? 1f - y[i] * y[i] : y[i] * (1f - y[i]);
         }
     }
 
     public static float Activate(Activation activation, float x) => activation switch
     {
-        Activation.Tanh => MathF.Tanh(x),
+        Activation.Tanh => FastTanh.Of(x),
         Activation.Sigmoid => 1f / (1f + MathF.Exp(-x)),
         _ => x,
     };

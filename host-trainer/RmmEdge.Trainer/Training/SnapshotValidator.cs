@@ -1,12 +1,14 @@
 using RmmEdge.Trainer.Data;
 using RmmEdge.Trainer.Evaluation;
+using RmmEdge.Trainer.Interpretation;
 using RmmEdge.Trainer.Model;
 
 namespace RmmEdge.Trainer.Training;
 
 /// <summary>
 /// Scores training snapshots by free run on the selection part of a record (<see cref="DataSplit"/>),
-/// with the selection rule of <see cref="SelectionScore"/>. Shared by every training stage, so that
+/// with the selection rule of <see cref="SelectionScore"/>, less the distance from a
+/// <see cref="ConstantCurrentCheck"/> when one is given. Shared by every training stage, so that
 /// teacher forcing and multiple shooting select by the same measure.
 /// </summary>
 public sealed class SnapshotValidator
@@ -18,14 +20,16 @@ public sealed class SnapshotValidator
     private readonly SelectionRule _rule;
     private readonly int _perturbations;
     private readonly double _perturbationSize;
+    private readonly ConstantCurrentCheck? _check;
 
     /// <param name="selection">What is free-run and scored (every segment on its own, after <paramref name="transient"/>).</param>
     /// <param name="perturbations">Copies of the snapshot with parameters multiplied by 1 + <paramref name="perturbationSize"/>·N(0, 1)
     /// (seeds 1, 2, …), also scored: the snapshot gets the worst of its scores (0: the snapshot alone).</param>
     /// <param name="perturbationSize">Relative size of that noise (default 2⁻¹⁵, a 16-bit weight's rounding).</param>
     public SnapshotValidator(Network network, Dataset selection, Transient transient, SpikeMetricSettings metric, SelectionRule rule,
-        int perturbations = 0, double perturbationSize = Network.WeightRounding)
+        int perturbations = 0, double perturbationSize = Network.WeightRounding, ConstantCurrentCheck? check = null)
     {
+        _check = check;
         _network = network;
         _segments = selection.SplitSegments();   // once: every validation runs them
         _transient = transient;
@@ -63,14 +67,18 @@ public sealed class SnapshotValidator
 
     private double ValidateOnce()
     {
+        // The check's free run from rest and the selection free run are independent single-threaded runs of
+        // the same (unchanging) network: side by side they cost one.
+        Task<double>? checking = _check is null ? null : Task.Run(() => _check.Distance(_network));
         SegmentRuns runs = FreeRun.RunSegments(_network, _segments, _transient);
+        double distance = checking?.Result ?? 0;
         if (runs.Diverged)
         {
             return DivergedScore;
         }
 
         NeuronScore[] scores = Scoring.Score(_network, runs.Runs, metric: _metric);
-        return scores.Average(s => SelectionScore(s, _rule));
+        return scores.Average(s => SelectionScore(s, _rule)) - distance;
     }
 
     /// <summary>Burst statistics of fewer kept bursts than this are too noisy to select by.</summary>

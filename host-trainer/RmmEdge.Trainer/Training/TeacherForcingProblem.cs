@@ -33,19 +33,41 @@ internal sealed class TeacherForcingProblem
         }
 
         Samples = samples.ToArray();
-        States = model.Currents.Select(c =>
-        {
-            float[] states = new float[data.Length * c.Bank.Size];
-            foreach (Segment g in data.Segments)
-            {
-                c.RunBank(data.Neurons[c.Source].V[g.Start..g.End], states.AsSpan(g.Start * c.Bank.Size, g.Length * c.Bank.Size));
-            }
-
-            return states;
-        }).ToArray();
-
+        _data = data;
+        _transient = transient;
         FitNormalizations();
         NormalizeInputs();
+        FillSampleRows();
+    }
+
+    private readonly Dataset _data;
+    private readonly int _transient;
+
+    private delegate void StateVisitor(int k, ReadOnlySpan<float> state);
+
+    /// <summary>
+    /// Runs a current's bank over every segment of the record from the steady state of the segment's
+    /// first drive value (as <see cref="Current.RunBank"/> does) and shows the state x[k] of every
+    /// training sample k to <paramref name="visit"/>. Nothing the size of the record is held: a long
+    /// record's bank states would take 144 bytes per sample.
+    /// </summary>
+    private void ForEachTrainingState(Current current, StateVisitor visit)
+    {
+        float[] source = _data.Neurons[current.Source].V;
+        Span<float> x = stackalloc float[current.Bank.Size];
+        foreach (Segment g in _data.Segments)
+        {
+            current.Bank.SteadyState(current.Spec.Drive(source[g.Start]), x);
+            for (int k = g.Start; k < g.End; k++)
+            {
+                if (k >= g.Start + _transient && k + 1 < g.End)
+                {
+                    visit(k, x);
+                }
+
+                current.Bank.Step(x, current.Spec.Drive(source[k]));
+            }
+        }
     }
 
     private void NormalizeInputs()
@@ -55,26 +77,21 @@ internal sealed class TeacherForcingProblem
         for (int c = 0; c < Model.Currents.Length; c++)
         {
             Current current = Model.Currents[c];
-            int size = current.Bank.Size;
-            int width = current is LumpedCurrent l ? l.InputSize : size;
+            int width = current is LumpedCurrent l ? l.InputSize : current.Bank.Size;
             float[] rows = new float[V.Length * width];
-            foreach (int k in Samples)
+            ForEachTrainingState(current, (k, x) =>
             {
-                ReadOnlySpan<float> x = States[c].AsSpan(k * size, size);
                 Span<float> z = rows.AsSpan(k * width, width);
                 switch (current)
                 {
                     case LumpedCurrent lumped: lumped.FillInput(V[k], x, z); break;
                     case GatingCurrent gating: gating.Normalize(x, z); break;
                 }
-            }
+            });
 
             Inputs[c] = rows;
             InputWidths[c] = width;
         }
-
-        // The raw states are no longer needed for training.
-        States = [];
     }
 
     public NeuronModel Model { get; }
@@ -90,11 +107,33 @@ internal sealed class TeacherForcingProblem
     public float[]? Weights { get; private set; }
 
     /// <summary>Loss weights that favour slow dynamics (<see cref="SlopeWeights.Compute"/>); a scale ≤ 0 makes them uniform.</summary>
-    public void WeightBySlope(float slopeScale, double dtMs, double windowMs = 1) =>
+    public void WeightBySlope(float slopeScale, double dtMs, double windowMs = 1)
+    {
         Weights = SlopeWeights.Compute(V, Samples, slopeScale, dtMs, windowMs);
+        FillSampleRows();
+    }
 
-    /// <summary>Per current, bank states sample-major: States[c][k * size + i].</summary>
-    public float[][] States { get; private set; }
+    /// <summary>
+    /// Per sample, what the loss needs beside the inputs, interleaved so that a shuffled sample costs
+    /// one cache line instead of four: SampleRows[k * 4 + …] = v, I, target, loss weight.
+    /// </summary>
+    public float[] SampleRows { get; private set; } = [];
+
+    public const int SampleRowWidth = 4;
+
+    private void FillSampleRows()
+    {
+        float[] rows = SampleRows.Length == V.Length * SampleRowWidth ? SampleRows : new float[V.Length * SampleRowWidth];
+        for (int k = 0; k < V.Length; k++)
+        {
+            rows[k * SampleRowWidth] = V[k];
+            rows[k * SampleRowWidth + 1] = I[k];
+            rows[k * SampleRowWidth + 2] = Target[k];
+            rows[k * SampleRowWidth + 3] = Weights is { } w ? w[k] : 1f;
+        }
+
+        SampleRows = rows;
+    }
 
     /// <summary>
     /// Per current, its MLP input already normalised, sample-major: Inputs[c][k * width + i]
@@ -119,15 +158,14 @@ internal sealed class TeacherForcingProblem
             int size = current.Bank.Size;
             float[] min = Enumerable.Repeat(float.MaxValue, size).ToArray();
             float[] max = Enumerable.Repeat(float.MinValue, size).ToArray();
-            foreach (int k in Samples)
+            ForEachTrainingState(current, (k, x) =>
             {
                 for (int i = 0; i < size; i++)
                 {
-                    float x = States[c][k * size + i];
-                    if (x < min[i]) { min[i] = x; }
-                    if (x > max[i]) { max[i] = x; }
+                    if (x[i] < min[i]) { min[i] = x[i]; }
+                    if (x[i] > max[i]) { max[i] = x[i]; }
                 }
-            }
+            });
 
             if (c == 0)
             {

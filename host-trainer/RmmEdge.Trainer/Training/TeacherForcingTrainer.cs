@@ -1,7 +1,9 @@
 using System.Diagnostics;
 using RmmEdge.Trainer.Data;
 using RmmEdge.Trainer.Evaluation;
+using RmmEdge.Trainer.Interpretation;
 using RmmEdge.Trainer.Model;
+using RmmEdge.Trainer.Numerics;
 
 namespace RmmEdge.Trainer.Training;
 
@@ -98,6 +100,17 @@ public sealed record TeacherForcingOptions
     /// (chirp +12.1 % against −2.8 %), so it is off by default.
     /// </summary>
     public int SelectionPerturbations { get; init; }
+
+    /// <summary>
+    /// What the cell does under one constant current (null: nothing known), for example
+    /// {"currentNa": 0, "pattern": "bursting", "periodMs": 840}. Each snapshot is also free-run from
+    /// rest under that current and loses its distance from the cell's activity
+    /// (<see cref="ConstantCurrentCheck.Distance(ActivitySummary)"/>), so selection prefers a model that
+    /// keeps the cell's own rhythm, not only its driven response. Measured on the built-in neuron A
+    /// (60 s with rest steps, 120 epochs, slope weights 10, input noise 0.02; seeds 1–6): the models
+    /// burst at 0 nA, as the cell does, for 5 of 6 seeds with the check and 2 of 6 without.
+    /// </summary>
+    public ConstantCurrentCheck? ConstantCurrentCheck { get; init; }
 }
 
 /// <summary>The score by which a training snapshot is selected (higher is better).</summary>
@@ -166,7 +179,8 @@ public sealed class TeacherForcingTrainer
 
         foreach (TeacherForcingProblem problem in _problems) { problem.WeightBySlope(options.SlopeWeightScale, train.DtMs); }
         _workers = _problems.Select(p => Enumerable.Range(0, options.Partitions).Select(_ => new TeacherForcingWorker(p)).ToArray()).ToArray();
-        _validator = new SnapshotValidator(network, Split.Selection, Split.SelectionTransient, options.Metric, options.Selection, options.SelectionPerturbations);
+        _validator = new SnapshotValidator(network, Split.Selection, Split.SelectionTransient, options.Metric, options.Selection, options.SelectionPerturbations,
+            check: options.ConstantCurrentCheck);
         network.RefreshEffective();
     }
 
@@ -177,7 +191,7 @@ public sealed class TeacherForcingTrainer
 
     public TrainingResult Train(IProgress<EpochRecord>? progress = null, CancellationToken cancel = default)
     {
-        var random = new Random(_options.Seed);
+        var random = new ShuffleRandom((ulong)_options.Seed);
         Parameter[] parameters = _network.TrainableParameters.ToArray();
         var adam = new Adam(parameters, _options.LearningRate, _options.Beta1, _options.Beta2);
         int[][] order = _problems.Select(p => new int[p.SampleCount]).ToArray();
@@ -256,7 +270,7 @@ public sealed class TeacherForcingTrainer
     /// the sample rows front to back, which memory serves several times faster than random order.
     /// O(n): a shuffled rank per sample, then a counting sort by batch (stable, so ascending).
     /// </summary>
-    internal static void ShuffleIntoSortedBatches(Random random, int[] from, int[] rank, int[] samples, int batchSize)
+    internal static void ShuffleIntoSortedBatches(ShuffleRandom random, int[] from, int[] rank, int[] samples, int batchSize)
     {
         int n = samples.Length;
         for (int i = 0; i < n; i++) { rank[i] = i; }

@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics.X86;
 using RmmEdge.Trainer.Model;
+using RmmEdge.Trainer.Numerics;
 
 namespace RmmEdge.Trainer.Training;
 
@@ -24,7 +25,7 @@ internal sealed class TeacherForcingWorker
     private readonly float[] _psiSum = new float[ChunkSize];
     private readonly float[] _dPsi = new float[ChunkSize];
 
-    private ulong _rng = 1;
+    private readonly GaussianNoise _noise = new();
 
     public TeacherForcingWorker(TeacherForcingProblem problem)
     {
@@ -41,7 +42,7 @@ internal sealed class TeacherForcingWorker
     public float InputNoise { get; set; }
 
     /// <summary>Restarts the noise generator (per mini-batch and partition, so runs are reproducible).</summary>
-    public void SeedNoise(ulong seed) => _rng = seed * 0x9E3779B97F4A7C15UL | 1;
+    public void SeedNoise(ulong seed) => _noise.Seed(seed);
 
     public void Clear()
     {
@@ -60,19 +61,21 @@ internal sealed class TeacherForcingWorker
         {
             int n = Math.Min(ChunkSize, samples.Length - start);
             ReadOnlySpan<int> chunk = samples.Slice(start, n);
+            float[] rows = _problem.SampleRows;
+            PrefetchSampleRows(rows, samples[Math.Min(start + n, samples.Length)..Math.Min(start + 2 * n, samples.Length)]);
             for (int b = 0; b < n; b++)
             {
-                int k = chunk[b];
-                _v[b] = _problem.V[k];
-                _i[b] = _problem.I[k];
-                _target[b] = _problem.Target[k];
-                _weight[b] = _problem.Weights is { } w ? w[k] : 1f;
+                int row = chunk[b] * TeacherForcingProblem.SampleRowWidth;
+                _v[b] = rows[row];
+                _i[b] = rows[row + 1];
+                _target[b] = rows[row + 2];
+                _weight[b] = rows[row + 3];
                 _psiSum[b] = 0f;
             }
 
             for (int c = 0; c < _currents.Length; c++)
             {
-                _currents[c].Forward(chunk, _problem.Inputs[c], _problem.InputWidths[c], _v, _psiSum, n, InputNoise, ref _rng);
+                _currents[c].Forward(chunk, _problem.Inputs[c], _problem.InputWidths[c], _v, _psiSum, n, InputNoise, _noise);
             }
 
             // pred = c⁻¹ (I − g_L (v − E_L) − Σψ); e = pred − target.
@@ -108,6 +111,23 @@ internal sealed class TeacherForcingWorker
         m.LeakConductanceRaw.Grad[0] += (float)(_gLeak * Softplus.Derivative(m.LeakConductanceRaw.Value[0]));
         m.LeakReversal.Grad[0] += (float)_gLeakReversal;
         foreach (CurrentBuffers c in _currents) { c.AddTo(); }
+    }
+
+    /// <summary>Asks for the next chunk's sample rows now, so they arrive while this chunk computes.</summary>
+    private static unsafe void PrefetchSampleRows(float[] rows, ReadOnlySpan<int> next)
+    {
+        if (!Sse.IsSupported)
+        {
+            return;
+        }
+
+        fixed (float* table = rows)
+        {
+            foreach (int k in next)
+            {
+                Sse.Prefetch1(table + (long)k * TeacherForcingProblem.SampleRowWidth);
+            }
+        }
     }
 
     private static float SumOf(float[] x, int n)
@@ -147,12 +167,12 @@ internal sealed class TeacherForcingWorker
 
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void Forward(ReadOnlySpan<int> samples, float[] inputs, int width, float[] v, float[] psiSum, int n,
-            float noise, ref ulong rng)
+            float sigma, GaussianNoise noise)
         {
-            Gather(samples, inputs, width, _z, n);
-            if (noise > 0f)
+            RowGather.Gather(samples, inputs, width, _z);
+            if (sigma > 0f)
             {
-                AddNoise(_z.AsSpan(0, width * n), noise, ref rng);
+                noise.Add(_z.AsSpan(0, width * n), sigma);
             }
 
             if (_current is LumpedCurrent lumped)
@@ -183,59 +203,6 @@ internal sealed class TeacherForcingWorker
             {
                 _psi[b] = g * _a[b] * _b[b] * (v[b] - e);
                 psiSum[b] += _psi[b];
-            }
-        }
-
-        /// <summary>
-        /// Adds approximately Gaussian noise of standard deviation σ (Irwin–Hall: the sum of four
-        /// uniforms, rescaled — here the four 16-bit quarters of one xorshift64 draw): cheap, and
-        /// reproducible for a seed.
-        /// </summary>
-        private static void AddNoise(Span<float> z, float sigma, ref ulong rng)
-        {
-            const float ToUnit = 1f / 65536;
-            float scale = sigma * 1.7320508f;   // √3: four uniforms on [0,1) have variance 1/3
-            ulong x = rng;
-            for (int i = 0; i < z.Length; i++)
-            {
-                x ^= x << 13; x ^= x >> 7; x ^= x << 17;
-                float sum = ((x & 0xFFFF) + ((x >> 16) & 0xFFFF) + ((x >> 32) & 0xFFFF) + (x >> 48)) * ToUnit;
-                z[i] += scale * (sum - 2f);
-            }
-
-            rng = x;
-        }
-
-        /// <summary>
-        /// Transposes the chunk's input rows (sample-major, scattered over the record) into feature-major
-        /// z. The rows are cache misses; prefetching the row a few samples ahead hides their latency.
-        /// </summary>
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        private static unsafe void Gather(ReadOnlySpan<int> samples, float[] inputs, int width, float[] z, int n)
-        {
-            const int Ahead = 8;
-            int bytes = width * sizeof(float);
-            fixed (float* rows = inputs)
-            fixed (float* zp = z)
-            {
-                for (int b = 0; b < n; b++)
-                {
-                    if (Sse.IsSupported && b + Ahead < n)
-                    {
-                        byte* next = (byte*)(rows + (long)samples[b + Ahead] * width);
-                        for (int off = 0; off < bytes; off += 64)
-                        {
-                            Sse.Prefetch0(next + off);
-                        }
-                    }
-
-                    float* row = rows + (long)samples[b] * width;
-                    float* dst = zp + b;
-                    for (int i = 0; i < width; i++)
-                    {
-                        dst[i * n] = row[i];
-                    }
-                }
             }
         }
 

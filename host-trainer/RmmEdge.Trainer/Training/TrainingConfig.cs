@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using RmmEdge.Trainer.Data;
 using RmmEdge.Trainer.Evaluation;
+using RmmEdge.Trainer.Interpretation;
 using RmmEdge.Trainer.Model;
 
 namespace RmmEdge.Trainer.Training;
@@ -147,6 +148,7 @@ public sealed record TrainingConfig
         NotNegative(tf.SlopeWeightScale, "teacherForcing.slopeWeightScale");
         NotNegative(tf.VoltageLowPassHz, "teacherForcing.voltageLowPassHz");
         Whole(tf.SelectionPerturbations, 0, 16, "teacherForcing.selectionPerturbations");
+        tf.ConstantCurrentCheck?.CheckValues("teacherForcing.constantCurrentCheck");
         if (tf.TransientMs is double transient)
         {
             NotNegative(transient, "teacherForcing.transientMs (--warmup-ms)");
@@ -332,6 +334,9 @@ public sealed record TrainingConfig
     }
 }
 
+/// <summary>Whether a trained model is fit for its task (<see cref="TrainingPipeline.RunUntilAccepted"/>), and why in words.</summary>
+public sealed record Acceptance(bool Accepted, string Text);
+
 /// <summary>What <see cref="TrainingPipeline.Run"/> produced: the trained network and each stage's history.</summary>
 public sealed record PipelineResult(Network Network, TrainingResult TeacherForcing, TrainingResult? MultipleShooting);
 
@@ -355,6 +360,37 @@ public static class TrainingPipeline
 
         return new PipelineResult(network, first, second);
     }
+
+    /// <summary>
+    /// Trains seed <see cref="TrainingConfig.Seed"/>, and while <paramref name="accept"/> refuses the kept
+    /// model, the next seed, up to <paramref name="attempts"/> seeds: returns the first accepted run, or when
+    /// none is, the one with the best validation score. What a lab does with a model that will run in a
+    /// circuit: check it for the task before it goes to the rig, and fit again if it fails.
+    /// <paramref name="onSeed"/> hears each seed, its run and the verdict.
+    /// </summary>
+    public static PipelineResult RunUntilAccepted(TrainingConfig config, Dataset data, int attempts, Func<Network, Acceptance> accept,
+        IProgress<(string Stage, EpochRecord Epoch)>? progress = null, Action<int, PipelineResult, Acceptance>? onSeed = null)
+    {
+        PipelineResult? best = null;
+        for (int attempt = 0; attempt < Math.Max(1, attempts); attempt++)
+        {
+            int seed = config.Seed + attempt;
+            PipelineResult run = Run(config with { Seed = seed }, data, progress);
+            Acceptance verdict = accept(run.Network);
+            onSeed?.Invoke(seed, run, verdict);
+            if (verdict.Accepted)
+            {
+                return run;
+            }
+
+            if (best is null || Validation(run) > Validation(best)) { best = run; }
+        }
+
+        return best!;
+    }
+
+    /// <summary>The selection score of a run's kept model (multiple shooting's when it ran; NaN when nothing was scored).</summary>
+    public static double Validation(PipelineResult run) => (run.MultipleShooting ?? run.TeacherForcing).SelectedValidation;
 
     /// <summary>
     /// Free-run scores of a trained network on the part of <paramref name="data"/> that training held out

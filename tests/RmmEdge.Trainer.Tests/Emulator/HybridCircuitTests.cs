@@ -4,6 +4,7 @@ using RmmEdge.Trainer.Board;
 using RmmEdge.Trainer.Compile;
 using RmmEdge.Trainer.Data;
 using RmmEdge.Trainer.Evaluation;
+using RmmEdge.Trainer.Interpretation;
 using RmmEdge.Trainer.Model;
 using RmmEdge.Trainer.Simulation;
 using RmmEdge.Trainer.Tests.Board;
@@ -201,10 +202,15 @@ internal static class HybridNeuronModel
     private static readonly Lazy<Network> Trained = new(() =>
     {
         Dataset train = BuiltInData.Simulate("stg", 60, seed: 1, BuiltInData.RhythmRestProbability);
-        var network = new Network(NetworkSpec.SingleNeuron(train.DtMs), seed: 1);
-        var options = new TeacherForcingOptions { Epochs = 120, Seed = 1, SlopeWeightScale = 10, InputNoise = 0.02f };
-        new TeacherForcingTrainer(network, train, options).Train();
-        return network;
+        var check = ConstantCurrentCheck.OfCircuit(() => Circuit.SingleStg(), 0, train.DtMs);
+        var config = new TrainingConfig
+        {
+            Network = "single", Seed = 1,
+            TeacherForcing = new TeacherForcingOptions { Epochs = 120, SlopeWeightScale = 10, InputNoise = 0.02f, ConstantCurrentCheck = check },
+        };
+        // As the demo does: the first of three seeds whose model bursts at rest and alternates with the cell in float.
+        return TrainingPipeline.RunUntilAccepted(config, train, 3, network => HybridCircuit.Accept(network, check),
+            onSeed: (seed, _, verdict) => Console.WriteLine($"hybrid neuron model, seed {seed}: {verdict.Text}")).Network;
     });
 
     public static Network Network => Trained.Value;

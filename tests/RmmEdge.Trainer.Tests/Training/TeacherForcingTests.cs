@@ -1,6 +1,7 @@
 using RmmEdge.Trainer.Data;
 using RmmEdge.Trainer.Evaluation;
 using RmmEdge.Trainer.Model;
+using RmmEdge.Trainer.Numerics;
 using RmmEdge.Trainer.Simulation;
 using RmmEdge.Trainer.Training;
 using Xunit;
@@ -217,7 +218,7 @@ public sealed class TeacherForcingTests(ITestOutputHelper output)
     [Fact]
     public void BatchesAreAShuffleSortedWithinEachBatch()
     {
-        var random = new Random(4);
+        var random = new ShuffleRandom(4);
         int[] rank = new int[1000], samples = new int[1000];
         TeacherForcingTrainer.ShuffleIntoSortedBatches(random, Enumerable.Range(50, 1000).ToArray(), rank, samples, 300);
         Assert.Equal(Enumerable.Range(50, 1000), samples.OrderBy(x => x));
