@@ -101,7 +101,7 @@ internal static class DemoCommand
                 config = config with { TeacherForcing = config.TeacherForcing with { ConstantCurrentCheck = check } };
                 context.Out.WriteLine($"[{clock.Elapsed.TotalSeconds,5:0}s] {name}: training ({epochs} teacher-forcing epochs; the cell at {check}) ...");
                 Func<Network, Acceptance> accept = system == "stg"
-                    ? network => HybridCircuit.Accept(network, check)
+                    ? network => HybridOnBoard.Accept(network, check, BoardProfile.Load(Board), plan.EmulateSeconds)
                     : network => MatchesAtRest(network, check);
                 PipelineResult trained = ProgressView.Run(context, [("teacher forcing", epochs)], progress => TrainingPipeline.RunUntilAccepted(config, train,
                     SeedAttempts, accept, progress, (seed, run, verdict) => context.Out.WriteLine(
@@ -147,9 +147,6 @@ internal static class DemoCommand
     /// </summary>
     private static void AddHybrid(HtmlReport page, Network neuron, string dir, double seconds, string? native, CommandContext context)
     {
-        Network hybrid = HybridCircuit.Build(neuron);
-        byte[] model = Quantizer.Compile(hybrid, 16, out _);
-        File.WriteAllBytes(Path.Combine(dir, "hybrid.rmmq"), model);
         BoardProfile board = BoardProfile.Load(Board);
         double rateHz = 1000 / neuron.DtMs;
         // The board's step time in the emulation: measured on its core when the cross tools are here, else the profile's order of magnitude.
@@ -157,7 +154,8 @@ internal static class DemoCommand
         string budgetLine = $"hybrid model: step cost not measured (no C kernel sources or cross tools); emulated as {stepUs:0} µs";
         if (native is not null && CycleBudget.ToolsAvailable(out _))
         {
-            BudgetResult budget = CycleBudget.Measure(model, EmulatedCore.For(board.Core)!, native);
+            byte[] compiled = Quantizer.Compile(HybridCircuit.Build(neuron), 16, out _);
+            BudgetResult budget = CycleBudget.Measure(compiled, EmulatedCore.For(board.Core)!, native);
             BoardFit fit = BoardFit.Native(board, budget, rateHz);
             if (fit.Holds != true)
             {
@@ -169,15 +167,11 @@ internal static class DemoCommand
         }
 
         context.Out.WriteLine($"         {budgetLine}");
-        var cell = new CellPreparation(Circuit.SingleStg(), 0);
-        var run = new RunConfiguration
-        {
-            Mode = RunConfiguration.ModeHybrid, Engine = BoardInfo.EngineNative, PeriodUs = (uint)Math.Round(neuron.DtMs * 1000),
-            CurrentMin = -(3 << 16), CurrentMax = 3 << 16, ValidMin = -120 << 16, ValidMax = 70 << 16,
-            ElectrodeLossMs = 20, OverrunStreak = 10, MeasuredNeuron = 1, OutputNeuron = 1,
-        };
-        EmulationResult result = ProgressView.RunFraction(context, "emulating", progress => Emulation.Run(new EmulationSetup(model,
-            board, 0, run, cell, seconds, new VirtualBoardOptions { AdcReadUs = 2, DacWriteUs = 1, StepUs = stepUs }, progress)));
+        HybridRun hybridRun = ProgressView.RunFraction(context, "emulating", progress => HybridOnBoard.Run(neuron, board, seconds, stepUs, progress));
+        File.WriteAllBytes(Path.Combine(dir, "hybrid.rmmq"), hybridRun.Model);
+        EmulationResult result = hybridRun.Result;
+        CellPreparation cell = hybridRun.Cell;
+        RunConfiguration run = hybridRun.Run;
         result.Save(Path.Combine(dir, "hybrid.csv"));
         context.Out.WriteLine($"         {result.Summary}");
 

@@ -1,5 +1,4 @@
 using RmmEdge.Trainer.Evaluation;
-using RmmEdge.Trainer.Interpretation;
 using RmmEdge.Trainer.Model;
 using RmmEdge.Trainer.Simulation;
 
@@ -78,23 +77,6 @@ public static class HybridCircuit
         }
 
         return Judge(cellV.AsSpan(Math.Min(settle, steps)), modelV.AsSpan(Math.Min(settle, steps)), dt);
-    }
-
-    /// <summary>
-    /// The demo's and the board tests' acceptance of a neuron model for the hybrid: it matches the cell under
-    /// <paramref name="check"/> (the cell's own activity at rest), and its hybrid in float alternates with the cell.
-    /// </summary>
-    public static Acceptance Accept(Network neuron, ConstantCurrentCheck check)
-    {
-        ActivitySummary[] alone = check.Run(neuron);
-        string text = $"at {check.CurrentNa:0} nA the model is {string.Join(" / ", alone.Select(a => a.ToString()))}";
-        if (alone.Any(a => a.Kind != check.Pattern))
-        {
-            return new Acceptance(false, text);
-        }
-
-        HybridOutcome hybrid = RunFloat(Build(neuron));
-        return new Acceptance(hybrid.Alternates, $"{text}; hybrid in float: {hybrid}");
     }
 
     /// <summary>Bursts of both neurons (burst gap of the reference half-centre), onset phase and overlap.</summary>

@@ -75,20 +75,7 @@ public sealed class HybridCircuitTests(ITestOutputHelper output)
         double overlap = c.FractionInside(modelSpikes);
 
         // The same hybrid in float on the host: the cell and the float network, closed loop, same clip.
-        var floatCell = Circuit.SingleStg();
-        var floatModel = new Simulator(hybrid);
-        floatModel.Reset([-60f, -60f]);   // as LoopCore starts the model on the board
-        int cellSynapse = Array.FindIndex(floatModel.Currents, k => k.Owner == 1);
-        float[] none = new float[2], measured = new float[2];
-        var floatCellV = new float[200_000];
-        for (int k = 0; k < floatCellV.Length; k++)
-        {
-            measured[1] = floatCellV[k] = (float)floatCell.Voltage(0);
-            floatModel.Step(none, measured, 0f);
-            floatCell.Advance(dt, [Math.Clamp(-floatModel.CurrentValues[cellSynapse], -3.0, 3.0)]);
-        }
-
-        BurstStats f = BurstAnalysis.Analyse(Spikes.Detect(floatCellV.AsSpan(settle), dt), gap);
+        BurstStats f = HybridCircuit.RunFloat(hybrid, 20, 4).Cell;
         double boardError = c.PeriodMs / f.PeriodMs - 1, modelError = c.PeriodMs / target.PeriodMs - 1;
 
         // Why the hybrid is faster than the circuit it replaces: the model neuron alone, without current.
@@ -208,8 +195,9 @@ internal static class HybridNeuronModel
             Network = "single", Seed = 1,
             TeacherForcing = new TeacherForcingOptions { Epochs = 120, SlopeWeightScale = 10, InputNoise = 0.02f, ConstantCurrentCheck = check },
         };
-        // As the demo does: the first of three seeds whose model bursts at rest and alternates with the cell in float.
-        return TrainingPipeline.RunUntilAccepted(config, train, 3, network => HybridCircuit.Accept(network, check),
+        // As the demo does: the first of three seeds whose model bursts at rest and alternates with the cell on the board.
+        BoardProfile board = BoardProfile.Load("stm32f769i-discovery");
+        return TrainingPipeline.RunUntilAccepted(config, train, 3, network => HybridOnBoard.Accept(network, check, board),
             onSeed: (seed, _, verdict) => Console.WriteLine($"hybrid neuron model, seed {seed}: {verdict.Text}")).Network;
     });
 

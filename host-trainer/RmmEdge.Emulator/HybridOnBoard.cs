@@ -1,0 +1,63 @@
+#nullable enable
+using RmmEdge.SharedModel.Protocol;
+using RmmEdge.Trainer.Board;
+using RmmEdge.Trainer.Compile;
+using RmmEdge.Trainer.Interpretation;
+using RmmEdge.Trainer.Model;
+using RmmEdge.Trainer.Simulation;
+using RmmEdge.Trainer.Training;
+
+namespace RmmEdge.Emulator;
+
+/// <summary>One emulated hybrid run: the compiled model, the cell on the amplifier, the board's record and the verdict.</summary>
+public sealed record HybridRun(byte[] Model, CellPreparation Cell, EmulationResult Result, HybridOutcome Outcome, RunConfiguration Run);
+
+/// <summary>
+/// The hybrid half-centre on an emulated board (native engine, virtual time): a trained single-neuron
+/// model with designed synapses (<see cref="HybridCircuit.Build"/>), compiled to 16 bits, and the
+/// built-in STG cell on the amplifier. What the demo shows and the board tests check, and the
+/// acceptance a model for the hybrid must pass before it is kept (<see cref="Accept"/>): the circuit
+/// judged is the one that will run, with the board's arithmetic, converters and timing.
+/// </summary>
+public static class HybridOnBoard
+{
+    /// <summary>Bursts are judged after this settling time (s).</summary>
+    public const double SettleSeconds = 4;
+
+    public static HybridRun Run(Network neuron, BoardProfile board, double seconds, double stepUs, IProgress<double>? progress = null)
+    {
+        Network hybrid = HybridCircuit.Build(neuron);
+        byte[] model = Quantizer.Compile(hybrid, 16, out _);
+        var cell = new CellPreparation(Circuit.SingleStg(), 0);
+        var run = new RunConfiguration
+        {
+            Mode = RunConfiguration.ModeHybrid, Engine = BoardInfo.EngineNative, PeriodUs = (uint)Math.Round(neuron.DtMs * 1000),
+            CurrentMin = -(3 << 16), CurrentMax = 3 << 16, ValidMin = -120 << 16, ValidMax = 70 << 16,
+            ElectrodeLossMs = 20, OverrunStreak = 10, MeasuredNeuron = 1, OutputNeuron = 1,
+        };
+        EmulationResult result = Emulation.Run(new EmulationSetup(model, board, 0, run, cell, seconds,
+            new VirtualBoardOptions { AdcReadUs = 2, DacWriteUs = 1, StepUs = stepUs }, progress));
+        float[] cellV = cell.Samples.Select(s => (float)s[0]).ToArray();
+        float[] modelV = result.ModelVoltages![0];
+        int settle = (int)(SettleSeconds * 1000 / neuron.DtMs);
+        HybridOutcome outcome = HybridCircuit.Judge(cellV.AsSpan(Math.Min(settle, cellV.Length)), modelV.AsSpan(Math.Min(settle, modelV.Length)), neuron.DtMs);
+        return new HybridRun(model, cell, result, outcome, run);
+    }
+
+    /// <summary>
+    /// A neuron model is fit for the hybrid when it does at rest what the cell does (<paramref name="check"/>) and
+    /// its hybrid on the board alternates with the cell for <paramref name="seconds"/>.
+    /// </summary>
+    public static Acceptance Accept(Network neuron, ConstantCurrentCheck check, BoardProfile board, double seconds = 10, double stepUs = 60)
+    {
+        ActivitySummary[] alone = check.Run(neuron);
+        string text = $"at {check.CurrentNa:0} nA the model is {string.Join(" / ", alone.Select(a => a.ToString()))}";
+        if (alone.Any(a => a.Kind != check.Pattern))
+        {
+            return new Acceptance(false, text);
+        }
+
+        HybridOutcome outcome = Run(neuron, board, seconds, stepUs).Outcome;
+        return new Acceptance(outcome.Alternates, $"{text}; hybrid on {board.Id}: {outcome}");
+    }
+}
