@@ -25,14 +25,12 @@ namespace RmmEdge.Cli;
 /// </summary>
 internal static class DemoCommand
 {
-    /// <summary>Seeds tried per model when the kept model is not fit for its part (TrainingPipeline.RunUntilAccepted).</summary>
-    private const int SeedAttempts = 3;
-
     /// <summary>The board the demo sizes its models for and emulates (native engine).</summary>
     private const string Board = "stm32f769i-discovery";
 
     /// <summary>Sizes of a run: the full demo, or a quick one for smoke tests.</summary>
-    private sealed record Plan(Part Neuron, Part HalfCentre, double TestSeconds, double EmulateSeconds);
+    /// <param name="SeedAttempts">Seeds tried per model when the kept model is not fit for its part (TrainingPipeline.RunUntilAccepted).</param>
+    private sealed record Plan(Part Neuron, Part HalfCentre, double TestSeconds, double EmulateSeconds, int SeedAttempts);
 
     /// <summary>One system of the demo: what is simulated, how it is recorded, and how it is trained.</summary>
     /// <param name="RestProbability">Fraction of rest steps in the stimulus (BuiltInData.Simulate).</param>
@@ -60,8 +58,8 @@ internal static class DemoCommand
         command.SetAction(parsed =>
         {
             var plan = parsed.GetValue(quick)
-                ? new Plan(NeuronPart(10, 4), HalfCentrePart(10, 4), 6, 1)
-                : new Plan(NeuronPart(60, 120), HalfCentrePart(40, 100), 20, 10);
+                ? new Plan(NeuronPart(10, 4), HalfCentrePart(10, 4), 6, 1, 1)
+                : new Plan(NeuronPart(60, 120), HalfCentrePart(40, 100), 20, 10, 3);
             Network? neuron = null;
             string dir = Path.GetFullPath(parsed.GetValue(output)!);
             Directory.CreateDirectory(dir);
@@ -104,7 +102,7 @@ internal static class DemoCommand
                     ? network => HybridOnBoard.Accept(network, check, BoardProfile.Load(Board), plan.EmulateSeconds)
                     : network => MatchesAtRest(network, check);
                 PipelineResult trained = ProgressView.Run(context, [("teacher forcing", epochs)], progress => TrainingPipeline.RunUntilAccepted(config, train,
-                    SeedAttempts, accept, progress, (seed, run, verdict) => context.Out.WriteLine(
+                    plan.SeedAttempts, accept, progress, (seed, run, verdict) => context.Out.WriteLine(
                         $"         {name}, seed {seed}: validation {TrainingPipeline.Validation(run):0.000}; {verdict.Text}{(verdict.Accepted ? "" : " (not kept)")}")));
                 string modelPath = Path.Combine(dir, $"{system}.rmm.json");
                 ModelFile.Save(trained.Network, modelPath, new Dictionary<string, string> { ["data"] = train.Source, ["config"] = config.ToJson() });
