@@ -24,14 +24,16 @@ public static class HybridOnBoard
     /// <summary>Bursts are judged after this settling time (s).</summary>
     public const double SettleSeconds = 4;
 
-    public static HybridRun Run(Network neuron, BoardProfile board, double seconds, double stepUs, IProgress<double>? progress = null)
+    public static HybridRun Run(Network neuron, BoardProfile board, double seconds, double stepUs, IProgress<double>? progress = null) =>
+        Run(Quantizer.Compile(HybridCircuit.Build(neuron), 16, out _), neuron.DtMs, board, seconds, stepUs, progress);
+
+    /// <summary>The same, for a hybrid already built and compiled (<paramref name="model"/>, step <paramref name="dtMs"/>).</summary>
+    public static HybridRun Run(byte[] model, double dtMs, BoardProfile board, double seconds, double stepUs, IProgress<double>? progress = null)
     {
-        Network hybrid = HybridCircuit.Build(neuron);
-        byte[] model = Quantizer.Compile(hybrid, 16, out _);
         var cell = new CellPreparation(Circuit.SingleStg(), 0);
         var run = new RunConfiguration
         {
-            Mode = RunConfiguration.ModeHybrid, Engine = BoardInfo.EngineNative, PeriodUs = (uint)Math.Round(neuron.DtMs * 1000),
+            Mode = RunConfiguration.ModeHybrid, Engine = BoardInfo.EngineNative, PeriodUs = (uint)Math.Round(dtMs * 1000),
             CurrentMin = -(3 << 16), CurrentMax = 3 << 16, ValidMin = -120 << 16, ValidMax = 70 << 16,
             ElectrodeLossMs = 20, OverrunStreak = 10, MeasuredNeuron = 1, OutputNeuron = 1,
         };
@@ -39,8 +41,8 @@ public static class HybridOnBoard
             new VirtualBoardOptions { AdcReadUs = 2, DacWriteUs = 1, StepUs = stepUs }, progress));
         float[] cellV = cell.Samples.Select(s => (float)s[0]).ToArray();
         float[] modelV = result.ModelVoltages![0];
-        int settle = (int)(SettleSeconds * 1000 / neuron.DtMs);
-        HybridOutcome outcome = HybridCircuit.Judge(cellV.AsSpan(Math.Min(settle, cellV.Length)), modelV.AsSpan(Math.Min(settle, modelV.Length)), neuron.DtMs);
+        int settle = (int)(SettleSeconds * 1000 / dtMs);
+        HybridOutcome outcome = HybridCircuit.Judge(cellV.AsSpan(Math.Min(settle, cellV.Length)), modelV.AsSpan(Math.Min(settle, modelV.Length)), dtMs);
         return new HybridRun(model, cell, result, outcome, run);
     }
 
@@ -50,14 +52,13 @@ public static class HybridOnBoard
     /// </summary>
     public static Acceptance Accept(Network neuron, ConstantCurrentCheck check, BoardProfile board, double seconds = 10, double stepUs = 60)
     {
-        ActivitySummary[] alone = check.Run(neuron);
-        string text = $"at {check.CurrentNa:0} nA the model is {string.Join(" / ", alone.Select(a => a.ToString()))}";
-        if (alone.Any(a => a.Kind != check.Pattern))
+        Acceptance atRest = Acceptance.AtRest(neuron, check);
+        if (!atRest.Accepted)
         {
-            return new Acceptance(false, text);
+            return atRest;
         }
 
         HybridOutcome outcome = Run(neuron, board, seconds, stepUs).Outcome;
-        return new Acceptance(outcome.Alternates, $"{text}; hybrid on {board.Id}: {outcome}");
+        return new Acceptance(outcome.Alternates, $"{atRest.Text}; hybrid on {board.Id}: {outcome}");
     }
 }

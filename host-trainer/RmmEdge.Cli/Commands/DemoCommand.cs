@@ -100,7 +100,7 @@ internal static class DemoCommand
                 context.Out.WriteLine($"[{clock.Elapsed.TotalSeconds,5:0}s] {name}: training ({epochs} teacher-forcing epochs; the cell at {check}) ...");
                 Func<Network, Acceptance> accept = system == "stg"
                     ? network => HybridOnBoard.Accept(network, check, BoardProfile.Load(Board), plan.EmulateSeconds)
-                    : network => MatchesAtRest(network, check);
+                    : network => Acceptance.AtRest(network, check);
                 PipelineResult trained = ProgressView.Run(context, [("teacher forcing", epochs)], progress => TrainingPipeline.RunUntilAccepted(config, train,
                     plan.SeedAttempts, accept, progress, (seed, run, verdict) => context.Out.WriteLine(
                         $"         {name}, seed {seed}: validation {TrainingPipeline.Validation(run):0.000}; {verdict.Text}{(verdict.Accepted ? "" : " (not kept)")}")));
@@ -129,14 +129,6 @@ internal static class DemoCommand
         return command;
     }
 
-    /// <summary>The half-centre model is kept when both its neurons do at rest what the cells do.</summary>
-    private static Acceptance MatchesAtRest(Network network, ConstantCurrentCheck check)
-    {
-        ActivitySummary[] activity = check.Run(network);
-        return new Acceptance(activity.All(a => a.Kind == check.Pattern),
-            $"at {check.CurrentNa:0} nA the model is {string.Join(" / ", activity.Select(a => a.ToString()))}");
-    }
-
     /// <summary>
     /// The hybrid circuit: the trained STG neuron model runs on the board, a simulated STG cell sits on
     /// the amplifier, and the two are coupled both ways by model synapses designed as the reference
@@ -148,11 +140,11 @@ internal static class DemoCommand
         BoardProfile board = BoardProfile.Load(Board);
         double rateHz = 1000 / neuron.DtMs;
         // The board's step time in the emulation: measured on its core when the cross tools are here, else the profile's order of magnitude.
+        byte[] compiled = Quantizer.Compile(HybridCircuit.Build(neuron), 16, out _);
         double stepUs = 60;
         string budgetLine = $"hybrid model: step cost not measured (no C kernel sources or cross tools); emulated as {stepUs:0} µs";
         if (native is not null && CycleBudget.ToolsAvailable(out _))
         {
-            byte[] compiled = Quantizer.Compile(HybridCircuit.Build(neuron), 16, out _);
             BudgetResult budget = CycleBudget.Measure(compiled, EmulatedCore.For(board.Core)!, native);
             BoardFit fit = BoardFit.Native(board, budget, rateHz);
             if (fit.Holds != true)
@@ -165,7 +157,7 @@ internal static class DemoCommand
         }
 
         context.Out.WriteLine($"         {budgetLine}");
-        HybridRun hybridRun = ProgressView.RunFraction(context, "emulating", progress => HybridOnBoard.Run(neuron, board, seconds, stepUs, progress));
+        HybridRun hybridRun = ProgressView.RunFraction(context, "emulating", progress => HybridOnBoard.Run(compiled, neuron.DtMs, board, seconds, stepUs, progress));
         File.WriteAllBytes(Path.Combine(dir, "hybrid.rmmq"), hybridRun.Model);
         EmulationResult result = hybridRun.Result;
         CellPreparation cell = hybridRun.Cell;

@@ -335,7 +335,16 @@ public sealed record TrainingConfig
 }
 
 /// <summary>Whether a trained model is fit for its task (<see cref="TrainingPipeline.RunUntilAccepted"/>), and why in words.</summary>
-public sealed record Acceptance(bool Accepted, string Text);
+public sealed record Acceptance(bool Accepted, string Text)
+{
+    /// <summary>Accepted when every modelled neuron has the cell's firing pattern under the check's current.</summary>
+    public static Acceptance AtRest(Network network, ConstantCurrentCheck check)
+    {
+        ActivitySummary[] activity = check.Run(network);
+        return new Acceptance(activity.All(a => a.Kind == check.Pattern),
+            $"at {check.CurrentNa:0} nA the model is {string.Join(" / ", activity.Select(a => a.ToString()))}");
+    }
+}
 
 /// <summary>What <see cref="TrainingPipeline.Run"/> produced: the trained network and each stage's history.</summary>
 public sealed record PipelineResult(Network Network, TrainingResult TeacherForcing, TrainingResult? MultipleShooting);
