@@ -4,14 +4,16 @@ using RmmEdge.Trainer.Model;
 namespace RmmEdge.Trainer.Training;
 
 /// <summary>
-/// The multiple-shooting view of the training data: the record after the banks' warm-up cut into
+/// The multiple-shooting view of the training data: each segment after the banks' warm-up cut into
 /// contiguous shots of s samples, and each shot's trainable initial state — the modelled voltages
 /// and every bank's states — started from the data voltage and the banks driven by measured
 /// voltages (teacher-forced states), as the authors do.
 /// </summary>
 internal sealed class MultipleShootingProblem
 {
-    public MultipleShootingProblem(Network network, Dataset train, int firstSample, int shotLength, float continuityV, float continuityX,
+    /// <param name="transient">Samples at the start of every segment that no shot covers: the banks start at the DC
+    /// steady state of the segment's first sample and forget it over these.</param>
+    public MultipleShootingProblem(Network network, Dataset train, int transient, int shotLength, float continuityV, float continuityX,
         float slopeWeightScale = 0)
     {
         Network = network;
@@ -20,9 +22,26 @@ internal sealed class MultipleShootingProblem
         ContinuityX = continuityX;
         Voltage = train.Neurons.Select(n => n.V).ToArray();
         Current = train.Neurons.Select(n => n.I).ToArray();
-        ShotCount = (train.Length - firstSample) / shotLength;
-        ShotStart = Enumerable.Range(0, ShotCount).Select(j => firstSample + j * shotLength).ToArray();
-        LossWeight = Voltage.Select(v => SlopeWeights.Compute(v, firstSample, firstSample + ShotCount * shotLength, slopeWeightScale, train.DtMs)).ToArray();
+
+        // Shots tile each segment after its transient; none crosses into the next segment, and only
+        // shots of one segment are tied by the continuity penalties.
+        var starts = new List<int>();
+        var continues = new List<bool>();
+        foreach (Segment g in train.Segments)
+        {
+            int count = Math.Max(0, (g.End - g.Start - transient) / shotLength);
+            for (int j = 0; j < count; j++)
+            {
+                starts.Add(g.Start + transient + j * shotLength);
+                continues.Add(j + 1 < count);
+            }
+        }
+
+        ShotStart = starts.ToArray();
+        Continues = continues.ToArray();
+        ShotCount = ShotStart.Length;
+        int[] covered = ShotStart.SelectMany(start => Enumerable.Range(start, shotLength)).ToArray();
+        LossWeight = Voltage.Select(v => SlopeWeights.Compute(v, covered, slopeWeightScale, train.DtMs)).ToArray();
 
         int models = network.Models.Length;
         InitialVoltage = new Parameter("ms.v0", ShotCount * models);
@@ -43,16 +62,20 @@ internal sealed class MultipleShootingProblem
             float[] x = new float[bank.Size];
             float[] source = Voltage[currents[c].Source];
             CurrentSpec spec = currents[c].Spec;
-            bank.SteadyState(spec.Drive(source[0]), x);
-            for (int k = 0, j = 0; j < ShotCount; k++)
+            int j = 0;
+            foreach (Segment g in train.Segments)
             {
-                if (k == ShotStart[j])
+                bank.SteadyState(spec.Drive(source[g.Start]), x);
+                for (int k = g.Start; k < g.End && j < ShotCount; k++)
                 {
-                    x.CopyTo(states.Value, j * bank.Size);
-                    j++;
-                }
+                    if (k == ShotStart[j])
+                    {
+                        x.CopyTo(states.Value, j * bank.Size);
+                        j++;
+                    }
 
-                bank.Step(x, spec.Drive(source[k]));
+                    bank.Step(x, spec.Drive(source[k]));
+                }
             }
 
             InitialStates[c] = states;
@@ -67,6 +90,9 @@ internal sealed class MultipleShootingProblem
 
     /// <summary>First sample of each shot in the training record.</summary>
     public int[] ShotStart { get; }
+
+    /// <summary>Whether shot j is followed by shot j + 1 in the same segment (their continuity is penalised).</summary>
+    public bool[] Continues { get; }
 
     public float ContinuityV { get; }
 

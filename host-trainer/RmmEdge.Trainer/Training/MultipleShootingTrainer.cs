@@ -106,21 +106,16 @@ public sealed class MultipleShootingTrainer
             throw new ArgumentException("shot length and shots per batch must be positive, and γ within [0, 1]", nameof(options));
         }
 
-        if (data.Segments.Count > 1)
-        {
-            throw new UserError($"{data.Source}: multiple shooting runs on one continuous record, and this one has {data.Segments.Count} segments (sweeps or files); " +
-                "train it with teacher forcing alone (no --ms-epochs)");
-        }
-
         _network = network;
         _options = options;
         DataSplit dataSplit = DataSplit.Of(network, data, options.ValidationFraction, options.SelectionFraction, transientMs: null);
         int warmup = dataSplit.Transient.Samples;
-        int split = dataSplit.Train.Length;
-        if (split - warmup < 4 * options.ShotLength || data.Length - split < 2)
+        _problem = new MultipleShootingProblem(network, dataSplit.Train, warmup, options.ShotLength, options.ContinuityV, options.ContinuityX,
+            options.SlopeWeightScale);
+        if (_problem.ShotCount < 4 || dataSplit.Selection.Length < 2)
         {
             throw new UserError($"{data.Source}: {data.DurationMs / 1000:0.###} s of data is too short for multiple shooting: the filter banks need " +
-                $"{warmup * data.DtMs / 1000:0.###} s of warm-up, then several shots of {options.ShotLength} samples, then " +
+                $"{warmup * data.DtMs / 1000:0.###} s of warm-up in every segment, then several shots of {options.ShotLength} samples, then " +
                 $"{options.ValidationFraction:P0} for validation");
         }
 
@@ -134,8 +129,6 @@ public sealed class MultipleShootingTrainer
             }
         }
 
-        _problem = new MultipleShootingProblem(network, data.Slice(0, split), warmup, options.ShotLength, options.ContinuityV, options.ContinuityX,
-            options.SlopeWeightScale);
         int perWorker = (Math.Min(options.ShotsPerBatch, _problem.ShotCount) + options.Partitions - 1) / options.Partitions;
         _workers = Enumerable.Range(0, options.Partitions).Select(_ => new MultipleShootingWorker(_problem, perWorker)).ToArray();
         _validator = new SnapshotValidator(network, dataSplit.Selection, dataSplit.SelectionTransient, options.Metric, options.Selection);

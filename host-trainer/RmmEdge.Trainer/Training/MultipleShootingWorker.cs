@@ -170,7 +170,7 @@ internal sealed class MultipleShootingWorker
             {
                 int next = _shots[b] + 1;
                 _lambdaV[slot][b] = _nextGradV[slot][b] = 0f;
-                if (next < p.ShotCount)
+                if (p.Continues[_shots[b]])
                 {
                     float mismatch = p.InitialVoltage.Value[next * models + slot] - vEnd[b];
                     ContinuitySum += p.ContinuityV * mismatch * mismatch;
@@ -182,7 +182,7 @@ internal sealed class MultipleShootingWorker
 
         for (int c = 0; c < _currents.Length; c++)
         {
-            ContinuitySum += _currents[c].StartBackward(p.InitialStates[c], _shots, n, p.ShotCount, p.ContinuityX, continuityScale);
+            ContinuitySum += _currents[c].StartBackward(p.InitialStates[c], _shots, n, p.Continues, p.ContinuityX, continuityScale);
         }
 
         for (int k = _steps - 1; k >= 0; k--)
@@ -259,13 +259,13 @@ internal sealed class MultipleShootingWorker
             for (int b = 0; b < _count; b++)
             {
                 g[_shots[b] * models + slot] += _lambdaV[slot][b];
-                if (_shots[b] + 1 < _problem.ShotCount) { g[(_shots[b] + 1) * models + slot] += _nextGradV[slot][b]; }
+                if (_problem.Continues[_shots[b]]) { g[(_shots[b] + 1) * models + slot] += _nextGradV[slot][b]; }
             }
         }
 
         for (int c = 0; c < _currents.Length; c++)
         {
-            _currents[c].AddTo(_problem.InitialStates[c], _shots, _count, _problem.ShotCount);
+            _currents[c].AddTo(_problem.InitialStates[c], _shots, _count, _problem.Continues);
         }
     }
 
@@ -382,7 +382,7 @@ internal sealed class MultipleShootingWorker
         }
 
         /// <summary>Sets λx at k = s from the continuity penalty; returns the ρ-weighted Σ of squared mismatches.</summary>
-        public double StartBackward(Parameter initial, int[] shots, int n, int shotCount, float rho, float scale)
+        public double StartBackward(Parameter initial, int[] shots, int n, bool[] continues, float rho, float scale)
         {
             float[] end = _x[^1];
             Array.Clear(_lambdaX);
@@ -390,8 +390,8 @@ internal sealed class MultipleShootingWorker
             double sum = 0;
             for (int b = 0; b < n; b++)
             {
+                if (!continues[shots[b]]) { continue; }
                 int next = shots[b] + 1;
-                if (next >= shotCount) { continue; }
                 for (int i = 0; i < _size; i++)
                 {
                     float mismatch = (initial.Value[next * _size + i] - end[i * n + b]) / _dcGain[i];
@@ -489,7 +489,7 @@ internal sealed class MultipleShootingWorker
             Array.Copy(_lambdaXNext, _lambdaX, _size * n);
         }
 
-        public void AddTo(Parameter initial, int[] shots, int n, int shotCount)
+        public void AddTo(Parameter initial, int[] shots, int n, bool[] continues)
         {
             foreach (MlpChunk m in _first) { m.AddTo(); }
             if (_second is not null) { foreach (MlpChunk m in _second) { m.AddTo(); } }
@@ -506,7 +506,7 @@ internal sealed class MultipleShootingWorker
             {
                 int row = shots[b] * _size;
                 for (int i = 0; i < _size; i++) { initial.Grad[row + i] += _lambdaX[i * n + b]; }
-                if (shots[b] + 1 < shotCount)
+                if (continues[shots[b]])
                 {
                     for (int i = 0; i < _size; i++) { initial.Grad[row + _size + i] += _nextGradX[i * n + b]; }
                 }

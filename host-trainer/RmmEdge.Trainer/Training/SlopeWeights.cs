@@ -36,8 +36,4 @@ internal static class SlopeWeights
         foreach (int k in samples) { w[k] *= norm; }
         return w;
     }
-
-    /// <summary>The same for the contiguous samples [<paramref name="first"/>, <paramref name="end"/>).</summary>
-    public static float[]? Compute(float[] v, int first, int end, float slopeScale, double dtMs, double windowMs = 1) =>
-        Compute(v, Enumerable.Range(first, end - first).ToArray(), slopeScale, dtMs, windowMs);
 }

@@ -50,17 +50,22 @@ public sealed class MultipleShootingTests(ITestOutputHelper output)
     ]);
 
     /// <summary>With <paramref name="activity"/>: <see cref="ActivityCircuit"/> on records lifted by 40 mV, around −20 mV where σ' is large.</summary>
+    /// With <paramref name="segmented"/>: three sweeps, two of them trained on, and the batch holds the last
+    /// shot of the first sweep and the first of the second, which no continuity term may tie.
     [Theory]
-    [InlineData(false, 0f, false, 0f)]
-    [InlineData(false, 0.3f, false, 0f)]
-    [InlineData(true, 0f, false, 0f)]
-    [InlineData(false, 0f, true, 0f)]
-    [InlineData(false, 0.3f, true, 0f)]
-    [InlineData(false, 0.3f, false, 0.5f)]
-    [InlineData(true, 0f, true, 0.5f)]
-    public void BackpropagationThroughTimeMatchesFiniteDifferences(bool externalPresynaptic, float gamma, bool activity, float slopeWeight)
+    [InlineData(false, 0f, false, 0f, false)]
+    [InlineData(false, 0.3f, false, 0f, false)]
+    [InlineData(true, 0f, false, 0f, false)]
+    [InlineData(false, 0f, true, 0f, false)]
+    [InlineData(false, 0.3f, true, 0f, false)]
+    [InlineData(false, 0.3f, false, 0.5f, false)]
+    [InlineData(true, 0f, true, 0.5f, false)]
+    [InlineData(false, 0.3f, false, 0.5f, true)]
+    public void BackpropagationThroughTimeMatchesFiniteDifferences(bool externalPresynaptic, float gamma, bool activity, float slopeWeight, bool segmented)
     {
-        Dataset data = TeacherForcingTests.Synthetic(3000, neurons: 2);
+        Dataset data = segmented
+            ? Dataset.Concatenate("sweeps", Enumerable.Range(0, 3).Select(k => TeacherForcingTests.Synthetic(3000, neurons: 2, seed: 20 + k)).ToArray())
+            : TeacherForcingTests.Synthetic(3000, neurons: 2);
         if (activity)
         {
             data = new Dataset(data.Source, data.DtMs, data.Neurons.Select(t => new NeuronTrace(t.Name, t.V.Select(v => v + 40f).ToArray(), t.I)).ToArray());
@@ -100,7 +105,11 @@ public sealed class MultipleShootingTests(ITestOutputHelper output)
             for (int i = 0; i < p.Size; i++) { p.Value[i] += 0.5f * (random.NextSingle() - 0.5f); }
         }
 
-        int[] shots = [3, 4, 5, 17, 40, 41];   // neighbours in and out of the batch
+        // Neighbours in and out of the batch; segmented: the first sweep's last shot and the second's first.
+        int end = Array.IndexOf(problem.Continues, false);
+        int[] shots = segmented ? [3, 4, 5, 17, end, end + 1] : [3, 4, 5, 17, 40, 41];
+        int[] checkedShots = segmented ? [3, 4, 6, end, end + 1, end + 2] : [3, 4, 6, 41, 42];
+        Assert.True(!segmented || end + 1 < problem.ShotCount, "the segmented record has shots in a second sweep");
         Parameter[] all = network.Parameters.Concat(problem.ShotParameters).ToArray();
         foreach (Parameter p in all) { Array.Clear(p.Grad); }
         trainer.ComputeGradients(shots);
@@ -123,9 +132,9 @@ public sealed class MultipleShootingTests(ITestOutputHelper output)
         {
             Parameter p = all[pi];
             bool isShot = p.Name.StartsWith("ms.", StringComparison.Ordinal);
-            // Shot parameters: shots 3, 4, 6, 41, 42 (6 and 42 are outside the batch, pulled only by continuity).
+            // Shot parameters of checkedShots (6 and 42, or end + 2, are outside the batch, pulled only by continuity).
             IEnumerable<int> indices = isShot
-                ? Enumerable.Range(0, p.Size).Where(i => (i * problem.ShotCount / p.Size) is 3 or 4 or 6 or 41 or 42)
+                ? Enumerable.Range(0, p.Size).Where(i => checkedShots.Contains(i * problem.ShotCount / p.Size))
                 : Enumerable.Range(0, p.Size).Where(i => i % Math.Max(1, p.Size / 3) == 0);
             var mine = new List<(string, double, double)>();
             foreach (int i in indices)
@@ -150,5 +159,31 @@ public sealed class MultipleShootingTests(ITestOutputHelper output)
         network.RefreshEffective();
         output.WriteLine($"{entries.Count} gradient entries checked; worst {worstEntry.Name}: analytic {worstEntry.Analytic:G5}, numeric {worstEntry.Numeric:G5}");
         Assert.True(bad.Count == 0, $"{bad.Count} entries off by more than 5% of their array's largest gradient");
+    }
+
+    [Fact]
+    public void ShotsStayInsideTheirSegmentAndOnlyNeighboursInOneSegmentAreTied()
+    {
+        var network = new Network(Circuit(externalPresynaptic: false), seed: 4);
+        Dataset sweeps = Dataset.Concatenate("sweeps", Enumerable.Range(0, 3).Select(k => TeacherForcingTests.Synthetic(1000 + 7 * k, neurons: 2, seed: 20 + k)).ToArray());
+        var problem = new MultipleShootingProblem(network, sweeps, transient: 100, shotLength: 30, continuityV: 1, continuityX: 1);
+        int expected = 0;
+        foreach (Segment g in sweeps.Segments)
+        {
+            int count = (g.Length - 100) / 30;
+            int[] mine = Enumerable.Range(expected, count).ToArray();
+            Assert.Equal(mine.Select(j => g.Start + 100 + (j - expected) * 30), mine.Select(j => problem.ShotStart[j]));
+            Assert.All(mine, j => Assert.True(problem.ShotStart[j] + 30 <= g.End));
+            Assert.Equal(mine.Select(j => j != mine[^1]), mine.Select(j => problem.Continues[j]));
+            expected += count;
+        }
+
+        Assert.Equal(expected, problem.ShotCount);
+
+        // One continuous record: shots from the end of its transient on, every one tied to the next but the last.
+        Dataset one = TeacherForcingTests.Synthetic(1000, neurons: 2);
+        var single = new MultipleShootingProblem(network, one, transient: 100, shotLength: 30, continuityV: 1, continuityX: 1);
+        Assert.Equal(Enumerable.Range(0, 30).Select(j => 100 + 30 * j), single.ShotStart);
+        Assert.Equal(Enumerable.Range(0, 30).Select(j => j < 29), single.Continues);
     }
 }
