@@ -109,10 +109,10 @@ internal static class TrainCommand
             ModelFile.Save(result.Network, modelPath, metadata);
             context.Out.WriteLine($"data: {result.TeacherForcing.Split}");
             context.Out.WriteLine($"teacher forcing: {result.TeacherForcing.TrainingSamples:N0} samples, epoch {result.TeacherForcing.SelectedEpoch} selected " +
-                $"(validation {result.TeacherForcing.SelectedValidation:0.000}), {result.TeacherForcing.Seconds:0.0} s");
+                $"(validation {result.TeacherForcing.SelectedValidation:0.000}), {result.TeacherForcing.Timing}");
             if (result.MultipleShooting is { } msr)
             {
-                context.Out.WriteLine($"multiple shooting: epoch {msr.SelectedEpoch} selected (validation {msr.History[0].Validation:0.000} -> {msr.SelectedValidation:0.000}), {msr.Seconds:0.0} s");
+                context.Out.WriteLine($"multiple shooting: epoch {msr.SelectedEpoch} selected (validation {msr.History[0].Validation:0.000} -> {msr.SelectedValidation:0.000}), {msr.Timing}");
             }
 
             if (sizing is { Shrunk: true, Chosen: { } fitted })

@@ -1,5 +1,6 @@
 using System.Numerics;
 using System.Numerics.Tensors;
+using System.Runtime.Intrinsics;
 using RmmEdge.Trainer.Numerics;
 
 namespace RmmEdge.Trainer.Model;
@@ -29,6 +30,7 @@ public sealed class DenseLayer
         Weights = new Parameter(name + ".W", inSize * outSize, l2);
         Bias = hasBias ? new Parameter(name + ".b", outSize) : null;
         Effective = new float[inSize * outSize];
+        EffectiveByInput = new float[inSize * outSize];
     }
 
     public int In { get; }
@@ -44,6 +46,9 @@ public sealed class DenseLayer
     public Parameter? Bias { get; }
 
     public float[] Effective { get; }
+
+    /// <summary><see cref="Effective"/> transposed, [k * Out + j]: the weights of input k to every output side by side.</summary>
+    public float[] EffectiveByInput { get; }
 
     public IEnumerable<Parameter> Parameters => Bias is null ? [Weights] : [Weights, Bias];
 
@@ -61,6 +66,64 @@ public sealed class DenseLayer
             case WeightSign.Negative:
                 for (int i = 0; i < raw.Length; i++) { Effective[i] = -Softplus.Value(raw[i]); }
                 break;
+        }
+
+        for (int j = 0; j < Out; j++)
+        {
+            for (int k = 0; k < In; k++) { EffectiveByInput[k * Out + j] = Effective[j * In + k]; }
+        }
+    }
+
+    /// <summary>
+    /// One sample, before the activation: y[j] = b[j] + W[j,0]·x[0] + W[j,1]·x[1] + … summed in that order,
+    /// each product rounded and then added (no fused multiply-add), as the scalar loop at the end defines it.
+    /// The vector path forms eight or four outputs side by side from <see cref="EffectiveByInput"/>, each lane
+    /// doing exactly the scalar sequence, so the result is bit-identical and the free run's long chain of
+    /// dependent additions is broken across outputs instead of reordered within one.
+    /// </summary>
+    public void ForwardOne(ReadOnlySpan<float> x, Span<float> y)
+    {
+        float[]? bias = Bias?.Value;
+        int j = 0;
+        if (Vector256.IsHardwareAccelerated)
+        {
+            for (; j + 8 <= Out; j += 8)
+            {
+                Vector256<float> acc = bias is null ? Vector256<float>.Zero : Vector256.Create<float>(bias.AsSpan(j, 8));
+                for (int k = 0; k < In; k++)
+                {
+                    acc = Vector256.Add(acc, Vector256.Multiply(Vector256.Create(x[k]), Vector256.Create<float>(EffectiveByInput.AsSpan(k * Out + j, 8))));
+                }
+
+                acc.CopyTo(y[j..]);
+            }
+        }
+
+        if (Vector128.IsHardwareAccelerated)
+        {
+            for (; j + 4 <= Out; j += 4)
+            {
+                Vector128<float> acc = bias is null ? Vector128<float>.Zero : Vector128.Create<float>(bias.AsSpan(j, 4));
+                for (int k = 0; k < In; k++)
+                {
+                    acc = Vector128.Add(acc, Vector128.Multiply(Vector128.Create(x[k]), Vector128.Create<float>(EffectiveByInput.AsSpan(k * Out + j, 4))));
+                }
+
+                acc.CopyTo(y[j..]);
+            }
+        }
+
+        // The definition, and the outputs left over.
+        for (; j < Out; j++)
+        {
+            float acc = bias is null ? 0f : bias[j];
+            int row = j * In;
+            for (int k = 0; k < In; k++)
+            {
+                acc += Effective[row + k] * x[k];
+            }
+
+            y[j] = acc;
         }
     }
 

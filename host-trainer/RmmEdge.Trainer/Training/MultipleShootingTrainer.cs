@@ -205,7 +205,10 @@ public sealed class MultipleShootingTrainer
             bestScore = double.NaN;
         }
 
-        return new TrainingResult(history, bestEpoch, bestScore, _problem.ShotCount * _problem.ShotLength, clock.Elapsed.TotalSeconds);
+        return new TrainingResult(history, bestEpoch, bestScore, _problem.ShotCount * _problem.ShotLength, clock.Elapsed.TotalSeconds)
+        {
+            SelectionSeconds = _validator.Seconds,
+        };
     }
 
     /// <summary>

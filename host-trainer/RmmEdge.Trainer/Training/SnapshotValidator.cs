@@ -48,6 +48,22 @@ public sealed class SnapshotValidator
     /// </summary>
     public double Validate()
     {
+        long started = System.Diagnostics.Stopwatch.GetTimestamp();
+        try
+        {
+            return ValidateWithPerturbations();
+        }
+        finally
+        {
+            Seconds += System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds;
+        }
+    }
+
+    /// <summary>Wall time spent in <see cref="Validate"/> so far: what snapshot selection costs.</summary>
+    public double Seconds { get; private set; }
+
+    private double ValidateWithPerturbations()
+    {
         double score = ValidateOnce();
         if (_perturbations == 0 || score == DivergedScore)
         {

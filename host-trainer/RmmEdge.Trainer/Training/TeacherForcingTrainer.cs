@@ -141,6 +141,12 @@ public sealed record TrainingResult(IReadOnlyList<EpochRecord> History, int Sele
 {
     /// <summary>How the record was divided between fitting and selection, and the transient (<see cref="DataSplit.Description"/>).</summary>
     public string Split { get; init; } = "";
+
+    /// <summary>Of <see cref="Seconds"/>, the wall time spent free-running snapshots to select one.</summary>
+    public double SelectionSeconds { get; init; }
+
+    /// <summary>"12.3 s, of which selection 8.1 s (66 %)".</summary>
+    public string Timing => $"{Seconds:0.0} s, of which selection {SelectionSeconds:0.0} s ({(Seconds > 0 ? SelectionSeconds / Seconds : 0):P0})";
 }
 
 /// <summary>
@@ -260,7 +266,11 @@ public sealed class TeacherForcingTrainer
             bestScore = double.NaN;
         }
 
-        return new TrainingResult(history, bestEpoch, bestScore, TrainingSamples, clock.Elapsed.TotalSeconds) { Split = Split.Description };
+        return new TrainingResult(history, bestEpoch, bestScore, TrainingSamples, clock.Elapsed.TotalSeconds)
+        {
+            Split = Split.Description,
+            SelectionSeconds = _validator.Seconds,
+        };
     }
 
     /// <summary>

@@ -153,4 +153,36 @@ public sealed class MetricsTests
         Butterworth.FiltFilt(lp, f);
         for (int k = 5000; k < 15000; k += 37) { Assert.Equal(sine[k], f[k], 2); }
     }
+
+    /// <summary>
+    /// The smoothing of the selection metric adds, to every output sample, each input's rounded product in input
+    /// order, several outputs at once: bit for bit the scalar scatter it is defined by, near both ends of the
+    /// record too, and zero where no input reaches.
+    /// </summary>
+    [Fact]
+    public void GaussianSmoothingIsTheScalarScatterBitForBit()
+    {
+        var random = new Random(3);
+        double[] x = new double[5003];
+        for (int n = 0; n < x.Length; n++) { x[n] = random.NextDouble() < 0.002 ? 40 * random.NextDouble() : 0; }
+        x[0] = 7.25;
+        x[^1] = 3.5;
+        const double sigma = 37.3;
+        double[] fast = SpikeSensitiveMetric.GaussianSmooth(x, sigma);
+
+        int half = (int)Math.Ceiling(4 * sigma);
+        double[] kernel = new double[2 * half + 1];
+        double sum = 0;
+        for (int i = -half; i <= half; i++) { kernel[i + half] = Math.Exp(-0.5 * i * i / (sigma * sigma)); sum += kernel[i + half]; }
+        for (int i = 0; i < kernel.Length; i++) { kernel[i] /= sum; }
+        double[] reference = new double[x.Length];
+        for (int n = 0; n < x.Length; n++)
+        {
+            if (x[n] == 0) { continue; }
+            for (int m = Math.Max(0, n - half); m <= Math.Min(x.Length - 1, n + half); m++) { reference[m] += x[n] * kernel[m - n + half]; }
+        }
+
+        Assert.Equal(reference.Select(BitConverter.DoubleToInt64Bits), fast.Select(BitConverter.DoubleToInt64Bits));
+        Assert.Contains(fast, v => v == 0);
+    }
 }
