@@ -25,8 +25,10 @@ public static class GeneralisationBench
     /// <param name="modelDirectory">Where each cell's and seed's model is kept (CELL-seedN.rmm.json): a model found there is
     /// loaded instead of trained, and a trained one is saved there, so a probe analysis can be re-run without training.</param>
     /// <param name="trainSeconds">Length of the training recording (issue 17 §4: how recording length trades against the probes).</param>
+    /// <param name="restCheck">Selection also runs each snapshot at 0 nA against the cell's own activity there
+    /// (<see cref="ConstantCurrentCheck"/>; a lab records it as a few seconds at rest).</param>
     public static void Run(TrainingConfig config, StimulusSpec stimulus, IReadOnlyList<string> cells, int[] seeds, TextWriter output,
-        string? modelDirectory = null, double trainSeconds = DefaultTrainSeconds)
+        string? modelDirectory = null, double trainSeconds = DefaultTrainSeconds, bool restCheck = false)
     {
         output.WriteLine($"config {System.Text.RegularExpressions.Regex.Replace(config.ToJson(), @"\s+", " ")}");
         var summary = new List<string>();
@@ -37,10 +39,18 @@ public static class GeneralisationBench
             ActivitySummary[] cellTable = Generalisation.CellTable(cellName);
             bool burster = Generalisation.IsBurster(cellTable);
             output.WriteLine($"cell {cellName} ({(burster ? "a burster" : "not a burster")} at 0 nA): training on {train.Source}");
+            TrainingConfig cellConfig = config;
+            if (restCheck)
+            {
+                var check = ConstantCurrentCheck.OfCircuit(() => Circuit.SingleStg(StgConductances.Named(cellName)), 0, train.DtMs);
+                cellConfig = config with { TeacherForcing = config.TeacherForcing with { ConstantCurrentCheck = check } };
+                output.WriteLine($"  selection also checks the model at 0 nA against the cell there: {check}");
+            }
+
             foreach (int seed in seeds)
             {
                 string name = trainSeconds == DefaultTrainSeconds ? $"{cellName}-seed{seed}" : $"{cellName}-{trainSeconds:0}s-seed{seed}";
-                Network network = TrainedModel(config with { Seed = seed }, train, modelDirectory, name, output);
+                Network network = TrainedModel(cellConfig with { Seed = seed }, train, modelDirectory, name, output);
                 var marks = new List<string>();
                 RmmqModel fixedPoint = FixedPointRun.Load(Quantizer.Compile(network, 16, out _));
                 ProbeVerdict[] verdicts = Generalisation.OnProbes(network, probes, burster);

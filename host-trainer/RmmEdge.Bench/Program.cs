@@ -17,7 +17,7 @@ switch (o.Mode)
     case "scaling-one": ScalingBench.RunOne(o.Seconds, o.Width, o.Epochs ?? 10, o.Peak, Console.Out); break;
     case "neuron-a": NeuronABench.Run(o.Shared, o.Kinds, o.Epochs ?? 200, o.MultipleShooting(), o.Seeds, o.SelectionFraction, o.SlopeScale, o.InputNoise, o.LowPassHz, o.Activity, Console.Out); break;
     case "generalisation": GeneralisationBench.Run(o.ConfigPath is null ? o.NeuronARecipe() : TrainingConfig.Load(o.ConfigPath),
-        o.Stimulus(), o.Cells, o.Seeds, Console.Out, o.Models, o.TrainSeconds); break;
+        o.Stimulus(), o.Cells, o.Seeds, Console.Out, o.Models, o.TrainSeconds, o.RestCheck); break;
     case "snapshots": SnapshotsBench.Run(o.ConfigPath is null ? o.NeuronARecipe() : TrainingConfig.Load(o.ConfigPath),
         o.Stimulus(), o.Cells, o.Seeds, o.TrainSeconds, Console.Out); break;
     case "fixed-drift": FixedDriftBench.Run(o.Models ?? "bench-models", o.Cells, Console.Out); break;
@@ -44,6 +44,7 @@ internal sealed class BenchArguments
     public float MsSlope;
     public double? MsSelection;
     public int[]? SeedList;
+    public bool RestCheck;
     public int[] Seeds => SeedList ?? [1, 2, 3];
     public string[]? Only;
     public string[] TrainOptions = [];
@@ -116,6 +117,7 @@ internal sealed class BenchArguments
         }
 
         o.Activity = args.Contains("--activity");
+        o.RestCheck = args.Contains("--rest-check");
         return o;
     }
 

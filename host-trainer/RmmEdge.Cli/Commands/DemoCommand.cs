@@ -103,7 +103,8 @@ internal static class DemoCommand
                     : network => Acceptance.AtRest(network, check);
                 PipelineResult trained = ProgressView.Run(context, [("teacher forcing", epochs)], progress => TrainingPipeline.RunUntilAccepted(config, train,
                     plan.SeedAttempts, accept, progress, (seed, run, verdict) => context.Out.WriteLine(
-                        $"         {name}, seed {seed}: validation {TrainingPipeline.Validation(run):0.000}; {verdict.Text}{(verdict.Accepted ? "" : " (not kept)")}")));
+                        $"         {name}, seed {seed}: validation {TrainingPipeline.Validation(run):0.000} (trained in {run.TeacherForcing.Timing}); " +
+                        $"{verdict.Text}{(verdict.Accepted ? "" : " (not kept)")}")));
                 string modelPath = Path.Combine(dir, $"{system}.rmm.json");
                 ModelFile.Save(trained.Network, modelPath, new Dictionary<string, string> { ["data"] = train.Source, ["config"] = config.ToJson() });
 
