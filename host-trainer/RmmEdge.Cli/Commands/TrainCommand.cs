@@ -23,7 +23,7 @@ internal static class TrainCommand
         var warmup = CommandContext.WarmupOption();
         var output = CommandContext.OutputOption("Float model to write (.rmm.json)");
         var config = new Option<string?>("--config") { Description = "Training configuration (JSON; see TrainingConfig). Options below override it" };
-        var network = new Option<string?>("--network") { Description = "single, pair, pair-external, or single-activity (spike-activity bank, compiles to .rmmq version 2)" };
+        var network = new Option<string?>("--network") { Description = "single, pair, pair-external, single-activity (spike-activity bank, compiles to .rmmq version 2) or single-mechanistic (K, Ca, H and KCa gating currents beside a fast lumped one)" };
         var epochs = new Option<int?>("--epochs") { Description = "Teacher-forcing epochs (default 200)" };
         var msEpochs = new Option<int?>("--ms-epochs") { Description = "Multiple-shooting epochs after teacher forcing (default: none)" };
         var gamma = new Option<float?>("--gamma") { Description = "Generalized teacher forcing γ inside shots (0 = free run)" };

@@ -16,6 +16,7 @@ namespace RmmEdge.Trainer.Training;
 ///   "network": "single",            // "single": one neuron; "pair": two coupled neurons (half-centre);
 ///                                   // "pair-external": neuron 1 modelled, neuron 2 measured;
 ///                                   // "single-activity": experimental spike-activity bank (NetworkSpec.SingleNeuronWithActivity)
+///                                   // "single-mechanistic": experimental K, Ca, H, KCa gating currents (NetworkSpec.SingleNeuronMechanistic)
 ///   "hidden": [20, 20, 20],         // hidden widths of each intrinsic lumped MLP
 ///   "intrinsicBankSize": 36,        // time constants of each intrinsic bank (same span; fewer: cheaper steps)
 ///   "target": "stm32f769i-discovery@10000",   // size the network to hold that rate on that board (rmm train)
@@ -290,9 +291,10 @@ public sealed record TrainingConfig
         {
             "single" => (NetworkSpec.SingleNeuron(dtMs, Hidden), 1),
             "single-activity" => (NetworkSpec.SingleNeuronWithActivity(dtMs, Hidden), 1),
+            "single-mechanistic" => (NetworkSpec.SingleNeuronMechanistic(dtMs, Hidden), 1),
             "pair" or "pair-external" => (NetworkSpec.Pair(dtMs, Hidden, externalSecond: Network == "pair-external", synapseWindowMv: SynapseWindow(),
                 synapseInput: SynapseInput, synapseActivityThresholdMv: activity.ThresholdMv, synapseActivitySlopeMv: activity.SlopeMv), 2),
-            _ => throw new UserError($"unknown network '{UserError.Printable(Network ?? "")}'; use single, pair, pair-external or single-activity"),
+            _ => throw new UserError($"unknown network '{UserError.Printable(Network ?? "")}'; use single, pair, pair-external, single-activity or single-mechanistic"),
         };
         if (SlowestTauMs is { } slowest && !(slowest > 0 && slowest <= SpecLimits.MaxTauMs))
         {
