@@ -6,6 +6,7 @@ using RmmEdge.Trainer.Data;
 using RmmEdge.Trainer.Evaluation;
 using RmmEdge.Trainer.Model;
 using RmmEdge.Trainer.Simulation;
+using RmmEdge.Trainer.Training;
 
 namespace RmmEdge.Cli;
 
@@ -83,8 +84,7 @@ internal static class EvalCommand
                 scores.Select((s, i) => (IReadOnlyList<string>)
                 [
                     s.Neuron + (s.Diverged ? " (diverged)" : ""), $"{s.ModelSpikes} vs {s.DataSpikes}", Gamma(s.Gamma2Ms), Gamma(s.Gamma),
-                    $"{s.ModelBursts.PeriodMs:0.0} vs {s.DataBursts.PeriodMs:0.0} ({s.PeriodError:+0.0%;-0.0%})",
-                    $"{s.ModelBursts.SpikesPerBurst:0.00} vs {s.DataBursts.SpikesPerBurst:0.00} ({s.SpikesPerBurstError:+0.00;-0.00})",
+                    .. BurstCells(s),
                     $"{s.RmseMv:0.00}", $"{s.AngularSeparation:0.000}",
                 ]));
             for (int i = 1; i < scores.Length; i++)
@@ -182,4 +182,13 @@ internal static class EvalCommand
                 }
             }
         });
+
+    /// <summary>Burst period and spikes per burst, model vs data; a dash where the data has too few bursts for them to mean anything (tonic or cortical cells).</summary>
+    private static string[] BurstCells(NeuronScore s) => s.DataBursts.Bursts < SnapshotValidator.MinimumBurstsForSelection
+        ? [$"— (data: {s.DataBursts.Bursts} bursts)", "—"]
+        :
+        [
+            $"{s.ModelBursts.PeriodMs:0.0} vs {s.DataBursts.PeriodMs:0.0} ({s.PeriodError:+0.0%;-0.0%})",
+            $"{s.ModelBursts.SpikesPerBurst:0.00} vs {s.DataBursts.SpikesPerBurst:0.00} ({s.SpikesPerBurstError:+0.00;-0.00})",
+        ];
 }
