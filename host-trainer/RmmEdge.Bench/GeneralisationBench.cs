@@ -34,7 +34,8 @@ public static class GeneralisationBench
         var summary = new List<string>();
         foreach (string cellName in cells)
         {
-            Dataset train = BuiltInData.Record(Circuit.SingleStg(StgConductances.Named(cellName)), stimulus, cellName, trainSeconds, seed: 1);
+            Circuit Cell() => Circuit.SingleStg(StgConductances.Named(cellName));
+            Dataset train = BuiltInData.Record(Cell(), stimulus, cellName, trainSeconds, seed: 1);
             Dictionary<string, Dataset> probes = Generalisation.Probes(cellName);
             ActivitySummary[] cellTable = Generalisation.CellTable(cellName);
             bool burster = Generalisation.IsBurster(cellTable);
@@ -42,7 +43,7 @@ public static class GeneralisationBench
             TrainingConfig cellConfig = config;
             if (restCheck)
             {
-                var check = ConstantCurrentCheck.OfCircuit(() => Circuit.SingleStg(StgConductances.Named(cellName)), 0, train.DtMs);
+                var check = ConstantCurrentCheck.OfCircuit(Cell, 0, train.DtMs);
                 cellConfig = config with { TeacherForcing = config.TeacherForcing with { ConstantCurrentCheck = check } };
                 output.WriteLine($"  selection also checks the model at 0 nA against the cell there: {check}");
             }

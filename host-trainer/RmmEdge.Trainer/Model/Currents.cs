@@ -33,6 +33,9 @@ public sealed class InputNormalizer
     }
 }
 
+/// <summary>Receives the bank state x[k] of sample k (<see cref="Current.VisitBankStates"/>).</summary>
+public delegate void BankStateVisitor(int k, ReadOnlySpan<float> state);
+
 /// <summary>
 /// A current into a modelled neuron (design §4): reads the owner's voltage and the states of its own
 /// filter bank, driven by neuron <see cref="Source"/>. Answers the same questions whatever its kind:
@@ -77,6 +80,26 @@ public abstract class Current
     /// </summary>
     public void RunBank(float[] sourceMv, Span<float> states) =>
         Bank.Run(Spec.Input == BankInput.Voltage ? sourceMv : Array.ConvertAll(sourceMv, Spec.Drive), states);
+
+    /// <summary>
+    /// Runs the bank over every segment of a record of the source's voltage (mV), each from the steady
+    /// state of the segment's first drive value, and shows the state x[k] of every sample k (before the
+    /// step at k) to <paramref name="visit"/>. Nothing the size of the record is held: a long record's
+    /// bank states would take 144 bytes per sample.
+    /// </summary>
+    public void VisitBankStates(float[] sourceMv, IReadOnlyList<Data.Segment> segments, BankStateVisitor visit)
+    {
+        Span<float> x = stackalloc float[Bank.Size];
+        foreach (Data.Segment g in segments)
+        {
+            Bank.SteadyState(Spec.Drive(sourceMv[g.Start]), x);
+            for (int k = g.Start; k < g.End; k++)
+            {
+                visit(k, x);
+                Bank.Step(x, Spec.Drive(sourceMv[k]));
+            }
+        }
+    }
 
     public abstract IEnumerable<Parameter> Parameters { get; }
 

@@ -59,24 +59,15 @@ internal sealed class MultipleShootingProblem
         {
             FilterBank bank = currents[c].Bank;
             var states = new Parameter($"ms.x0.{currents[c].QualifiedName}", ShotCount * bank.Size);
-            float[] x = new float[bank.Size];
-            float[] source = Voltage[currents[c].Source];
-            CurrentSpec spec = currents[c].Spec;
             int j = 0;
-            foreach (Segment g in train.Segments)
+            currents[c].VisitBankStates(Voltage[currents[c].Source], train.Segments, (k, x) =>
             {
-                bank.SteadyState(spec.Drive(source[g.Start]), x);
-                for (int k = g.Start; k < g.End && j < ShotCount; k++)
+                if (j < ShotCount && k == ShotStart[j])
                 {
-                    if (k == ShotStart[j])
-                    {
-                        x.CopyTo(states.Value, j * bank.Size);
-                        j++;
-                    }
-
-                    bank.Step(x, spec.Drive(source[k]));
+                    x.CopyTo(states.Value.AsSpan(j * bank.Size));
+                    j++;
                 }
-            }
+            });
 
             InitialStates[c] = states;
         }

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using RmmEdge.Trainer.Data;
 using RmmEdge.Trainer.Evaluation;
 using RmmEdge.Trainer.Interpretation;
@@ -48,14 +49,14 @@ public sealed class SnapshotValidator
     /// </summary>
     public double Validate()
     {
-        long started = System.Diagnostics.Stopwatch.GetTimestamp();
+        long started = Stopwatch.GetTimestamp();
         try
         {
             return ValidateWithPerturbations();
         }
         finally
         {
-            Seconds += System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds;
+            Seconds += Stopwatch.GetElapsedTime(started).TotalSeconds;
         }
     }
 

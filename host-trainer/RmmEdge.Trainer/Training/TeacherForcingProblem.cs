@@ -34,40 +34,25 @@ internal sealed class TeacherForcingProblem
 
         Samples = samples.ToArray();
         _data = data;
-        _transient = transient;
         FitNormalizations();
         NormalizeInputs();
         FillSampleRows();
     }
 
     private readonly Dataset _data;
-    private readonly int _transient;
 
-    private delegate void StateVisitor(int k, ReadOnlySpan<float> state);
-
-    /// <summary>
-    /// Runs a current's bank over every segment of the record from the steady state of the segment's
-    /// first drive value (as <see cref="Current.RunBank"/> does) and shows the state x[k] of every
-    /// training sample k to <paramref name="visit"/>. Nothing the size of the record is held: a long
-    /// record's bank states would take 144 bytes per sample.
-    /// </summary>
-    private void ForEachTrainingState(Current current, StateVisitor visit)
+    /// <summary>The bank state of every training sample (<see cref="Samples"/>, ascending), as <see cref="Current.VisitBankStates"/> runs them.</summary>
+    private void ForEachTrainingState(Current current, BankStateVisitor visit)
     {
-        float[] source = _data.Neurons[current.Source].V;
-        Span<float> x = stackalloc float[current.Bank.Size];
-        foreach (Segment g in _data.Segments)
+        int next = 0;
+        current.VisitBankStates(_data.Neurons[current.Source].V, _data.Segments, (k, x) =>
         {
-            current.Bank.SteadyState(current.Spec.Drive(source[g.Start]), x);
-            for (int k = g.Start; k < g.End; k++)
+            if (next < Samples.Length && Samples[next] == k)
             {
-                if (k >= g.Start + _transient && k + 1 < g.End)
-                {
-                    visit(k, x);
-                }
-
-                current.Bank.Step(x, current.Spec.Drive(source[k]));
+                visit(k, x);
+                next++;
             }
-        }
+        });
     }
 
     private void NormalizeInputs()
