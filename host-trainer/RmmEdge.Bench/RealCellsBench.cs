@@ -52,6 +52,20 @@ public static class RealCellsBench
         static string[] Set(string set) => Enumerable.Range(0, 4).Select(r => $"{set}-{r}.voltage.gz").ToArray();
     }
 
+    /// <summary>The options among the extra training options that shape the data (and so must reach eval too), with their values.</summary>
+    private static IEnumerable<string> DataOptionsOf(string[] trainOptions)
+    {
+        string[] shaping = ["--upsample", "--series-resistance", "--dt"];
+        for (int k = 0; k + 1 < trainOptions.Length; k++)
+        {
+            if (shaping.Contains(trainOptions[k]))
+            {
+                yield return trainOptions[k];
+                yield return trainOptions[++k];
+            }
+        }
+    }
+
     private static DataSet LeaveOneOut(string name, string folder, string[] options, int[] sweeps, Func<int, string> file) =>
         new(name, folder, options, sweeps.Select(held => new Fold(sweeps.Where(k => k != held).Select(file).ToArray(), [[file(held)]])).ToArray());
 
@@ -81,7 +95,8 @@ public static class RealCellsBench
                     var train = new List<string> { "train" };
                     train.AddRange(fold.Train.Select(x => InFolder(folder, x)));
                     train.AddRange(set.DataOptions);
-                    train.AddRange(["--seed", seed.ToString(CultureInfo.InvariantCulture), "--out", model]);
+                    if (!trainOptions.Contains("--seeds")) { train.AddRange(["--seed", seed.ToString(CultureInfo.InvariantCulture)]); }
+                    train.AddRange(["--out", model]);
                     train.AddRange(trainOptions);
                     var clock = Stopwatch.StartNew();
                     (int trained, string trainText) = Cli(rmm, train, output);
@@ -97,6 +112,7 @@ public static class RealCellsBench
                         var eval = new List<string> { "eval", model };
                         eval.AddRange(test.Select(x => InFolder(folder, x)));
                         eval.AddRange(set.DataOptions);
+                        eval.AddRange(DataOptionsOf(trainOptions));
                         eval.Add("--json");
                         if (set.Repetitions) { eval.Add("--repetitions"); }
                         (int evaluated, string json) = Cli(rmm, eval, output);
@@ -146,7 +162,8 @@ public static class RealCellsBench
             Directory.Delete(work, recursive: true);
         }
 
-        output.WriteLine("summary (seed " + seed + "):");
+        int seedsAt = Array.IndexOf(trainOptions, "--seeds");
+        output.WriteLine($"summary ({(seedsAt >= 0 && seedsAt + 1 < trainOptions.Length ? $"seeds {trainOptions[seedsAt + 1]}, the best validation kept per fold" : $"seed {seed}")}):");
         summary.ForEach(line => output.WriteLine("   " + line));
         return 0;
     }

@@ -112,6 +112,11 @@ internal static class EvalCommand
                 }
             }
 
+            foreach (string line in RestLines(network, dataset, transient))
+            {
+                context.Out.WriteLine(line);
+            }
+
             generalisation?.Print(context);
             if (parsed.GetValue(output) is string written)
             {
@@ -143,6 +148,21 @@ internal static class EvalCommand
         }
 
         return new SpikeRule(t, r, "as asked");
+    }
+
+    /// <summary>
+    /// Where the data shows the cell at rest (a single neuron whose currents are its own): whether the
+    /// model's linearised step map there lets deviations die out (<see cref="RestLinearisation"/>).
+    /// </summary>
+    private static IEnumerable<string> RestLines(Network network, Dataset dataset, Transient transient)
+    {
+        if (network.Models.Length != 1 || !RestLinearisation.Applies(network.Models[0])) { yield break; }
+        NeuronModel model = network.Models[0];
+        foreach (Rest rest in RestFinder.Find(dataset, model.Index, transient.Samples))
+        {
+            yield return $"at rest in the data ({rest}, {rest.Length * dataset.DtMs:0} ms): the model is " +
+                RestLinearisation.At(model, network.DtMs, rest.VoltageMv, rest.CurrentNa).Describe();
+        }
     }
 
     private static string Gamma(double g) => double.IsNaN(g) ? "undefined" : g.ToString("0.000", CultureInfo.InvariantCulture);

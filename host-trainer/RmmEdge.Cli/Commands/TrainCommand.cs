@@ -108,6 +108,11 @@ internal static class TrainCommand
             string modelPath = parsed.GetValue(output)!;
             ModelFile.Save(result.Network, modelPath, metadata);
             context.Out.WriteLine($"data: {result.TeacherForcing.Split}");
+            if (result.TeacherForcing.RestStability.Length > 0)
+            {
+                context.Out.WriteLine(result.TeacherForcing.RestStability);
+            }
+
             context.Out.WriteLine($"teacher forcing: {result.TeacherForcing.TrainingSamples:N0} samples, epoch {result.TeacherForcing.SelectedEpoch} selected " +
                 $"(validation {result.TeacherForcing.SelectedValidation:0.000}), {result.TeacherForcing.Timing}");
             if (result.MultipleShooting is { } msr)

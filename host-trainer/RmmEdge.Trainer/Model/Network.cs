@@ -37,6 +37,9 @@ public sealed class NeuronModel
 
     public float LeakReversalMv => LeakReversal.Value[0];
 
+    /// <summary>dv/dt (mV/ms) at voltage v under injected current i (nA), given the sum of the currents' ψ (nA).</summary>
+    public float Dvdt(float v, float injected, float psiSum) => InverseCapacitance * (injected - LeakConductance * (v - LeakReversalMv) - psiSum);
+
     public IEnumerable<Parameter> Parameters =>
         new[] { InverseCapacitanceRaw, LeakConductanceRaw, LeakReversal }.Concat(Currents.SelectMany(c => c.Parameters));
 }

@@ -103,8 +103,7 @@ public sealed class Simulator
         foreach (NeuronModel m in _network.Models)
         {
             int i = m.Index;
-            float leak = m.LeakConductance * (_v[i] - m.LeakReversalMv);
-            _dvdt[i] = m.InverseCapacitance * (current[i] - leak + _dvdt[i]);
+            _dvdt[i] = m.Dvdt(_v[i], current[i], -_dvdt[i]);
         }
 
         for (int c = 0; c < Currents.Length; c++)

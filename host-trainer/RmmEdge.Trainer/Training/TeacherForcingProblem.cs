@@ -39,7 +39,51 @@ internal sealed class TeacherForcingProblem
         FillSampleRows();
     }
 
-    private readonly Dataset _data;
+    /// <summary>
+    /// A problem of <paramref name="count"/> probe samples whose states the caller sets
+    /// (<see cref="SetProbe"/>), normalised as the model's currents were fitted: the gradient of the
+    /// model's dv/dt at states no record visits (<see cref="RestStability"/>).
+    /// </summary>
+    private TeacherForcingProblem(NeuronModel model, int count)
+    {
+        Model = model;
+        V = new float[count];
+        I = new float[count];
+        Target = new float[count];
+        Samples = Enumerable.Range(0, count).ToArray();
+        Inputs = model.Currents.Select(c => new float[count * InputWidth(c)]).ToArray();
+        InputWidths = model.Currents.Select(InputWidth).ToArray();
+        FillSampleRows();
+    }
+
+    public static TeacherForcingProblem Probes(NeuronModel model, int count) => new(model, count);
+
+    /// <summary>Sets probe sample k: voltage v (mV), injected current i (nA) and the raw bank state of every current.</summary>
+    public void SetProbe(int k, float v, float i, float[][] states)
+    {
+        V[k] = v;
+        I[k] = i;
+        SampleRows[k * SampleRowWidth] = v;
+        SampleRows[k * SampleRowWidth + 1] = i;
+        for (int c = 0; c < Model.Currents.Length; c++)
+        {
+            NormalizeInput(Model.Currents[c], v, states[c], Inputs[c].AsSpan(k * InputWidths[c], InputWidths[c]));
+        }
+    }
+
+    private static int InputWidth(Current current) => current is LumpedCurrent l ? l.InputSize : current.Bank.Size;
+
+    /// <summary>The MLP input of one sample: the normalised owner voltage (lumped currents that read it) and bank states.</summary>
+    private static void NormalizeInput(Current current, float v, ReadOnlySpan<float> x, Span<float> z)
+    {
+        switch (current)
+        {
+            case LumpedCurrent lumped: lumped.FillInput(v, x, z); break;
+            case GatingCurrent gating: gating.Normalize(x, z); break;
+        }
+    }
+
+    private readonly Dataset _data = null!;
 
     /// <summary>The bank state of every training sample (<see cref="Samples"/>, ascending), as <see cref="Current.VisitBankStates"/> runs them.</summary>
     private void ForEachTrainingState(Current current, BankStateVisitor visit)
@@ -62,17 +106,9 @@ internal sealed class TeacherForcingProblem
         for (int c = 0; c < Model.Currents.Length; c++)
         {
             Current current = Model.Currents[c];
-            int width = current is LumpedCurrent l ? l.InputSize : current.Bank.Size;
+            int width = InputWidth(current);
             float[] rows = new float[V.Length * width];
-            ForEachTrainingState(current, (k, x) =>
-            {
-                Span<float> z = rows.AsSpan(k * width, width);
-                switch (current)
-                {
-                    case LumpedCurrent lumped: lumped.FillInput(V[k], x, z); break;
-                    case GatingCurrent gating: gating.Normalize(x, z); break;
-                }
-            });
+            ForEachTrainingState(current, (k, x) => NormalizeInput(current, V[k], x, rows.AsSpan(k * width, width)));
 
             Inputs[c] = rows;
             InputWidths[c] = width;

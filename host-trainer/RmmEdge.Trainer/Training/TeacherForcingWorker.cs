@@ -52,8 +52,18 @@ internal sealed class TeacherForcingWorker
     }
 
     /// <summary>Accumulates Σ e² and the gradient of <paramref name="gradScale"/>·Σ e² over the given samples.</summary>
+    public void Process(ReadOnlySpan<int> samples, float gradScale) => Process(samples, gradScale, default);
+
+    /// <summary>
+    /// Accumulates the gradient of Σ_b c_b·pred_b over the given samples, with c_b =
+    /// <paramref name="predictionWeights"/>[b]: the model's dv/dt at those samples weighted, whatever the
+    /// targets (<see cref="RestStability"/>).
+    /// </summary>
+    public void ProcessWeightedPrediction(ReadOnlySpan<int> samples, ReadOnlySpan<float> predictionWeights) =>
+        Process(samples, 0f, predictionWeights);
+
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public void Process(ReadOnlySpan<int> samples, float gradScale)
+    private void Process(ReadOnlySpan<int> samples, float gradScale, ReadOnlySpan<float> predictionWeights)
     {
         NeuronModel m = _problem.Model;
         float cinv = m.InverseCapacitance, gL = m.LeakConductance, eL = m.LeakReversalMv;
@@ -85,7 +95,9 @@ internal sealed class TeacherForcingWorker
                 float drive = _i[b] - gL * (_v[b] - eL) - _psiSum[b];
                 float e = cinv * drive - _target[b];
                 loss += e * e;
-                float g = gradScale * 2f * _weight[b] * e;       // dLoss/dpred (the reported loss stays unweighted)
+                float g = predictionWeights.IsEmpty
+                    ? gradScale * 2f * _weight[b] * e               // dLoss/dpred (the reported loss stays unweighted)
+                    : predictionWeights[start + b];
                 gCinv += g * drive;
                 float dPsi = -cinv * g;             // dLoss/dψ, identical for every current and the leak
                 _dPsi[b] = dPsi;

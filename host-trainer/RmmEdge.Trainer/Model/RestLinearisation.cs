@@ -1,0 +1,208 @@
+using Complex = System.Numerics.Complex;
+using MathNet.Numerics.LinearAlgebra;
+
+namespace RmmEdge.Trainer.Model;
+
+/// <summary>
+/// One neuron's step map — the <see cref="Simulator"/>'s: an Euler step of v, and every bank stepped
+/// with its drive of v — linearised at a rest: voltage v*, injected current i₀, every bank at its
+/// steady state for v*. The state is v followed by the bank states of each current in order. The
+/// banks' rows are exact (a bank is linear in its state and its drive); the voltage's row is measured
+/// by central differences of the model's dv/dt, each step 1 % of that input's normalised
+/// range. The rest is stable when every eigenvalue lies inside the unit circle; ln|λ|/dt is a mode's
+/// growth rate. For neurons whose currents are all driven by their own voltage (no synapses).
+/// </summary>
+public sealed class RestLinearisation
+{
+    private readonly NeuronModel _model;
+    private readonly float[][] _states;
+    private readonly float[] _scratch;
+
+    private RestLinearisation(NeuronModel model, double dtMs, float restMv, float currentNa)
+    {
+        _model = model;
+        DtMs = dtMs;
+        RestMv = restMv;
+        CurrentNa = currentNa;
+        _states = model.Currents.Select(c => new float[c.Bank.Size]).ToArray();
+        _scratch = new float[model.Currents.Max(c => c.ScratchSize)];
+        Size = 1 + _states.Sum(x => x.Length);
+        Steps = new double[Size];
+        Steps[0] = VoltageStepMv;
+        int o = 1;
+        for (int k = 0; k < model.Currents.Length; k++)
+        {
+            Current c = model.Currents[k];
+            c.Bank.SteadyState(c.Spec.Drive(restMv), _states[k]);
+            int shift = c is LumpedCurrent { Spec.UsesPostVoltage: true } ? 1 : 0;
+            for (int i = 0; i < c.Bank.Size; i++) { Steps[o + i] = RelativeStep / c.Normalizer.Scale[shift + i]; }
+            o += c.Bank.Size;
+        }
+
+        Jacobian = new double[Size, Size];
+        FillBankRows();
+        FillVoltageRow();
+        Eigenvalues = Matrix<double>.Build.DenseOfArray(Jacobian).Evd(MathNet.Numerics.LinearAlgebra.Symmetricity.Asymmetric).EigenValues.ToArray();
+    }
+
+    /// <summary>Step of the central difference in v (mV).</summary>
+    public const double VoltageStepMv = 0.5;
+
+    /// <summary>Step of the central difference in a bank state, as a fraction of its normalised half-range.</summary>
+    public const double RelativeStep = 0.02;
+
+    public static bool Applies(NeuronModel model) => model.Currents.Length > 0 && model.Currents.All(c => c.Source == model.Index);
+
+    /// <summary>The linearisation of <paramref name="model"/> at rest <paramref name="restMv"/> under <paramref name="currentNa"/>.</summary>
+    public static RestLinearisation At(NeuronModel model, double dtMs, float restMv, float currentNa)
+    {
+        if (!Applies(model))
+        {
+            throw new ArgumentException($"{model.Spec.Name}: the rest linearisation needs every current driven by the neuron's own voltage", nameof(model));
+        }
+
+        return new RestLinearisation(model, dtMs, restMv, currentNa);
+    }
+
+    public double DtMs { get; }
+
+    public float RestMv { get; }
+
+    public float CurrentNa { get; }
+
+    /// <summary>Number of state variables: v and every bank state.</summary>
+    public int Size { get; }
+
+    /// <summary>The step map's Jacobian at the rest, state order v, then each current's bank.</summary>
+    public double[,] Jacobian { get; }
+
+    public Complex[] Eigenvalues { get; }
+
+    /// <summary>Central-difference step of each state variable (mV for v, raw state units for the banks).</summary>
+    public double[] Steps { get; }
+
+    /// <summary>The largest growth rate ln|λ|/dt over the modes (1/ms): positive means the rest is unstable.</summary>
+    public double LargestGrowthRate => Eigenvalues.Max(l => Math.Log(l.Magnitude)) / DtMs;
+
+    /// <summary>
+    /// The slowest mode in words: "stable: the slowest mode decays in 258 ms (2.4 Hz)" or "unstable: a
+    /// 8.2 Hz mode grows e-fold every 200 ms". The rest here is the state (v*, banks at their steady
+    /// state); the model need not be at equilibrium there, so this reads how deviations evolve near it.
+    /// </summary>
+    public string Describe()
+    {
+        Complex slowest = Eigenvalues.MaxBy(l => l.Magnitude);
+        double rate = Math.Log(slowest.Magnitude) / DtMs;
+        double hz = Math.Abs(slowest.Phase) / (2 * Math.PI * DtMs) * 1000;
+        string frequency = hz >= 0.05 ? $"{hz:0.#} Hz" : "not oscillating";
+        return rate < 0
+            ? $"stable: the slowest mode decays e-fold in {-1 / rate:0} ms ({frequency})"
+            : $"unstable: a mode ({frequency}) grows e-fold every {1 / rate:0} ms";
+    }
+
+    /// <summary>The rest's state: v* and each current's steady bank state.</summary>
+    public void CopyState(out float v, float[][] states)
+    {
+        v = RestMv;
+        for (int c = 0; c < _states.Length; c++) { _states[c].CopyTo(states[c], 0); }
+    }
+
+    /// <summary>
+    /// d|λ|/dJ[0, k] for every k: how the modulus of eigenvalue <paramref name="lambda"/> moves with
+    /// the voltage's row of the Jacobian (the only row that depends on the model's parameters), from
+    /// its right and left eigenvectors (found by inverse iteration): dλ = yᵀ dJ r / yᵀ r.
+    /// </summary>
+    public double[] ModulusSensitivity(Complex lambda)
+    {
+        Complex shift = lambda + new Complex(1e-9 * (1 + lambda.Magnitude), 1e-9 * (1 + lambda.Magnitude));
+        Vector<Complex> right = InverseIteration(Matrix<Complex>.Build.Dense(Size, Size, (r, c) => Jacobian[r, c]), shift);
+        Vector<Complex> left = InverseIteration(Matrix<Complex>.Build.Dense(Size, Size, (r, c) => Jacobian[c, r]), shift);
+        Complex denominator = left.DotProduct(right);
+        Complex unit = Complex.Conjugate(lambda) / lambda.Magnitude;
+        var sensitivity = new double[Size];
+        for (int k = 0; k < Size; k++)
+        {
+            sensitivity[k] = (unit * left[0] * right[k] / denominator).Real;
+        }
+
+        return sensitivity;
+    }
+
+    private Vector<Complex> InverseIteration(Matrix<Complex> a, Complex shift)
+    {
+        for (int i = 0; i < Size; i++) { a[i, i] -= shift; }
+        var lu = a.LU();
+        Vector<Complex> x = Vector<Complex>.Build.Dense(Size, k => new Complex(1.0 / (1 + k), 0.5));
+        for (int iteration = 0; iteration < 3; iteration++)
+        {
+            x = lu.Solve(x);
+            x /= x.L2Norm();
+        }
+
+        return x;
+    }
+
+    /// <summary>dv/dt (mV/ms) at voltage v with the given bank states under the rest's current.</summary>
+    public float Dvdt(float v, float[][] states)
+    {
+        float psi = 0f;
+        for (int c = 0; c < states.Length; c++) { psi += _model.Currents[c].Evaluate(v, states[c], _scratch); }
+        return _model.Dvdt(v, CurrentNa, psi);
+    }
+
+    private void FillBankRows()
+    {
+        int o = 1;
+        for (int c = 0; c < _states.Length; c++)
+        {
+            Current current = _model.Currents[c];
+            int n = current.Bank.Size;
+            var unit = new float[n];
+            for (int j = 0; j < n; j++)
+            {
+                Array.Clear(unit);
+                unit[j] = 1f;
+                current.Bank.Step(unit, 0f);
+                for (int i = 0; i < n; i++) { Jacobian[o + i, o + j] = unit[i]; }
+            }
+
+            Array.Clear(unit);
+            current.Bank.Step(unit, 1f);
+            double slope = DriveSlope(current.Spec, RestMv);
+            for (int i = 0; i < n; i++) { Jacobian[o + i, 0] = unit[i] * slope; }
+            o += n;
+        }
+    }
+
+    private static double DriveSlope(CurrentSpec spec, float v)
+    {
+        if (spec.Input == BankInput.Voltage) { return 1; }
+        const float h = 0.01f;
+        return (spec.Drive(v + h) - (double)spec.Drive(v - h)) / (2 * h);
+    }
+
+    private void FillVoltageRow()
+    {
+        float vHigh = RestMv + (float)VoltageStepMv, vLow = RestMv - (float)VoltageStepMv;
+        float up = Dvdt(vHigh, _states), down = Dvdt(vLow, _states);
+        Jacobian[0, 0] = 1 + DtMs * (up - (double)down) / ((double)vHigh - vLow);
+        int o = 1;
+        for (int c = 0; c < _states.Length; c++)
+        {
+            float[] x = _states[c];
+            for (int i = 0; i < x.Length; i++)
+            {
+                float keep = x[i], step = (float)Steps[o + i];
+                float high = keep + step, low = keep - step;
+                x[i] = high;
+                up = Dvdt(RestMv, _states);
+                x[i] = low;
+                down = Dvdt(RestMv, _states);
+                x[i] = keep;
+                Jacobian[0, o + i] = DtMs * (up - (double)down) / ((double)high - low);
+            }
+
+            o += x.Length;
+        }
+    }
+}

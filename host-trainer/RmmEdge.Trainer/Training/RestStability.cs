@@ -1,0 +1,132 @@
+using System.Numerics;
+using RmmEdge.Trainer.Model;
+
+namespace RmmEdge.Trainer.Training;
+
+/// <summary>
+/// A penalty on rests the model would not return to. Teacher forcing fits one step of dv/dt, which
+/// says little about whether small deviations from a rest die out: a model can fit every sample of a
+/// sweep's resting baseline and still oscillate away from it in free run (BBP C010302A1, issue 22).
+/// At every rest the training data shows (<see cref="RestFinder"/>) the model's step map is
+/// linearised (<see cref="RestLinearisation"/>), and every mode that decays more slowly than τ*
+/// (<see cref="LimitInSlowestFilters"/> slowest filter time constants τ_f), or grows, costs
+/// weight · mean(target²) · e², e = τ_f·(ln|λ|/dt + 1/τ*) &gt; 0 (the scale makes the weight
+/// independent of the data's units). The linearisation and the eigenvalues' sensitivities are computed once per epoch;
+/// the gradient, dt · Σ_k w_k ∂²(dv/dt)/∂θ∂u_k, is the derivative of the model's dv/dt gradient along
+/// w, taken by central differences of the worker's gradient at two probe states per rest, every
+/// mini-batch.
+/// </summary>
+internal sealed class RestStability
+{
+    private readonly NeuronModel _model;
+    private readonly double _dtMs;
+    private readonly float _scale;
+    private readonly TeacherForcingProblem _probes;
+    private readonly TeacherForcingWorker _worker;
+    private readonly float[] _weights;
+    private readonly float[][] _states;
+    private int _active;
+
+    public RestStability(TeacherForcingProblem problem, double dtMs, IReadOnlyList<Rest> rests, float weight)
+    {
+        _model = problem.Model;
+        _dtMs = dtMs;
+        Rests = rests;
+        SlowestFilterMs = _model.Currents.Max(c => c.Bank.Spec.TauMs.Max());
+        TauLimitMs = LimitInSlowestFilters * SlowestFilterMs;
+        double meanSquare = 0;
+        foreach (int k in problem.Samples) { meanSquare += (double)problem.Target[k] * problem.Target[k]; }
+        _scale = (float)(weight * meanSquare / problem.SampleCount);
+        _probes = TeacherForcingProblem.Probes(_model, 2 * rests.Count);
+        _worker = new TeacherForcingWorker(_probes);
+        _weights = new float[2 * rests.Count];
+        _states = _model.Currents.Select(c => new float[c.Bank.Size]).ToArray();
+    }
+
+    public IReadOnlyList<Rest> Rests { get; }
+
+    /// <summary>
+    /// τ* in units of the slowest filter time constant. Ten: what is penalised is in effect growth (a
+    /// rest that a model leaves on its own); a τ* of twice the slowest filter also penalised the slow,
+    /// stable, lightly damped modes a fitted model has by the dozen, and cost the fit more than it gave
+    /// (BBP C010302A1, loss 19 → 24–39).
+    /// </summary>
+    public const double LimitInSlowestFilters = 10;
+
+    /// <summary>τ* (ms): modes that decay more slowly than this are penalised.</summary>
+    public double TauLimitMs { get; }
+
+    /// <summary>The slowest filter time constant of the neuron's banks (ms): the unit of the penalised excess.</summary>
+    public double SlowestFilterMs { get; }
+
+    /// <summary>The penalty at the last <see cref="Relinearise"/>.</summary>
+    public double Penalty { get; private set; }
+
+    /// <summary>Linearises the model at every rest and sets the probes of the next gradients.</summary>
+    public void Relinearise()
+    {
+        Penalty = 0;
+        _active = 0;
+        foreach (Rest rest in Rests)
+        {
+            RestLinearisation linear = RestLinearisation.At(_model, _dtMs, rest.VoltageMv, rest.CurrentNa);
+            var w = new double[linear.Size];
+            double penalty = 0;
+            foreach (Complex lambda in linear.Eigenvalues)
+            {
+                double e = SlowestFilterMs * (Math.Log(lambda.Magnitude) / _dtMs + 1 / TauLimitMs);
+                if (!(e > 0)) { continue; }
+                penalty += e * e;
+                double slope = 2 * e * SlowestFilterMs / (_dtMs * lambda.Magnitude);
+                double[] sensitivity = linear.ModulusSensitivity(lambda);
+                for (int k = 0; k < w.Length; k++) { w[k] += slope * sensitivity[k]; }
+            }
+
+            if (penalty == 0) { continue; }
+            Penalty += _scale * penalty;
+
+            // J[0, k] = [k = 0] + dt·∂(dv/dt)/∂u_k, so dPenalty/dθ = scale·dt·(d/dε) ∇θ(dv/dt)(u* + ε w) at ε = 0.
+            double reach = 0;
+            for (int k = 0; k < w.Length; k++) { reach = Math.Max(reach, Math.Abs(w[k]) / linear.Steps[k]); }
+            if (!(reach > 0) || !double.IsFinite(reach)) { continue; }
+            double epsilon = 1 / reach;
+            float coefficient = (float)(_scale * _dtMs / (2 * epsilon));
+            SetProbe(2 * _active, linear, w, epsilon, rest.CurrentNa);
+            SetProbe(2 * _active + 1, linear, w, -epsilon, rest.CurrentNa);
+            _weights[2 * _active] = coefficient;
+            _weights[2 * _active + 1] = -coefficient;
+            _active++;
+        }
+    }
+
+    /// <summary>Adds the penalty's gradient (at the probes of the last <see cref="Relinearise"/>) to the parameters' gradients.</summary>
+    public void AddGradient()
+    {
+        if (_active == 0) { return; }
+        _worker.Clear();
+        _worker.ProcessWeightedPrediction(_probes.Samples.AsSpan(0, 2 * _active), _weights.AsSpan(0, 2 * _active));
+        _worker.AddTo();
+    }
+
+    /// <summary>"3 rests (−70.7 mV at 0 nA, …); slowest mode …" for the training log.</summary>
+    public string Describe() =>
+        $"{Rests.Count} rest{(Rests.Count == 1 ? "" : "s")} in the training data ({string.Join(", ", Rests)}): modes slower than {TauLimitMs:0} ms penalised";
+
+    /// <summary>The largest growth rate (1/ms) of the model's modes at each rest, for the log.</summary>
+    public IEnumerable<double> GrowthRates() =>
+        Rests.Select(r => RestLinearisation.At(_model, _dtMs, r.VoltageMv, r.CurrentNa).LargestGrowthRate);
+
+    private void SetProbe(int k, RestLinearisation linear, double[] w, double epsilon, float current)
+    {
+        linear.CopyState(out float v, _states);
+        v += (float)(epsilon * w[0]);
+        int o = 1;
+        foreach (float[] x in _states)
+        {
+            for (int i = 0; i < x.Length; i++) { x[i] += (float)(epsilon * w[o + i]); }
+            o += x.Length;
+        }
+
+        _probes.SetProbe(k, v, current, _states);
+    }
+}
