@@ -14,7 +14,7 @@ switch (o.Mode)
     case "teacher-forcing": TeacherForcingBench.Run(o.Epochs ?? 200, Console.Out); break;
     case "multiple-shooting": MultipleShootingBench.Run(o.Epochs ?? 3, Console.Out); break;
     case "scaling": ScalingBench.Run(o.Epochs ?? 10, Console.Out); break;
-    case "scaling-one": ScalingBench.RunOne(o.Seconds, o.Width, o.Epochs ?? 10, o.Peak, Console.Out); break;
+    case "scaling-one": ScalingBench.RunOne(o.Seconds, o.Width, o.StreamAboveMb, o.Epochs ?? 10, o.Peak, Console.Out); break;
     case "neuron-a": NeuronABench.Run(o.Shared, o.Kinds, o.Epochs ?? 200, o.MultipleShooting(), o.Seeds, o.SelectionFraction, o.SlopeScale, o.InputNoise, o.LowPassHz, o.Activity, Console.Out); break;
     case "generalisation": GeneralisationBench.Run(o.ConfigPath is null ? o.NeuronARecipe() : TrainingConfig.Load(o.ConfigPath),
         o.Stimulus(), o.Cells, o.Seeds, Console.Out, o.Models, o.TrainSeconds, o.RestCheck); break;
@@ -36,6 +36,7 @@ internal sealed class BenchArguments
     public int? Epochs;
     public int Seconds = 60;
     public int Width = 10;
+    public int? StreamAboveMb;
     public double Peak = double.NaN;
     public int MsEpochs;
     public int MsShot = new MultipleShootingOptions().ShotLength;
@@ -87,6 +88,7 @@ internal sealed class BenchArguments
                 case "--epochs": o.Epochs = int.Parse(value); break;
                 case "--seconds": o.Seconds = int.Parse(value); break;
                 case "--width": o.Width = int.Parse(value); break;
+                case "--stream-above-mb": o.StreamAboveMb = int.Parse(value); break;
                 case "--peak": o.Peak = double.Parse(value, CultureInfo.InvariantCulture); break;
                 case "--shared": o.Shared = Path.GetFullPath(value); break;
                 case "--ms-epochs": o.MsEpochs = int.Parse(value); break;

@@ -19,18 +19,22 @@ public static class ScalingBench
     {
         (double peak, string how) = MachinePeak.Measure();
         output.WriteLine($"machine fp32 peak, measured: {peak:0.0} GFLOP/s ({how})");
-        output.WriteLine("| record | hidden | training samples | epochs | s per epoch (median) | M samples*epochs/s | GFLOP/s | % of peak | peak memory | bytes per sample |");
-        output.WriteLine("|---|---|---|---|---|---|---|---|---|---|");
-        foreach ((int seconds, int width) in new[] { (60, 10), (600, 10), (3600, 10), (60, 32), (60, 64) })
+        output.WriteLine("| record | hidden | inputs | training samples | epochs | s per epoch (median) | M samples*epochs/s | GFLOP/s | % of peak | peak memory | bytes per sample |");
+        output.WriteLine("|---|---|---|---|---|---|---|---|---|---|---|");
+        // The default rule (stored rows up to TeacherForcingOptions.StreamAboveMb), and streamed rows forced
+        // (limit 0) at the lengths that store them, to price streaming against storing in the same run.
+        foreach ((int seconds, int width, int? streamAboveMb) in new (int, int, int?)[] { (60, 10, null), (60, 10, 0), (600, 10, null), (600, 10, 0), (3600, 10, null), (60, 32, null), (60, 64, null) })
         {
-            output.WriteLine(RunChild(seconds, width, seconds > 600 ? Math.Min(epochs, 3) : epochs, peak));
+            output.WriteLine(RunChild(seconds, width, streamAboveMb, seconds > 600 ? Math.Min(epochs, 3) : epochs, peak));
         }
     }
 
-    private static string RunChild(int seconds, int width, int epochs, double peak)
+    private static string RunChild(int seconds, int width, int? streamAboveMb, int epochs, double peak)
     {
         string self = typeof(ScalingBench).Assembly.Location;
-        var start = new ProcessStartInfo("dotnet", [self, "scaling-one", "--seconds", $"{seconds}", "--width", $"{width}", "--epochs", $"{epochs}", "--peak", $"{peak.ToString("0.0", System.Globalization.CultureInfo.InvariantCulture)}"])
+        var arguments = new List<string> { self, "scaling-one", "--seconds", $"{seconds}", "--width", $"{width}", "--epochs", $"{epochs}", "--peak", peak.ToString("0.0", System.Globalization.CultureInfo.InvariantCulture) };
+        if (streamAboveMb is int limit) { arguments.AddRange(["--stream-above-mb", $"{limit}"]); }
+        var start = new ProcessStartInfo("dotnet", arguments)
         {
             RedirectStandardOutput = true,
         };
@@ -41,21 +45,20 @@ public static class ScalingBench
     }
 
     /// <summary>One point, in this process: prints one table row.</summary>
-    public static void RunOne(int seconds, int width, int epochs, double peak, TextWriter output)
+    public static void RunOne(int seconds, int width, int? streamAboveMb, int epochs, double peak, TextWriter output)
     {
         var spec = NetworkSpec.SingleNeuron(0.1, hidden: [width, width, width]);
         Dataset data = Record(seconds);
         var network = new Network(spec, seed: 1);
-        var trainer = new TeacherForcingTrainer(network, data, new TeacherForcingOptions
-        {
-            Epochs = epochs, ValidateEvery = 0, ValidationFraction = 0.01,
-        });
+        var options = new TeacherForcingOptions { Epochs = epochs, ValidateEvery = 0, ValidationFraction = 0.01 };
+        if (streamAboveMb is int limit) { options = options with { StreamAboveMb = limit }; }
+        var trainer = new TeacherForcingTrainer(network, data, options);
         TrainingResult result = trainer.Train();
         double[] perEpoch = result.History.Select((r, i) => r.Seconds - (i == 0 ? 0 : result.History[i - 1].Seconds)).Order().ToArray();
         double median = perEpoch[perEpoch.Length / 2];
         double flops = MacsPerSample(network) * 2.0 * trainer.TrainingSamples / median / 1e9;
         long peakBytes = PeakResidentBytes();
-        output.WriteLine($"| {seconds} s | {width} | {trainer.TrainingSamples:N0} | {epochs} | {median:0.000} | {trainer.TrainingSamples / median / 1e6:0.00} | " +
+        output.WriteLine($"| {seconds} s | {width} | {(trainer.Streamed ? "streamed" : "stored")} | {trainer.TrainingSamples:N0} | {epochs} | {median:0.000} | {trainer.TrainingSamples / median / 1e6:0.00} | " +
             $"{flops:0.0} | {100 * flops / peak:0} % | {peakBytes / 1e9:0.00} GB | {peakBytes / (double)data.Length:0} |");
     }
 

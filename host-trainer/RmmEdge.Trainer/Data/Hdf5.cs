@@ -34,6 +34,12 @@ internal static partial class Hdf5
 
     public static bool Available => Loaded.Value != IntPtr.Zero;
 
+    /// <summary>
+    /// Held by every use of the library: Debian's libhdf5 is built without thread safety, and two
+    /// threads inside it at once corrupt its state (seen as a failed read while another file was written).
+    /// </summary>
+    public static readonly object Gate = new();
+
     /// <summary>Throws a <see cref="UserError"/> naming the missing package when the library cannot be loaded.</summary>
     public static void Require(string source)
     {

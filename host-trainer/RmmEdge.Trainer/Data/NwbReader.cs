@@ -32,7 +32,10 @@ public static class NwbReader
     {
         try
         {
-            return ReadWithLibrary(path);
+            lock (Hdf5.Gate)
+            {
+                return ReadWithLibrary(path);
+            }
         }
         catch (InvalidOperationException e)
         {

@@ -1,3 +1,6 @@
+using System.Numerics;
+using System.Runtime.InteropServices;
+
 namespace RmmEdge.Trainer.Model;
 
 /// <summary>
@@ -24,6 +27,75 @@ public sealed class InputNormalizer
     public float[] Center { get; }
 
     public float[] Scale { get; }
+
+    /// <summary>
+    /// z[i] = Clamp((raw[i] − Center[o + i])·Scale[o + i]) for the features from <paramref name="o"/> on,
+    /// several at a time: a separate subtract, multiply and clamp per lane, so every value is the scalar
+    /// definition's bit for bit (finite inputs).
+    /// </summary>
+    public void Apply(ReadOnlySpan<float> raw, int o, Span<float> z)
+    {
+        int n = raw.Length, i = 0;
+        if (z.Length < n || Center.Length < o + n)
+        {
+            throw new ArgumentException("input or output shorter than the features normalised", nameof(z));
+        }
+
+        if (Vector.IsHardwareAccelerated)
+        {
+            var high = new Vector<float>(Limit);
+            var low = new Vector<float>(-Limit);
+            ref float r = ref MemoryMarshal.GetReference(raw);
+            ref float c = ref Center[o];
+            ref float s = ref Scale[o];
+            ref float out0 = ref MemoryMarshal.GetReference(z);
+            for (; i + Vector<float>.Count <= n; i += Vector<float>.Count)
+            {
+                nuint at = (nuint)i;
+                Vector<float> y = (Vector.LoadUnsafe(ref r, at) - Vector.LoadUnsafe(ref c, at)) * Vector.LoadUnsafe(ref s, at);
+                Vector.Min(Vector.Max(y, low), high).StoreUnsafe(ref out0, at);
+            }
+        }
+
+        for (; i < n; i++)
+        {
+            z[i] = Clamp((raw[i] - Center[o + i]) * Scale[o + i]);
+        }
+    }
+
+    /// <summary>
+    /// One feature of many samples: z[g] = Clamp((raw[g] − Center[f])·Scale[f]), several samples at a
+    /// time with <see cref="Apply"/>'s operations (bit for bit the scalar definition, finite inputs).
+    /// </summary>
+    public void ApplyFeature(int f, ReadOnlySpan<float> raw, Span<float> z)
+    {
+        int n = raw.Length, g = 0;
+        if (z.Length < n)
+        {
+            throw new ArgumentException("output shorter than the samples normalised", nameof(z));
+        }
+
+        float center = Center[f], scale = Scale[f];
+        if (Vector.IsHardwareAccelerated)
+        {
+            var high = new Vector<float>(Limit);
+            var low = new Vector<float>(-Limit);
+            var c = new Vector<float>(center);
+            var s = new Vector<float>(scale);
+            ref float r = ref MemoryMarshal.GetReference(raw);
+            ref float out0 = ref MemoryMarshal.GetReference(z);
+            for (; g + Vector<float>.Count <= n; g += Vector<float>.Count)
+            {
+                Vector<float> y = (Vector.LoadUnsafe(ref r, (nuint)g) - c) * s;
+                Vector.Min(Vector.Max(y, low), high).StoreUnsafe(ref out0, (nuint)g);
+            }
+        }
+
+        for (; g < n; g++)
+        {
+            z[g] = Clamp((raw[g] - center) * scale);
+        }
+    }
 
     public void Fit(int feature, float min, float max)
     {
@@ -106,6 +178,12 @@ public abstract class Current
     /// <summary>The map of the current's raw inputs to its MLP inputs (fixed after fitting).</summary>
     public abstract InputNormalizer Normalizer { get; }
 
+    /// <summary>
+    /// 1 when MLP input 0 is the owner's voltage (a lumped current that reads it), else 0: bank state i
+    /// is MLP input <see cref="VoltageInputs"/> + i.
+    /// </summary>
+    public int VoltageInputs => this is LumpedCurrent { Spec.UsesPostVoltage: true } ? 1 : 0;
+
     /// <summary>The current's MLPs: the lumped MLP, or the activation (and inactivation) of a gating current.</summary>
     public abstract IReadOnlyList<Mlp> Mlps { get; }
 
@@ -181,10 +259,7 @@ public sealed class LumpedCurrent : Current
             o = 1;
         }
 
-        for (int i = 0; i < x.Length; i++)
-        {
-            z[o + i] = InputNormalizer.Clamp((x[i] - c[o + i]) * s[o + i]);
-        }
+        Normalizer.Apply(x, o, z[o..]);
     }
 
     public override void FitNormalization(float vMin, float vMax, ReadOnlySpan<float> stateMin, ReadOnlySpan<float> stateMax)
@@ -290,10 +365,7 @@ public sealed class GatingCurrent : Current
 
     public void Normalize(ReadOnlySpan<float> x, Span<float> z)
     {
-        for (int i = 0; i < x.Length; i++)
-        {
-            z[i] = InputNormalizer.Clamp((x[i] - Normalizer.Center[i]) * Normalizer.Scale[i]);
-        }
+        Normalizer.Apply(x, 0, z);
     }
 
     public override void FitNormalization(float vMin, float vMax, ReadOnlySpan<float> stateMin, ReadOnlySpan<float> stateMax)

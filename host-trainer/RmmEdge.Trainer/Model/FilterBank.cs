@@ -1,3 +1,7 @@
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+
 namespace RmmEdge.Trainer.Model;
 
 public enum FilterKind
@@ -68,12 +72,26 @@ public sealed class FilterBank
         ? 1.0
         : Math.Sqrt((1 + _lambda[i]) / (1.0 - _lambda[i]));
 
-    /// <summary>In place: state ← A·state + B·u.</summary>
+    /// <summary>
+    /// In place: state ← A·state + B·u. A diagonal bank steps several states at a time, with a separate
+    /// multiply and add per lane, so every state is the scalar loop's bit for bit.
+    /// </summary>
     public void Step(Span<float> state, float u)
     {
         if (Spec.Kind == FilterKind.Diagonal)
         {
-            for (int i = 0; i < Size; i++)
+            int i = 0;
+            if (Vector.IsHardwareAccelerated)
+            {
+                var input = new Vector<float>(u);
+                for (; i + Vector<float>.Count <= Size; i += Vector<float>.Count)
+                {
+                    Vector<float> x = new Vector<float>(_lambda.AsSpan(i)) * new Vector<float>(state[i..]);
+                    (x + new Vector<float>(_inGain.AsSpan(i)) * input).CopyTo(state[i..]);
+                }
+            }
+
+            for (; i < Size; i++)
             {
                 state[i] = _lambda[i] * state[i] + _inGain[i] * u;
             }
@@ -98,19 +116,65 @@ public sealed class FilterBank
     /// </summary>
     public void StepBatch(Span<float> state, ReadOnlySpan<float> u, int n)
     {
+        if (state.Length < Size * n || u.Length < n)
+        {
+            throw new ArgumentException($"StepBatch of {n} copies needs {Size * n} states and {n} inputs, got {state.Length} and {u.Length}");
+        }
+
         if (Spec.Kind == FilterKind.Diagonal)
         {
             for (int i = 0; i < Size; i++)
             {
                 Span<float> x = state.Slice(i * n, n);
                 float l = _lambda[i], g = _inGain[i];
-                for (int b = 0; b < n; b++) { x[b] = l * x[b] + g * u[b]; }
+                for (int c = 0; c < n; c++) { x[c] = l * x[c] + g * u[c]; }
             }
 
             return;
         }
 
-        for (int b = 0; b < n; b++)
+        // The cascade is a chain through its sections, a multiply and a subtract deep each, so one copy
+        // waits on latency. The copies are independent: a vector of lanes walks the sections with its
+        // carried input in a register, each lane with the scalar order of operations (no fused
+        // multiply-add), so every lane is Step's bit for bit.
+        int b = 0;
+        if (Vector.IsHardwareAccelerated)
+        {
+            int w = Vector<float>.Count;
+            ref float x0 = ref MemoryMarshal.GetReference(state);
+            for (; b + 2 * w <= n; b += 2 * w)
+            {
+                // Two vectors of lanes at once: two independent chains keep the multipliers busy.
+                var ui = new Vector<float>(u[b..]);
+                var uj = new Vector<float>(u[(b + w)..]);
+                for (int i = 0; i < Size; i++)
+                {
+                    ref float at = ref Unsafe.Add(ref x0, i * n + b);
+                    ref float atj = ref Unsafe.Add(ref at, w);
+                    Vector<float> old = Vector.LoadUnsafe(ref at), oldj = Vector.LoadUnsafe(ref atj);
+                    Vector<float> lambda = new(_lambda[i]), inGain = new(_inGain[i]), outGain = new(_outGain[i]);
+                    (old * lambda + ui * inGain).StoreUnsafe(ref at);
+                    (oldj * lambda + uj * inGain).StoreUnsafe(ref atj);
+                    ui = old * outGain - ui * lambda;
+                    uj = oldj * outGain - uj * lambda;
+                }
+            }
+
+            for (; b + w <= n; b += w)
+            {
+                var ui = new Vector<float>(u[b..]);
+                for (int i = 0; i < Size; i++)
+                {
+                    ref float at = ref Unsafe.Add(ref x0, i * n + b);
+                    Vector<float> old = Vector.LoadUnsafe(ref at);
+                    Vector<float> lambda = new(_lambda[i]);
+                    (old * lambda + ui * new Vector<float>(_inGain[i])).StoreUnsafe(ref at);
+                    ui = old * new Vector<float>(_outGain[i]) - ui * lambda;
+                }
+            }
+        }
+
+        for (; b < n; b++)
         {
             float ui = u[b];
             for (int i = 0; i < Size; i++)

@@ -34,7 +34,7 @@ public sealed class RestLinearisation
         {
             Current c = model.Currents[k];
             c.Bank.SteadyState(c.Spec.Drive(restMv), _states[k]);
-            int shift = c is LumpedCurrent { Spec.UsesPostVoltage: true } ? 1 : 0;
+            int shift = c.VoltageInputs;
             for (int i = 0; i < c.Bank.Size; i++) { Steps[o + i] = RelativeStep / c.Normalizer.Scale[shift + i]; }
             o += c.Bank.Size;
         }

@@ -35,7 +35,7 @@ internal sealed class RestStability
         SlowestFilterMs = _model.Currents.Max(c => c.Bank.Spec.TauMs.Max());
         TauLimitMs = LimitInSlowestFilters * SlowestFilterMs;
         double meanSquare = 0;
-        foreach (int k in problem.Samples) { meanSquare += (double)problem.Target[k] * problem.Target[k]; }
+        foreach (int k in problem.Samples) { meanSquare += (double)problem.Target(k) * problem.Target(k); }
         _scale = (float)(weight * meanSquare / problem.SampleCount);
         _probes = TeacherForcingProblem.Probes(_model, 2 * rests.Count);
         _worker = new TeacherForcingWorker(_probes);

@@ -1,5 +1,6 @@
 using RmmEdge.Trainer.Data;
 using RmmEdge.Trainer.Model;
+using RmmEdge.Trainer.Numerics;
 
 namespace RmmEdge.Trainer.Training;
 
@@ -13,30 +14,76 @@ internal sealed class TeacherForcingProblem
 {
     /// <param name="transient">Samples at the start of every segment of <paramref name="data"/> that are not trained on
     /// (the banks start at the DC steady state of the segment's first sample and forget it over these).</param>
-    public TeacherForcingProblem(NeuronModel model, Dataset data, int transient)
+    /// <param name="streamAboveBytes">Precomputed input rows larger than this are not stored: the inputs are
+    /// streamed from bank checkpoints (<see cref="IsStreamed"/>).</param>
+    public TeacherForcingProblem(NeuronModel model, Dataset data, int transient, long streamAboveBytes = long.MaxValue)
     {
         Model = model;
         float[] v = data.Neurons[model.Index].V;
         V = v;
         I = data.Neurons[model.Index].I;
         float dt = (float)data.DtMs;
-        Target = new float[data.Length];
-        var samples = new List<int>();
+        SampleRows = new float[v.Length * SampleRowWidth];
+        int count = data.Segments.Sum(g => Math.Max(0, g.Length - 1 - transient));
+        Samples = new int[count];
+        int next = 0;
         foreach (Segment g in data.Segments)
         {
             // Within the segment only: the last sample has no next one to aim at.
             for (int k = g.Start; k + 1 < g.End; k++)
             {
-                Target[k] = (v[k + 1] - v[k]) / dt;
-                if (k >= g.Start + transient) { samples.Add(k); }
+                SampleRows[k * SampleRowWidth + 2] = (v[k + 1] - v[k]) / dt;
+                if (k >= g.Start + transient) { Samples[next++] = k; }
             }
         }
 
-        Samples = samples.ToArray();
+        FillSampleRows();
         _data = data;
         FitNormalizations();
-        NormalizeInputs();
-        FillSampleRows();
+        InputWidths = model.Currents.Select(InputWidth).ToArray();
+        if (InputRowBytes(model, Samples.Length) > streamAboveBytes)
+        {
+            Blocks = new TrainingBlocks(Samples);
+            _checkpoints = model.Currents.Select(c => new BankCheckpoints(c, data, Blocks)).ToArray();
+            Inputs = model.Currents.Select(_ => Array.Empty<float>()).ToArray();
+        }
+        else
+        {
+            NormalizeInputs();
+        }
+    }
+
+    /// <summary>Bytes of the precomputed input rows of <paramref name="samples"/> samples (4 per MLP input and sample).</summary>
+    public static long InputRowBytes(NeuronModel model, int samples) => model.Currents.Sum(c => (long)InputWidth(c)) * samples * sizeof(float);
+
+    private readonly BankCheckpoints[]? _checkpoints;
+
+    /// <summary>
+    /// True when the input rows are not stored but re-run from bank checkpoints per block of
+    /// <see cref="Blocks"/> (long records): teacher forcing then shuffles whole blocks, so that a
+    /// mini-batch walks each block's banks once.
+    /// </summary>
+    public bool IsStreamed => _checkpoints is not null;
+
+    /// <summary>The training samples in blocks (streamed problems only).</summary>
+    public TrainingBlocks? Blocks { get; }
+
+    /// <summary>A walker over current c's streamed bank states for up to <paramref name="maxSamples"/> samples a call (null for stored rows).</summary>
+    public BankCheckpoints.Cursor? NewCursor(int c, int maxSamples) => _checkpoints?[c].NewCursor(maxSamples);
+
+    /// <summary>
+    /// Current c's normalised MLP inputs of the given samples, feature-major (z[i * n + b]): gathered
+    /// from the stored rows, or re-run from the bank checkpoints with <paramref name="cursor"/>.
+    /// </summary>
+    public void GatherInputs(int c, ReadOnlySpan<int> samples, Span<float> z, BankCheckpoints.Cursor? cursor)
+    {
+        if (_checkpoints is null)
+        {
+            RowGather.Gather(samples, Inputs[c], InputWidths[c], z);
+            return;
+        }
+
+        _checkpoints[c].Fill(samples, V, z, cursor ?? throw new ArgumentNullException(nameof(cursor)));
     }
 
     /// <summary>
@@ -49,7 +96,7 @@ internal sealed class TeacherForcingProblem
         Model = model;
         V = new float[count];
         I = new float[count];
-        Target = new float[count];
+        SampleRows = new float[count * SampleRowWidth];
         Samples = Enumerable.Range(0, count).ToArray();
         Inputs = model.Currents.Select(c => new float[count * InputWidth(c)]).ToArray();
         InputWidths = model.Currents.Select(InputWidth).ToArray();
@@ -74,7 +121,7 @@ internal sealed class TeacherForcingProblem
     private static int InputWidth(Current current) => current is LumpedCurrent l ? l.InputSize : current.Bank.Size;
 
     /// <summary>The MLP input of one sample: the normalised owner voltage (lumped currents that read it) and bank states.</summary>
-    private static void NormalizeInput(Current current, float v, ReadOnlySpan<float> x, Span<float> z)
+    internal static void NormalizeInput(Current current, float v, ReadOnlySpan<float> x, Span<float> z)
     {
         switch (current)
         {
@@ -102,7 +149,6 @@ internal sealed class TeacherForcingProblem
     private void NormalizeInputs()
     {
         Inputs = new float[Model.Currents.Length][];
-        InputWidths = new int[Model.Currents.Length];
         for (int c = 0; c < Model.Currents.Length; c++)
         {
             Current current = Model.Currents[c];
@@ -111,7 +157,6 @@ internal sealed class TeacherForcingProblem
             ForEachTrainingState(current, (k, x) => NormalizeInput(current, V[k], x, rows.AsSpan(k * width, width)));
 
             Inputs[c] = rows;
-            InputWidths[c] = width;
         }
     }
 
@@ -121,44 +166,42 @@ internal sealed class TeacherForcingProblem
 
     public float[] I { get; }
 
-    /// <summary>Regression target (mV/ms) per sample.</summary>
-    public float[] Target { get; }
-
-    /// <summary>Per-sample loss weights (mean 1 over the training samples); null: uniform.</summary>
-    public float[]? Weights { get; private set; }
+    /// <summary>Regression target (mV/ms) of sample k: (v[k + 1] − v[k]) / dt within its segment.</summary>
+    public float Target(int k) => SampleRows[k * SampleRowWidth + 2];
 
     /// <summary>Loss weights that favour slow dynamics (<see cref="SlopeWeights.Compute"/>); a scale ≤ 0 makes them uniform.</summary>
     public void WeightBySlope(float slopeScale, double dtMs, double windowMs = 1)
     {
-        Weights = SlopeWeights.Compute(V, Samples, slopeScale, dtMs, windowMs);
-        FillSampleRows();
+        float[]? weights = SlopeWeights.Compute(V, Samples, slopeScale, dtMs, windowMs);
+        for (int k = 0; k < V.Length; k++)
+        {
+            SampleRows[k * SampleRowWidth + 3] = weights is null ? 1f : weights[k];
+        }
     }
 
     /// <summary>
-    /// Per sample, what the loss needs beside the inputs, interleaved so that a shuffled sample costs
-    /// one cache line instead of four: SampleRows[k * 4 + …] = v, I, target, loss weight.
+    /// Per sample, what the loss needs, interleaved so that a shuffled sample costs one cache line
+    /// instead of four: SampleRows[k * 4 + …] = v, I, target, loss weight. The only copy of the targets.
     /// </summary>
-    public float[] SampleRows { get; private set; } = [];
+    public float[] SampleRows { get; }
 
     public const int SampleRowWidth = 4;
 
+    /// <summary>Copies v and I into the sample rows and sets every weight to 1 (the targets are already there).</summary>
     private void FillSampleRows()
     {
-        float[] rows = SampleRows.Length == V.Length * SampleRowWidth ? SampleRows : new float[V.Length * SampleRowWidth];
         for (int k = 0; k < V.Length; k++)
         {
-            rows[k * SampleRowWidth] = V[k];
-            rows[k * SampleRowWidth + 1] = I[k];
-            rows[k * SampleRowWidth + 2] = Target[k];
-            rows[k * SampleRowWidth + 3] = Weights is { } w ? w[k] : 1f;
+            SampleRows[k * SampleRowWidth] = V[k];
+            SampleRows[k * SampleRowWidth + 1] = I[k];
+            SampleRows[k * SampleRowWidth + 3] = 1f;
         }
-
-        SampleRows = rows;
     }
 
     /// <summary>
     /// Per current, its MLP input already normalised, sample-major: Inputs[c][k * width + i]
     /// (width = the current's input size). Normalisation is fixed before training, so it is done once.
+    /// Empty when the problem is streamed (<see cref="GatherInputs"/> reads either way).
     /// </summary>
     public float[][] Inputs { get; private set; } = [];
 
@@ -203,9 +246,9 @@ internal sealed class TeacherForcingProblem
         // Lumped currents start with an output scale matched to the data: the current that would
         // produce one standard deviation of dv/dt at the initial capacitance.
         double mean = 0, sq = 0;
-        foreach (int k in Samples) { mean += Target[k]; }
+        foreach (int k in Samples) { mean += Target(k); }
         mean /= SampleCount;
-        foreach (int k in Samples) { sq += (Target[k] - mean) * (Target[k] - mean); }
+        foreach (int k in Samples) { sq += (Target(k) - mean) * (Target(k) - mean); }
         float scale = (float)(Math.Sqrt(sq / SampleCount) / Model.InverseCapacitance);
         foreach (LumpedCurrent lumped in Model.Currents.OfType<LumpedCurrent>())
         {

@@ -121,6 +121,15 @@ public sealed record TeacherForcingOptions
     /// three but lost spike-count matches on three other cells; 10⁻³ spoiled cell A. Off by default.
     /// </summary>
     public float RestStability { get; init; }
+
+    /// <summary>
+    /// Memory (MiB) that one neuron's precomputed MLP inputs may take (4 bytes per input and sample). A
+    /// longer record streams them: bank states are kept every 32 samples and re-run per block, and
+    /// mini-batches are drawn as shuffled blocks of 32 consecutive samples instead of single samples.
+    /// The authors' 37-input network precomputes up to 7.2 M samples (12 minutes at 10 kHz), so every
+    /// figure in the README but the long rows of `RmmEdge.Bench scaling` comes from stored rows.
+    /// </summary>
+    public int StreamAboveMb { get; init; } = 1024;
 }
 
 /// <summary>The score by which a training snapshot is selected (higher is better).</summary>
@@ -189,7 +198,7 @@ public sealed class TeacherForcingTrainer
         Split = DataSplit.Of(network, data, options.ValidationFraction, options.SelectionFraction, options.TransientMs);
         Dataset train = Split.Train;
         if (options.VoltageLowPassHz > 0) { train = train.LowPassVoltages(options.VoltageLowPassHz); }
-        _problems = network.Models.Select(m => new TeacherForcingProblem(m, train, Split.Transient.Samples)).ToArray();
+        _problems = network.Models.Select(m => new TeacherForcingProblem(m, train, Split.Transient.Samples, options.StreamAboveMb * 1024L * 1024)).ToArray();
         if (_problems[0].SampleCount < MinimumTrainingSamples || Split.Selection.Length < 2)
         {
             throw new UserError($"{data.Source}: {data.DurationMs / 1000:0.###} s of data is too short: {_problems[0].SampleCount:N0} samples to train on " +
@@ -239,13 +248,16 @@ public sealed class TeacherForcingTrainer
 
     public int TrainingSamples => _problems[0].SampleCount;
 
+    /// <summary>True when the inputs are streamed from bank checkpoints (<see cref="TeacherForcingOptions.StreamAboveMb"/>).</summary>
+    public bool Streamed => _problems.Any(p => p.IsStreamed);
+
     public TrainingResult Train(IProgress<EpochRecord>? progress = null, CancellationToken cancel = default)
     {
         var random = new ShuffleRandom((ulong)_options.Seed);
         Parameter[] parameters = _network.TrainableParameters.ToArray();
         var adam = new Adam(parameters, _options.LearningRate, _options.Beta1, _options.Beta2);
         int[][] order = _problems.Select(p => new int[p.SampleCount]).ToArray();
-        int[][] ranks = _problems.Select(p => new int[p.SampleCount]).ToArray();
+        int[][] ranks = _problems.Select(p => new int[p.Blocks?.Count ?? p.SampleCount]).ToArray();
         var history = new List<EpochRecord>();
         var clock = Stopwatch.StartNew();
         float[][]? best = null;
@@ -260,7 +272,14 @@ public sealed class TeacherForcingTrainer
                 * 0.5 * (1 + Math.Cos(Math.PI * progressFraction)));
             for (int n = 0; n < _problems.Length; n++)
             {
-                ShuffleIntoSortedBatches(random, _problems[n].Samples, ranks[n], order[n], _options.BatchSize);
+                if (_problems[n].Blocks is { } blocks)
+                {
+                    ShuffleIntoSortedBatches(random, _problems[n].Samples, blocks, ranks[n], order[n], _options.BatchSize);
+                }
+                else
+                {
+                    ShuffleIntoSortedBatches(random, _problems[n].Samples, ranks[n], order[n], _options.BatchSize);
+                }
             }
 
             _rest?.Relinearise();
@@ -314,7 +333,8 @@ public sealed class TeacherForcingTrainer
 
         return new TrainingResult(history, bestEpoch, bestScore, TrainingSamples, clock.Elapsed.TotalSeconds)
         {
-            Split = Split.Description,
+            Split = Split.Description + (Streamed ? $"; inputs streamed from bank checkpoints in blocks of {TrainingBlocks.Length} samples " +
+                $"({_problems.Sum(p => TeacherForcingProblem.InputRowBytes(p.Model, p.SampleCount)) / (1024.0 * 1024):N0} MiB stored would exceed teacherForcing.streamAboveMb = {_options.StreamAboveMb})" : ""),
             SelectionSeconds = _validator.Seconds,
             RestStability = _rest is null ? RestStabilityDescription
                 : $"{RestStabilityDescription}; the selected model's largest growth rate per rest: {string.Join(", ", _rest.GrowthRates().Select(g => $"{g * 1000:+0.0;-0.0} /s"))}",
@@ -333,13 +353,50 @@ public sealed class TeacherForcingTrainer
         int n = samples.Length;
         for (int i = 0; i < n; i++) { rank[i] = i; }
         random.Shuffle(rank);
-        int batches = (n + batchSize - 1) / batchSize;
-        Span<int> next = batches <= 1024 ? stackalloc int[batches] : new int[batches];
-        for (int b = 0; b < batches; b++) { next[b] = b * batchSize; }
+        Span<int> next = BatchStarts(n, batchSize);
         for (int i = 0; i < n; i++)
         {
             samples[next[rank[i] / batchSize]++] = from[i];
         }
+    }
+
+    /// <summary>
+    /// <see cref="ShuffleIntoSortedBatches(ShuffleRandom, int[], int[], int[], int)"/> for a streamed problem:
+    /// the blocks are shuffled, not the samples, and laid end to end, so a mini-batch holds whole
+    /// blocks (but the one it shares with the next) whose banks a worker walks once. The shuffled rank
+    /// is one per block (<paramref name="blockRank"/>), which keeps a long record's order at 4 bytes per sample.
+    /// </summary>
+    internal static void ShuffleIntoSortedBatches(ShuffleRandom random, int[] from, TrainingBlocks blocks, int[] blockRank, int[] samples, int batchSize)
+    {
+        int count = blocks.Count;
+        for (int b = 0; b < count; b++) { blockRank[b] = b; }
+        random.Shuffle(blockRank);
+
+        // Where each block begins once the blocks are laid end to end in shuffled order.
+        int[] place = new int[count];
+        for (int r = 0, at = 0; r < count; r++)
+        {
+            int b = blockRank[r];
+            place[b] = at;
+            at += blocks.Offset(b + 1) - blocks.Offset(b);
+        }
+
+        Span<int> next = BatchStarts(samples.Length, batchSize);
+        for (int b = 0; b < count; b++)
+        {
+            for (int j = blocks.Offset(b); j < blocks.Offset(b + 1); j++)
+            {
+                int position = place[b] + j - blocks.Offset(b);
+                samples[next[position / batchSize]++] = from[j];
+            }
+        }
+    }
+
+    private static int[] BatchStarts(int n, int batchSize)
+    {
+        int[] next = new int[(n + batchSize - 1) / batchSize];
+        for (int b = 0; b < next.Length; b++) { next[b] = b * batchSize; }
+        return next;
     }
 
     /// <summary>Free-run selection metric on the held-out tail (see <see cref="SnapshotValidator"/>).</summary>

@@ -30,7 +30,7 @@ internal sealed class TeacherForcingWorker
     public TeacherForcingWorker(TeacherForcingProblem problem)
     {
         _problem = problem;
-        _currents = problem.Model.Currents.Select(c => new CurrentBuffers(c)).ToArray();
+        _currents = problem.Model.Currents.Select((c, index) => new CurrentBuffers(problem, index)).ToArray();
     }
 
     // Scalar gradient accumulators of the neuron's own parameters.
@@ -85,7 +85,7 @@ internal sealed class TeacherForcingWorker
 
             for (int c = 0; c < _currents.Length; c++)
             {
-                _currents[c].Forward(chunk, _problem.Inputs[c], _problem.InputWidths[c], _v, _psiSum, n, InputNoise, _noise);
+                _currents[c].Forward(chunk, _v, _psiSum, n, InputNoise, _noise);
             }
 
             // pred = c⁻¹ (I − g_L (v − E_L) − Σψ); e = pred − target.
@@ -152,7 +152,10 @@ internal sealed class TeacherForcingWorker
     /// <summary>Per-current chunk buffers: normalised inputs, MLP passes, ψ and its factors.</summary>
     private sealed class CurrentBuffers
     {
+        private readonly TeacherForcingProblem _problem;
+        private readonly int _index;
         private readonly Current _current;
+        private readonly BankCheckpoints.Cursor? _cursor;
         private readonly float[] _z;
         private readonly float[] _psi = new float[ChunkSize];
         private readonly float[] _a = new float[ChunkSize];
@@ -162,9 +165,13 @@ internal sealed class TeacherForcingWorker
         private readonly MlpChunk? _second;
         private double _gConductance, _gReversal;
 
-        public CurrentBuffers(Current current)
+        public CurrentBuffers(TeacherForcingProblem problem, int index)
         {
+            _problem = problem;
+            _index = index;
+            Current current = problem.Model.Currents[index];
             _current = current;
+            _cursor = problem.NewCursor(index, ChunkSize);
             _z = new float[current.Normalizer.Center.Length * ChunkSize];
             _first = new MlpChunk(current.Mlps[0], ChunkSize);
             _second = current.Mlps.Count > 1 ? new MlpChunk(current.Mlps[1], ChunkSize) : null;
@@ -178,10 +185,10 @@ internal sealed class TeacherForcingWorker
         }
 
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        public void Forward(ReadOnlySpan<int> samples, float[] inputs, int width, float[] v, float[] psiSum, int n,
-            float sigma, GaussianNoise noise)
+        public void Forward(ReadOnlySpan<int> samples, float[] v, float[] psiSum, int n, float sigma, GaussianNoise noise)
         {
-            RowGather.Gather(samples, inputs, width, _z);
+            int width = _problem.InputWidths[_index];
+            _problem.GatherInputs(_index, samples, _z, _cursor);
             if (sigma > 0f)
             {
                 noise.Add(_z.AsSpan(0, width * n), sigma);

@@ -29,6 +29,15 @@ public sealed class NwbReaderTests(ITestOutputHelper output) : IDisposable
     internal static string WriteFile(string path, int sweeps, int n, bool timestamps = false, bool variableStrings = true, string voltageUnit = "volts",
         bool stimulus = true, bool nwb = true, bool sweepNumbers = true)
     {
+        lock (Hdf5.Gate)
+        {
+            return WriteLocked(path, sweeps, n, timestamps, variableStrings, voltageUnit, stimulus, nwb, sweepNumbers);
+        }
+    }
+
+    private static string WriteLocked(string path, int sweeps, int n, bool timestamps, bool variableStrings, string voltageUnit,
+        bool stimulus, bool nwb, bool sweepNumbers)
+    {
         using Hdf5.Handle file = Hdf5.CreateFile(path);
         if (nwb)
         {

@@ -61,7 +61,7 @@ public sealed class SegmentTests(ITestOutputHelper output) : IDisposable
         Assert.DoesNotContain(999, problem.Samples);
         Assert.DoesNotContain(1999, problem.Samples);
         Assert.All(problem.Samples, k => Assert.True(k % 1000 >= 100, $"sample {k} lies in a transient"));
-        Assert.All(problem.Samples, k => Assert.True(Math.Abs(problem.Target[k]) < 300, $"target {problem.Target[k]} at {k}"));
+        Assert.All(problem.Samples, k => Assert.True(Math.Abs(problem.Target(k)) < 300, $"target {problem.Target(k)} at {k}"));
     }
 
     [Fact]

@@ -186,15 +186,20 @@ public sealed class TeacherForcingTests(ITestOutputHelper output)
         var network = new Network(Small(gating: true), seed: 3);
         network.RefreshEffective();
         var problem = new TeacherForcingProblem(network.Models[0], data, 200);
+        Assert.Equal(0, BytesAllocatedByOneBatch(problem, Enumerable.Range(200, 3000).ToArray()));
+    }
+
+    /// <summary>What a worker allocates computing one batch's loss and gradients (after a first call for JIT and lazy statics).</summary>
+    internal static long BytesAllocatedByOneBatch(TeacherForcingProblem problem, int[] samples)
+    {
         var worker = new TeacherForcingWorker(problem);
-        int[] samples = Enumerable.Range(200, 3000).ToArray();
         worker.Clear();
-        worker.Process(samples, 1f / samples.Length);   // first call: JIT and lazy statics
+        worker.Process(samples, 1f / samples.Length);
         long before = GC.GetAllocatedBytesForCurrentThread();
         worker.Clear();
         worker.Process(samples, 1f / samples.Length);
         worker.AddTo();
-        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        return GC.GetAllocatedBytesForCurrentThread() - before;
     }
 
     [Fact]
