@@ -1,3 +1,4 @@
+using System.Runtime.ExceptionServices;
 using RmmEdge.Trainer.Data;
 using RmmEdge.Trainer.Model;
 
@@ -87,16 +88,26 @@ public static class FreeRun
     /// <summary>The same for a record already split into its segments (<see cref="Dataset.SplitSegments"/>), for callers that run it often.</summary>
     public static SegmentRuns RunSegments(Network network, IReadOnlyList<Dataset> segments, Transient transient, float gamma = 0f)
     {
+        // Segments are independent free runs of the same (unchanging) network, each with its own
+        // simulator: they run side by side on the cores and are kept in segment order.
+        int[] kept = Enumerable.Range(0, segments.Count).Where(s => segments[s].Length >= transient.Samples + 2).ToArray();
+        var results = new FreeRunResult[kept.Length];
+        try
+        {
+            Parallel.For(0, kept.Length, j => results[j] = Run(network, segments[kept[j]], transient.Samples, gamma));
+        }
+        catch (AggregateException e)
+        {
+            // A refusal (UserError) reaches the user as it was thrown, not wrapped.
+            ExceptionDispatchInfo.Capture(e.InnerExceptions[0]).Throw();
+        }
+
         var runs = new List<(Dataset, FreeRunResult)>();
         var indices = new List<int>();
-        for (int s = 0; s < segments.Count; s++)
+        for (int j = 0; j < kept.Length; j++)
         {
-            if (segments[s].Length < transient.Samples + 2)
-            {
-                continue;
-            }
-
-            runs.Add((segments[s], Run(network, segments[s], transient.Samples, gamma)));
+            int s = kept[j];
+            runs.Add((segments[s], results[j]));
             int sweep = segments[s].Segments.Count == 1 ? segments[s].Segments[0].Sweep : -1;
             indices.Add(sweep >= 0 ? sweep : s);
         }
