@@ -194,6 +194,11 @@ public sealed class FilterBank
     /// </summary>
     public void StepBatchBackward(ReadOnlySpan<float> gradNext, Span<float> gradState, Span<float> gradInput, int n)
     {
+        if (gradNext.Length < Size * n || gradState.Length < Size * n || gradInput.Length < n)
+        {
+            throw new ArgumentException($"StepBatchBackward of {n} copies needs {Size * n} state gradients and {n} input gradients");
+        }
+
         if (Spec.Kind == FilterKind.Diagonal)
         {
             for (int i = 0; i < Size; i++)
@@ -201,10 +206,10 @@ public sealed class FilterBank
                 ReadOnlySpan<float> gn = gradNext.Slice(i * n, n);
                 Span<float> gs = gradState.Slice(i * n, n);
                 float l = _lambda[i], g = _inGain[i];
-                for (int b = 0; b < n; b++)
+                for (int c = 0; c < n; c++)
                 {
-                    gs[b] += l * gn[b];
-                    gradInput[b] += g * gn[b];
+                    gs[c] += l * gn[c];
+                    gradInput[c] += g * gn[c];
                 }
             }
 
@@ -212,8 +217,31 @@ public sealed class FilterBank
         }
 
         // Section i: x' = λ x + B u_i, y_i = C x − λ u_i, and y_i is the input u_(i+1) of the next
-        // section; walk the cascade backwards carrying dLoss/dy_i.
-        for (int b = 0; b < n; b++)
+        // section; walk the cascade backwards carrying dLoss/dy_i. As in StepBatch, a vector of lanes
+        // walks together, each lane with the scalar order of operations.
+        int b = 0;
+        if (Vector.IsHardwareAccelerated)
+        {
+            int w = Vector<float>.Count;
+            ref float next0 = ref MemoryMarshal.GetReference(gradNext);
+            ref float state0 = ref MemoryMarshal.GetReference(gradState);
+            for (; b + w <= n; b += w)
+            {
+                Vector<float> gy = Vector<float>.Zero;
+                for (int i = Size - 1; i >= 0; i--)
+                {
+                    Vector<float> gn = Vector.LoadUnsafe(ref next0, (nuint)(i * n + b));
+                    ref float gs = ref Unsafe.Add(ref state0, i * n + b);
+                    Vector<float> lambda = new(_lambda[i]);
+                    (Vector.LoadUnsafe(ref gs) + (lambda * gn + new Vector<float>(_outGain[i]) * gy)).StoreUnsafe(ref gs);
+                    gy = new Vector<float>(_inGain[i]) * gn - lambda * gy;
+                }
+
+                (new Vector<float>(gradInput[b..]) + gy).CopyTo(gradInput[b..]);
+            }
+        }
+
+        for (; b < n; b++)
         {
             float gy = 0f;
             for (int i = Size - 1; i >= 0; i--)
