@@ -97,6 +97,40 @@ public sealed class InputNormalizer
         }
     }
 
+    /// <summary>
+    /// The adjoint of <see cref="ApplyFeature"/> for one feature of many samples, from its outputs z:
+    /// dRaw[g] = dz[g]·Scale[f] where z[g] lies inside the clamp, 0 where it was clamped (no gradient
+    /// flows through a saturated input). Several samples at a time, bit for bit the scalar definition.
+    /// </summary>
+    public void BackwardFeature(int f, ReadOnlySpan<float> z, ReadOnlySpan<float> dz, Span<float> dRaw)
+    {
+        int n = z.Length, g = 0;
+        if (dz.Length < n || dRaw.Length < n)
+        {
+            throw new ArgumentException("gradients shorter than the samples", nameof(dRaw));
+        }
+
+        float scale = Scale[f];
+        if (Vector.IsHardwareAccelerated)
+        {
+            var limit = new Vector<float>(Limit);
+            var s = new Vector<float>(scale);
+            ref float z0 = ref MemoryMarshal.GetReference(z);
+            ref float dz0 = ref MemoryMarshal.GetReference(dz);
+            ref float out0 = ref MemoryMarshal.GetReference(dRaw);
+            for (; g + Vector<float>.Count <= n; g += Vector<float>.Count)
+            {
+                Vector<int> inside = Vector.LessThan(Vector.Abs(Vector.LoadUnsafe(ref z0, (nuint)g)), limit);
+                Vector.ConditionalSelect(inside, Vector.LoadUnsafe(ref dz0, (nuint)g) * s, Vector<float>.Zero).StoreUnsafe(ref out0, (nuint)g);
+            }
+        }
+
+        for (; g < n; g++)
+        {
+            dRaw[g] = MathF.Abs(z[g]) < Limit ? dz[g] * scale : 0f;
+        }
+    }
+
     public void Fit(int feature, float min, float max)
     {
         float half = 0.5f * (max - min);

@@ -346,9 +346,7 @@ internal sealed class MultipleShootingWorker
 
             for (int i = 0; i < _size; i++)
             {
-                float c = center[o + i], s = scale[o + i];
-                int zr = (o + i) * n, xr = i * n;
-                for (int b = 0; b < n; b++) { z[zr + b] = InputNormalizer.Clamp((x[xr + b] - c) * s); }
+                Current.Normalizer.ApplyFeature(o + i, x.AsSpan(i * n, n), z.AsSpan((o + i) * n, n));
             }
 
             if (Current is LumpedCurrent lumped)
@@ -459,15 +457,10 @@ internal sealed class MultipleShootingWorker
             }
 
             // λx[k] = Aᵀ λx[k+1] + (MLP input gradient); the bank's input gradient goes to the source.
-            Array.Clear(_lambdaXNext);
             for (int i = 0; i < _size; i++)
             {
-                float s = scale[o + i];
-                int zr = (o + i) * n, xr = i * n;
-                for (int b = 0; b < n; b++)
-                {
-                    if (MathF.Abs(z[zr + b]) < InputNormalizer.Limit) { _lambdaXNext[xr + b] = dz[zr + b] * s; }
-                }
+                int zr = (o + i) * n;
+                Current.Normalizer.BackwardFeature(o + i, z.AsSpan(zr, n), dz.Slice(zr, n), _lambdaXNext.AsSpan(i * n, n));
             }
 
             if (_bankInputGrad is null)

@@ -28,4 +28,24 @@ public sealed class InputNormalizerTests
             Assert.Equal(InputNormalizer.Clamp((raw[i] - normalizer.Center[7]) * normalizer.Scale[7]), z[i]);
         }
     }
+
+    [Fact]
+    public void FeatureBackwardIsTheScalarDefinition()
+    {
+        var normalizer = new InputNormalizer(3);
+        normalizer.Fit(2, -70, -20);
+        var random = new Random(8);
+        float[] raw = Enumerable.Range(0, 45).Select(_ => 120 * random.NextSingle() - 105).ToArray();
+        float[] z = new float[45], dz = Enumerable.Range(0, 45).Select(_ => random.NextSingle() - 0.5f).ToArray(), dRaw = new float[45];
+        normalizer.ApplyFeature(2, raw, z);
+        normalizer.BackwardFeature(2, z, dz, dRaw);
+        for (int g = 0; g < 45; g++)
+        {
+            float expected = MathF.Abs(z[g]) < InputNormalizer.Limit ? dz[g] * normalizer.Scale[2] : 0f;
+            Assert.Equal(BitConverter.SingleToInt32Bits(expected), BitConverter.SingleToInt32Bits(dRaw[g]));
+        }
+
+        Assert.Contains(dRaw, d => d == 0f);
+        Assert.Contains(dRaw, d => d != 0f);
+    }
 }
