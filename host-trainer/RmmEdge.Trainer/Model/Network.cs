@@ -232,6 +232,14 @@ public sealed class Network
     /// <summary>Relative size of a 16-bit weight's rounding, 2⁻¹⁵: the scale of <see cref="Perturb"/> that asks "does the rhythm survive compilation?".</summary>
     public const double WeightRounding = 1.0 / (1 << 15);
 
+    /// <summary>A copy of this network: structure, parameters, normalisations and output scales.</summary>
+    public Network Copy()
+    {
+        var copy = new Network(Spec, seed: 0);
+        copy.CopyFrom(this);
+        return copy;
+    }
+
     /// <summary>A copy of this network (structure, parameters, normalisation) with every parameter perturbed as by <see cref="Perturb"/>.</summary>
     public Network PerturbedCopy(double relative, int seed)
     {

@@ -164,11 +164,18 @@ public sealed record TrainingResult(IReadOnlyList<EpochRecord> History, int Sele
     /// <summary>Where the rest-stability penalty applied and what it left (empty when it was off).</summary>
     public string RestStability { get; init; } = "";
 
-    /// <summary>Of <see cref="Seconds"/>, the wall time spent free-running snapshots to select one.</summary>
+    /// <summary>Wall time spent free-running snapshots to select one (beside training, where <see cref="SelectionWaitSeconds"/> is set).</summary>
     public double SelectionSeconds { get; init; }
 
-    /// <summary>"12.3 s, of which selection 8.1 s (66 %)".</summary>
-    public string Timing => $"{Seconds:0.0} s, of which selection {SelectionSeconds:0.0} s ({(Seconds > 0 ? SelectionSeconds / Seconds : 0):P0})";
+    /// <summary>Of <see cref="Seconds"/>, the wall time training stood still waiting for a snapshot's score; null: selection ran in line.</summary>
+    public double? SelectionWaitSeconds { get; init; }
+
+    /// <summary>"12.3 s, of which selection 8.1 s (66 %)", or with selection beside training "12.3 s, of which waiting for selection 0.4 s (3 %; its free runs took 4.1 s beside training)".</summary>
+    public string Timing => SelectionWaitSeconds is double wait
+        ? $"{Seconds:0.0} s, of which waiting for selection {wait:0.0} s ({Share(wait)}; its free runs took {SelectionSeconds:0.0} s beside training)"
+        : $"{Seconds:0.0} s, of which selection {SelectionSeconds:0.0} s ({Share(SelectionSeconds)})";
+
+    private string Share(double part) => $"{(Seconds > 0 ? part / Seconds : 0):P0}";
 }
 
 /// <summary>
@@ -213,10 +220,13 @@ public sealed class TeacherForcingTrainer
             RestStabilityDescription = description;
         }
 
-        _validator = new SnapshotValidator(network, Split.Selection, Split.SelectionTransient, options.Metric, options.Selection, options.SelectionPerturbations,
-            check: options.ConstantCurrentCheck);
+        _validator = ValidatorFor(network);
         network.RefreshEffective();
     }
+
+    private SnapshotValidator ValidatorFor(Network network) =>
+        new(network, Split.Selection, Split.SelectionTransient, _options.Metric, _options.Selection, _options.SelectionPerturbations,
+            check: _options.ConstantCurrentCheck);
 
     /// <summary>How the record was divided between fitting and selection.</summary>
     public DataSplit Split { get; }
@@ -263,6 +273,36 @@ public sealed class TeacherForcingTrainer
         float[][]? best = null;
         int bestEpoch = 0;
         double bestScore = double.NegativeInfinity;
+        BackgroundSelection? selection = _options.ValidateEvery > 0 ? new BackgroundSelection(_network, ValidatorFor) : null;
+
+        // Epochs wait here until the score of the snapshot they follow is known, so they are
+        // reported in order and each validation epoch with its score.
+        var unreported = new List<EpochRecord>();
+        void Scored(BackgroundSelection.Scored? scored)
+        {
+            if (scored is not null)
+            {
+                if (scored.Score > bestScore)
+                {
+                    bestScore = scored.Score;
+                    bestEpoch = scored.Epoch;
+                    best = scored.Snapshot;
+                }
+
+                int at = unreported.FindIndex(r => r.Epoch == scored.Epoch);
+                unreported[at] = unreported[at] with { Validation = scored.Score };
+            }
+
+            int pending = selection?.PendingEpoch ?? 0;
+            int ready = pending == 0 ? unreported.Count : unreported.FindIndex(r => r.Epoch == pending);
+            foreach (EpochRecord record in unreported.Take(ready))
+            {
+                history.Add(record);
+                progress?.Report(record);
+            }
+
+            unreported.RemoveRange(0, ready);
+        }
 
         for (int epoch = 1; epoch <= _options.Epochs; epoch++)
         {
@@ -303,23 +343,12 @@ public sealed class TeacherForcingTrainer
                 _network.RefreshEffective();
             }
 
-            double? validation = null;
-            bool validate = _options.ValidateEvery > 0 && (epoch % _options.ValidateEvery == 0 || epoch == _options.Epochs);
-            if (validate)
-            {
-                validation = Validate();
-                if (validation > bestScore)
-                {
-                    bestScore = validation.Value;
-                    bestEpoch = epoch;
-                    best = _network.Snapshot();
-                }
-            }
-
-            var record = new EpochRecord(epoch, lossSum / count, validation, clock.Elapsed.TotalSeconds);
-            history.Add(record);
-            progress?.Report(record);
+            unreported.Add(new EpochRecord(epoch, lossSum / count, null, clock.Elapsed.TotalSeconds));
+            bool validate = selection is not null && (epoch % _options.ValidateEvery == 0 || epoch == _options.Epochs);
+            Scored(validate ? selection!.Submit(epoch, _network.Snapshot()) : null);
         }
+
+        Scored(selection?.Finish());
 
         if (best is not null)
         {
@@ -335,7 +364,8 @@ public sealed class TeacherForcingTrainer
         {
             Split = Split.Description + (Streamed ? $"; inputs streamed from bank checkpoints in blocks of {TrainingBlocks.Length} samples " +
                 $"({_problems.Sum(p => TeacherForcingProblem.InputRowBytes(p.Model, p.SampleCount)) / (1024.0 * 1024):N0} MiB stored would exceed teacherForcing.streamAboveMb = {_options.StreamAboveMb})" : ""),
-            SelectionSeconds = _validator.Seconds,
+            SelectionSeconds = selection?.FreeRunSeconds ?? 0,
+            SelectionWaitSeconds = selection?.WaitSeconds ?? 0,
             RestStability = _rest is null ? RestStabilityDescription
                 : $"{RestStabilityDescription}; the selected model's largest growth rate per rest: {string.Join(", ", _rest.GrowthRates().Select(g => $"{g * 1000:+0.0;-0.0} /s"))}",
         };

@@ -119,6 +119,33 @@ public sealed class TeacherForcingTests(ITestOutputHelper output)
     }
 
     /// <summary>
+    /// Snapshots are scored on a copy of the network beside training (BackgroundSelection): the
+    /// history still holds every epoch once, in order, each validation epoch with its score, and the
+    /// kept model scores on the trainer's own validator exactly what the copy scored for it.
+    /// </summary>
+    [Fact]
+    public void SelectionBesideTrainingKeepsTheSnapshotItScored()
+    {
+        Dataset data = Synthetic(8000);
+        var network = new Network(Small(gating: true), seed: 2);
+        var trainer = new TeacherForcingTrainer(network, data, new TeacherForcingOptions { Epochs = 9, BatchSize = 1000, ValidateEvery = 2, Seed = 4 });
+        var reported = new List<EpochRecord>();
+        TrainingResult result = trainer.Train(new Progress(reported));
+        Assert.Equal(Enumerable.Range(1, 9), reported.Select(r => r.Epoch));
+        Assert.Equal(reported, result.History);
+        Assert.Equal([2, 4, 6, 8, 9], result.History.Where(r => r.Validation is not null).Select(r => r.Epoch));
+        Assert.Equal(result.History.Where(r => r.Validation is not null).Max(r => r.Validation!.Value), result.SelectedValidation);
+        Assert.Equal(result.SelectedValidation, trainer.Validate());
+        Assert.NotNull(result.SelectionWaitSeconds);
+    }
+
+    /// <summary>Collects progress reports on the reporting thread (IProgress without a synchronisation context).</summary>
+    private sealed class Progress(List<EpochRecord> into) : IProgress<EpochRecord>
+    {
+        public void Report(EpochRecord value) => into.Add(value);
+    }
+
+    /// <summary>
     /// VoltageLowPassHz: teacher forcing must regress on the filtered record. On a resting cell seen
     /// through 0.2 mV of white measurement noise the finite-difference target is nearly all noise,
     /// ≈2.8 mV/ms RMS (0.2·√2 / 0.1 ms), which no model can fit: the loss of an untrained model (η = 0)
