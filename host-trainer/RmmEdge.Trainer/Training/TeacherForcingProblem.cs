@@ -68,6 +68,25 @@ internal sealed class TeacherForcingProblem
     /// <summary>The training samples in blocks (streamed problems only).</summary>
     public TrainingBlocks? Blocks { get; }
 
+    /// <summary>Length of the rank scratch <see cref="ShuffleIntoSortedBatches"/> needs: one per block when streamed, else one per sample.</summary>
+    public int RankCount => Blocks?.Count ?? SampleCount;
+
+    /// <summary>
+    /// One epoch's order of the training samples into <paramref name="order"/>: mini-batches of shuffled
+    /// samples, or of shuffled blocks when streamed, each batch sorted (<see cref="TeacherForcingTrainer.ShuffleIntoSortedBatches(ShuffleRandom, int[], int[], int[], int)"/>).
+    /// </summary>
+    public void ShuffleIntoSortedBatches(ShuffleRandom random, int[] rank, int[] order, int batchSize)
+    {
+        if (Blocks is { } blocks)
+        {
+            TeacherForcingTrainer.ShuffleIntoSortedBatches(random, Samples, blocks, rank, order, batchSize);
+        }
+        else
+        {
+            TeacherForcingTrainer.ShuffleIntoSortedBatches(random, Samples, rank, order, batchSize);
+        }
+    }
+
     /// <summary>A walker over current c's streamed bank states for up to <paramref name="maxSamples"/> samples a call (null for stored rows).</summary>
     public BankCheckpoints.Cursor? NewCursor(int c, int maxSamples) => _checkpoints?[c].NewCursor(maxSamples);
 
@@ -121,7 +140,7 @@ internal sealed class TeacherForcingProblem
     private static int InputWidth(Current current) => current is LumpedCurrent l ? l.InputSize : current.Bank.Size;
 
     /// <summary>The MLP input of one sample: the normalised owner voltage (lumped currents that read it) and bank states.</summary>
-    internal static void NormalizeInput(Current current, float v, ReadOnlySpan<float> x, Span<float> z)
+    private static void NormalizeInput(Current current, float v, ReadOnlySpan<float> x, Span<float> z)
     {
         switch (current)
         {

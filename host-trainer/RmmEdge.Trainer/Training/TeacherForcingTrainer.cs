@@ -267,7 +267,7 @@ public sealed class TeacherForcingTrainer
         Parameter[] parameters = _network.TrainableParameters.ToArray();
         var adam = new Adam(parameters, _options.LearningRate, _options.Beta1, _options.Beta2);
         int[][] order = _problems.Select(p => new int[p.SampleCount]).ToArray();
-        int[][] ranks = _problems.Select(p => new int[p.Blocks?.Count ?? p.SampleCount]).ToArray();
+        int[][] ranks = _problems.Select(p => new int[p.RankCount]).ToArray();
         var history = new List<EpochRecord>();
         var clock = Stopwatch.StartNew();
         float[][]? best = null;
@@ -312,14 +312,7 @@ public sealed class TeacherForcingTrainer
                 * 0.5 * (1 + Math.Cos(Math.PI * progressFraction)));
             for (int n = 0; n < _problems.Length; n++)
             {
-                if (_problems[n].Blocks is { } blocks)
-                {
-                    ShuffleIntoSortedBatches(random, _problems[n].Samples, blocks, ranks[n], order[n], _options.BatchSize);
-                }
-                else
-                {
-                    ShuffleIntoSortedBatches(random, _problems[n].Samples, ranks[n], order[n], _options.BatchSize);
-                }
+                _problems[n].ShuffleIntoSortedBatches(random, ranks[n], order[n], _options.BatchSize);
             }
 
             _rest?.Relinearise();

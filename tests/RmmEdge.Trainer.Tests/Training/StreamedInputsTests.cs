@@ -43,7 +43,7 @@ public sealed class StreamedInputsTests
     private static int[] BlockOrder(TeacherForcingProblem streamed, int seed, int batchSize)
     {
         int[] order = new int[streamed.SampleCount];
-        TeacherForcingTrainer.ShuffleIntoSortedBatches(new ShuffleRandom((ulong)seed), streamed.Samples, streamed.Blocks!, new int[streamed.Blocks!.Count], order, batchSize);
+        streamed.ShuffleIntoSortedBatches(new ShuffleRandom((ulong)seed), new int[streamed.RankCount], order, batchSize);
         return order;
     }
 
