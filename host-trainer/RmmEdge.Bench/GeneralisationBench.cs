@@ -27,8 +27,11 @@ public static class GeneralisationBench
     /// <param name="trainSeconds">Length of the training recording (issue 17 §4: how recording length trades against the probes).</param>
     /// <param name="restCheck">Selection also runs each snapshot at 0 nA against the cell's own activity there
     /// (<see cref="ConstantCurrentCheck"/>; a lab records it as a few seconds at rest).</param>
+    /// <param name="probeSeedInTraining">Not 0: the training data also holds every probe class, one segment each (the
+    /// noise probe drawn with this seed; 7 is the judged probes' own): whether a miss is the training stimulus's
+    /// content or the method's.</param>
     public static void Run(TrainingConfig config, StimulusSpec stimulus, IReadOnlyList<string> cells, int[] seeds, TextWriter output,
-        string? modelDirectory = null, double trainSeconds = DefaultTrainSeconds, bool restCheck = false)
+        string? modelDirectory = null, double trainSeconds = DefaultTrainSeconds, bool restCheck = false, int probeSeedInTraining = 0)
     {
         output.WriteLine($"config {System.Text.RegularExpressions.Regex.Replace(config.ToJson(), @"\s+", " ")}");
         var summary = new List<string>();
@@ -36,6 +39,17 @@ public static class GeneralisationBench
         {
             Circuit Cell() => Circuit.SingleStg(StgConductances.Named(cellName));
             Dataset train = BuiltInData.Record(Cell(), stimulus, cellName, trainSeconds, seed: 1);
+            if (probeSeedInTraining != 0)
+            {
+                // Each probe class (with the noise probe's seed given) as a segment before the recording.
+                var parts = ProbeStimuli.Names.Select(name =>
+                {
+                    Circuit cell = Cell();
+                    cell.Advance((int)(Generalisation.SettleSeconds * 1000 / BuiltInData.DtMs), [0]);
+                    return cell.Record([ProbeStimuli.Generate(name, Generalisation.ProbeSeconds, BuiltInData.DtMs, probeSeedInTraining)], BuiltInData.DtMs, name);
+                }).Append(train).ToList();
+                train = Dataset.Concatenate($"{train.Source} after the probes (seed {probeSeedInTraining})", parts);
+            }
             Dictionary<string, Dataset> probes = Generalisation.Probes(cellName);
             ActivitySummary[] cellTable = Generalisation.CellTable(cellName);
             bool burster = Generalisation.IsBurster(cellTable);
@@ -90,7 +104,8 @@ public static class GeneralisationBench
 
         var clock = Stopwatch.StartNew();
         PipelineResult result = TrainingPipeline.Run(config, train);
-        output.WriteLine($"  seed {config.Seed}: TF epoch {result.TeacherForcing.SelectedEpoch} selected, {clock.Elapsed.TotalSeconds:0} s");
+        output.WriteLine($"  seed {config.Seed}: TF epoch {result.TeacherForcing.SelectedEpoch} selected, {clock.Elapsed.TotalSeconds:0} s" +
+            (result.MultipleShooting is TrainingResult ms ? $"; MS epoch {ms.SelectedEpoch} selected (scores {string.Join(" ", ms.History.Where(h => h.Validation is not null).Select(h => $"{h.Epoch}:{h.Validation:0.000}"))})" : ""));
         if (path is not null)
         {
             Directory.CreateDirectory(directory!);

@@ -4,7 +4,7 @@ using RmmEdge.Trainer.Simulation;
 using RmmEdge.Trainer.Training;
 
 // dotnet run -c Release --project host-trainer/RmmEdge.Bench -- MODE [options]
-//   MODE: teacher-forcing | multiple-shooting | scaling | neuron-a | half-centre | generalisation [--rest F] [--quiet F] [--steps MIN_MS:MAX_MS] [--models DIR] [--train-seconds S] | snapshots | fixed-drift --models DIR | cells | real [--only NAME,NAME] [--rmm PATH] [-- TRAIN OPTIONS]
+//   MODE: teacher-forcing | multiple-shooting | scaling | neuron-a | half-centre | generalisation [--rest F] [--quiet F] [--steps MIN_MS:MAX_MS] [--models DIR] [--train-seconds S] [--probes-in-training SEED] | anatomy --models DIR | snapshots | fixed-drift --models DIR | cells | real [--only NAME,NAME] [--rmm PATH] [-- TRAIN OPTIONS]
 //   [--epochs N] [--ms-epochs N [--ms-lr R] [--ms-shot S] [--ms-gamma G] [--ms-slope-weight MV_PER_MS] [--ms-selection-fraction F]]
 //   [--seeds 1,2,3] [--shared DIR] [--selection-fraction F] [--kinds clean,noisy] [--slope-weight MV_PER_MS] [--input-noise SD]
 //   [--lowpass HZ] [--activity] [--config FILE] [--cells a,lp-4]
@@ -17,10 +17,11 @@ switch (o.Mode)
     case "scaling-one": ScalingBench.RunOne(o.Seconds, o.Width, o.StreamAboveMb, o.Epochs ?? 10, o.Peak, Console.Out); break;
     case "neuron-a": NeuronABench.Run(o.Shared, o.Kinds, o.Epochs ?? 200, o.MultipleShooting(), o.Seeds, o.SelectionFraction, o.SlopeScale, o.InputNoise, o.LowPassHz, o.Activity, Console.Out); break;
     case "generalisation": GeneralisationBench.Run(o.ConfigPath is null ? o.NeuronARecipe() : TrainingConfig.Load(o.ConfigPath),
-        o.Stimulus(), o.Cells, o.Seeds, Console.Out, o.Models, o.TrainSeconds, o.RestCheck); break;
+        o.Stimulus(), o.Cells, o.Seeds, Console.Out, o.Models, o.TrainSeconds, o.RestCheck, o.ProbeSeed); break;
     case "snapshots": SnapshotsBench.Run(o.ConfigPath is null ? o.NeuronARecipe() : TrainingConfig.Load(o.ConfigPath),
         o.Stimulus(), o.Cells, o.Seeds, o.TrainSeconds, Console.Out); break;
     case "fixed-drift": FixedDriftBench.Run(o.Models ?? "bench-models", o.Cells, Console.Out); break;
+    case "anatomy": FreeRunAnatomyBench.Run(o.Models ?? "bench-models", o.Cells, o.Seeds, Console.Out); break;
     case "cells": CellsBench.Run([0.020, 0.030], Console.Out); break;
     case "real": return RealCellsBench.Run(Path.Combine(o.Shared, "recordings"), o.Rmm, o.Only, o.SeedList?[0] ?? 1, o.TrainOptions, Console.Out);
     case "half-centre": HalfCentreBench.Run(o.Shared, o.Kinds, o.ConfigPath is null ? TrainingConfig.HalfCentre : TrainingConfig.Load(o.ConfigPath), o.Seeds, Console.Out); break;
@@ -46,6 +47,7 @@ internal sealed class BenchArguments
     public double? MsSelection;
     public int[]? SeedList;
     public bool RestCheck;
+    public int ProbeSeed;
     public int[] Seeds => SeedList ?? [1, 2, 3];
     public string[]? Only;
     public string[] TrainOptions = [];
@@ -108,6 +110,7 @@ internal sealed class BenchArguments
                 case "--models": o.Models = Path.GetFullPath(value); break;
                 case "--rest": o.Rest = double.Parse(value, CultureInfo.InvariantCulture); break;
                 case "--steps": o.StepsMs = (double.Parse(value.Split(':')[0], CultureInfo.InvariantCulture), double.Parse(value.Split(':')[1], CultureInfo.InvariantCulture)); break;
+                case "--probes-in-training": o.ProbeSeed = int.Parse(value); break;
                 case "--quiet": o.Quiet = double.Parse(value, CultureInfo.InvariantCulture); break;
                 case "--lowpass": o.LowPassHz = double.Parse(value, CultureInfo.InvariantCulture); break;
                 case "--input-noise": o.InputNoise = Float(value); break;

@@ -91,7 +91,7 @@ internal static class TrainCommand
                 ["config"] = c.ToJson(),
                 ["teacherForcing"] = $"epoch {result.TeacherForcing.SelectedEpoch} selected, validation {result.TeacherForcing.SelectedValidation:0.000}",
                 ["split"] = result.TeacherForcing.Split,
-                ["multipleShooting"] = result.MultipleShooting is { } m ? $"epoch {m.SelectedEpoch} selected, validation {m.SelectedValidation:0.000}" : "not run",
+                ["multipleShooting"] = result.MultipleShooting?.Selection ?? "not run",
             };
             if (spread.Count > 1)
             {
@@ -117,7 +117,7 @@ internal static class TrainCommand
                 $"(validation {result.TeacherForcing.SelectedValidation:0.000}), {result.TeacherForcing.Timing}");
             if (result.MultipleShooting is { } msr)
             {
-                context.Out.WriteLine($"multiple shooting: epoch {msr.SelectedEpoch} selected (validation {msr.History[0].Validation:0.000} -> {msr.SelectedValidation:0.000}), {msr.Timing}");
+                context.Out.WriteLine($"multiple shooting: {msr.Selection}, {msr.Timing}");
             }
 
             if (sizing is { Shrunk: true, Chosen: { } fitted })

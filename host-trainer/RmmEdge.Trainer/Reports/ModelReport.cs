@@ -148,7 +148,7 @@ public static class ModelReport
         page.Plot(losses).Plot(validation);
         page.Text($"Teacher forcing: {tf.TrainingSamples:N0} samples, {tf.History.Count} epochs in {tf.Seconds:0.0} s; snapshot of epoch {tf.SelectedEpoch} selected " +
             $"(score {tf.SelectedValidation:0.000})." + (inputs.MultipleShooting is { } m
-                ? $" Multiple shooting: {m.History.Count - 1} epochs in {m.Seconds:0.0} s; epoch {m.SelectedEpoch} selected (score {m.History[0].Validation:0.000} → {m.SelectedValidation:0.000})."
+                ? $" Multiple shooting: {m.History.Count - 1} epochs in {m.Seconds:0.0} s; {m.Selection}."
                 : ""), note: true);
 
         void Add(TrainingResult r, string name, int offset, string color)

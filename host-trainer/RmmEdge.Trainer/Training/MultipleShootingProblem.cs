@@ -14,8 +14,9 @@ internal sealed class MultipleShootingProblem
     /// <param name="transient">Samples at the start of every segment that no shot covers: the banks start at the DC
     /// steady state of the segment's first sample and forget it over these.</param>
     public MultipleShootingProblem(Network network, Dataset train, int transient, int shotLength, float continuityV, float continuityX,
-        float slopeWeightScale = 0)
+        float slopeWeightScale = 0, float? clipAboveMv = null)
     {
+        ClipAboveMv = clipAboveMv ?? float.PositiveInfinity;
         Network = network;
         ShotLength = shotLength;
         ContinuityV = continuityV;
@@ -88,6 +89,9 @@ internal sealed class MultipleShootingProblem
     public float ContinuityV { get; }
 
     public float ContinuityX { get; }
+
+    /// <summary>The data loss compares min(v, θ) with min(d, θ) (MultipleShootingOptions.ClipAboveMv; +∞: v with d).</summary>
+    public float ClipAboveMv { get; }
 
     /// <summary>Measured voltage (mV) and injected current (nA) per neuron.</summary>
     public float[][] Voltage { get; }

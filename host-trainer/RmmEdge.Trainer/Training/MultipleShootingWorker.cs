@@ -15,7 +15,7 @@ namespace RmmEdge.Trainer.Training;
 ///   v_i[k+1] = u_i[k] + dt·c⁻¹·(I_i[k] − g_L(u_i[k] − E_L) − Σ_c ψ_c(u_owner[k], x_c[k]))
 ///   x_c[k+1] = A_c x_c[k] + B_c u_source[k]
 /// with v[0], x[0] the shot's trainable initial state. The loss is
-///   (1/dt²)·[ mean over (k, shot, neuron) of w[k]·(v[k] − d[k])² + ρ_v·mean over shots of (v0_next − v[s])²
+///   (1/dt²)·[ mean over (k, shot, neuron) of w[k]·(min(v[k], θ) − min(d[k], θ))²   (θ = +∞ unless clipped) + ρ_v·mean over shots of (v0_next − v[s])²
 ///            + ρ_x·mean over shots of Σ_i ((x0_next,i − x_i[s]) / DC gain_i)² ]
 /// (the authors' MS loss, rmm-facts.md §2, with w ≡ 1; slope weights w as in teacher forcing on request). Its gradient is carried backwards by the adjoints
 /// λv = dL/dv and λx = dL/dx.
@@ -227,13 +227,14 @@ internal sealed class MultipleShootingWorker
                 float[] d = p.Voltage[m.Index], lv = _lambdaV[slot], lu = _lambdaU[m.Index];
                 float[]? weight = p.LossWeight[m.Index];
                 ReadOnlySpan<float> v = _v[slot].AsSpan(k * cap, n);
+                float clip = p.ClipAboveMv;
                 double sum = 0;
                 for (int b = 0; b < n; b++)
                 {
                     int sample = p.ShotStart[_shots[b]] + k;
-                    float e = v[b] - d[sample], we = weight is null ? e : weight[sample] * e;
+                    float e = Math.Min(v[b], clip) - Math.Min(d[sample], clip), we = weight is null ? e : weight[sample] * e;
                     sum += we * e;
-                    lv[b] = (1f - gamma) * lu[b] + 2f * dataScale * we;
+                    lv[b] = (1f - gamma) * lu[b] + (v[b] < clip ? 2f * dataScale * we : 0f);
                 }
 
                 DataErrorSum += sum;

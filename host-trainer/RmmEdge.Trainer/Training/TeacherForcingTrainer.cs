@@ -176,6 +176,14 @@ public sealed record TrainingResult(IReadOnlyList<EpochRecord> History, int Sele
         : $"{Seconds:0.0} s, of which selection {SelectionSeconds:0.0} s ({Share(SelectionSeconds)})";
 
     private string Share(double part) => $"{(Seconds > 0 ? part / Seconds : 0):P0}";
+
+    /// <summary>
+    /// "epoch 9 selected (validation 0.655 -> 0.720)": the starting model's score, where it was scored, then
+    /// the kept one's; "epoch 60 kept (the last; no snapshot was validated)" when validation was off.
+    /// </summary>
+    public string Selection => double.IsNaN(SelectedValidation)
+        ? $"epoch {SelectedEpoch} kept (the last; no snapshot was validated)"
+        : $"epoch {SelectedEpoch} selected (validation {(History.Count > 0 && History[0].Validation is double start ? $"{start:0.000} -> " : "")}{SelectedValidation:0.000})";
 }
 
 /// <summary>

@@ -27,7 +27,8 @@ namespace RmmEdge.Trainer.Training;
 ///   "teacherForcing": { "epochs": 200, "learningRate": 0.003, "batchSize": 38400, "inputNoise": 0.05,
 ///                       "selectionFraction": 0.3, "slopeWeightScale": 0,     // 10: weigh slow dynamics up (see TeacherForcingOptions)
 ///                       "voltageLowPassHz": 0 },                             // 2000: the authors' pre-filter for noisy recordings
-///   "multipleShooting": { "epochs": 60, "shotLength": 30, "gamma": 0.1, "slopeWeightScale": 0 }   // omit to skip stage 2
+///   "multipleShooting": { "epochs": 60, "shotLength": 30, "gamma": 0.1, "slopeWeightScale": 0,   // omit to skip stage 2
+///                         "clipAboveMv": -40 }                                                // loss on min(v, θ): the slow wave
 /// }
 /// </code>
 /// </summary>

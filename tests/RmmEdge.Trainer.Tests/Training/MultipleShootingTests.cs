@@ -61,7 +61,10 @@ public sealed class MultipleShootingTests(ITestOutputHelper output)
     [InlineData(false, 0.3f, false, 0.5f, false)]
     [InlineData(true, 0f, true, 0.5f, false)]
     [InlineData(false, 0.3f, false, 0.5f, true)]
-    public void BackpropagationThroughTimeMatchesFiniteDifferences(bool externalPresynaptic, float gamma, bool activity, float slopeWeight, bool segmented)
+    [InlineData(false, 0.3f, false, 0f, false, true)]
+    [InlineData(true, 0f, true, 0.5f, false, true)]
+    public void BackpropagationThroughTimeMatchesFiniteDifferences(bool externalPresynaptic, float gamma, bool activity, float slopeWeight, bool segmented,
+        bool clipped = false)
     {
         Dataset data = segmented
             ? Dataset.Concatenate("sweeps", Enumerable.Range(0, 3).Select(k => TeacherForcingTests.Synthetic(3000, neurons: 2, seed: 20 + k)).ToArray())
@@ -80,10 +83,12 @@ public sealed class MultipleShootingTests(ITestOutputHelper output)
             for (int i = 0; i < output.Weights.Size; i++) { output.Weights.Value[i] *= 10f; }
             network.RefreshEffective();
         }
+        // Clipped: the data loss sees min(v, θ) with θ the data's median, so that half the samples are clipped.
+        float? clip = clipped ? data.Neurons[0].V.Order().ElementAt(data.Length / 2) : null;
         var trainer = new MultipleShootingTrainer(network, data, new MultipleShootingOptions
         {
             ShotLength = 6, Gamma = gamma, ContinuityV = 0.7f, ContinuityX = 0.4f, Partitions = 2, FromScratch = true, ValidateEvery = 0,
-            SlopeWeightScale = slopeWeight,
+            SlopeWeightScale = slopeWeight, ClipAboveMv = clip,
         });
         MultipleShootingProblem problem = trainer.Problem;
         if (slopeWeight > 0)
@@ -100,9 +105,12 @@ public sealed class MultipleShootingTests(ITestOutputHelper output)
 
         // Initial states off the data, so that every continuity term pulls.
         var random = new Random(9);
+        // Clipped: initial voltages 15 mV above the data too, so that the model runs above θ where the data is below
+        // (where both are above it, the clipped error is 0 whatever the gradient's rule).
         foreach (Parameter p in problem.ShotParameters)
         {
-            for (int i = 0; i < p.Size; i++) { p.Value[i] += 0.5f * (random.NextSingle() - 0.5f); }
+            float offset = clipped && p == problem.InitialVoltage ? 15f : 0f;
+            for (int i = 0; i < p.Size; i++) { p.Value[i] += offset + 0.5f * (random.NextSingle() - 0.5f); }
         }
 
         // Neighbours in and out of the batch; segmented: the first sweep's last shot and the second's first.
@@ -159,6 +167,29 @@ public sealed class MultipleShootingTests(ITestOutputHelper output)
         network.RefreshEffective();
         output.WriteLine($"{entries.Count} gradient entries checked; worst {worstEntry.Name}: analytic {worstEntry.Analytic:G5}, numeric {worstEntry.Numeric:G5}");
         Assert.True(bad.Count == 0, $"{bad.Count} entries off by more than 5% of their array's largest gradient");
+    }
+
+    [Fact]
+    public void AClippedLossCountsOnlyWhatRunsBelowTheClip()
+    {
+        // Same network, shots and initial states; only θ differs, so the continuity terms are equal and
+        // the losses differ by their data terms: |min(v, θ) − min(d, θ)| ≤ |v − d|, and nothing is left when θ is below everything.
+        Dataset data = TeacherForcingTests.Synthetic(3000, neurons: 2);
+        float median = data.Neurons[0].V.Order().ElementAt(data.Length / 2);
+        double Loss(float? clip)
+        {
+            var network = new Network(Circuit(externalPresynaptic: false), seed: 4);
+            var trainer = new MultipleShootingTrainer(network, data, new MultipleShootingOptions
+            {
+                ShotLength = 6, Partitions = 2, FromScratch = true, ValidateEvery = 0, ClipAboveMv = clip, ContinuityV = 0, ContinuityX = 0,
+            });
+            return trainer.ComputeGradients(Enumerable.Range(0, trainer.ShotCount).ToArray());
+        }
+
+        double whole = Loss(null), clipped = Loss(median), nothing = Loss(-1e4f);
+        output.WriteLine($"loss: whole voltage {whole:G5}, clipped at the median {median:0.0} mV {clipped:G5}, clipped below everything {nothing:G5}");
+        Assert.True(clipped < 0.9 * whole);
+        Assert.Equal(0, nothing);
     }
 
     [Fact]
