@@ -1,4 +1,5 @@
 using RmmEdge.Trainer.Data;
+using RmmEdge.Trainer.Evaluation;
 using RmmEdge.Trainer.Interpretation;
 using RmmEdge.Trainer.Model;
 
@@ -17,12 +18,12 @@ namespace RmmEdge.Bench;
 /// spike against the cell's.</item>
 /// </list>
 /// A burst or interburst that is right from the cell's state but wrong in a free run is an error that
-/// compounds from cycle to cycle. Spikes: upward −20 mV crossings re-armed below −35 mV (metrics.md);
+/// compounds from cycle to cycle. Spikes: Spikes.Detect (metrics.md: −20 mV, re-armed below −35 mV);
 /// bursts: spikes closer than 100 ms.
 /// </summary>
 public static class FreeRunAnatomyBench
 {
-    private const float Threshold = -20f, Rearm = -35f, BurstGapMs = 100f;
+    private const double BurstGapMs = 100;
 
     public static void Run(string directory, IReadOnlyList<string> cells, int[] seeds, TextWriter output)
     {
@@ -73,27 +74,32 @@ public static class FreeRunAnatomyBench
     private static string FromTheCellsState(Network network, Dataset probe)
     {
         float[] v = probe.Neurons[0].V;
-        int gap = (int)Math.Round(BurstGapMs / probe.DtMs);
-        List<int> spikes = Spikes(v, network.WarmupSamples);
+        double dt = probe.DtMs;
+        int gap = (int)Math.Round(BurstGapMs / dt);
+        int[] spikes = Samples(Spikes.Detect(v.AsSpan(network.WarmupSamples), dt), dt, network.WarmupSamples);
         var burstSpikes = new List<(int Model, int Cell)>();
         var interburst = new List<double>();
-        for (int s = 1; s < spikes.Count; s++)
+        for (int s = 1; s < spikes.Length; s++)
         {
             if (spikes[s] - spikes[s - 1] < gap)
             {
                 continue;
             }
 
-            // Burst s..e of the cell, preceded by a gap; the interburst that ends at s began after burst …s−1.
-            int start = spikes[s - 1] + (int)Math.Round(20 / probe.DtMs);
-            int? first = FreeRun(network, probe, start, start + 4 * (spikes[s] - start), gap).FirstOrDefault(-1) is int f && f >= 0 ? f : null;
-            interburst.Add(first is int m ? (double)(m - start) / (spikes[s] - start) : double.PositiveInfinity);
+            // The interburst that ends at spike s, from 20 ms after the burst before it.
+            int start = spikes[s - 1] + (int)Math.Round(20 / dt);
+            int[] free = FreeRunSpikes(network, probe, start, start + 4 * (spikes[s] - start));
+            interburst.Add(free.Length > 0 ? (double)(free[0] - start) / (spikes[s] - start) : double.PositiveInfinity);
 
+            // The burst s..e, from 10 ms before it, to its first gap.
             int e = s;
-            while (e + 1 < spikes.Count && spikes[e + 1] - spikes[e] < gap) { e++; }
-            if (e + 1 < spikes.Count)
+            while (e + 1 < spikes.Length && spikes[e + 1] - spikes[e] < gap) { e++; }
+            if (e + 1 < spikes.Length)
             {
-                burstSpikes.Add((FreeRun(network, probe, spikes[s] - (int)Math.Round(10 / probe.DtMs), spikes[e + 1] + gap, gap).Count, e - s + 1));
+                free = FreeRunSpikes(network, probe, spikes[s] - (int)Math.Round(10 / dt), spikes[e + 1] + gap);
+                int count = free.Length == 0 ? 0 : 1;
+                while (count < free.Length && free[count] - free[count - 1] < gap) { count++; }
+                burstSpikes.Add((count, e - s + 1));
             }
         }
 
@@ -103,37 +109,25 @@ public static class FreeRunAnatomyBench
             $"{(interburst.Count > 0 ? interburst[interburst.Count / 2] : double.NaN):0.000}";
     }
 
-    /// <summary>Teacher-forced up to <paramref name="start"/>, then free: the free run's spikes until <paramref name="end"/> or the first gap after a spike.</summary>
-    private static List<int> FreeRun(Network network, Dataset probe, int start, int end, int gap)
+    /// <summary>Teacher-forced up to <paramref name="start"/>, then free until <paramref name="end"/>: the free run's spikes (sample indices).</summary>
+    private static int[] FreeRunSpikes(Network network, Dataset probe, int start, int end)
     {
         float[] v = probe.Neurons[0].V, current = probe.Neurons[0].I;
+        end = Math.Min(end, v.Length - 1);
         var simulator = new Simulator(network);
         simulator.Reset([v[0]]);
         for (int k = 0; k < start; k++) { simulator.Step([current[k]], [v[k]], 1f); }
-        var spikes = new List<int>();
-        bool armed = simulator.Voltages[0] < Rearm;
-        for (int k = start; k < Math.Min(end, v.Length - 1); k++)
+        float[] run = new float[end - start + 1];
+        run[0] = simulator.Voltages[0];
+        for (int k = start; k < end; k++)
         {
             simulator.Step([current[k]], [], 0f);
-            float model = simulator.Voltages[0];
-            if (armed && model > Threshold) { spikes.Add(k + 1); armed = false; }
-            else if (model < Rearm) { armed = true; }
-            if (spikes.Count > 0 && k + 1 - spikes[^1] > gap) { break; }
+            run[k - start + 1] = simulator.Voltages[0];
         }
 
-        return spikes;
+        return Samples(Spikes.Detect(run, probe.DtMs), probe.DtMs, start);
     }
 
-    private static List<int> Spikes(float[] v, int from)
-    {
-        var spikes = new List<int>();
-        bool armed = false;
-        for (int k = from; k < v.Length; k++)
-        {
-            if (armed && v[k] > Threshold) { spikes.Add(k); armed = false; }
-            else if (v[k] < Rearm) { armed = true; }
-        }
-
-        return spikes;
-    }
+    /// <summary>Spike times (ms from <paramref name="offset"/>) as the sample index at or after each.</summary>
+    private static int[] Samples(double[] timesMs, double dtMs, int offset) => timesMs.Select(t => offset + (int)Math.Ceiling(t / dtMs)).ToArray();
 }
