@@ -28,7 +28,7 @@ public static class GeneralisationBench
     /// <param name="restCheck">Selection also runs each snapshot at 0 nA against the cell's own activity there
     /// (<see cref="ConstantCurrentCheck"/>; a lab records it as a few seconds at rest).</param>
     /// <param name="probeSeedInTraining">Not 0: the training data also holds every probe class, one segment each (the
-    /// noise probe drawn with this seed; 7 is the judged probes' own): whether a miss is the training stimulus's
+    /// noise probe drawn with this seed; Generalisation.ProbeSeed is the judged probes' own): whether a miss is the training stimulus's
     /// content or the method's.</param>
     public static void Run(TrainingConfig config, StimulusSpec stimulus, IReadOnlyList<string> cells, int[] seeds, TextWriter output,
         string? modelDirectory = null, double trainSeconds = DefaultTrainSeconds, bool restCheck = false, int probeSeedInTraining = 0)
@@ -42,12 +42,7 @@ public static class GeneralisationBench
             if (probeSeedInTraining != 0)
             {
                 // Each probe class (with the noise probe's seed given) as a segment before the recording.
-                var parts = ProbeStimuli.Names.Select(name =>
-                {
-                    Circuit cell = Cell();
-                    cell.Advance((int)(Generalisation.SettleSeconds * 1000 / BuiltInData.DtMs), [0]);
-                    return cell.Record([ProbeStimuli.Generate(name, Generalisation.ProbeSeconds, BuiltInData.DtMs, probeSeedInTraining)], BuiltInData.DtMs, name);
-                }).Append(train).ToList();
+                var parts = ProbeStimuli.Names.Select(name => Generalisation.Probe(cellName, name, probeSeedInTraining)).Append(train).ToList();
                 train = Dataset.Concatenate($"{train.Source} after the probes (seed {probeSeedInTraining})", parts);
             }
             Dictionary<string, Dataset> probes = Generalisation.Probes(cellName);

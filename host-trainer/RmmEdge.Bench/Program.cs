@@ -17,7 +17,7 @@ switch (o.Mode)
     case "scaling-one": ScalingBench.RunOne(o.Seconds, o.Width, o.StreamAboveMb, o.Epochs ?? 10, o.Peak, Console.Out); break;
     case "neuron-a": NeuronABench.Run(o.Shared, o.Kinds, o.Epochs ?? 200, o.MultipleShooting(), o.Seeds, o.SelectionFraction, o.SlopeScale, o.InputNoise, o.LowPassHz, o.Activity, Console.Out); break;
     case "generalisation": GeneralisationBench.Run(o.ConfigPath is null ? o.NeuronARecipe() : TrainingConfig.Load(o.ConfigPath),
-        o.Stimulus(), o.Cells, o.Seeds, Console.Out, o.Models, o.TrainSeconds, o.RestCheck, o.ProbeSeed); break;
+        o.Stimulus(), o.Cells, o.Seeds, Console.Out, o.Models, o.TrainSeconds, o.RestCheck, o.ProbesInTraining); break;
     case "snapshots": SnapshotsBench.Run(o.ConfigPath is null ? o.NeuronARecipe() : TrainingConfig.Load(o.ConfigPath),
         o.Stimulus(), o.Cells, o.Seeds, o.TrainSeconds, Console.Out); break;
     case "fixed-drift": FixedDriftBench.Run(o.Models ?? "bench-models", o.Cells, Console.Out); break;
@@ -47,7 +47,7 @@ internal sealed class BenchArguments
     public double? MsSelection;
     public int[]? SeedList;
     public bool RestCheck;
-    public int ProbeSeed;
+    public int ProbesInTraining;
     public int[] Seeds => SeedList ?? [1, 2, 3];
     public string[]? Only;
     public string[] TrainOptions = [];
@@ -110,7 +110,7 @@ internal sealed class BenchArguments
                 case "--models": o.Models = Path.GetFullPath(value); break;
                 case "--rest": o.Rest = double.Parse(value, CultureInfo.InvariantCulture); break;
                 case "--steps": o.StepsMs = (double.Parse(value.Split(':')[0], CultureInfo.InvariantCulture), double.Parse(value.Split(':')[1], CultureInfo.InvariantCulture)); break;
-                case "--probes-in-training": o.ProbeSeed = int.Parse(value); break;
+                case "--probes-in-training": o.ProbesInTraining = int.Parse(value); break;
                 case "--quiet": o.Quiet = double.Parse(value, CultureInfo.InvariantCulture); break;
                 case "--lowpass": o.LowPassHz = double.Parse(value, CultureInfo.InvariantCulture); break;
                 case "--input-noise": o.InputNoise = Float(value); break;

@@ -30,13 +30,19 @@ public static class Generalisation
 {
     public const double ProbeSeconds = 20, SettleSeconds = 10;
 
+    /// <summary>The stimulus seed of the judged probes.</summary>
+    public const int ProbeSeed = 7;
+
     /// <summary>The simulated cell's response to every probe stimulus.</summary>
-    public static Dictionary<string, Dataset> Probes(string cellName) => ProbeStimuli.Names.ToDictionary(name => name, name =>
+    public static Dictionary<string, Dataset> Probes(string cellName) => ProbeStimuli.Names.ToDictionary(name => name, name => Probe(cellName, name, ProbeSeed));
+
+    /// <summary>The simulated cell's response to one probe stimulus drawn with <paramref name="seed"/>, after its settle at 0 nA.</summary>
+    public static Dataset Probe(string cellName, string name, int seed)
     {
         Circuit cell = Circuit.SingleStg(StgConductances.Named(cellName));
         cell.Advance((int)(SettleSeconds * 1000 / BuiltInData.DtMs), [0]);
-        return cell.Record([ProbeStimuli.Generate(name, ProbeSeconds, BuiltInData.DtMs, seed: 7)], BuiltInData.DtMs, $"{cellName}, {name}");
-    });
+        return cell.Record([ProbeStimuli.Generate(name, ProbeSeconds, BuiltInData.DtMs, seed)], BuiltInData.DtMs, $"{cellName}, {name}");
+    }
 
     /// <summary>The simulated cell's class at every standard constant current.</summary>
     public static ActivitySummary[] CellTable(string cellName) =>
