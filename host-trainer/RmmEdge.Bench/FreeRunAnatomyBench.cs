@@ -8,7 +8,7 @@ namespace RmmEdge.Bench;
 /// <summary>
 /// `RmmEdge.Bench anatomy --models DIR [--cells a,…] [--seeds 1]`: where a model of a catalogue cell
 /// (DIR/CELL-seedN.rmm.json, as `generalisation --models DIR` saves them) goes wrong on each probe
-/// (Generalisation.Probes), in three views:
+/// (Generalisation.Probes), in five views:
 /// <list type="bullet">
 /// <item>the one-step (teacher-forced) error of dv/dt on slow samples (below −40 mV, mean slope over 1 ms
 /// under 0.3 mV/ms): its mean and RMS against the cell's own mean |dv/dt| there;</item>
@@ -16,6 +16,11 @@ namespace RmmEdge.Bench;
 /// 100 ms gap, against the cell's burst;</item>
 /// <item>interbursts: from the cell's state 20 ms after a burst's last spike, the free run's time to its next
 /// spike against the cell's.</item>
+/// <item>bursts from the cell's state again, with every bank state of τ ≥ 20 ms (then ≥ 100 ms) following
+/// the cell's voltage: whether the slow states, fed by the model's own spikes, or the fast ones, given the
+/// cell's slow states, end the burst where the cell does not;</item>
+/// <item>the timeline: the judged free run's bursts (start, spikes) beside the cell's, to see where on the
+/// probe a verdict's figure comes from.</item>
 /// </list>
 /// A burst or interburst that is right from the cell's state but wrong in a free run is an error that
 /// compounds from cycle to cycle. Spikes: Spikes.Detect (metrics.md: −20 mV, re-armed below −35 mV);
@@ -24,6 +29,7 @@ namespace RmmEdge.Bench;
 public static class FreeRunAnatomyBench
 {
     private const double BurstGapMs = 100;
+    private static readonly double[] SlowStatesFromTauMs = [20, 100];
 
     public static void Run(string directory, IReadOnlyList<string> cells, int[] seeds, TextWriter output)
     {
@@ -39,6 +45,12 @@ public static class FreeRunAnatomyBench
                 {
                     output.WriteLine($"  {name,-6} {OneStep(network, probe)}");
                     output.WriteLine($"         {FromTheCellsState(network, probe)}");
+                    foreach (double slowMs in SlowStatesFromTauMs)
+                    {
+                        output.WriteLine($"         {BurstsWithSlowStatesFromTheCell(network, probe, slowMs)}");
+                    }
+
+                    foreach (string line in Timeline(network, probe)) { output.WriteLine($"         {line}"); }
                 }
             }
         }
@@ -71,36 +83,49 @@ public static class FreeRunAnatomyBench
             $"against the cell's mean |dv/dt| {slopeSum / count:0.000}";
     }
 
-    private static string FromTheCellsState(Network network, Dataset probe)
+    /// <summary>The cell's bursts after the warm-up: (first, last) spike indices into <paramref name="spikes"/>, each followed by a gap.</summary>
+    private static List<(int First, int Last)> CellBursts(int[] spikes, int gap)
     {
-        float[] v = probe.Neurons[0].V;
-        double dt = probe.DtMs;
-        int gap = (int)Math.Round(BurstGapMs / dt);
-        int[] spikes = Samples(Spikes.Detect(v.AsSpan(network.WarmupSamples), dt), dt, network.WarmupSamples);
-        var burstSpikes = new List<(int Model, int Cell)>();
-        var interburst = new List<double>();
+        var bursts = new List<(int, int)>();
         for (int s = 1; s < spikes.Length; s++)
         {
-            if (spikes[s] - spikes[s - 1] < gap)
-            {
-                continue;
-            }
+            if (spikes[s] - spikes[s - 1] < gap) { continue; }
+            int e = s;
+            while (e + 1 < spikes.Length && spikes[e + 1] - spikes[e] < gap) { e++; }
+            if (e + 1 < spikes.Length) { bursts.Add((s, e)); }
+        }
 
+        return bursts;
+    }
+
+    /// <summary>The spikes of the first burst of a free run (until its first gap).</summary>
+    private static int FirstBurst(int[] free, int gap)
+    {
+        int count = free.Length == 0 ? 0 : 1;
+        while (count < free.Length && free[count] - free[count - 1] < gap) { count++; }
+        return count;
+    }
+
+    private static int[] CellSpikes(Network network, Dataset probe) =>
+        Samples(Spikes.Detect(probe.Neurons[0].V.AsSpan(network.WarmupSamples), probe.DtMs), probe.DtMs, network.WarmupSamples);
+
+    private static string FromTheCellsState(Network network, Dataset probe)
+    {
+        double dt = probe.DtMs;
+        int gap = (int)Math.Round(BurstGapMs / dt);
+        int[] spikes = CellSpikes(network, probe);
+        var burstSpikes = new List<(int Model, int Cell)>();
+        var interburst = new List<double>();
+        foreach ((int s, int e) in CellBursts(spikes, gap))
+        {
             // The interburst that ends at spike s, from 20 ms after the burst before it.
             int start = spikes[s - 1] + (int)Math.Round(20 / dt);
             int[] free = FreeRunSpikes(network, probe, start, start + 4 * (spikes[s] - start));
             interburst.Add(free.Length > 0 ? (double)(free[0] - start) / (spikes[s] - start) : double.PositiveInfinity);
 
             // The burst s..e, from 10 ms before it, to its first gap.
-            int e = s;
-            while (e + 1 < spikes.Length && spikes[e + 1] - spikes[e] < gap) { e++; }
-            if (e + 1 < spikes.Length)
-            {
-                free = FreeRunSpikes(network, probe, spikes[s] - (int)Math.Round(10 / dt), spikes[e + 1] + gap);
-                int count = free.Length == 0 ? 0 : 1;
-                while (count < free.Length && free[count] - free[count - 1] < gap) { count++; }
-                burstSpikes.Add((count, e - s + 1));
-            }
+            free = FreeRunSpikes(network, probe, spikes[s] - (int)Math.Round(10 / dt), spikes[e + 1] + gap);
+            burstSpikes.Add((FirstBurst(free, gap), e - s + 1));
         }
 
         interburst.Sort();
@@ -109,22 +134,89 @@ public static class FreeRunAnatomyBench
             $"{(interburst.Count > 0 ? interburst[interburst.Count / 2] : double.NaN):0.000}";
     }
 
+    /// <summary>Bursts from the cell's state, as above, with every bank state of τ ≥ <paramref name="forcedFromTauMs"/> following the cell.</summary>
+    private static string BurstsWithSlowStatesFromTheCell(Network network, Dataset probe, double forcedFromTauMs)
+    {
+        double dt = probe.DtMs;
+        int gap = (int)Math.Round(BurstGapMs / dt);
+        int[] spikes = CellSpikes(network, probe);
+        var burstSpikes = new List<(int Model, int Cell)>();
+        foreach ((int s, int e) in CellBursts(spikes, gap))
+        {
+            int[] free = FreeRunSpikes(network, probe, spikes[s] - (int)Math.Round(10 / dt), spikes[e + 1] + gap, forcedFromTauMs);
+            burstSpikes.Add((FirstBurst(free, gap), e - s + 1));
+        }
+
+        return $"bank states of τ ≥ {forcedFromTauMs:0} ms from the cell: spikes per burst model {(burstSpikes.Count > 0 ? burstSpikes.Average(b => b.Model) : double.NaN):0.00} vs cell " +
+            $"{(burstSpikes.Count > 0 ? burstSpikes.Average(b => b.Cell) : double.NaN):0.00}";
+    }
+
+    /// <summary>The whole free run of the probe (as the verdict runs it) beside the cell: each burst as its start (s) and spike count.</summary>
+    private static string[] Timeline(Network network, Dataset probe)
+    {
+        int warmup = Generalisation.Warmup(network, probe);
+        FreeRunResult run = FreeRun.Run(network, probe, warmup);
+        double dt = probe.DtMs;
+        double[] cell = Spikes.Detect(probe.Neurons[0].V.AsSpan(warmup), dt), model = Spikes.Detect(run.Voltages[0], dt);
+        double gap = BurstAnalysis.DefaultGapMs(cell);
+        string Bursts(double[] spikes)
+        {
+            var text = new List<string>();
+            for (int i = 0; i < spikes.Length;)
+            {
+                int j = i;
+                while (j + 1 < spikes.Length && spikes[j + 1] - spikes[j] < gap) { j++; }
+                text.Add($"{(spikes[i] + warmup * dt) / 1000:0.00}({j - i + 1})");
+                i = j + 1;
+            }
+
+            return string.Join(" ", text);
+        }
+
+        return [$"cell  bursts, start s (spikes): {Bursts(cell)}", $"model bursts, start s (spikes): {Bursts(model)}"];
+    }
+
     /// <summary>Teacher-forced up to <paramref name="start"/>, then free until <paramref name="end"/>: the free run's spikes (sample indices).</summary>
-    private static int[] FreeRunSpikes(Network network, Dataset probe, int start, int end)
+    /// <remarks>
+    /// With <paramref name="forcedFromTauMs"/>, every bank state of that time constant or slower follows the
+    /// cell's voltage throughout (a teacher-forced twin's states are copied in after every step), so the
+    /// free run tells whether the slow states, fed by the model's own spikes, are what ends its bursts early.
+    /// </remarks>
+    private static int[] FreeRunSpikes(Network network, Dataset probe, int start, int end, double forcedFromTauMs = double.PositiveInfinity)
     {
         float[] v = probe.Neurons[0].V, current = probe.Neurons[0].I;
         end = Math.Min(end, v.Length - 1);
         var simulator = new Simulator(network);
+        var twin = new Simulator(network);
+        (int Current, int State)[] forced = simulator.Currents
+            .SelectMany((c, ci) => c.Bank.Spec.TauMs.Select((tau, i) => (Tau: tau, Current: ci, State: i)))
+            .Where(x => x.Tau >= forcedFromTauMs).Select(x => (x.Current, x.State)).ToArray();
         simulator.Reset([v[0]]);
-        for (int k = 0; k < start; k++) { simulator.Step([current[k]], [v[k]], 1f); }
+        twin.Reset([v[0]]);
         float[] run = new float[end - start + 1];
-        run[0] = simulator.Voltages[0];
-        for (int k = start; k < end; k++)
+        for (int k = 0; k < end; k++)
         {
-            simulator.Step([current[k]], [], 0f);
-            run[k - start + 1] = simulator.Voltages[0];
+            if (k < start)
+            {
+                simulator.Step([current[k]], [v[k]], 1f);
+            }
+            else
+            {
+                run[k - start] = simulator.Voltages[0];
+                simulator.Step([current[k]], [], 0f);
+            }
+
+            if (forced.Length > 0)
+            {
+                twin.Step([current[k]], [v[k]], 1f);
+                if (k >= start)
+                {
+                    foreach ((int c, int i) in forced) { simulator.BankState(c)[i] = twin.BankState(c)[i]; }
+                }
+            }
         }
 
+        run[^1] = simulator.Voltages[0];
         return Samples(Spikes.Detect(run, probe.DtMs), probe.DtMs, start);
     }
 

@@ -4,7 +4,7 @@ using RmmEdge.Trainer.Simulation;
 using RmmEdge.Trainer.Training;
 
 // dotnet run -c Release --project host-trainer/RmmEdge.Bench -- MODE [options]
-//   MODE: teacher-forcing | multiple-shooting | scaling | neuron-a | half-centre | generalisation [--rest F] [--quiet F] [--steps MIN_MS:MAX_MS] [--models DIR] [--train-seconds S] [--probes-in-training SEED] | anatomy --models DIR | snapshots | fixed-drift --models DIR | cells | real [--only NAME,NAME] [--rmm PATH] [-- TRAIN OPTIONS]
+//   MODE: teacher-forcing | multiple-shooting | scaling | neuron-a | half-centre | generalisation [--rest F] [--quiet F] [--steps MIN_MS:MAX_MS] [--models DIR] [--train-seconds S] [--probes-in-training SEED] | anatomy --models DIR | snapshots | fixed-drift --models DIR | cells | cell-spread [--cells a,…] | real [--only NAME,NAME] [--rmm PATH] [-- TRAIN OPTIONS]
 //   [--epochs N] [--ms-epochs N [--ms-lr R] [--ms-shot S] [--ms-gamma G] [--ms-slope-weight MV_PER_MS] [--ms-selection-fraction F]]
 //   [--seeds 1,2,3] [--shared DIR] [--selection-fraction F] [--kinds clean,noisy] [--slope-weight MV_PER_MS] [--input-noise SD]
 //   [--lowpass HZ] [--activity] [--config FILE] [--cells a,lp-4]
@@ -23,9 +23,10 @@ switch (o.Mode)
     case "fixed-drift": FixedDriftBench.Run(o.Models ?? "bench-models", o.Cells, Console.Out); break;
     case "anatomy": FreeRunAnatomyBench.Run(o.Models ?? "bench-models", o.Cells, o.Seeds, Console.Out); break;
     case "cells": CellsBench.Run([0.020, 0.030], Console.Out); break;
+    case "cell-spread": CellSpreadBench.Run(o.Cells, Console.Out); break;
     case "real": return RealCellsBench.Run(Path.Combine(o.Shared, "recordings"), o.Rmm, o.Only, o.SeedList?[0] ?? 1, o.TrainOptions, Console.Out);
     case "half-centre": HalfCentreBench.Run(o.Shared, o.Kinds, o.ConfigPath is null ? TrainingConfig.HalfCentre : TrainingConfig.Load(o.ConfigPath), o.Seeds, Console.Out); break;
-    default: Console.Error.WriteLine($"unknown benchmark '{o.Mode}'; use teacher-forcing, multiple-shooting, scaling, neuron-a, half-centre, generalisation, cells or real"); return 2;
+    default: Console.Error.WriteLine($"unknown benchmark '{o.Mode}'; use teacher-forcing, multiple-shooting, scaling, scaling-one, neuron-a, half-centre, generalisation, snapshots, fixed-drift, anatomy, cells, cell-spread or real"); return 2;
 }
 
 return 0;

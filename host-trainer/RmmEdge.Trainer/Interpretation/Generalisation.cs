@@ -28,7 +28,12 @@ public sealed record ConstantCurrentVerdict(double CurrentNa, ActivitySummary Mo
 /// </summary>
 public static class Generalisation
 {
-    public const double ProbeSeconds = 20, SettleSeconds = 10;
+    /// <remarks>
+    /// The settle is 100 s of simulated time. Until 2026-12-05 the constant said 10 s and the code passed
+    /// 10 s / dt as a duration in ms, so every published probe figure is from a 100 s settle; the constant now
+    /// says what ran. The cells' probe figures do not depend on it (RmmEdge.Bench cell-spread).
+    /// </remarks>
+    public const double ProbeSeconds = 20, SettleSeconds = 100;
 
     /// <summary>The stimulus seed of the judged probes.</summary>
     public const int ProbeSeed = 7;
@@ -37,11 +42,31 @@ public static class Generalisation
     public static Dictionary<string, Dataset> Probes(string cellName) => ProbeStimuli.Names.ToDictionary(name => name, name => Probe(cellName, name, ProbeSeed));
 
     /// <summary>The simulated cell's response to one probe stimulus drawn with <paramref name="seed"/>, after its settle at 0 nA.</summary>
-    public static Dataset Probe(string cellName, string name, int seed)
+    public static Dataset Probe(string cellName, string name, int seed) => Probe(cellName, name, seed, SettleSeconds);
+
+    /// <summary>The same, after a settle of <paramref name="settleSeconds"/> (another starting phase of the cell's own rhythm).</summary>
+    public static Dataset Probe(string cellName, string name, int seed, double settleSeconds)
     {
         Circuit cell = Circuit.SingleStg(StgConductances.Named(cellName));
-        cell.Advance((int)(SettleSeconds * 1000 / BuiltInData.DtMs), [0]);
+        cell.Advance(settleSeconds * 1000, [0]);
         return cell.Record([ProbeStimuli.Generate(name, ProbeSeconds, BuiltInData.DtMs, seed)], BuiltInData.DtMs, $"{cellName}, {name}");
+    }
+
+    /// <summary>
+    /// The cell judged against itself: its response to the judged probe against its response to the same
+    /// stimulus after <paramref name="extraSettleSeconds"/> more at 0 nA (another starting phase of its own
+    /// rhythm), by the probe bar (<see cref="Judge"/>), on spikes after <paramref name="fromMs"/> (where a
+    /// model's free run starts). Where the cell misses, no model can be asked to meet the bar.
+    /// </summary>
+    public static (bool Ok, string Figures) CellAgainstItself(string cellName, string probeName, double extraSettleSeconds, bool burster, double fromMs)
+    {
+        double[] SpikesOf(Dataset probe) => Spikes.Detect(probe.Neurons[0].V.AsSpan((int)Math.Round(fromMs / probe.DtMs)), probe.DtMs);
+        double[] judged = SpikesOf(Probe(cellName, probeName, ProbeSeed));
+        double[] other = SpikesOf(Probe(cellName, probeName, ProbeSeed, SettleSeconds + extraSettleSeconds));
+        double gap = BurstAnalysis.DefaultGapMs(judged);
+        var score = new NeuronScore(cellName, double.NaN, judged.Length, other.Length, double.NaN, double.NaN,
+            BurstAnalysis.Analyse(judged, gap), BurstAnalysis.Analyse(other, gap), double.NaN, false);
+        return Judge(score, burster);
     }
 
     /// <summary>The simulated cell's class at every standard constant current.</summary>
