@@ -28,7 +28,7 @@ public static class CellsBench
     {
         for (int c = 0; c < table.Length; c++)
         {
-            output.WriteLine($"    {ConstantCurrentResponse.StandardCurrentsNa[c],5:+0.00;-0.00} nA: {string.Join(" | ", table[c].Select(s => s.ToString()))}");
+            output.WriteLine($"    {ConstantCurrentResponse.StandardCurrentsNa[c],5:+0.00;-0.00;+0.00} nA: {string.Join(" | ", table[c].Select(s => s.ToString()))}");
         }
     }
 }

@@ -79,7 +79,7 @@ public static class FreeRunAnatomyBench
             }
         }
 
-        return $"one-step dv/dt on {count} slow samples: error mean {errorSum / count:+0.000;-0.000}, RMS {Math.Sqrt(squareSum / count):0.000} mV/ms " +
+        return $"one-step dv/dt on {count} slow samples: error mean {errorSum / count:+0.000;-0.000;+0.000}, RMS {Math.Sqrt(squareSum / count):0.000} mV/ms " +
             $"against the cell's mean |dv/dt| {slopeSum / count:0.000}";
     }
 

@@ -77,7 +77,7 @@ public static class GeneralisationBench
                 ConstantCurrentVerdict[] table = Generalisation.OnConstantCurrent(network, cellTable);
                 foreach (ConstantCurrentVerdict row in table)
                 {
-                    output.WriteLine($"    {row.CurrentNa,5:+0.00;-0.00} nA: model {row.Model}, cell {row.Cell}{(row.Same ? "" : "  <- class differs")}");
+                    output.WriteLine($"    {row.CurrentNa,5:+0.00;-0.00;+0.00} nA: model {row.Model}, cell {row.Cell}{(row.Same ? "" : "  <- class differs")}");
                 }
 
                 summary.Add($"{cellName,-13} seed {seed}: {string.Join(", ", marks)}; constant-current class right at {table.Count(r => r.Same)} of {table.Length}");

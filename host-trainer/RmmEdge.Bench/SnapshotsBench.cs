@@ -59,8 +59,8 @@ public static class SnapshotsBench
         NeuronScore s = v.Score;
         string mark = v.Within ? "*" : " ";
         return s.DataBursts.Bursts >= 2 && burster
-            ? $"{Math.Round(s.PeriodError, 3) + 0.0,7:+0.0%;-0.0%}/{Math.Round(s.SpikesPerBurstError, 1) + 0.0:+0.0;-0.0}{mark}"
-            : $"{(s.DataSpikes == 0 ? 0 : (double)s.ModelSpikes / s.DataSpikes - 1),7:+0.0%;-0.0%} rate{mark}";
+            ? $"{Math.Round(s.PeriodError, 3) + 0.0,7:+0.0%;-0.0%;+0.0%}/{Math.Round(s.SpikesPerBurstError, 1) + 0.0:+0.0;-0.0;+0.0}{mark}"
+            : $"{(s.DataSpikes == 0 ? 0 : (double)s.ModelSpikes / s.DataSpikes - 1),7:+0.0%;-0.0%;+0.0%} rate{mark}";
     }
 
     /// <summary>Runs an action on every epoch record as training reports it (synchronously, on the training thread).</summary>

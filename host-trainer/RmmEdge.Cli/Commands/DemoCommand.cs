@@ -219,7 +219,7 @@ internal static class DemoCommand
             BurstStats reference = BurstAnalysis.Analyse(Spikes.Detect(SynapseFit.HalfCentreTrace(HybridCircuit.Design, dt), dt), gap);
             page.Text($"Burst period: cell {c.PeriodMs:0} ms, model neuron {m.PeriodMs:0} ms; phase of the model's bursts in the cell's cycle " +
                 $"{BurstAnalysis.Phase(c.Onsets, m.Onsets)} (circular mean, 0.5 = anti-phase; R = resultant length). The half-centre of two simulated cells with the graded synapses " +
-                $"bursts every {reference.PeriodMs:0} ms: the hybrid is {c.PeriodMs / reference.PeriodMs - 1:+0.0%;-0.0%} off.", note: true);
+                $"bursts every {reference.PeriodMs:0} ms: the hybrid is {c.PeriodMs / reference.PeriodMs - 1:+0.0%;-0.0%;+0.0%} off.", note: true);
         }
         else
         {

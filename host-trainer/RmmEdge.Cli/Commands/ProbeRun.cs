@@ -86,7 +86,7 @@ internal sealed class ProbeRun
                     ? [v.Probe, v.Figures, $"{v.Score.Gamma:0.000}", v.Within ? "yes" : "no"]
                     : [v.Probe, v.Figures, $"{v.Score.Gamma:0.000}", v.Within ? "yes" : "no", $"{CompiledVsFloat[i].Figures} ({(CompiledVsFloat[i].Kept ? "kept" : "drifts")})"])));
             Tables.Print(context, ["constant current", "model", "cell", "same class"],
-                ConstantCurrent.Select(r => (IReadOnlyList<string>)[$"{r.CurrentNa:+0.00;-0.00} nA", r.Model.ToString(), r.Cell.ToString(), r.Same ? "yes" : "no"]));
+                ConstantCurrent.Select(r => (IReadOnlyList<string>)[$"{r.CurrentNa:+0.00;-0.00;+0.00} nA", r.Model.ToString(), r.Cell.ToString(), r.Same ? "yes" : "no"]));
             context.Out.WriteLine($"probes within the bar: {Probes.Count(v => v.Within)} of {Probes.Length}; constant-current class right at {ConstantCurrent.Count(r => r.Same)} of {ConstantCurrent.Length} levels" +
                 (CompiledVsFloat is null ? "" : $"; compiled model within 3 % period and ±0.5 spikes per burst (or 3 % of the spikes) of float on {CompiledVsFloat.Count(k => k.Kept)} of {CompiledVsFloat.Length} probes"));
         }

@@ -151,8 +151,8 @@ public sealed record NeuronScore(
     public double Gamma2Ms { get; init; } = double.NaN;
 
     public override string ToString() =>
-        $"{Neuron}: burst period {ModelBursts.PeriodMs:0.0} ms vs {DataBursts.PeriodMs:0.0} ms ({PeriodError:+0.0%;-0.0%}), " +
-        $"spikes/burst {ModelBursts.SpikesPerBurst:0.00} vs {DataBursts.SpikesPerBurst:0.00} ({SpikesPerBurstError:+0.00;-0.00}), " +
+        $"{Neuron}: burst period {ModelBursts.PeriodMs:0.0} ms vs {DataBursts.PeriodMs:0.0} ms ({PeriodError:+0.0%;-0.0%;+0.0%}), " +
+        $"spikes/burst {ModelBursts.SpikesPerBurst:0.00} vs {DataBursts.SpikesPerBurst:0.00} ({SpikesPerBurstError:+0.00;-0.00;+0.00}), " +
         $"Γ(±{DeltaMs:0} ms) {Gamma:0.000}, RMSE {RmseMv:0.00} mV, angular separation {AngularSeparation:0.000}, " +
         $"spikes {ModelSpikes} vs {DataSpikes} (burst gap {DataBursts.GapMs:0.0} ms){(Diverged ? ", DIVERGED" : "")}";
 }

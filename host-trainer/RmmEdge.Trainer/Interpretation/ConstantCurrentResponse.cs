@@ -123,7 +123,7 @@ public sealed record ConstantCurrentCheck(double CurrentNa, FiringPattern Patter
 
     private static bool Positive(double? value) => value is not double v || (v > 0 && double.IsFinite(v));
 
-    public override string ToString() => $"{CurrentNa:+0.00;-0.00} nA: {Pattern.ToString().ToLowerInvariant()}" +
+    public override string ToString() => $"{CurrentNa:+0.00;-0.00;+0.00} nA: {Pattern.ToString().ToLowerInvariant()}" +
         (PeriodMs is double p ? $", period {p:0} ms" : "") + (SpikesPerBurst is double n ? $", {n:0.0} spikes/burst" : "") + (RateHz is double r ? $", {r:0.0} Hz" : "");
 }
 

@@ -119,11 +119,11 @@ public static class Generalisation
         if (burster && s.DataBursts.SpikesPerBurst >= 2 && s.DataBursts.Bursts >= 2)
         {
             bool ok = Math.Abs(s.PeriodError) <= 0.10 && Math.Abs(s.SpikesPerBurstError) <= 1.5;
-            return (ok, $"bursts: period {s.ModelBursts.PeriodMs:0} vs {s.DataBursts.PeriodMs:0} ms ({s.PeriodError:+0.0%;-0.0%}), " +
-                $"spikes/burst {s.ModelBursts.SpikesPerBurst:0.00} vs {s.DataBursts.SpikesPerBurst:0.00} ({s.SpikesPerBurstError:+0.00;-0.00}), spikes {s.ModelSpikes} vs {s.DataSpikes}");
+            return (ok, $"bursts: period {s.ModelBursts.PeriodMs:0} vs {s.DataBursts.PeriodMs:0} ms ({s.PeriodError:+0.0%;-0.0%;+0.0%}), " +
+                $"spikes/burst {s.ModelBursts.SpikesPerBurst:0.00} vs {s.DataBursts.SpikesPerBurst:0.00} ({s.SpikesPerBurstError:+0.00;-0.00;+0.00}), spikes {s.ModelSpikes} vs {s.DataSpikes}");
         }
 
-        return (Math.Abs(rateError) <= 0.10, $"spiking: {s.ModelSpikes} vs {s.DataSpikes} spikes ({rateError:+0.0%;-0.0%})");
+        return (Math.Abs(rateError) <= 0.10, $"spiking: {s.ModelSpikes} vs {s.DataSpikes} spikes ({rateError:+0.0%;-0.0%;+0.0%})");
     }
 
     /// <summary>
@@ -138,10 +138,10 @@ public static class Generalisation
             // Rounded (and −0 made +0) first, so that a difference that rounds to nothing prints as +0.0 %.
             double period = Math.Round(f.PeriodMs / x.PeriodMs - 1, 4) + 0.0, spikes = Math.Round(f.SpikesPerBurst - x.SpikesPerBurst, 2) + 0.0;
             return (Math.Abs(period) <= 0.03 && Math.Abs(spikes) <= 0.5,
-                $"period {f.PeriodMs:0} vs {x.PeriodMs:0} ms ({period:+0.0%;-0.0%}), spikes/burst {f.SpikesPerBurst:0.00} vs {x.SpikesPerBurst:0.00} ({spikes:+0.00;-0.00})");
+                $"period {f.PeriodMs:0} vs {x.PeriodMs:0} ms ({period:+0.0%;-0.0%;+0.0%}), spikes/burst {f.SpikesPerBurst:0.00} vs {x.SpikesPerBurst:0.00} ({spikes:+0.00;-0.00;+0.00})");
         }
 
         double rate = floating.ModelSpikes == 0 ? (fixedPoint.ModelSpikes == 0 ? 0 : double.PositiveInfinity) : (double)fixedPoint.ModelSpikes / floating.ModelSpikes - 1;
-        return (Math.Abs(rate) <= 0.03, $"spikes {fixedPoint.ModelSpikes} vs {floating.ModelSpikes} ({rate:+0.0%;-0.0%})");
+        return (Math.Abs(rate) <= 0.03, $"spikes {fixedPoint.ModelSpikes} vs {floating.ModelSpikes} ({rate:+0.0%;-0.0%;+0.0%})");
     }
 }

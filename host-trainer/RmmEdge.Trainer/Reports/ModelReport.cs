@@ -56,8 +56,8 @@ public static class ModelReport
             scores.Select(s => (IReadOnlyList<string>)
             [
                 s.Neuron,
-                $"{s.ModelBursts.PeriodMs:0.0} vs {s.DataBursts.PeriodMs:0.0} ({s.PeriodError:+0.0%;-0.0%})",
-                $"{s.ModelBursts.SpikesPerBurst:0.00} vs {s.DataBursts.SpikesPerBurst:0.00} ({s.SpikesPerBurstError:+0.00;-0.00})",
+                $"{s.ModelBursts.PeriodMs:0.0} vs {s.DataBursts.PeriodMs:0.0} ({s.PeriodError:+0.0%;-0.0%;+0.0%})",
+                $"{s.ModelBursts.SpikesPerBurst:0.00} vs {s.DataBursts.SpikesPerBurst:0.00} ({s.SpikesPerBurstError:+0.00;-0.00;+0.00})",
                 $"{s.Gamma:0.000}", $"{s.RmseMv:0.00}", $"{s.AngularSeparation:0.000}", $"{s.ModelSpikes} vs {s.DataSpikes}",
             ]));
         for (int i = 1; i < scores.Length; i++)

@@ -368,7 +368,7 @@ public sealed class TeacherForcingTrainer
             SelectionSeconds = selection?.FreeRunSeconds ?? 0,
             SelectionWaitSeconds = selection?.WaitSeconds ?? 0,
             RestStability = _rest is null ? RestStabilityDescription
-                : $"{RestStabilityDescription}; the selected model's largest growth rate per rest: {string.Join(", ", _rest.GrowthRates().Select(g => $"{g * 1000:+0.0;-0.0} /s"))}",
+                : $"{RestStabilityDescription}; the selected model's largest growth rate per rest: {string.Join(", ", _rest.GrowthRates().Select(g => $"{g * 1000:+0.0;-0.0;+0.0} /s"))}",
         };
     }
 

@@ -185,4 +185,16 @@ public sealed class MetricsTests
         Assert.Equal(reference.Select(BitConverter.DoubleToInt64Bits), fast.Select(BitConverter.DoubleToInt64Bits));
         Assert.Contains(fast, v => v == 0);
     }
+
+    /// <summary>An error that rounds to zero prints as "+0.0%", never as "-+0.0%" (.NET's two-section format does that).</summary>
+    [Fact]
+    public void AnErrorThatRoundsToZeroPrintsWithOneSign()
+    {
+        BurstStats Bursts(double period, double spikes) => new(100, 10, period, spikes, 0.3, [], []);
+        var score = new NeuronScore("n", 1, 100, 100, 0.5, 4, Bursts(1000, 5), Bursts(999.9996, 4.999), 0.1, false);
+        string text = score.ToString();
+        Assert.Contains("(+0.0%)", text);
+        Assert.Contains("(+0.00)", text);
+        Assert.DoesNotContain("-+", text);
+    }
 }
