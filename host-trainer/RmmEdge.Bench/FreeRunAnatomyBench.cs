@@ -83,7 +83,7 @@ public static class FreeRunAnatomyBench
             $"against the cell's mean |dv/dt| {slopeSum / count:0.000}";
     }
 
-    /// <summary>The cell's bursts after the warm-up: (first, last) spike indices into <paramref name="spikes"/>, each followed by a gap.</summary>
+    /// <summary>The cell's bursts after a gap: (first, last) spike indices into <paramref name="spikes"/>; the last one may run to the probe's end.</summary>
     private static List<(int First, int Last)> CellBursts(int[] spikes, int gap)
     {
         var bursts = new List<(int, int)>();
@@ -92,7 +92,7 @@ public static class FreeRunAnatomyBench
             if (spikes[s] - spikes[s - 1] < gap) { continue; }
             int e = s;
             while (e + 1 < spikes.Length && spikes[e + 1] - spikes[e] < gap) { e++; }
-            if (e + 1 < spikes.Length) { bursts.Add((s, e)); }
+            bursts.Add((s, e));
         }
 
         return bursts;
@@ -123,9 +123,12 @@ public static class FreeRunAnatomyBench
             int[] free = FreeRunSpikes(network, probe, start, start + 4 * (spikes[s] - start));
             interburst.Add(free.Length > 0 ? (double)(free[0] - start) / (spikes[s] - start) : double.PositiveInfinity);
 
-            // The burst s..e, from 10 ms before it, to its first gap.
-            free = FreeRunSpikes(network, probe, spikes[s] - (int)Math.Round(10 / dt), spikes[e + 1] + gap);
-            burstSpikes.Add((FirstBurst(free, gap), e - s + 1));
+            // The burst s..e, from 10 ms before it, to its first gap (when the probe shows that gap).
+            if (e + 1 < spikes.Length)
+            {
+                free = FreeRunSpikes(network, probe, spikes[s] - (int)Math.Round(10 / dt), spikes[e + 1] + gap);
+                burstSpikes.Add((FirstBurst(free, gap), e - s + 1));
+            }
         }
 
         interburst.Sort();
@@ -141,7 +144,7 @@ public static class FreeRunAnatomyBench
         int gap = (int)Math.Round(BurstGapMs / dt);
         int[] spikes = CellSpikes(network, probe);
         var burstSpikes = new List<(int Model, int Cell)>();
-        foreach ((int s, int e) in CellBursts(spikes, gap))
+        foreach ((int s, int e) in CellBursts(spikes, gap).Where(b => b.Last + 1 < spikes.Length))
         {
             int[] free = FreeRunSpikes(network, probe, spikes[s] - (int)Math.Round(10 / dt), spikes[e + 1] + gap, forcedFromTauMs);
             burstSpikes.Add((FirstBurst(free, gap), e - s + 1));
