@@ -1,5 +1,5 @@
+using RmmEdge.Trainer.Data;
 using RmmEdge.Trainer.Interpretation;
-using RmmEdge.Trainer.Simulation;
 
 namespace RmmEdge.Bench;
 
@@ -22,12 +22,12 @@ public static class CellSpreadBench
         {
             bool burster = Generalisation.IsBurster(Generalisation.CellTable(cell));
             int within = 0, all = 0;
-            foreach (string probe in ProbeStimuli.Names)
+            foreach ((string probe, Dataset judged) in Generalisation.Probes(cell))
             {
                 output.WriteLine($"{cell} {probe}:");
                 foreach (double extra in ExtraSettleSeconds)
                 {
-                    (bool ok, string figures) = Generalisation.CellAgainstItself(cell, probe, extra, burster, WarmupMs);
+                    (bool ok, string figures) = Generalisation.CellAgainstItself(judged, cell, probe, extra, burster, WarmupMs);
                     within += ok ? 1 : 0;
                     all++;
                     output.WriteLine($"    +{extra:0.00} s: {figures}{(ok ? "" : "  <- outside")}");

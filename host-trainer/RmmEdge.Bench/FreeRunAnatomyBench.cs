@@ -162,19 +162,8 @@ public static class FreeRunAnatomyBench
         double dt = probe.DtMs;
         double[] cell = Spikes.Detect(probe.Neurons[0].V.AsSpan(warmup), dt), model = Spikes.Detect(run.Voltages[0], dt);
         double gap = BurstAnalysis.DefaultGapMs(cell);
-        string Bursts(double[] spikes)
-        {
-            var text = new List<string>();
-            for (int i = 0; i < spikes.Length;)
-            {
-                int j = i;
-                while (j + 1 < spikes.Length && spikes[j + 1] - spikes[j] < gap) { j++; }
-                text.Add($"{(spikes[i] + warmup * dt) / 1000:0.00}({j - i + 1})");
-                i = j + 1;
-            }
-
-            return string.Join(" ", text);
-        }
+        string Bursts(double[] spikes) =>
+            string.Join(" ", BurstAnalysis.Groups(spikes, gap).Select(g => $"{(g.Start + warmup * dt) / 1000:0.00}({g.Count})"));
 
         return [$"cell  bursts, start s (spikes): {Bursts(cell)}", $"model bursts, start s (spikes): {Bursts(model)}"];
     }

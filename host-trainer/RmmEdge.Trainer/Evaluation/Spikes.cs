@@ -201,6 +201,18 @@ public static class BurstAnalysis
     /// </summary>
     public static BurstStats Analyse(IReadOnlyList<double> spikes, double gapMs)
     {
+        List<(double Start, double End, int Count)> groups = Groups(spikes, gapMs);
+        var kept = groups.Count > 2 ? groups.GetRange(1, groups.Count - 2) : new List<(double Start, double End, int Count)>();
+        double[] onsets = kept.Select(g => g.Start).ToArray(), ends = kept.Select(g => g.End).ToArray();
+        double period = onsets.Length >= 2 ? Spikes.Median(Spikes.Intervals(onsets)) : double.NaN;
+        double spb = kept.Count > 0 ? kept.Average(g => g.Count) : double.NaN;
+        double duty = kept.Count > 0 && period > 0 ? kept.Average(g => g.End - g.Start) / period : double.NaN;
+        return new BurstStats(gapMs, kept.Count, period, spb, duty, onsets, ends);
+    }
+
+    /// <summary>Every group of spikes whose interspike intervals are below <paramref name="gapMs"/>: first and last spike (ms) and count, edges included.</summary>
+    public static List<(double Start, double End, int Count)> Groups(IReadOnlyList<double> spikes, double gapMs)
+    {
         var groups = new List<(double Start, double End, int Count)>();
         for (int i = 0; i < spikes.Count; i++)
         {
@@ -215,12 +227,7 @@ public static class BurstAnalysis
             }
         }
 
-        var kept = groups.Count > 2 ? groups.GetRange(1, groups.Count - 2) : new List<(double Start, double End, int Count)>();
-        double[] onsets = kept.Select(g => g.Start).ToArray(), ends = kept.Select(g => g.End).ToArray();
-        double period = onsets.Length >= 2 ? Spikes.Median(Spikes.Intervals(onsets)) : double.NaN;
-        double spb = kept.Count > 0 ? kept.Average(g => g.Count) : double.NaN;
-        double duty = kept.Count > 0 && period > 0 ? kept.Average(g => g.End - g.Start) / period : double.NaN;
-        return new BurstStats(gapMs, kept.Count, period, spb, duty, onsets, ends);
+        return groups;
     }
 
     /// <summary>

@@ -53,15 +53,16 @@ public static class Generalisation
     }
 
     /// <summary>
-    /// The cell judged against itself: its response to the judged probe against its response to the same
-    /// stimulus after <paramref name="extraSettleSeconds"/> more at 0 nA (another starting phase of its own
-    /// rhythm), by the probe bar (<see cref="Judge"/>), on spikes after <paramref name="fromMs"/> (where a
+    /// The cell judged against itself: its response to the judged probe (<paramref name="judgedProbe"/>, the
+    /// cell's response to <paramref name="probeName"/> as <see cref="Probes"/> gives it) against its response to
+    /// the same stimulus after <paramref name="extraSettleSeconds"/> more at 0 nA (another starting phase of its
+    /// own rhythm), by the probe bar (<see cref="Judge"/>), on spikes after <paramref name="fromMs"/> (where a
     /// model's free run starts). Where the cell misses, no model can be asked to meet the bar.
     /// </summary>
-    public static (bool Ok, string Figures) CellAgainstItself(string cellName, string probeName, double extraSettleSeconds, bool burster, double fromMs)
+    public static (bool Ok, string Figures) CellAgainstItself(Dataset judgedProbe, string cellName, string probeName, double extraSettleSeconds, bool burster, double fromMs)
     {
         double[] SpikesOf(Dataset probe) => Spikes.Detect(probe.Neurons[0].V.AsSpan((int)Math.Round(fromMs / probe.DtMs)), probe.DtMs);
-        double[] judged = SpikesOf(Probe(cellName, probeName, ProbeSeed));
+        double[] judged = SpikesOf(judgedProbe);
         double[] other = SpikesOf(Probe(cellName, probeName, ProbeSeed, SettleSeconds + extraSettleSeconds));
         double gap = BurstAnalysis.DefaultGapMs(judged);
         var score = new NeuronScore(cellName, double.NaN, judged.Length, other.Length, double.NaN, double.NaN,

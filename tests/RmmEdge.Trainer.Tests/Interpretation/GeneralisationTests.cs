@@ -14,7 +14,7 @@ public sealed class GeneralisationTests
     [Fact]
     public void TheCellMeetsTheProbeBarAgainstItselfFromAnotherPhase()
     {
-        (bool ok, string figures) = Generalisation.CellAgainstItself("a", "chirp", 0.5, burster: true, fromMs: 2240);
+        (bool ok, string figures) = Generalisation.CellAgainstItself(Generalisation.Probe("a", "chirp", Generalisation.ProbeSeed), "a", "chirp", 0.5, burster: true, fromMs: 2240);
         Assert.True(ok, figures);
         Assert.StartsWith("bursts:", figures);
     }
