@@ -64,6 +64,80 @@ public sealed class RestLinearisation
         return new RestLinearisation(model, dtMs, restMv, currentNa);
     }
 
+    /// <summary>
+    /// The model's equilibria under a constant <paramref name="currentNa"/>: every voltage in
+    /// [<see cref="EquilibriumLowMv"/>, <see cref="EquilibriumHighMv"/>] where dv/dt, with every bank at its
+    /// steady state for that voltage, crosses zero (a scan in <see cref="EquilibriumScanMv"/> steps, then
+    /// bisection to 10⁻³ mV), lowest first, keeping those where every input of every current lies inside
+    /// the range it was trained on (outside it the inputs are clamped: the clamp's equilibrium, not the
+    /// fit's, and one whose linearisation straddles the clamp's corner). Where the cell fires or bursts
+    /// under that current, an equilibrium the model could rest at is one the cell does not have.
+    /// </summary>
+    public static float[] Equilibria(NeuronModel model, float currentNa)
+    {
+        float[][] states = model.Currents.Select(c => new float[c.Bank.Size]).ToArray();
+        float[] scratch = new float[model.Currents.Max(c => c.ScratchSize)];
+        float SteadyDvdt(float v)
+        {
+            float psi = 0f;
+            for (int c = 0; c < states.Length; c++)
+            {
+                Current current = model.Currents[c];
+                current.Bank.SteadyState(current.Spec.Drive(v), states[c]);
+                psi += current.Evaluate(v, states[c], scratch);
+            }
+
+            return model.Dvdt(v, currentNa, psi);
+        }
+
+        var roots = new List<float>();
+        float low = EquilibriumLowMv, lowValue = SteadyDvdt(low);
+        for (float high = low + EquilibriumScanMv; high <= EquilibriumHighMv; high += EquilibriumScanMv)
+        {
+            float highValue = SteadyDvdt(high);
+            if (lowValue * highValue <= 0 && lowValue != highValue)
+            {
+                float a = low, b = high, fa = lowValue;
+                while (b - a > 1e-3f)
+                {
+                    float m = 0.5f * (a + b), fm = SteadyDvdt(m);
+                    if (fa * fm <= 0) { b = m; } else { a = m; fa = fm; }
+                }
+
+                float root = 0.5f * (a + b);
+                if (InsideTrainedRange(model, root, states)) { roots.Add(root); }
+            }
+
+            low = high;
+            lowValue = highValue;
+        }
+
+        return [.. roots];
+    }
+
+    /// <summary>Whether, with every bank at its steady state for <paramref name="v"/>, each current's normalised inputs lie within ±0.95.</summary>
+    private static bool InsideTrainedRange(NeuronModel model, float v, float[][] states)
+    {
+        const float Margin = 0.95f;
+        for (int c = 0; c < states.Length; c++)
+        {
+            Current current = model.Currents[c];
+            current.Bank.SteadyState(current.Spec.Drive(v), states[c]);
+            int shift = current.VoltageInputs;
+            float[] center = current.Normalizer.Center, scale = current.Normalizer.Scale;
+            if (shift == 1 && !(Math.Abs((v - center[0]) * scale[0]) <= Margin)) { return false; }
+            for (int i = 0; i < states[c].Length; i++)
+            {
+                if (!(Math.Abs((states[c][i] - center[shift + i]) * scale[shift + i]) <= Margin)) { return false; }
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>The range and scan step of <see cref="Equilibria"/> (mV).</summary>
+    public const float EquilibriumLowMv = -100, EquilibriumHighMv = 20, EquilibriumScanMv = 0.25f;
+
     public double DtMs { get; }
 
     public float RestMv { get; }

@@ -15,19 +15,34 @@ namespace RmmEdge.Trainer.Training;
 /// the gradient, dt · Σ_k w_k ∂²(dv/dt)/∂θ∂u_k, is the derivative of the model's dv/dt gradient along
 /// w, taken by central differences of the worker's gradient at two probe states per rest, every
 /// mini-batch.
+/// <para>
+/// The other side of the same coin: where the cell is known to fire or burst under a constant current
+/// (<see cref="OscillatingAtNa"/>), every equilibrium the model has under that current
+/// (<see cref="RestLinearisation.Equilibria"/>, found once per epoch by <see cref="FindEquilibria"/> and held
+/// as the linearisation point until the next) must be one it leaves: its leading mode costs
+/// oscillationWeight · mean(target²) · e², e = τ_f·(1/τ* − ln|λ|/dt) &gt; 0, unless it grows e-fold within τ*.
+/// A model fitted to a driven record can otherwise sit silent at −45 mV where the cell bursts (neuron A at
+/// +0.5 and +1 nA), a state teacher forcing never visits.
+/// </para>
 /// </summary>
 internal sealed class RestStability
 {
     private readonly NeuronModel _model;
     private readonly double _dtMs;
     private readonly float _scale;
+    private readonly float _oscillationScale;
+    private readonly List<(float VoltageMv, float CurrentNa)> _equilibria = [];
     private readonly TeacherForcingProblem _probes;
     private readonly TeacherForcingWorker _worker;
     private readonly float[] _weights;
     private readonly float[][] _states;
     private int _active;
 
-    public RestStability(TeacherForcingProblem problem, double dtMs, IReadOnlyList<Rest> rests, float weight)
+    /// <summary>At most this many equilibria per oscillating current are penalised (lowest first).</summary>
+    public const int MaxEquilibriaPerCurrent = 3;
+
+    public RestStability(TeacherForcingProblem problem, double dtMs, IReadOnlyList<Rest> rests, float weight,
+        IReadOnlyList<float>? oscillatingAtNa = null, float oscillationWeight = 0)
     {
         _model = problem.Model;
         _dtMs = dtMs;
@@ -37,13 +52,32 @@ internal sealed class RestStability
         double meanSquare = 0;
         foreach (int k in problem.Samples) { meanSquare += (double)problem.Target(k) * problem.Target(k); }
         _scale = (float)(weight * meanSquare / problem.SampleCount);
-        _probes = TeacherForcingProblem.Probes(_model, 2 * rests.Count);
+        _oscillationScale = (float)(oscillationWeight * meanSquare / problem.SampleCount);
+        OscillatingAtNa = oscillatingAtNa ?? [];
+        int probes = 2 * (rests.Count + MaxEquilibriaPerCurrent * OscillatingAtNa.Count);
+        _probes = TeacherForcingProblem.Probes(_model, Math.Max(1, probes));
         _worker = new TeacherForcingWorker(_probes);
-        _weights = new float[2 * rests.Count];
+        _weights = new float[Math.Max(1, probes)];
         _states = _model.Currents.Select(c => new float[c.Bank.Size]).ToArray();
     }
 
     public IReadOnlyList<Rest> Rests { get; }
+
+    /// <summary>Constant currents (nA) under which the cell fires or bursts: no equilibrium of the model there may be stable.</summary>
+    public IReadOnlyList<float> OscillatingAtNa { get; }
+
+    /// <summary>The model's equilibria under <see cref="OscillatingAtNa"/> found by the last <see cref="FindEquilibria"/>.</summary>
+    public IReadOnlyList<(float VoltageMv, float CurrentNa)> Equilibria => _equilibria;
+
+    /// <summary>Finds the model's equilibria under every oscillating current: the linearisation points of the next <see cref="Relinearise"/> calls.</summary>
+    public void FindEquilibria()
+    {
+        _equilibria.Clear();
+        foreach (float current in OscillatingAtNa)
+        {
+            _equilibria.AddRange(RestLinearisation.Equilibria(_model, current).Take(MaxEquilibriaPerCurrent).Select(v => (v, current)));
+        }
+    }
 
     /// <summary>
     /// τ* in units of the slowest filter time constant. Ten: what is penalised is in effect growth (a
@@ -62,7 +96,7 @@ internal sealed class RestStability
     /// <summary>The penalty at the last <see cref="Relinearise"/>.</summary>
     public double Penalty { get; private set; }
 
-    /// <summary>Linearises the model at every rest and sets the probes of the next gradients.</summary>
+    /// <summary>Linearises the model at every rest (and held equilibrium) and sets the probes of the next gradients.</summary>
     public void Relinearise()
     {
         Penalty = 0;
@@ -77,26 +111,48 @@ internal sealed class RestStability
                 double e = SlowestFilterMs * (Math.Log(lambda.Magnitude) / _dtMs + 1 / TauLimitMs);
                 if (!(e > 0)) { continue; }
                 penalty += e * e;
-                double slope = 2 * e * SlowestFilterMs / (_dtMs * lambda.Magnitude);
-                double[] sensitivity = linear.ModulusSensitivity(lambda);
-                for (int k = 0; k < w.Length; k++) { w[k] += slope * sensitivity[k]; }
+                Accumulate(w, linear, lambda, 2 * e * SlowestFilterMs / (_dtMs * lambda.Magnitude));
             }
 
-            if (penalty == 0) { continue; }
-            Penalty += _scale * penalty;
-
-            // J[0, k] = [k = 0] + dt·∂(dv/dt)/∂u_k, so dPenalty/dθ = scale·dt·(d/dε) ∇θ(dv/dt)(u* + ε w) at ε = 0.
-            double reach = 0;
-            for (int k = 0; k < w.Length; k++) { reach = Math.Max(reach, Math.Abs(w[k]) / linear.Steps[k]); }
-            if (!(reach > 0) || !double.IsFinite(reach)) { continue; }
-            double epsilon = 1 / reach;
-            float coefficient = (float)(_scale * _dtMs / (2 * epsilon));
-            SetProbe(2 * _active, linear, w, epsilon, rest.CurrentNa);
-            SetProbe(2 * _active + 1, linear, w, -epsilon, rest.CurrentNa);
-            _weights[2 * _active] = coefficient;
-            _weights[2 * _active + 1] = -coefficient;
-            _active++;
+            AddProbes(linear, w, _scale, penalty);
         }
+
+        foreach ((float voltage, float current) in _equilibria)
+        {
+            RestLinearisation linear = RestLinearisation.At(_model, _dtMs, voltage, current);
+            Complex leading = linear.Eigenvalues.MaxBy(l => l.Magnitude);
+            double e = SlowestFilterMs * (1 / TauLimitMs - Math.Log(leading.Magnitude) / _dtMs);
+            if (!(e > 0)) { continue; }
+            var w = new double[linear.Size];
+            Accumulate(w, linear, leading, -2 * e * SlowestFilterMs / (_dtMs * leading.Magnitude));
+            AddProbes(linear, w, _oscillationScale, e * e);
+        }
+    }
+
+    /// <summary>w += slope · d|λ|/dJ[0, ·].</summary>
+    private static void Accumulate(double[] w, RestLinearisation linear, Complex lambda, double slope)
+    {
+        double[] sensitivity = linear.ModulusSensitivity(lambda);
+        for (int k = 0; k < w.Length; k++) { w[k] += slope * sensitivity[k]; }
+    }
+
+    /// <summary>Adds scale · penalty, and the two probe states whose gradient difference is its gradient.</summary>
+    private void AddProbes(RestLinearisation linear, double[] w, float scale, double penalty)
+    {
+        if (penalty == 0) { return; }
+        Penalty += scale * penalty;
+
+        // J[0, k] = [k = 0] + dt·∂(dv/dt)/∂u_k, so dPenalty/dθ = scale·dt·(d/dε) ∇θ(dv/dt)(u* + ε w) at ε = 0.
+        double reach = 0;
+        for (int k = 0; k < w.Length; k++) { reach = Math.Max(reach, Math.Abs(w[k]) / linear.Steps[k]); }
+        if (!(reach > 0) || !double.IsFinite(reach)) { return; }
+        double epsilon = 1 / reach;
+        float coefficient = (float)(scale * _dtMs / (2 * epsilon));
+        SetProbe(2 * _active, linear, w, epsilon, linear.CurrentNa);
+        SetProbe(2 * _active + 1, linear, w, -epsilon, linear.CurrentNa);
+        _weights[2 * _active] = coefficient;
+        _weights[2 * _active + 1] = -coefficient;
+        _active++;
     }
 
     /// <summary>Adds the penalty's gradient (at the probes of the last <see cref="Relinearise"/>) to the parameters' gradients.</summary>
@@ -110,7 +166,9 @@ internal sealed class RestStability
 
     /// <summary>"3 rests (−70.7 mV at 0 nA, …); slowest mode …" for the training log.</summary>
     public string Describe() =>
-        $"{Rests.Count} rest{(Rests.Count == 1 ? "" : "s")} in the training data ({string.Join(", ", Rests)}): modes slower than {TauLimitMs:0} ms penalised";
+        (Rests.Count > 0 ? $"{Rests.Count} rest{(Rests.Count == 1 ? "" : "s")} in the training data ({string.Join(", ", Rests)}): modes slower than {TauLimitMs:0} ms penalised" : "") +
+        (Rests.Count > 0 && OscillatingAtNa.Count > 0 ? "; " : "") +
+        (OscillatingAtNa.Count > 0 ? $"the cell fires at {string.Join(", ", OscillatingAtNa.Select(i => $"{i:+0.00;-0.00} nA"))}: every equilibrium of the model there must grow e-fold within {TauLimitMs:0} ms" : "");
 
     /// <summary>The largest growth rate (1/ms) of the model's modes at each rest, for the log.</summary>
     public IEnumerable<double> GrowthRates() =>

@@ -123,6 +123,16 @@ public sealed record TeacherForcingOptions
     public float RestStability { get; init; }
 
     /// <summary>
+    /// Constant currents (nA) under which the cell is known to fire or burst, as a lab sees in a few quiet
+    /// steps: with <see cref="OscillationStability"/> &gt; 0, every equilibrium the model has under each of them
+    /// is penalised unless it is unstable (<see cref="Training.RestStability"/>). Empty: none.
+    /// </summary>
+    public float[] OscillatesAtNa { get; init; } = [];
+
+    /// <summary>Weight of the penalty on stable model equilibria under <see cref="OscillatesAtNa"/> (0: off).</summary>
+    public float OscillationStability { get; init; }
+
+    /// <summary>
     /// Memory (MiB) that one neuron's precomputed MLP inputs may take (4 bytes per input and sample). A
     /// longer record streams them: bank states are kept every 32 samples and re-run per block, and
     /// mini-batches are drawn as shuffled blocks of 32 consecutive samples instead of single samples.
@@ -222,9 +232,9 @@ public sealed class TeacherForcingTrainer
 
         foreach (TeacherForcingProblem problem in _problems) { problem.WeightBySlope(options.SlopeWeightScale, train.DtMs); }
         _workers = _problems.Select(p => Enumerable.Range(0, options.Partitions).Select(_ => new TeacherForcingWorker(p)).ToArray()).ToArray();
-        if (options.RestStability > 0)
+        if (options.RestStability > 0 || (options.OscillationStability > 0 && options.OscillatesAtNa.Length > 0))
         {
-            _rest = RestStabilityFor(network, _problems, train, Split.Transient.Samples, options.RestStability, out string description);
+            _rest = RestStabilityFor(network, _problems, train, Split.Transient.Samples, options, out string description);
             RestStabilityDescription = description;
         }
 
@@ -244,7 +254,7 @@ public sealed class TeacherForcingTrainer
 
     private readonly RestStability? _rest;
 
-    private static RestStability? RestStabilityFor(Network network, TeacherForcingProblem[] problems, Dataset train, int transient, float weight, out string description)
+    private static RestStability? RestStabilityFor(Network network, TeacherForcingProblem[] problems, Dataset train, int transient, TeacherForcingOptions options, out string description)
     {
         if (problems.Length != 1 || !RestLinearisation.Applies(problems[0].Model))
         {
@@ -252,14 +262,15 @@ public sealed class TeacherForcingTrainer
             return null;
         }
 
-        IReadOnlyList<Rest> rests = RestFinder.Find(train, problems[0].Model.Index, transient);
-        if (rests.Count == 0)
+        IReadOnlyList<Rest> rests = options.RestStability > 0 ? RestFinder.Find(train, problems[0].Model.Index, transient) : [];
+        float[] oscillating = options.OscillationStability > 0 ? options.OscillatesAtNa : [];
+        if (rests.Count == 0 && oscillating.Length == 0)
         {
             description = $"rest stability: no rest in the training data (at least {RestFinder.MinimumMs:0} ms of constant current within {RestFinder.BandMv:0} mV)";
             return null;
         }
 
-        var rest = new RestStability(problems[0], network.DtMs, rests, weight);
+        var rest = new RestStability(problems[0], network.DtMs, rests, options.RestStability, oscillating, options.OscillationStability);
         description = "rest stability: " + rest.Describe();
         return rest;
     }
@@ -323,6 +334,7 @@ public sealed class TeacherForcingTrainer
                 _problems[n].ShuffleIntoSortedBatches(random, ranks[n], order[n], _options.BatchSize);
             }
 
+            _rest?.FindEquilibria();
             _rest?.Relinearise();
             double lossSum = 0;
             long count = 0;

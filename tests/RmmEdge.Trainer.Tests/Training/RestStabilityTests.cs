@@ -44,6 +44,35 @@ public sealed class RestStabilityTests(ITestOutputHelper output)
         }
     }
 
+    /// <summary>Each equilibrium found is one: dv/dt with the banks at their steady state vanishes there, and the simulator, started there, stays.</summary>
+    [Fact]
+    public void EquilibriaAreWhereTheModelStays()
+    {
+        var network = new Network(Neuron(), seed: 3);
+        _ = new TeacherForcingProblem(network.Models[0], TeacherForcingTests.Synthetic(3000), 100);
+        network.RefreshEffective();
+        float[] equilibria = RestLinearisation.Equilibria(network.Models[0], 0.1f);
+        Assert.NotEmpty(equilibria);
+        var simulator = new Simulator(network);
+        foreach (float v in equilibria)
+        {
+            simulator.Reset([v]);
+            for (int k = 0; k < 10; k++) { simulator.Step([0.1f], [], 0f); }
+            Assert.True(Math.Abs(simulator.Voltages[0] - v) < 1e-3f, $"started at {v} mV, after 10 steps at {simulator.Voltages[0]} mV");
+            simulator.Reset([v + 2]);
+            simulator.Step([0.1f], [], 0f);
+            Assert.True(Math.Abs(simulator.Derivatives[0]) > 1e-4f, "2 mV away the model is not at rest: the test would not tell");
+        }
+    }
+
+    /// <summary>
+    /// The synthetic record with its voltage excursions doubled about −60 mV, so that the inputs' ranges hold
+    /// the test network's equilibria: one outside them sits where an input is clamped, and a central
+    /// difference across the clamp's corner is not a derivative.
+    /// </summary>
+    private static Dataset Widened(Dataset data) =>
+        new(data.Source, data.DtMs, [new NeuronTrace("n0", data.Neurons[0].V.Select(v => -60f + 2f * (v + 60f)).ToArray(), data.Neurons[0].I)]);
+
     /// <summary>One simulator step from the rest's bank states with v kicked by <paramref name="kick"/>: v and every bank state after it.</summary>
     private static float[] Step(Simulator simulator, float rest, float kick)
     {
@@ -60,16 +89,28 @@ public sealed class RestStabilityTests(ITestOutputHelper output)
     /// direction) against central differences of the penalty itself, for weights of every MLP, the
     /// conductance, the capacitance and the leak.
     /// </summary>
+    /// <remarks>
+    /// With <paramref name="oscillation"/> the penalty is the other one: no rest, but the cell said to fire
+    /// under −0.3 nA, so the model's (stable) equilibria there are penalised; they are found once and held,
+    /// as in training, while the parameters move.
+    /// </remarks>
     [Theory]
-    [InlineData(BankInput.Voltage)]
-    [InlineData(BankInput.SpikeActivity)]
-    public void GradientMatchesFiniteDifferences(BankInput input)
+    [InlineData(BankInput.Voltage, false)]
+    [InlineData(BankInput.SpikeActivity, false)]
+    [InlineData(BankInput.Voltage, true)]
+    [InlineData(BankInput.SpikeActivity, true)]
+    public void GradientMatchesFiniteDifferences(BankInput input, bool oscillation)
     {
         var network = new Network(Neuron(input), seed: 3);
-        Dataset data = TeacherForcingTests.Synthetic(3000);
+        Dataset data = oscillation ? Widened(TeacherForcingTests.Synthetic(3000)) : TeacherForcingTests.Synthetic(3000);
         var problem = new TeacherForcingProblem(network.Models[0], data, 100);
         network.RefreshEffective();
-        var stability = new RestStability(problem, network.DtMs, [new Rest(-58f, 0.1f, 0, 1000)], weight: 1f);
+        var stability = oscillation
+            ? new RestStability(problem, network.DtMs, [], 0f, [-0.3f], oscillationWeight: 1f)
+            : new RestStability(problem, network.DtMs, [new Rest(-58f, 0.1f, 0, 1000)], weight: 1f);
+        stability.FindEquilibria();
+        output.WriteLine($"equilibria: {string.Join(", ", stability.Equilibria.Select(e => $"{e.VoltageMv:0.00} mV at {e.CurrentNa} nA"))}");
+        Assert.Equal(oscillation, stability.Equilibria.Count > 0);
         stability.Relinearise();
         double penalty = stability.Penalty;
         output.WriteLine($"penalty {penalty:E4}, τ* {stability.TauLimitMs} ms");
