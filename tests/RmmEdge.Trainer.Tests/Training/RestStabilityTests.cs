@@ -92,13 +92,15 @@ public sealed class RestStabilityTests(ITestOutputHelper output)
     /// <remarks>
     /// With <paramref name="oscillation"/> the penalty is the other one: no rest, but the cell said to fire
     /// under −0.3 nA, so the model's (stable) equilibria there are penalised; they are found once and held,
-    /// as in training, while the parameters move.
+    /// as in training, while the parameters move. (The spike-activity network's one equilibrium inside its
+    /// trained range already grows fast enough to cost nothing; the probes' machinery is the rest case's.)
+    /// The penalty's central differences need a larger step there (8·10⁻³): at 2·10⁻³ the float penalty's own
+    /// noise moved one bias's numeric derivative by 14 %.
     /// </remarks>
     [Theory]
     [InlineData(BankInput.Voltage, false)]
     [InlineData(BankInput.SpikeActivity, false)]
     [InlineData(BankInput.Voltage, true)]
-    [InlineData(BankInput.SpikeActivity, true)]
     public void GradientMatchesFiniteDifferences(BankInput input, bool oscillation)
     {
         var network = new Network(Neuron(input), seed: 3);
@@ -127,7 +129,7 @@ public sealed class RestStabilityTests(ITestOutputHelper output)
             for (int i = 0; i < p.Size; i += Math.Max(1, p.Size / 3))
             {
                 float keep = p.Value[i];
-                float h = p.Size == 1 ? 2e-2f : 2e-3f;   // the scalars act through a softplus: a larger step, above float's noise
+                float h = p.Size == 1 ? 2e-2f : (oscillation ? 8e-3f : 2e-3f);   // the scalars act through a softplus: a larger step, above float's noise
                 p.Value[i] = keep + h;
                 network.RefreshEffective();
                 stability.Relinearise();
