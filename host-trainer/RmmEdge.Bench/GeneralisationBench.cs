@@ -30,8 +30,11 @@ public static class GeneralisationBench
     /// <param name="probeSeedInTraining">Not 0: the training data also holds every probe class, one segment each (the
     /// noise probe drawn with this seed; Generalisation.ProbeSeed is the judged probes' own): whether a miss is the training stimulus's
     /// content or the method's.</param>
+    /// <param name="firesAtCandidates">Constant currents (nA) at which the cell is looked at, as a lab would for a few seconds each: those
+    /// where it fires or bursts go to training as <see cref="TeacherForcingOptions.FiresAtNa"/> (`rmm train --fires-at`). Empty: none.</param>
     public static void Run(TrainingConfig config, StimulusSpec stimulus, IReadOnlyList<string> cells, int[] seeds, TextWriter output,
-        string? modelDirectory = null, double trainSeconds = DefaultTrainSeconds, bool restCheck = false, int probeSeedInTraining = 0)
+        string? modelDirectory = null, double trainSeconds = DefaultTrainSeconds, bool restCheck = false, int probeSeedInTraining = 0,
+        IReadOnlyList<float>? firesAtCandidates = null)
     {
         output.WriteLine($"config {System.Text.RegularExpressions.Regex.Replace(config.ToJson(), @"\s+", " ")}");
         var summary = new List<string>();
@@ -55,6 +58,15 @@ public static class GeneralisationBench
                 var check = ConstantCurrentCheck.OfCircuit(Cell, 0, train.DtMs);
                 cellConfig = config with { TeacherForcing = config.TeacherForcing with { ConstantCurrentCheck = check } };
                 output.WriteLine($"  selection also checks the model at 0 nA against the cell there: {check}");
+            }
+
+            if (firesAtCandidates is { Count: > 0 })
+            {
+                ConstantCurrentCheck[] seen = firesAtCandidates.Select(i => ConstantCurrentCheck.OfCircuit(Cell, i, train.DtMs)).ToArray();
+                float[] fires = seen.Where(c => c.Pattern != FiringPattern.Silent).Select(c => (float)c.CurrentNa).ToArray();
+                cellConfig = cellConfig with { TeacherForcing = cellConfig.TeacherForcing with { FiresAtNa = fires } };
+                output.WriteLine($"  the cell under constant current: {string.Join("; ", seen.Select(c => c.ToString()))}; training is told it fires at " +
+                    (fires.Length == 0 ? "none" : string.Join(", ", fires.Select(i => $"{i:+0.00;-0.00} nA"))));
             }
 
             foreach (int seed in seeds)

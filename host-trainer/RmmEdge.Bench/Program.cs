@@ -17,7 +17,7 @@ switch (o.Mode)
     case "scaling-one": ScalingBench.RunOne(o.Seconds, o.Width, o.StreamAboveMb, o.Epochs ?? 10, o.Peak, Console.Out); break;
     case "neuron-a": NeuronABench.Run(o.Shared, o.Kinds, o.Epochs ?? 200, o.MultipleShooting(), o.Seeds, o.SelectionFraction, o.SlopeScale, o.InputNoise, o.LowPassHz, o.Activity, Console.Out); break;
     case "generalisation": GeneralisationBench.Run(o.ConfigPath is null ? o.NeuronARecipe() : TrainingConfig.Load(o.ConfigPath),
-        o.Stimulus(), o.Cells, o.Seeds, Console.Out, o.Models, o.TrainSeconds, o.RestCheck, o.ProbesInTraining); break;
+        o.Stimulus(), o.Cells, o.Seeds, Console.Out, o.Models, o.TrainSeconds, o.RestCheck, o.ProbesInTraining, o.FiresAt); break;
     case "snapshots": SnapshotsBench.Run(o.ConfigPath is null ? o.NeuronARecipe() : TrainingConfig.Load(o.ConfigPath),
         o.Stimulus(), o.Cells, o.Seeds, o.TrainSeconds, Console.Out); break;
     case "fixed-drift": FixedDriftBench.Run(o.Models ?? "bench-models", o.Cells, Console.Out); break;
@@ -49,6 +49,7 @@ internal sealed class BenchArguments
     public int[]? SeedList;
     public bool RestCheck;
     public int ProbesInTraining;
+    public float[]? FiresAt;
     public int[] Seeds => SeedList ?? [1, 2, 3];
     public string[]? Only;
     public string[] TrainOptions = [];
@@ -112,6 +113,7 @@ internal sealed class BenchArguments
                 case "--rest": o.Rest = double.Parse(value, CultureInfo.InvariantCulture); break;
                 case "--steps": o.StepsMs = (double.Parse(value.Split(':')[0], CultureInfo.InvariantCulture), double.Parse(value.Split(':')[1], CultureInfo.InvariantCulture)); break;
                 case "--probes-in-training": o.ProbesInTraining = int.Parse(value); break;
+                case "--fires-at": o.FiresAt = value.Split(',').Select(Float).ToArray(); break;
                 case "--quiet": o.Quiet = double.Parse(value, CultureInfo.InvariantCulture); break;
                 case "--lowpass": o.LowPassHz = double.Parse(value, CultureInfo.InvariantCulture); break;
                 case "--input-noise": o.InputNoise = Float(value); break;

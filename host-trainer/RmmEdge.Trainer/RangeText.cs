@@ -22,4 +22,26 @@ public static class RangeText
 
         return (low, high);
     }
+
+    /// <summary>
+    /// V1,V2,… (at least one), each within ±<paramref name="bound"/>; otherwise a UserError naming
+    /// <paramref name="option"/>, the unit, the bound and <paramref name="example"/>.
+    /// </summary>
+    public static float[] ParseList(string text, string option, string unit, double bound, string example)
+    {
+        string[] parts = text.Split(',');
+        var values = new float[parts.Length];
+        for (int i = 0; i < parts.Length; i++)
+        {
+            if (!double.TryParse(parts[i], NumberStyles.Float, CultureInfo.InvariantCulture, out double value) || !(Math.Abs(value) <= bound))
+            {
+                throw new UserError(string.Create(CultureInfo.InvariantCulture,
+                    $"{option} {UserError.Printable(text)}: expected values in {unit} separated by commas, each within ±{bound} {unit}, e.g. {example}"));
+            }
+
+            values[i] = (float)value;
+        }
+
+        return values;
+    }
 }

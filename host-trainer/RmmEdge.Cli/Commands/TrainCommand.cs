@@ -32,6 +32,16 @@ internal static class TrainCommand
         {
             Description = "Train once per seed (e.g. 1-4) and keep the model with the highest validation score (the held-out selection score, never a test set); prints the spread",
         };
+        var firesAt = new Option<string?>("--fires-at")
+        {
+            Description = "Constant currents (nA, e.g. 0.1,0.3,0.7,1.2) under which the cell was seen to fire or burst (a few seconds of each step): " +
+                "training then penalises every stable equilibrium the model has under them, where it would sit silent (teacherForcing.firesAtNa; single neuron)",
+        };
+        firesAt.Validators.Add(result =>
+        {
+            try { FiresAt(result.GetValueOrDefault<string?>()!); }
+            catch (UserError e) { result.AddError(e.Message); }
+        });
         var resultFile = new Option<string?>("--result") { Description = "Also write the training's figures as JSON (selected epoch, validation, seconds, parameters, seed)" };
         var target = new Option<string?>("--target")
         {
@@ -44,7 +54,7 @@ internal static class TrainCommand
             "  rmm train hco.csv --network pair --ms-epochs 60 --gamma 0.1 --out hco.rmm.json\n  rmm train cell.abf --config train.json --out cell.rmm.json\n" +
             "  rmm train ramp.abf steps.abf@0-10 --out cell.rmm.json\n  rmm train hco.csv --network pair --target stm32f769i-discovery --out hco.rmm.json\n  rmm train B6_Ch3_181.ibw+B6_Ch0_181.ibw B6_Ch3_182.ibw+B6_Ch0_182.ibw --out b6.rmm.json");
         command.Arguments.Add(file);
-        foreach (Option o in new Option[] { output, config, network, epochs, msEpochs, gamma, seed, seeds, target, resultFile, warmup }) { command.Options.Add(o); }
+        foreach (Option o in new Option[] { output, config, network, epochs, msEpochs, gamma, seed, seeds, firesAt, target, resultFile, warmup }) { command.Options.Add(o); }
         data.AddTo(command);
         command.SetAction(parsed =>
         {
@@ -56,6 +66,11 @@ internal static class TrainCommand
             if (parsed.GetValue(gamma) is float g) { c = c with { MultipleShooting = (c.MultipleShooting ?? new MultipleShootingOptions()) with { Gamma = g } }; }
             if (parsed.GetValue(warmup) is double w) { c = c with { TeacherForcing = c.TeacherForcing with { TransientMs = w } }; }
             if (parsed.GetValue(target) is string t) { c = c with { Target = t }; }
+            if (parsed.GetValue(firesAt) is string f)
+            {
+                c = c with { TeacherForcing = c.TeacherForcing with { FiresAtNa = FiresAt(f) } };
+            }
+
             c.Check();
             BoardTarget? board = c.Target is string text ? BoardTarget.Parse(text, "--target") : null;
             int[] seedList = parsed.GetValue(seeds) is string range ? SweepSpec.Range(range, "--seeds") : [c.Seed];
@@ -166,4 +181,6 @@ internal static class TrainCommand
             context.Out.WriteLine($"    {line}");
         }
     }
+
+    private static float[] FiresAt(string text) => RangeText.ParseList(text, "--fires-at", "nA", 100, "0.1,0.3,0.7,1.2");
 }

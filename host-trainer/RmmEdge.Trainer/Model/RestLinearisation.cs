@@ -35,7 +35,12 @@ public sealed class RestLinearisation
             Current c = model.Currents[k];
             c.Bank.SteadyState(c.Spec.Drive(restMv), _states[k]);
             int shift = c.VoltageInputs;
-            for (int i = 0; i < c.Bank.Size; i++) { Steps[o + i] = RelativeStep / c.Normalizer.Scale[shift + i]; }
+            for (int i = 0; i < c.Bank.Size; i++)
+            {
+                Steps[o + i] = RelativeStep / c.Normalizer.Scale[shift + i];
+                _states[k][i] = InsideCorner(_states[k][i], c.Normalizer.Center[shift + i], c.Normalizer.Scale[shift + i]);
+            }
+
             o += c.Bank.Size;
         }
 
@@ -43,6 +48,19 @@ public sealed class RestLinearisation
         FillBankRows();
         FillVoltageRow();
         Eigenvalues = Matrix<double>.Build.DenseOfArray(Jacobian).Evd(MathNet.Numerics.LinearAlgebra.Symmetricity.Asymmetric).EigenValues.ToArray();
+    }
+
+    /// <summary>
+    /// A bank state within one difference step of the clamp's corner (normalised ±<see cref="InputNormalizer.Limit"/>)
+    /// moved to one step inside it; others as they are. A spike-activity bank rests at exactly its trained
+    /// minimum (no activity, z = −1): a central difference there would straddle the corner and take half
+    /// the slope, though the state can only move inward. Beyond the corner (clamped) a state is left alone.
+    /// </summary>
+    private static float InsideCorner(float x, float center, float scale)
+    {
+        double z = (x - center) * (double)scale, edge = InputNormalizer.Limit - RelativeStep;
+        if (Math.Abs(z) <= edge || Math.Abs(z) > InputNormalizer.Limit + RelativeStep) { return x; }
+        return (float)(center + Math.CopySign(edge, z) / scale);
     }
 
     /// <summary>Step of the central difference in v (mV).</summary>
@@ -68,10 +86,11 @@ public sealed class RestLinearisation
     /// The model's equilibria under a constant <paramref name="currentNa"/>: every voltage in
     /// [<see cref="EquilibriumLowMv"/>, <see cref="EquilibriumHighMv"/>] where dv/dt, with every bank at its
     /// steady state for that voltage, crosses zero (a scan in <see cref="EquilibriumScanMv"/> steps, then
-    /// bisection to 10⁻³ mV), lowest first, keeping those where every input of every current lies inside
-    /// the range it was trained on (outside it the inputs are clamped: the clamp's equilibrium, not the
-    /// fit's, and one whose linearisation straddles the clamp's corner). Where the cell fires or bursts
-    /// under that current, an equilibrium the model could rest at is one the cell does not have.
+    /// bisection to 10⁻³ mV), lowest first. Equilibria outside the inputs' trained range are kept: there an
+    /// input is clamped and the model's fit cannot move it, but the others can (and a bank state at the
+    /// corner is linearised from inside, <see cref="InsideCorner"/>). Left out is one whose voltage lies within
+    /// its difference step of the clamp's corner as a current's input: there the model is not differentiable,
+    /// and a central difference across the corner is not a derivative.
     /// </summary>
     public static float[] Equilibria(NeuronModel model, float currentNa)
     {
@@ -105,7 +124,7 @@ public sealed class RestLinearisation
                 }
 
                 float root = 0.5f * (a + b);
-                if (InsideTrainedRange(model, root, states)) { roots.Add(root); }
+                if (!NearClampCorner(model, root)) { roots.Add(root); }
             }
 
             low = high;
@@ -115,24 +134,17 @@ public sealed class RestLinearisation
         return [.. roots];
     }
 
-    /// <summary>Whether, with every bank at its steady state for <paramref name="v"/>, each current's normalised inputs lie within ±0.95.</summary>
-    private static bool InsideTrainedRange(NeuronModel model, float v, float[][] states)
+    /// <summary>Whether <paramref name="v"/> lies within its difference step of the clamp's corner as an input of some current.</summary>
+    private static bool NearClampCorner(NeuronModel model, float v)
     {
-        const float Margin = 0.95f;
-        for (int c = 0; c < states.Length; c++)
+        foreach (Current current in model.Currents)
         {
-            Current current = model.Currents[c];
-            current.Bank.SteadyState(current.Spec.Drive(v), states[c]);
-            int shift = current.VoltageInputs;
-            float[] center = current.Normalizer.Center, scale = current.Normalizer.Scale;
-            if (shift == 1 && !(Math.Abs((v - center[0]) * scale[0]) <= Margin)) { return false; }
-            for (int i = 0; i < states[c].Length; i++)
-            {
-                if (!(Math.Abs((states[c][i] - center[shift + i]) * scale[shift + i]) <= Margin)) { return false; }
-            }
+            if (current.VoltageInputs == 0) { continue; }
+            double z = (v - current.Normalizer.Center[0]) * (double)current.Normalizer.Scale[0];
+            if (Math.Abs(Math.Abs(z) - InputNormalizer.Limit) <= VoltageStepMv * current.Normalizer.Scale[0]) { return true; }
         }
 
-        return true;
+        return false;
     }
 
     /// <summary>The range and scan step of <see cref="Equilibria"/> (mV).</summary>

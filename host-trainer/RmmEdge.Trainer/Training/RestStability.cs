@@ -17,10 +17,10 @@ namespace RmmEdge.Trainer.Training;
 /// mini-batch.
 /// <para>
 /// The other side of the same coin: where the cell is known to fire or burst under a constant current
-/// (<see cref="OscillatingAtNa"/>), every equilibrium the model has under that current
+/// (<see cref="FiresAtNa"/>), every equilibrium the model has under that current
 /// (<see cref="RestLinearisation.Equilibria"/>, found once per epoch by <see cref="FindEquilibria"/> and held
 /// as the linearisation point until the next) must be one it leaves: its leading mode costs
-/// oscillationWeight · mean(target²) · e², e = τ_f·(1/τ* − ln|λ|/dt) &gt; 0, unless it grows e-fold within τ*.
+/// firingWeight · mean(target²) · e², e = τ_f·(1/τ* − ln|λ|/dt) &gt; 0, unless it grows e-fold within τ*.
 /// A model fitted to a driven record can otherwise sit silent at −45 mV where the cell bursts (neuron A at
 /// +0.5 and +1 nA), a state teacher forcing never visits.
 /// </para>
@@ -30,7 +30,7 @@ internal sealed class RestStability
     private readonly NeuronModel _model;
     private readonly double _dtMs;
     private readonly float _scale;
-    private readonly float _oscillationScale;
+    private readonly float _firingScale;
     private readonly List<(float VoltageMv, float CurrentNa)> _equilibria = [];
     private readonly TeacherForcingProblem _probes;
     private readonly TeacherForcingWorker _worker;
@@ -38,11 +38,11 @@ internal sealed class RestStability
     private readonly float[][] _states;
     private int _active;
 
-    /// <summary>At most this many equilibria per oscillating current are penalised (lowest first).</summary>
+    /// <summary>At most this many equilibria per current in FiresAtNa are penalised (lowest first).</summary>
     public const int MaxEquilibriaPerCurrent = 3;
 
     public RestStability(TeacherForcingProblem problem, double dtMs, IReadOnlyList<Rest> rests, float weight,
-        IReadOnlyList<float>? oscillatingAtNa = null, float oscillationWeight = 0)
+        IReadOnlyList<float>? firesAtNa = null, float firingWeight = 0)
     {
         _model = problem.Model;
         _dtMs = dtMs;
@@ -52,9 +52,9 @@ internal sealed class RestStability
         double meanSquare = 0;
         foreach (int k in problem.Samples) { meanSquare += (double)problem.Target(k) * problem.Target(k); }
         _scale = (float)(weight * meanSquare / problem.SampleCount);
-        _oscillationScale = (float)(oscillationWeight * meanSquare / problem.SampleCount);
-        OscillatingAtNa = oscillatingAtNa ?? [];
-        int probes = 2 * (rests.Count + MaxEquilibriaPerCurrent * OscillatingAtNa.Count);
+        _firingScale = (float)(firingWeight * meanSquare / problem.SampleCount);
+        FiresAtNa = firesAtNa ?? [];
+        int probes = 2 * (rests.Count + MaxEquilibriaPerCurrent * FiresAtNa.Count);
         _probes = TeacherForcingProblem.Probes(_model, Math.Max(1, probes));
         _worker = new TeacherForcingWorker(_probes);
         _weights = new float[Math.Max(1, probes)];
@@ -64,16 +64,16 @@ internal sealed class RestStability
     public IReadOnlyList<Rest> Rests { get; }
 
     /// <summary>Constant currents (nA) under which the cell fires or bursts: no equilibrium of the model there may be stable.</summary>
-    public IReadOnlyList<float> OscillatingAtNa { get; }
+    public IReadOnlyList<float> FiresAtNa { get; }
 
-    /// <summary>The model's equilibria under <see cref="OscillatingAtNa"/> found by the last <see cref="FindEquilibria"/>.</summary>
+    /// <summary>The model's equilibria under <see cref="FiresAtNa"/> found by the last <see cref="FindEquilibria"/>.</summary>
     public IReadOnlyList<(float VoltageMv, float CurrentNa)> Equilibria => _equilibria;
 
-    /// <summary>Finds the model's equilibria under every oscillating current: the linearisation points of the next <see cref="Relinearise"/> calls.</summary>
+    /// <summary>Finds the model's equilibria under every current the cell fires at: the linearisation points of the next <see cref="Relinearise"/> calls.</summary>
     public void FindEquilibria()
     {
         _equilibria.Clear();
-        foreach (float current in OscillatingAtNa)
+        foreach (float current in FiresAtNa)
         {
             _equilibria.AddRange(RestLinearisation.Equilibria(_model, current).Take(MaxEquilibriaPerCurrent).Select(v => (v, current)));
         }
@@ -125,7 +125,7 @@ internal sealed class RestStability
             if (!(e > 0)) { continue; }
             var w = new double[linear.Size];
             Accumulate(w, linear, leading, -2 * e * SlowestFilterMs / (_dtMs * leading.Magnitude));
-            AddProbes(linear, w, _oscillationScale, e * e);
+            AddProbes(linear, w, _firingScale, e * e);
         }
     }
 
@@ -167,12 +167,35 @@ internal sealed class RestStability
     /// <summary>"3 rests (−70.7 mV at 0 nA, …); slowest mode …" for the training log.</summary>
     public string Describe() =>
         (Rests.Count > 0 ? $"{Rests.Count} rest{(Rests.Count == 1 ? "" : "s")} in the training data ({string.Join(", ", Rests)}): modes slower than {TauLimitMs:0} ms penalised" : "") +
-        (Rests.Count > 0 && OscillatingAtNa.Count > 0 ? "; " : "") +
-        (OscillatingAtNa.Count > 0 ? $"the cell fires at {string.Join(", ", OscillatingAtNa.Select(i => $"{i:+0.00;-0.00} nA"))}: every equilibrium of the model there must grow e-fold within {TauLimitMs:0} ms" : "");
+        (Rests.Count > 0 && FiresAtNa.Count > 0 ? "; " : "") +
+        (FiresAtNa.Count > 0 ? $"the cell fires at {string.Join(", ", FiresAtNa.Select(i => $"{i:+0.00;-0.00} nA"))}: every equilibrium of the model there must grow e-fold within {TauLimitMs:0} ms" : "");
 
-    /// <summary>The largest growth rate (1/ms) of the model's modes at each rest, for the log.</summary>
-    public IEnumerable<double> GrowthRates() =>
-        Rests.Select(r => RestLinearisation.At(_model, _dtMs, r.VoltageMv, r.CurrentNa).LargestGrowthRate);
+    /// <summary>
+    /// The model as it stands, for the log: the largest growth rate of its modes at each rest, and its
+    /// equilibria under each current the cell fires at, e.g. "+0.50 nA: −45.0 mV, stable (where it would sit
+    /// silent)" or "+0.50 nA: none".
+    /// </summary>
+    public string Outcome()
+    {
+        var parts = new List<string>();
+        if (Rests.Count > 0)
+        {
+            parts.Add("the selected model's largest growth rate per rest: " + string.Join(", ", Rests.Select(r =>
+                $"{RestLinearisation.At(_model, _dtMs, r.VoltageMv, r.CurrentNa).LargestGrowthRate * 1000:+0.0;-0.0;+0.0} /s")));
+        }
+
+        if (FiresAtNa.Count > 0)
+        {
+            parts.Add("the selected model's equilibria where the cell fires: " + string.Join(", ", FiresAtNa.Select(i =>
+            {
+                float[] equilibria = RestLinearisation.Equilibria(_model, i);
+                return $"{i:+0.00;-0.00} nA: " + (equilibria.Length == 0 ? "none" : string.Join(" / ", equilibria.Select(v =>
+                    $"{v:0.0} mV, {(RestLinearisation.At(_model, _dtMs, v, i).LargestGrowthRate > 0 ? "unstable" : "stable (where it would sit silent)")}")));
+            })));
+        }
+
+        return string.Join("; ", parts);
+    }
 
     private void SetProbe(int k, RestLinearisation linear, double[] w, double epsilon, float current)
     {

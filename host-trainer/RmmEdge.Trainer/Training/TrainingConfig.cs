@@ -152,11 +152,12 @@ public sealed record TrainingConfig
         Whole(tf.SelectionPerturbations, 0, 16, "teacherForcing.selectionPerturbations");
         tf.ConstantCurrentCheck?.CheckValues("teacherForcing.constantCurrentCheck");
         NotNegative(tf.RestStability, "teacherForcing.restStability");
-        NotNegative(tf.OscillationStability, "teacherForcing.oscillationStability");
-        if (tf.OscillatesAtNa is null || tf.OscillatesAtNa.Any(i => !(Math.Abs(i) <= 100)))
+        NotNegative(tf.FiringStability, "teacherForcing.firingStability");
+        if (tf.FiresAtNa is null || tf.FiresAtNa.Any(i => !(Math.Abs(i) <= 100)))
         {
-            throw new UserError($"teacherForcing.oscillatesAtNa: expected a list of currents in nA within ±100");
+            throw new UserError($"teacherForcing.firesAtNa: expected a list of currents in nA within ±100");
         }
+
         if (tf.TransientMs is double transient)
         {
             NotNegative(transient, "teacherForcing.transientMs (--warmup-ms)");

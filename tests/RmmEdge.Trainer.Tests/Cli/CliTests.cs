@@ -45,6 +45,7 @@ public sealed class CliTests(ITestOutputHelper output) : IDisposable
     [InlineData("protocol", "--quiet", "1.5", "--out", "x.csv")]
     [InlineData("compile", "m.rmm.json", "--out", "m.rmmq", "--bits", "12")]
     [InlineData("train", "a.csv")]
+    [InlineData("train", "a.csv", "--out", "m.rmm.json", "--fires-at", "0.1,lots")]
     [InlineData("eval", "m.rmm.json", "d.csv", "--probes")]
     [InlineData("warp-drive")]
     [InlineData("bench", "sideways")]
