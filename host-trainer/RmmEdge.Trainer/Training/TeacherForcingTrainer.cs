@@ -264,7 +264,7 @@ public sealed class TeacherForcingTrainer
     {
         if (problems.Length != 1 || !RestLinearisation.Applies(problems[0].Model))
         {
-            description = "rest stability: not applied (it needs one modelled neuron whose currents are all its own)";
+            description = $"{(options.RestStability > 0 ? "rest" : "firing")} stability: not applied (it needs one modelled neuron whose currents are all its own)";
             return null;
         }
 
