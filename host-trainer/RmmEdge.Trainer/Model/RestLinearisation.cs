@@ -58,10 +58,12 @@ public sealed class RestLinearisation
     /// </summary>
     private static float InsideCorner(float x, float center, float scale)
     {
-        double z = (x - center) * (double)scale, edge = InputNormalizer.Limit - RelativeStep;
-        if (Math.Abs(z) <= edge || Math.Abs(z) > InputNormalizer.Limit + RelativeStep) { return x; }
-        return (float)(center + Math.CopySign(edge, z) / scale);
+        double z = (x - center) * (double)scale;
+        return NearCorner(z, RelativeStep) ? (float)(center + Math.CopySign(InputNormalizer.Limit - RelativeStep, z) / scale) : x;
     }
+
+    /// <summary>Whether normalised input <paramref name="z"/> lies within <paramref name="step"/> of the clamp's corner, on either side.</summary>
+    private static bool NearCorner(double z, double step) => Math.Abs(Math.Abs(z) - InputNormalizer.Limit) <= step;
 
     /// <summary>Step of the central difference in v (mV).</summary>
     public const double VoltageStepMv = 0.5;
@@ -141,7 +143,7 @@ public sealed class RestLinearisation
         {
             if (current.VoltageInputs == 0) { continue; }
             double z = (v - current.Normalizer.Center[0]) * (double)current.Normalizer.Scale[0];
-            if (Math.Abs(Math.Abs(z) - InputNormalizer.Limit) <= VoltageStepMv * current.Normalizer.Scale[0]) { return true; }
+            if (NearCorner(z, VoltageStepMv * current.Normalizer.Scale[0])) { return true; }
         }
 
         return false;
