@@ -9,16 +9,18 @@ namespace RmmEdge.Cli;
 /// <summary>A training configuration sized for a board (BoardSizing), for `rmm train --target` and the demo.</summary>
 internal static class BoardTargeting
 {
+    /// <summary>What sizing does, said before it starts (it takes seconds).</summary>
+    public static string Announcement(BoardTarget target) => $"sizing the network for {target} (each shape compiled and measured on the emulated core) ...";
+
     /// <summary>
     /// Sizes <paramref name="config"/>'s network for <paramref name="target"/> at the data's rate and returns
     /// the configuration to train (hidden widths and bank size of the chosen shape) with the sizing; a
     /// UserError says what would fit when nothing does.
     /// </summary>
-    public static (TrainingConfig Config, SizingResult Sizing) Fit(CommandContext context, TrainingConfig config, BoardTarget target, Dataset data, string native)
+    public static (TrainingConfig Config, SizingResult Sizing) Fit(TrainingConfig config, BoardTarget target, Dataset data, string native)
     {
         NetworkSpec Build(int[] hidden, int bank) => (config with { Hidden = hidden, IntrinsicBankSize = bank }).BuildSpec(data.DtMs, data.Neurons.Count);
         int bankSize = config.BuildSpec(data.DtMs, data.Neurons.Count).IntrinsicBankSize;
-        context.Out.WriteLine($"sizing the network for {target} (each shape compiled and measured on the emulated core) ...");
         SizingResult sizing = BoardSizing.Size(target, 1000 / data.DtMs, config.Hidden, bankSize, Build, native);
         SizedNetwork chosen = sizing.Chosen ?? throw new UserError(BoardSizing.WhatWouldFit(sizing, Build, native));
         return (config with { Hidden = chosen.Hidden, IntrinsicBankSize = chosen.BankSize }, sizing);

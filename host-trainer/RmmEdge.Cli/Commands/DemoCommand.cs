@@ -48,6 +48,26 @@ internal static class DemoCommand
     private static Part HalfCentrePart(double seconds, int epochs) => new("hco", "Half-centre oscillator", "pair", seconds, BuiltInData.RhythmRestProbability,
         new TeacherForcingOptions { Epochs = epochs, SlopeWeightScale = 10, InputNoise = 0.02f });
 
+    /// <summary>A part's recordings (train, test; also written to the output directory) and its configuration, sized for the board when the cross tools are here.</summary>
+    private sealed record Prepared(Dataset Train, Dataset Test, TrainingConfig Config, SizingResult? Sizing);
+
+    private static Prepared Prepare(Part part, Plan plan, string dir, string? native)
+    {
+        Task<Dataset> simulatingTest = Task.Run(() => BuiltInData.Simulate(part.System, plan.TestSeconds, seed: 2, part.RestProbability));
+        Dataset train = BuiltInData.Simulate(part.System, part.TrainSeconds, seed: 1, part.RestProbability);
+        Dataset test = simulatingTest.GetAwaiter().GetResult();
+        CsvRecordingWriter.Write(train, Path.Combine(dir, $"{part.System}-train.csv.gz"));
+        CsvRecordingWriter.Write(test, Path.Combine(dir, $"{part.System}-test.csv.gz"));
+        var config = new TrainingConfig { Network = part.Network, TeacherForcing = part.Options };
+        if (native is null || !CycleBudget.ToolsAvailable(out _))
+        {
+            return new Prepared(train, test, config, null);
+        }
+
+        (TrainingConfig sized, SizingResult sizing) = BoardTargeting.Fit(config, BoardTarget.Parse(Board, "the demo's board"), train, native);
+        return new Prepared(train, test, sized, sizing);
+    }
+
     public static Command Build(CommandContext context)
     {
         var output = new Option<string>("--out") { Description = "Directory for data, models and the report", DefaultValueFactory = _ => "rmm-demo" };
@@ -69,24 +89,33 @@ internal static class DemoCommand
                 "inhibitory synapses), injected with OU noise and steps; 30% of the steps rest at 0 nA without noise, so that the models keep the cells' " +
                 "own rhythm (the neuron model also runs in the hybrid circuit at the end). Each model is trained on one recording and judged by free run on another.", note: true);
             string? native = NativeSources.Find();
-            foreach (Part part in new[] { plan.Neuron, plan.HalfCentre })
+            Part[] parts = [plan.Neuron, plan.HalfCentre];
+            // A part's recordings and its sizing for the board wait for no training, so the next part is prepared
+            // while this one trains; and the reference half-centre that designs the hybrid's synapses (about 5 s
+            // of simulation, SynapseFit.HalfCentreTrace) is simulated at once. Alone, each would leave a core idle.
+            var preparing = new Task<Prepared>[parts.Length];
+            preparing[0] = Task.Run(() => Prepare(parts[0], plan, dir, native));
+            Task referenceHalfCentre = Task.Run(() => SynapseFit.HalfCentreTrace(HybridCircuit.Design, BuiltInData.DtMs));
+            for (int index = 0; index < parts.Length; index++)
             {
+                Part part = parts[index];
                 string system = part.System, name = part.Name;
-                context.Out.WriteLine($"[{clock.Elapsed.TotalSeconds,5:0}s] {name}: simulating {part.TrainSeconds} s + {plan.TestSeconds} s ...");
-                Task<Dataset> simulatingTest = Task.Run(() => BuiltInData.Simulate(system, plan.TestSeconds, seed: 2, part.RestProbability));
-                Dataset train = BuiltInData.Simulate(system, part.TrainSeconds, seed: 1, part.RestProbability);
-                Dataset test = simulatingTest.Result;
-                CsvRecordingWriter.Write(train, Path.Combine(dir, $"{system}-train.csv.gz"));
-                CsvRecordingWriter.Write(test, Path.Combine(dir, $"{system}-test.csv.gz"));
+                context.Out.WriteLine($"[{clock.Elapsed.TotalSeconds,5:0}s] {name}: simulating {part.TrainSeconds} s + {plan.TestSeconds} s" +
+                    (index > 0 ? " (begun beside the previous training)" : "") + " and sizing it for the board ...");
+                (Dataset train, Dataset test, TrainingConfig config, SizingResult? sizing) = preparing[index].GetAwaiter().GetResult();
+                if (index + 1 < parts.Length)
+                {
+                    Part next = parts[index + 1];
+                    preparing[index + 1] = Task.Run(() => Prepare(next, plan, dir, native));
+                }
 
                 int epochs = part.Options.Epochs;
-                var config = new TrainingConfig { Network = part.Network, TeacherForcing = part.Options };
-                if (native is not null && CycleBudget.ToolsAvailable(out _))
+                if (sizing is not null)
                 {
-                    (config, SizingResult sizing) = BoardTargeting.Fit(context, config, BoardTarget.Parse(Board, "the demo's board"), train, native);
                     SizedNetwork chosen = sizing.Chosen!;
                     context.Out.WriteLine($"         {name}: {chosen.Shape}, {chosen.Bits}-bit fits {Board} at {sizing.RateHz:N0} Hz: {chosen.Fit.Verdict}" +
-                        (sizing.Shrunk ? $" (the default {sizing.Configured.Shape} would take {sizing.Configured.Fit.Load:P0})" : ""));
+                        (sizing.Shrunk ? $" (the default {sizing.Configured.Shape} would take {sizing.Configured.Fit.Load:P0})" : "") +
+                        " (each shape compiled and measured on the emulated core)");
                 }
                 else
                 {
@@ -119,6 +148,8 @@ internal static class DemoCommand
                     neuron = trained.Network;
                 }
             }
+
+            referenceHalfCentre.GetAwaiter().GetResult();
 
             context.Out.WriteLine($"[{clock.Elapsed.TotalSeconds,5:0}s] hybrid circuit: the STG neuron model and designed synapses on an emulated STM32F769I-DISCOVERY, a simulated STG cell on its amplifier, {plan.EmulateSeconds} s ...");
             AddHybrid(page, neuron!, dir, plan.EmulateSeconds, native, context);

@@ -85,7 +85,8 @@ internal static class TrainCommand
             if (board is not null)
             {
                 string native = NativeSources.Find() ?? throw new UserError("--target: the C kernel sources (firmware/native) were not found above this program or the working directory");
-                (c, sizing) = BoardTargeting.Fit(context, c, board, dataset, native);
+                context.Out.WriteLine(BoardTargeting.Announcement(board));
+                (c, sizing) = BoardTargeting.Fit(c, board, dataset, native);
                 context.Out.WriteLine(sizing.Text());
             }
 

@@ -23,13 +23,25 @@ public static class SynapseFit
     /// on neuron A's noise-and-steps test record the fit misses s by RMS 0.216 (a sits at 0.1–0.2 between
     /// bursts and tops out near 0.7), on this trace by 0.045.
     /// </summary>
+    /// <remarks>
+    /// The trace depends only on the design's conductance, the step and the length, and takes about a second to
+    /// simulate, so each one is simulated once per process (a hybrid's design and its judgement both need it,
+    /// for every seed tried). Each caller gets its own copy.
+    /// </remarks>
     public static float[] HalfCentreTrace(GradedSynapse design, double dtMs, double seconds = 20)
     {
-        Circuit circuit = Circuit.HalfCentre(design.ConductanceUs);
-        circuit.Advance(10_000, [0.0, 0.0]);
-        int n = (int)Math.Round(seconds / (dtMs / 1000));
-        return circuit.Record([new float[n], new float[n]], dtMs, "reference half-centre").Neurons[0].V;
+        float[] trace = HalfCentreTraces.GetOrAdd((design.ConductanceUs, dtMs, seconds), key =>
+        {
+            (double conductanceUs, double dt, double length) = key;
+            Circuit circuit = Circuit.HalfCentre(conductanceUs);
+            circuit.Advance(10_000, [0.0, 0.0]);
+            int n = (int)Math.Round(length / (dt / 1000));
+            return circuit.Record([new float[n], new float[n]], dt, "reference half-centre").Neurons[0].V;
+        });
+        return (float[])trace.Clone();
     }
+
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<(double, double, double), float[]> HalfCentreTraces = new();
 
     /// <returns>The RMS error of a against s over the trace.</returns>
     public static double Fit(GatingCurrent synapse, GradedSynapse design, float[] presynapticMv, double dtMs, int epochs = 60, int seed = 1,

@@ -32,6 +32,19 @@ namespace RmmEdge.Trainer.Tests.Emulator;
 [Collection(RealTimeEngines.Name)]
 public sealed class HybridCircuitTests(ITestOutputHelper output)
 {
+    /// <summary>The reference half-centre is simulated once per process; a caller that writes into its trace must not change the next caller's.</summary>
+    [Fact]
+    public void EachCallerOfTheReferenceHalfCentreGetsItsOwnTrace()
+    {
+        var design = new GradedSynapse(0, 1, 0.030);
+        float[] first = SynapseFit.HalfCentreTrace(design, BuiltInData.DtMs);
+        float[] kept = (float[])first.Clone();
+        Array.Fill(first, 0f);
+        float[] second = SynapseFit.HalfCentreTrace(design, BuiltInData.DtMs);
+        Assert.Equal(kept, second);
+        Assert.True(second.Max() > 0, "the reference cell spikes");
+    }
+
     [Fact]
     public void ABiologicalAndAModelNeuronCoupledByModelSynapsesOscillateInAntiPhase()
     {
