@@ -193,7 +193,9 @@ internal sealed class TrainingBlocks
     public const int Length = 32;
 
     private readonly int[] _offsets;
-    private readonly int[] _samples;
+
+    /// <summary>Each block's first sample, kept apart from the training samples so that <see cref="BlockOf"/> reads two small arrays, not the record-long list.</summary>
+    private readonly int[] _firstSamples;
 
     /// <summary>Per 32 samples of the record, the last block that starts at or before them: <see cref="BlockOf"/> without a search.</summary>
     private readonly int[] _blockAtBucket;
@@ -203,7 +205,6 @@ internal sealed class TrainingBlocks
     /// <param name="samples">The training samples, ascending (<see cref="TeacherForcingProblem.Samples"/>).</param>
     public TrainingBlocks(int[] samples)
     {
-        _samples = samples;
         var offsets = new List<int>();
         for (int j = 0; j < samples.Length; j++)
         {
@@ -212,6 +213,7 @@ internal sealed class TrainingBlocks
 
         offsets.Add(samples.Length);
         _offsets = offsets.ToArray();
+        _firstSamples = _offsets[..^1].Select(j => samples[j]).ToArray();
         int last = samples.Length > 0 ? samples[^1] : 0;
         _blockAtBucket = new int[(last >> BucketShift) + 1];
         for (int q = 0, b = 0; q < _blockAtBucket.Length; q++)
@@ -226,7 +228,7 @@ internal sealed class TrainingBlocks
     /// <summary>Block b is Samples[Offset(b) .. Offset(b + 1)).</summary>
     public int Offset(int b) => _offsets[b];
 
-    public int FirstSample(int b) => _samples[_offsets[b]];
+    public int FirstSample(int b) => _firstSamples[b];
 
     /// <summary>The block holding training sample k.</summary>
     public int BlockOf(int k)
