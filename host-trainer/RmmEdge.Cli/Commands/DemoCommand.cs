@@ -48,7 +48,10 @@ internal static class DemoCommand
     private static Part HalfCentrePart(double seconds, int epochs) => new("hco", "Half-centre oscillator", "pair", seconds, BuiltInData.RhythmRestProbability,
         new TeacherForcingOptions { Epochs = epochs, SlopeWeightScale = 10, InputNoise = 0.02f });
 
-    /// <summary>A part's recordings (train, test; also written to the output directory) and its configuration, sized for the board when the cross tools are here.</summary>
+    /// <summary>
+    /// A part's recordings (train, test; also written to the output directory) and its configuration: sized for the
+    /// board when the cross tools are here, and with what the cell does at 0 nA to check the model against.
+    /// </summary>
     private sealed record Prepared(Dataset Train, Dataset Test, TrainingConfig Config, SizingResult? Sizing);
 
     private static Prepared Prepare(Part part, Plan plan, string dir, string? native)
@@ -59,20 +62,25 @@ internal static class DemoCommand
         CsvRecordingWriter.Write(train, Path.Combine(dir, $"{part.System}-train.csv.gz"));
         CsvRecordingWriter.Write(test, Path.Combine(dir, $"{part.System}-test.csv.gz"));
         var config = new TrainingConfig { Network = part.Network, TeacherForcing = part.Options };
+
+        // What the cell does at 0 nA (it bursts): selection prefers snapshots that do the same, and a
+        // seed whose model does not gets another try (the hybrid circuit needs a neuron that bursts when released).
+        var check = ConstantCurrentCheck.OfCircuit(part.System == "stg" ? () => Circuit.SingleStg() : () => Circuit.HalfCentre(), 0, train.DtMs);
+        TrainingConfig WithCheck(TrainingConfig c) => c with { TeacherForcing = c.TeacherForcing with { ConstantCurrentCheck = check } };
         if (native is null || !CycleBudget.ToolsAvailable(out _))
         {
-            return new Prepared(train, test, config, null);
+            return new Prepared(train, test, WithCheck(config), null);
         }
 
         (TrainingConfig sized, SizingResult sizing) = BoardTargeting.Fit(config, BoardTarget.Parse(Board, "the demo's board"), train, native);
-        return new Prepared(train, test, sized, sizing);
+        return new Prepared(train, test, WithCheck(sized), sizing);
     }
 
     public static Command Build(CommandContext context)
     {
         var output = new Option<string>("--out") { Description = "Directory for data, models and the report", DefaultValueFactory = _ => "rmm-demo" };
         var quick = new Option<bool>("--quick") { Description = "A small, fast run that checks the pipeline (not a good model)" };
-        var command = new Command("demo", "Simulate, train, compile, check and report, from nothing (about 1½ minutes on 2 cores).\nExample: rmm demo --out demo");
+        var command = new Command("demo", "Simulate, train, compile, check and report, from nothing (about 1¼ minutes on 2 cores).\nExample: rmm demo --out demo");
         command.Options.Add(output);
         command.Options.Add(quick);
         command.SetAction(parsed =>
@@ -122,10 +130,7 @@ internal static class DemoCommand
                     context.Out.WriteLine($"         {name}: not sized for {Board} (no C kernel sources or cross tools: {CycleBudget.Packages})");
                 }
 
-                // What the cell does at 0 nA (it bursts): selection prefers snapshots that do the same, and a
-                // seed whose model does not gets another try (the hybrid circuit needs a neuron that bursts when released).
-                var check = ConstantCurrentCheck.OfCircuit(system == "stg" ? () => Circuit.SingleStg() : () => Circuit.HalfCentre(), 0, train.DtMs);
-                config = config with { TeacherForcing = config.TeacherForcing with { ConstantCurrentCheck = check } };
+                ConstantCurrentCheck check = config.TeacherForcing.ConstantCurrentCheck!;
                 context.Out.WriteLine($"[{clock.Elapsed.TotalSeconds,5:0}s] {name}: training ({epochs} teacher-forcing epochs; the cell at {check}) ...");
                 Func<Network, Acceptance> accept = system == "stg"
                     ? network => HybridOnBoard.Accept(network, check, BoardProfile.Load(Board), plan.EmulateSeconds)
