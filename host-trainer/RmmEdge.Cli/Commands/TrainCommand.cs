@@ -129,7 +129,7 @@ internal static class TrainCommand
                 context.Out.WriteLine(result.TeacherForcing.RestStability);
             }
 
-            context.Out.WriteLine($"teacher forcing: {result.TeacherForcing.TrainingSamples:N0} samples, epoch {result.TeacherForcing.SelectedEpoch} selected " +
+            context.Out.WriteLine($"teacher forcing: {result.TeacherForcing.TrainingSamples:N0} samples in {result.TeacherForcing.Batches}, epoch {result.TeacherForcing.SelectedEpoch} selected " +
                 $"(validation {result.TeacherForcing.SelectedValidation:0.000}), {result.TeacherForcing.Timing}");
             if (result.MultipleShooting is { } msr)
             {

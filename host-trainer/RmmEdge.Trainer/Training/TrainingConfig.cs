@@ -146,6 +146,7 @@ public sealed record TrainingConfig
         Stage("teacherForcing", "--epochs", tf.Epochs, tf.LearningRate, tf.FinalLearningRate, tf.Beta1, tf.Beta2, tf.ValidateEvery,
             tf.ValidationFraction, tf.SelectionFraction, tf.Partitions, tf.MaxThreads);
         Whole(tf.BatchSize, 1, 10_000_000, "teacherForcing.batchSize");
+        Whole(tf.MinBatchesPerEpoch, 1, 100_000, "teacherForcing.minBatchesPerEpoch");
         NotNegative(tf.InputNoise, "teacherForcing.inputNoise");
         NotNegative(tf.SlopeWeightScale, "teacherForcing.slopeWeightScale");
         NotNegative(tf.VoltageLowPassHz, "teacherForcing.voltageLowPassHz");

@@ -173,6 +173,37 @@ public sealed class TeacherForcingTests(ITestOutputHelper output)
     }
 
     /// <summary>
+    /// A record shorter than MinBatchesPerEpoch mini-batches of BatchSize is cut into that many smaller ones, so that
+    /// an epoch still makes that many optimiser steps; with the recipe's rule (1) a short record made one step per
+    /// epoch and 40 epochs left it far from fitted. A long enough record keeps BatchSize.
+    /// </summary>
+    [Fact]
+    public void AShortRecordStillMakesTheMinimumOptimiserStepsPerEpoch()
+    {
+        Dataset data = BuiltInData.Simulate("stg", 4, seed: 4);
+        (double Loss, TeacherForcingTrainer Trainer, TrainingResult Result) Train(int minBatches)
+        {
+            var network = new Network(NetworkSpec.SingleNeuron(data.DtMs, [8, 8]), seed: 1);
+            var trainer = new TeacherForcingTrainer(network, data, new TeacherForcingOptions { Epochs = 40, ValidateEvery = 0, MinBatchesPerEpoch = minBatches });
+            TrainingResult result = trainer.Train();
+            return (result.History[^1].TrainLoss, trainer, result);
+        }
+
+        (double oneStep, TeacherForcingTrainer recipe, _) = Train(1);
+        (double eightSteps, TeacherForcingTrainer shrunk, TrainingResult result) = Train(8);
+        output.WriteLine($"{shrunk.TrainingSamples:N0} samples; loss after 40 epochs: one step per epoch {oneStep:0.00}, {result.Batches}: {eightSteps:0.00} (mV/ms)²");
+        Assert.True(shrunk.TrainingSamples < 38_400, "the record fits in one of the recipe's mini-batches");
+        Assert.Equal(recipe.TrainingSamples, recipe.EffectiveBatchSize);
+        Assert.Equal((shrunk.TrainingSamples + 7) / 8, shrunk.EffectiveBatchSize);
+        Assert.StartsWith("8 mini-batches of ", result.Batches);
+        Assert.True(eightSteps < 0.75 * oneStep, $"8 steps per epoch: {eightSteps:0.00}, one: {oneStep:0.00}");
+
+        var large = new TeacherForcingTrainer(new Network(NetworkSpec.SingleNeuron(data.DtMs, [8, 8]), seed: 1), data,
+            new TeacherForcingOptions { BatchSize = 1000, MinBatchesPerEpoch = 8 });
+        Assert.Equal(1000, large.EffectiveBatchSize);
+    }
+
+    /// <summary>
     /// SlopeWeightScale weighs samples by 1/(1 + |dv/dt|/scale): against the uniform MSE, the one-step
     /// error where the neuron moves slowly (|dv/dt| &lt; 1 mV/ms: inter-spike and inter-burst) must drop.
     /// </summary>
