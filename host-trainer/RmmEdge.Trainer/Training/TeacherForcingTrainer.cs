@@ -38,7 +38,7 @@ public sealed record TeacherForcingOptions
     /// 4 kHz (35,000 samples) filled one batch, so 200 epochs were 200 steps and the fit stopped far short: on
     /// the real bench's 4 kHz cells (C010302A1, C140201C, B6; leave one sweep out, seeds 1–3) 8 steps per epoch
     /// put 20 of 39 held-out sweeps' spike counts within ±20 % against 4, and the subthreshold error on B6 from
-    /// 12–60 mV to 3–9 mV on most sweeps (16 steps: 19 of 39). 8 leaves every record of 307,200 training samples
+    /// 12–61 mV to 3–10 mV on 13 of 15 sweeps (16 steps: 19 of 39). 8 leaves every record of 307,200 training samples
     /// or more (31 s at 10 kHz) as the recipe had it; 1 is the recipe's rule.
     /// </summary>
     public int MinBatchesPerEpoch { get; init; } = 8;
