@@ -25,6 +25,7 @@ namespace RmmEdge.Trainer.Training;
 ///   "synapseInput": "voltage",      // circuits: "spikeActivity" drives the synapses' banks by the presynaptic spike activity
 ///   "synapseActivityMv": [-20, 3],  // … whose threshold and slope (mV) these are
 ///   "teacherForcing": { "epochs": 200, "learningRate": 0.003, "batchSize": 38400, "inputNoise": 0.05,
+///                       "minBatchesPerEpoch": 8,                            // short records: smaller batches, at least this many steps per epoch
 ///                       "selectionFraction": 0.3, "slopeWeightScale": 0,     // 10: weigh slow dynamics up (see TeacherForcingOptions)
 ///                       "voltageLowPassHz": 0 },                             // 2000: the authors' pre-filter for noisy recordings
 ///   "multipleShooting": { "epochs": 60, "shotLength": 30, "gamma": 0.1, "slopeWeightScale": 0,   // omit to skip stage 2
