@@ -45,7 +45,7 @@ public static class MultipleShootingBench
     /// <summary>The median time of one epoch: what an epoch costs once set-up and the JIT's tiering are past.</summary>
     private static double MedianEpochSeconds(TrainingResult result)
     {
-        double[] perEpoch = result.History.Select((r, i) => r.Seconds - (i == 0 ? 0 : result.History[i - 1].Seconds)).Order().ToArray();
+        double[] perEpoch = result.EpochSeconds().Order().ToArray();
         return perEpoch[perEpoch.Length / 2];
     }
 

@@ -54,7 +54,7 @@ public static class ScalingBench
         if (streamAboveMb is int limit) { options = options with { StreamAboveMb = limit }; }
         var trainer = new TeacherForcingTrainer(network, data, options);
         TrainingResult result = trainer.Train();
-        double[] perEpoch = result.History.Select((r, i) => r.Seconds - (i == 0 ? 0 : result.History[i - 1].Seconds)).Order().ToArray();
+        double[] perEpoch = result.EpochSeconds().Order().ToArray();
         double median = perEpoch[perEpoch.Length / 2];
         double flops = MacsPerSample(network) * 2.0 * trainer.TrainingSamples / median / 1e9;
         long peakBytes = PeakResidentBytes();

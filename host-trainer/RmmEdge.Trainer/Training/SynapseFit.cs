@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using RmmEdge.Trainer.Model;
 using RmmEdge.Trainer.Simulation;
 
@@ -41,7 +42,7 @@ public static class SynapseFit
         return (float[])trace.Clone();
     }
 
-    private static readonly System.Collections.Concurrent.ConcurrentDictionary<(double, double, double), float[]> HalfCentreTraces = new();
+    private static readonly ConcurrentDictionary<(double, double, double), float[]> HalfCentreTraces = new();
 
     /// <returns>The RMS error of a against s over the trace.</returns>
     public static double Fit(GatingCurrent synapse, GradedSynapse design, float[] presynapticMv, double dtMs, int epochs = 60, int seed = 1,

@@ -207,6 +207,9 @@ public sealed record TrainingResult(IReadOnlyList<EpochRecord> History, int Sele
         ? $"{Seconds:0.0} s, of which waiting for selection {wait:0.0} s ({Share(wait)}; its free runs took {SelectionSeconds:0.0} s beside training)"
         : $"{Seconds:0.0} s, of which selection {SelectionSeconds:0.0} s ({Share(SelectionSeconds)})";
 
+    /// <summary>Each epoch's wall time (s), in epoch order, from <see cref="History"/>'s running times.</summary>
+    public double[] EpochSeconds() => History.Select((r, i) => r.Seconds - (i == 0 ? 0 : History[i - 1].Seconds)).ToArray();
+
     private string Share(double part) => $"{(Seconds > 0 ? part / Seconds : 0):P0}";
 
     /// <summary>
@@ -348,7 +351,7 @@ public sealed class TeacherForcingTrainer
             unreported.RemoveRange(0, ready);
         }
 
-        int batchSize = EffectiveBatchSize;
+        int batchSize = EffectiveBatchSize, batches = (TrainingSamples + batchSize - 1) / batchSize;
         for (int epoch = 1; epoch <= _options.Epochs; epoch++)
         {
             cancel.ThrowIfCancellationRequested();
@@ -364,7 +367,6 @@ public sealed class TeacherForcingTrainer
             _rest?.Relinearise();
             double lossSum = 0;
             long count = 0;
-            int batches = (order[0].Length + batchSize - 1) / batchSize;
             for (int batch = 0; batch < batches; batch++)
             {
                 foreach (Parameter p in parameters) { Array.Clear(p.Grad); }
@@ -405,7 +407,7 @@ public sealed class TeacherForcingTrainer
                 $"({_problems.Sum(p => TeacherForcingProblem.InputRowBytes(p.Model, p.SampleCount)) / (1024.0 * 1024):N0} MiB stored would exceed teacherForcing.streamAboveMb = {_options.StreamAboveMb})" : ""),
             SelectionSeconds = selection?.FreeRunSeconds ?? 0,
             SelectionWaitSeconds = selection?.WaitSeconds ?? 0,
-            Batches = $"{(TrainingSamples + batchSize - 1) / batchSize} mini-batches of {batchSize:N0} samples per epoch" +
+            Batches = $"{batches} mini-batches of {batchSize:N0} samples per epoch" +
                 (batchSize < _options.BatchSize ? $" (teacherForcing.batchSize {_options.BatchSize:N0} shrunk so that an epoch makes teacherForcing.minBatchesPerEpoch = {_options.MinBatchesPerEpoch} optimiser steps)" : ""),
             RestStability = _rest is null ? RestStabilityDescription
                 : $"{RestStabilityDescription}; {_rest.Outcome()}",
