@@ -1,4 +1,5 @@
 using RmmEdge.Trainer.Data;
+using RmmEdge.Trainer.Numerics;
 
 namespace RmmEdge.Trainer.Simulation;
 
@@ -41,9 +42,9 @@ public sealed class GradedSynapse
 
     public void Step(double dt, double vPre)
     {
-        double sInf = 1 / (1 + Math.Exp((ThresholdMv - vPre) / SlopeMv));
+        double sInf = 1 / (1 + TableExp.Of((ThresholdMv - vPre) / SlopeMv));
         double tau = Math.Max((1 - sInf) / DecayPerMs, 1e-9);
-        S = sInf + (S - sInf) * Math.Exp(-dt / tau);
+        S = sInf + (S - sInf) * TableExp.Of(-dt / tau);
     }
 }
 

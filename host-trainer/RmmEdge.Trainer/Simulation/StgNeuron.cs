@@ -1,3 +1,5 @@
+using RmmEdge.Trainer.Numerics;
+
 namespace RmmEdge.Trainer.Simulation;
 
 /// <summary>
@@ -87,11 +89,13 @@ public sealed class StgNeuron : IConductanceNeuron
     {
         _v = v;
         _ca = Ca0;
-        _mNa = NaMInf(v); _hNa = NaHInf(v);
-        _mCaT = CaTMInf(v); _hCaT = CaTHInf(v);
-        _mCaS = CaSMInf(v); _hCaS = CaSHInf(v);
-        _mA = AMInf(v); _hA = AHInf(v);
-        _mKCa = KCaMInf(v, _ca); _mKd = KdMInf(v); _mH = HMInf(v);
+        Span<double> e = stackalloc double[Kinetics];
+        Exponentials(v, e);
+        _mNa = S(e[0]); _hNa = S(e[1]);
+        _mCaT = S(e[2]); _hCaT = S(e[3]);
+        _mCaS = S(e[4]); _hCaS = S(e[5]);
+        _mA = S(e[6]); _hA = S(e[7]);
+        _mKCa = _ca / (_ca + 3) * S(e[8]); _mKd = S(e[9]); _mH = S(e[10]);
     }
 
     public void Step(double dt, double injected, double synapticConductance, double synapticReversalSum)
@@ -108,50 +112,78 @@ public sealed class StgNeuron : IConductanceNeuron
         double gKCa = _gKCa * Math.Pow(_mKCa, 4);
         double gKd = _gKd * Math.Pow(_mKd, 4);
         double gH = _gH * _mH;
+        double gSum = gNa + gCaT + gCaS + gA + gKCa + gKd + gH + _gLeak + synapticConductance;
+
+        // Every exponential of the step at once: the kinetics at the old voltage, then voltage and calcium decay.
+        Span<double> e = stackalloc double[Kinetics + 2];
+        e[Kinetics] = -dt * gSum / CapacitanceNf;
+        e[Kinetics + 1] = -dt / TauCa;
+        Exponentials(v, e);
 
         // Calcium: τ_Ca d[Ca]/dt = −f (I_CaT + I_CaS) − [Ca] + [Ca]_0, with I_Ca frozen for the step.
         double iCa = (gCaT + gCaS) * (v - eCa);
         double caInf = Ca0 - CaPerNa * iCa;
-        double caNext = caInf + (_ca - caInf) * Math.Exp(-dt / TauCa);
+        double caNext = caInf + (_ca - caInf) * e[Kinetics + 1];
 
         // Voltage: C dV/dt = A − B·V, exactly integrated over the step.
-        double gSum = gNa + gCaT + gCaS + gA + gKCa + gKd + gH + _gLeak + synapticConductance;
         double drive = gNa * ENa + (gCaT + gCaS) * eCa + (gA + gKCa + gKd) * EK + gH * EH + _gLeak * ELeak
             + synapticReversalSum + injected;
         double vInf = drive / gSum;
-        double vNext = vInf + (v - vInf) * Math.Exp(-dt * gSum / CapacitanceNf);
+        double vNext = vInf + (v - vInf) * e[Kinetics];
 
-        // Gates, each relaxing to its steady state at the old voltage.
-        _mNa = Relax(_mNa, NaMInf(v), 2.64 - 2.52 * S((v + 120) / -25), dt);
-        _hNa = Relax(_hNa, NaHInf(v), 1.34 * S((v + 62.9) / -10) * (1.5 + S((v + 34.9) / 3.6)), dt);
-        _mCaT = Relax(_mCaT, CaTMInf(v), 43.4 - 42.6 * S((v + 68.1) / -20.5), dt);
-        _hCaT = Relax(_hCaT, CaTHInf(v), 210 - 179.6 * S((v + 55) / -16.9), dt);
-        _mCaS = Relax(_mCaS, CaSMInf(v), 2.8 + 14 / (Math.Exp((v + 27) / 10) + Math.Exp((v + 70) / -13)), dt);
-        _hCaS = Relax(_hCaS, CaSHInf(v), 120 + 300 / (Math.Exp((v + 55) / 9) + Math.Exp((v + 65) / -16)), dt);
-        _mA = Relax(_mA, AMInf(v), 23.2 - 20.8 * S((v + 32.9) / -15.2), dt);
-        _hA = Relax(_hA, AHInf(v), 77.2 - 58.4 * S((v + 38.9) / -26.5), dt);
-        _mKCa = Relax(_mKCa, KCaMInf(v, _ca), 180.6 - 150.2 * S((v + 46) / -22.7), dt);
-        _mKd = Relax(_mKd, KdMInf(v), 14.4 - 12.8 * S((v + 28.3) / -19.2), dt);
-        _mH = Relax(_mH, HMInf(v), 2 / (Math.Exp((v + 169.7) / -11.6) + Math.Exp((v - 26.7) / 14.3)), dt);
+        // Gates, each relaxing to its steady state at the old voltage: x∞ + (x − x∞)·e^(−dt/τ), the decays at once.
+        Span<double> decay = stackalloc double[Gates];
+        decay[0] = -dt / (2.64 - 2.52 * S(e[11]));
+        decay[1] = -dt / (1.34 * S(e[12]) * (1.5 + S(e[13])));
+        decay[2] = -dt / (43.4 - 42.6 * S(e[14]));
+        decay[3] = -dt / (210 - 179.6 * S(e[15]));
+        decay[4] = -dt / (2.8 + 14 / (e[16] + e[17]));
+        decay[5] = -dt / (120 + 300 / (e[18] + e[19]));
+        decay[6] = -dt / (23.2 - 20.8 * S(e[20]));
+        decay[7] = -dt / (77.2 - 58.4 * S(e[21]));
+        decay[8] = -dt / (180.6 - 150.2 * S(e[22]));
+        decay[9] = -dt / (14.4 - 12.8 * S(e[23]));
+        decay[10] = -dt / (2 / (e[24] + e[25]));
+        TableExp.Apply(decay, decay);
+        _mNa = Relax(_mNa, S(e[0]), decay[0]);
+        _hNa = Relax(_hNa, S(e[1]), decay[1]);
+        _mCaT = Relax(_mCaT, S(e[2]), decay[2]);
+        _hCaT = Relax(_hCaT, S(e[3]), decay[3]);
+        _mCaS = Relax(_mCaS, S(e[4]), decay[4]);
+        _hCaS = Relax(_hCaS, S(e[5]), decay[5]);
+        _mA = Relax(_mA, S(e[6]), decay[6]);
+        _hA = Relax(_hA, S(e[7]), decay[7]);
+        _mKCa = Relax(_mKCa, _ca / (_ca + 3) * S(e[8]), decay[8]);
+        _mKd = Relax(_mKd, S(e[9]), decay[9]);
+        _mH = Relax(_mH, S(e[10]), decay[10]);
 
         _v = vNext;
         _ca = caNext;
     }
 
-    /// <summary>The logistic s(x) = 1 / (1 + e^x) of the kinetics table.</summary>
-    private static double S(double x) => 1 / (1 + Math.Exp(x));
+    private const int Gates = 11, Kinetics = 26;
 
-    private static double Relax(double x, double xInf, double tau, double dt) => xInf + (x - xInf) * Math.Exp(-dt / tau);
+    /// <summary>
+    /// The kinetics table's exponentials at voltage v, e^((v + offset) / divisor), into e[0 … 25]; e[26 …] are taken
+    /// as exponents and replaced by their exponentials. e[0 … 10]: the steady states of mNa, hNa, mCaT, hCaT, mCaS,
+    /// hCaS, mA, hA, mKCa (its voltage part), mKd, mH as s(e) = 1 / (1 + e); e[11 … 25]: the time constants' terms.
+    /// </summary>
+    private static void Exponentials(double v, Span<double> e)
+    {
+        ReadOnlySpan<double> offset = [25.5, 48.9, 27.1, 32.1, 33, 60, 27.2, 56.9, 28.3, 12.3, 75,
+            120, 62.9, 34.9, 68.1, 55, 27, 70, 55, 65, 32.9, 38.9, 46, 28.3, 169.7, -26.7];
+        ReadOnlySpan<double> divisor = [-5.29, 5.18, -7.2, 5.5, -8.1, 6.2, -8.7, 4.9, -12.6, -11.8, 5.5,
+            -25, -10, 3.6, -20.5, -16.9, 10, -13, 9, -16, -15.2, -26.5, -22.7, -19.2, -11.6, 14.3];
+        for (int i = 0; i < Kinetics; i++)
+        {
+            e[i] = (v + offset[i]) / divisor[i];
+        }
 
-    private static double NaMInf(double v) => S((v + 25.5) / -5.29);
-    private static double NaHInf(double v) => S((v + 48.9) / 5.18);
-    private static double CaTMInf(double v) => S((v + 27.1) / -7.2);
-    private static double CaTHInf(double v) => S((v + 32.1) / 5.5);
-    private static double CaSMInf(double v) => S((v + 33) / -8.1);
-    private static double CaSHInf(double v) => S((v + 60) / 6.2);
-    private static double AMInf(double v) => S((v + 27.2) / -8.7);
-    private static double AHInf(double v) => S((v + 56.9) / 4.9);
-    private static double KCaMInf(double v, double ca) => ca / (ca + 3) * S((v + 28.3) / -12.6);
-    private static double KdMInf(double v) => S((v + 12.3) / -11.8);
-    private static double HMInf(double v) => S((v + 75) / 5.5);
+        TableExp.Apply(e, e);
+    }
+
+    /// <summary>The logistic s = 1 / (1 + e^x) of the kinetics table, from e^x.</summary>
+    private static double S(double exponential) => 1 / (1 + exponential);
+
+    private static double Relax(double x, double xInf, double decay) => xInf + (x - xInf) * decay;
 }

@@ -53,6 +53,27 @@ public sealed class CircuitTests(ITestOutputHelper output)
         Assert.True(d.Extra["Isyn1"].Min() < -0.3f);
     }
 
+    /// <summary>
+    /// The STG cell's step to the last bit, as it was when every exponential was Math.Exp (2 s of neuron A and lp-4, 1 s at
+    /// 0 nA then 1 s at 0.5 nA, with a synaptic conductance): the eight-wide exponentials changed the speed, not the
+    /// recordings. Its pow and log are still the platform's, so the bits are glibc's on Linux x86-64.
+    /// </summary>
+    [SkippableTheory]
+    [InlineData("a", 0xC051AA3E6B0F74C9UL)]
+    [InlineData("lp-4", 0xC04B9A8902DA0E9EUL)]
+    public void TheStgCellStepsAsItDidBitForBit(string cell, ulong finalVoltageBits)
+    {
+        Skip.IfNot(OperatingSystem.IsLinux() && System.Runtime.InteropServices.RuntimeInformation.ProcessArchitecture == System.Runtime.InteropServices.Architecture.X64
+            && System.Runtime.Intrinsics.X86.Fma.IsSupported, "the recorded bits are those of glibc's exp, pow and log on x86-64 with FMA");
+        var neuron = new StgNeuron(StgConductances.Named(cell));
+        for (int step = 0; step < 400_000; step++)
+        {
+            neuron.Step(0.005, step < 200_000 ? 0 : 0.5, 0.01, -0.5);
+        }
+
+        Assert.Equal(finalVoltageBits, BitConverter.DoubleToUInt64Bits(neuron.V));
+    }
+
     [Fact]
     public void HodgkinHuxleyFiresRepetitivelyAboveRheobaseAndRestsBelow()
     {
