@@ -80,7 +80,7 @@ internal static class DemoCommand
     {
         var output = new Option<string>("--out") { Description = "Directory for data, models and the report", DefaultValueFactory = _ => "rmm-demo" };
         var quick = new Option<bool>("--quick") { Description = "A small, fast run that checks the pipeline (not a good model)" };
-        var command = new Command("demo", "Simulate, train, compile, check and report, from nothing (about 1¼ minutes on 2 cores).\nExample: rmm demo --out demo");
+        var command = new Command("demo", "Simulate, train, compile, check and report, from nothing (about a minute on 2 cores).\nExample: rmm demo --out demo");
         command.Options.Add(output);
         command.Options.Add(quick);
         command.SetAction(parsed =>

@@ -24,6 +24,18 @@ public static class ModelCompiler
         IProgress<double>? progress = null)
     {
         byte[] file = Quantizer.Compile(network, weightBits, out CompileSummary summary);
+        double modelRateHz = 1000 / network.Spec.DtMs;
+        string budgetText = "budget: not measured (no C kernel sources given)";
+        if (nativeSourceDir is not null && !CycleBudget.ToolsAvailable(out string missing))
+        {
+            budgetText = $"budget: not measured ({missing} not installed)";
+            nativeSourceDir = null;
+        }
+
+        // The emulated cores (QEMU processes) measure the step while the fixed-point model is compared with the float one.
+        Task<BudgetResult[]> measuring = nativeSourceDir is null
+            ? Task.FromResult(Array.Empty<BudgetResult>())
+            : Task.Run(() => CycleBudget.MeasureAll(file, nativeSourceDir));
         FidelityReport? fidelity = null;
         if (heldOut is not null)
         {
@@ -31,17 +43,10 @@ public static class ModelCompiler
             fidelity = FixedPointRun.Compare(network, FixedPointRun.Load(file), heldOut, warmup, progress);
         }
 
-        double modelRateHz = 1000 / network.Spec.DtMs;
-        var budget = new List<BudgetResult>();
-        string budgetText = "budget: not measured (no C kernel sources given)";
-        if (nativeSourceDir is not null && !CycleBudget.ToolsAvailable(out string missing))
-        {
-            budgetText = $"budget: not measured ({missing} not installed)";
-        }
-        else if (nativeSourceDir is not null)
+        var budget = new List<BudgetResult>(measuring.GetAwaiter().GetResult());
+        if (nativeSourceDir is not null)
         {
             double rateKhz = modelRateHz / 1000;
-            budget.AddRange(CycleBudget.MeasureAll(file, nativeSourceDir));
             budgetText = string.Join(Environment.NewLine, budget.Select(b => $"budget: {b}; {b.Load(rateKhz):P0} at this model's {rateKhz:0.###} kHz"));
         }
 
