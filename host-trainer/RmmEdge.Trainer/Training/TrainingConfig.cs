@@ -358,6 +358,41 @@ public sealed record Acceptance(bool Accepted, string Text)
     }
 }
 
+/// <summary>Progress that is kept until <see cref="Release"/>, then told in order, and passed on from then.</summary>
+public sealed class HeldProgress<T>(IProgress<T>? inner) : IProgress<T>
+{
+    private readonly List<T> _held = [];
+    private bool _released;
+
+    public void Report(T value)
+    {
+        lock (_held)
+        {
+            if (!_released)
+            {
+                _held.Add(value);
+                return;
+            }
+        }
+
+        inner?.Report(value);
+    }
+
+    public void Release()
+    {
+        lock (_held)
+        {
+            foreach (T value in _held)
+            {
+                inner?.Report(value);
+            }
+
+            _held.Clear();
+            _released = true;
+        }
+    }
+}
+
 /// <summary>What <see cref="TrainingPipeline.Run"/> produced: the trained network and each stage's history.</summary>
 public sealed record PipelineResult(Network Network, TrainingResult TeacherForcing, TrainingResult? MultipleShooting);
 
@@ -388,27 +423,47 @@ public static class TrainingPipeline
     /// none is, the one with the best validation score. What a lab does with a model that will run in a
     /// circuit: check it for the task before it goes to the rig, and fit again if it fails.
     /// <paramref name="onSeed"/> hears each seed, its run and the verdict.
+    /// The next seed trains while a seed is checked (a check is mostly one thread); its progress is held back
+    /// until the verdict has been told, and it is cancelled if the seed is accepted. Seeds train the same
+    /// whatever else runs, so the result is that of checking them one after the other.
     /// </summary>
     public static PipelineResult RunUntilAccepted(TrainingConfig config, Dataset data, int attempts, Func<Network, Acceptance> accept,
         IProgress<(string Stage, EpochRecord Epoch)>? progress = null, Action<int, PipelineResult, Acceptance>? onSeed = null)
     {
         PipelineResult? best = null;
-        for (int attempt = 0; attempt < Math.Max(1, attempts); attempt++)
+        PipelineResult run = Run(config, data, progress);
+        for (int attempt = 0; ; attempt++)
         {
             int seed = config.Seed + attempt;
-            PipelineResult run = Run(config with { Seed = seed }, data, progress);
+            using var cancel = new CancellationTokenSource();
+            var held = new HeldProgress<(string Stage, EpochRecord Epoch)>(progress);
+            Task<PipelineResult>? next = attempt + 1 < Math.Max(1, attempts)
+                ? Task.Run(() => Run(config with { Seed = seed + 1 }, data, held, cancel.Token))
+                : null;
             Acceptance verdict = accept(run.Network);
             onSeed?.Invoke(seed, run, verdict);
-            if (verdict.Accepted)
+            if (verdict.Accepted || next is null)
             {
-                return run;
+                cancel.Cancel();
+                try
+                {
+                    next?.Wait();
+                }
+                catch (AggregateException)
+                {
+                    // The next seed was cancelled, or failed: either way it is not needed.
+                }
+                return verdict.Accepted ? run : Better(best, run);
             }
 
-            if (best is null || Validation(run) > Validation(best)) { best = run; }
+            best = Better(best, run);
+            held.Release();
+            run = next.GetAwaiter().GetResult();
         }
-
-        return best!;
     }
+
+    private static PipelineResult Better(PipelineResult? best, PipelineResult run) =>
+        best is null || Validation(run) > Validation(best) ? run : best;
 
     /// <summary>The selection score of a run's kept model (multiple shooting's when it ran; NaN when nothing was scored).</summary>
     public static double Validation(PipelineResult run) => (run.MultipleShooting ?? run.TeacherForcing).SelectedValidation;

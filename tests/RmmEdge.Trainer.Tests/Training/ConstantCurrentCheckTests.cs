@@ -66,10 +66,30 @@ public sealed class ConstantCurrentCheckTests
         PipelineResult kept = TrainingPipeline.RunUntilAccepted(config, data, 3, _ => new Acceptance(++asked == 2, "accepted on the second try"),
             onSeed: (seed, _, _) => seen.Add(seed));
         Assert.Equal([5, 6], seen);
-        Assert.NotNull(kept.Network);
+        // Seed 6 trained beside seed 5's check (and seed 7 beside seed 6's, then cancelled): the same model as alone.
+        float[][] alone = TrainingPipeline.Run(config with { Seed = 6 }, data).Network.Snapshot();
+        Assert.Equal(alone, kept.Network.Snapshot());
 
         seen.Clear();
         TrainingPipeline.RunUntilAccepted(config, data, 3, _ => new Acceptance(false, "never"), onSeed: (seed, _, _) => seen.Add(seed));
         Assert.Equal([5, 6, 7], seen);
+    }
+
+    [Fact]
+    public void HeldProgressIsToldInOrderOnceReleasedAndThenPassedOn()
+    {
+        var told = new List<int>();
+        var held = new HeldProgress<int>(new Recorder(told));
+        held.Report(1);
+        held.Report(2);
+        Assert.Empty(told);
+        held.Release();
+        held.Report(3);
+        Assert.Equal([1, 2, 3], told);
+    }
+
+    private sealed class Recorder(List<int> told) : IProgress<int>
+    {
+        public void Report(int value) => told.Add(value);
     }
 }
