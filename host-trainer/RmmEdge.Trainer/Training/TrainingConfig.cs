@@ -358,41 +358,6 @@ public sealed record Acceptance(bool Accepted, string Text)
     }
 }
 
-/// <summary>Progress that is kept until <see cref="Release"/>, then told in order, and passed on from then.</summary>
-public sealed class HeldProgress<T>(IProgress<T>? inner) : IProgress<T>
-{
-    private readonly List<T> _held = [];
-    private bool _released;
-
-    public void Report(T value)
-    {
-        lock (_held)
-        {
-            if (!_released)
-            {
-                _held.Add(value);
-                return;
-            }
-        }
-
-        inner?.Report(value);
-    }
-
-    public void Release()
-    {
-        lock (_held)
-        {
-            foreach (T value in _held)
-            {
-                inner?.Report(value);
-            }
-
-            _held.Clear();
-            _released = true;
-        }
-    }
-}
-
 /// <summary>What <see cref="TrainingPipeline.Run"/> produced: the trained network and each stage's history.</summary>
 public sealed record PipelineResult(Network Network, TrainingResult TeacherForcing, TrainingResult? MultipleShooting);
 
@@ -440,8 +405,18 @@ public static class TrainingPipeline
             Task<PipelineResult>? next = attempt + 1 < Math.Max(1, attempts)
                 ? Task.Run(() => Run(config with { Seed = seed + 1 }, data, held, cancel.Token))
                 : null;
-            Acceptance verdict = accept(run.Network);
-            onSeed?.Invoke(seed, run, verdict);
+            Acceptance verdict;
+            try
+            {
+                verdict = accept(run.Network);
+                onSeed?.Invoke(seed, run, verdict);
+            }
+            catch
+            {
+                cancel.Cancel();
+                throw;
+            }
+
             if (verdict.Accepted || next is null)
             {
                 cancel.Cancel();
@@ -453,6 +428,7 @@ public static class TrainingPipeline
                 {
                     // The next seed was cancelled, or failed: either way it is not needed.
                 }
+
                 return verdict.Accepted ? run : Better(best, run);
             }
 
