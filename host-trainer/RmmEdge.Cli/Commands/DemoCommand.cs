@@ -56,24 +56,29 @@ internal static class DemoCommand
 
     private static Prepared Prepare(Part part, Plan plan, string dir, string? native)
     {
+        Func<Circuit> circuit = part.System == "stg" ? () => Circuit.SingleStg() : () => Circuit.HalfCentre();
+        var config = new TrainingConfig { Network = part.Network, TeacherForcing = part.Options };
+        // Sizing needs only the step and the neuron count, so it runs while the recordings are simulated.
+        Task<(TrainingConfig Config, SizingResult Sizing)>? sizing = native is null || !CycleBudget.ToolsAvailable(out _)
+            ? null
+            : Task.Run(() => BoardTargeting.Fit(config, BoardTarget.Parse(Board, "the demo's board"), BuiltInData.DtMs, circuit().NeuronCount, native));
         Task<Dataset> simulatingTest = Task.Run(() => BuiltInData.Simulate(part.System, plan.TestSeconds, seed: 2, part.RestProbability));
         Dataset train = BuiltInData.Simulate(part.System, part.TrainSeconds, seed: 1, part.RestProbability);
         Dataset test = simulatingTest.GetAwaiter().GetResult();
         CsvRecordingWriter.Write(train, Path.Combine(dir, $"{part.System}-train.csv.gz"));
         CsvRecordingWriter.Write(test, Path.Combine(dir, $"{part.System}-test.csv.gz"));
-        var config = new TrainingConfig { Network = part.Network, TeacherForcing = part.Options };
 
         // What the cell does at 0 nA (it bursts): selection prefers snapshots that do the same, and a
         // seed whose model does not gets another try (the hybrid circuit needs a neuron that bursts when released).
-        var check = ConstantCurrentCheck.OfCircuit(part.System == "stg" ? () => Circuit.SingleStg() : () => Circuit.HalfCentre(), 0, train.DtMs);
+        var check = ConstantCurrentCheck.OfCircuit(circuit, 0, train.DtMs);
         TrainingConfig WithCheck(TrainingConfig c) => c with { TeacherForcing = c.TeacherForcing with { ConstantCurrentCheck = check } };
-        if (native is null || !CycleBudget.ToolsAvailable(out _))
+        if (sizing is null)
         {
             return new Prepared(train, test, WithCheck(config), null);
         }
 
-        (TrainingConfig sized, SizingResult sizing) = BoardTargeting.Fit(config, BoardTarget.Parse(Board, "the demo's board"), train, native);
-        return new Prepared(train, test, WithCheck(sized), sizing);
+        (TrainingConfig sized, SizingResult result) = sizing.GetAwaiter().GetResult();
+        return new Prepared(train, test, WithCheck(sized), result);
     }
 
     public static Command Build(CommandContext context)

@@ -86,7 +86,7 @@ internal static class TrainCommand
             {
                 string native = NativeSources.Find() ?? throw new UserError("--target: the C kernel sources (firmware/native) were not found above this program or the working directory");
                 context.Out.WriteLine(BoardTargeting.Announcement(board));
-                (c, sizing) = BoardTargeting.Fit(c, board, dataset, native);
+                (c, sizing) = BoardTargeting.Fit(c, board, dataset.DtMs, dataset.Neurons.Count, native);
                 context.Out.WriteLine(sizing.Text());
             }
 
