@@ -93,7 +93,7 @@ internal static class DemoCommand
             var plan = parsed.GetValue(quick)
                 ? new Plan(NeuronPart(10, 4), HalfCentrePart(10, 4), 6, 1, 1)
                 : new Plan(NeuronPart(60, 120), HalfCentrePart(40, 100), 20, 10, 3);
-            Network? neuron = null;
+            Task<HybridResult>? hybrid = null;
             string dir = Path.GetFullPath(parsed.GetValue(output)!);
             Directory.CreateDirectory(dir);
             var clock = Stopwatch.StartNew();
@@ -155,14 +155,18 @@ internal static class DemoCommand
                     (File.ReadAllBytes(compiled.ModelPath), 16), compiled.Fidelity, compiled.Budget, system == "stg" ? Circuit.SingleStg : null));
                 if (part == plan.Neuron)
                 {
-                    neuron = trained.Network;
+                    // The hybrid needs only this neuron (and the reference half-centre): it runs while the next part trains.
+                    Network neuron = trained.Network;
+                    hybrid = Task.Run(() =>
+                    {
+                        referenceHalfCentre.GetAwaiter().GetResult();
+                        return RunHybrid(neuron, plan.EmulateSeconds, native);
+                    });
                 }
             }
 
-            referenceHalfCentre.GetAwaiter().GetResult();
-
-            context.Out.WriteLine($"[{clock.Elapsed.TotalSeconds,5:0}s] hybrid circuit: the STG neuron model and designed synapses on an emulated STM32F769I-DISCOVERY, a simulated STG cell on its amplifier, {plan.EmulateSeconds} s ...");
-            AddHybrid(page, neuron!, dir, plan.EmulateSeconds, native, context);
+            context.Out.WriteLine($"[{clock.Elapsed.TotalSeconds,5:0}s] hybrid circuit: the STG neuron model and designed synapses on an emulated STM32F769I-DISCOVERY, a simulated STG cell on its amplifier, {plan.EmulateSeconds} s (run beside the half-centre's training) ...");
+            AddHybrid(page, hybrid!.GetAwaiter().GetResult(), dir, context);
             string reportPath = Path.Combine(dir, "report.html");
             page.Save(reportPath);
             context.Out.WriteLine($"[{clock.Elapsed.TotalSeconds,5:0}s] report: {reportPath}");
@@ -177,7 +181,10 @@ internal static class DemoCommand
     /// half-centre's graded synapses (30 nS, −80 mV; SynapseFit). Emulated with the native engine in
     /// virtual time; the report shows both neurons, the injected current and the loop's timing.
     /// </summary>
-    private static void AddHybrid(HtmlReport page, Network neuron, string dir, double seconds, string? native, CommandContext context)
+    /// <summary>The hybrid's emulated run, with the line that says how its step time was found.</summary>
+    private sealed record HybridResult(HybridRun Run, string BudgetLine, double DtMs);
+
+    private static HybridResult RunHybrid(Network neuron, double seconds, string? native)
     {
         BoardProfile board = BoardProfile.Load(Board);
         double rateHz = 1000 / neuron.DtMs;
@@ -198,8 +205,13 @@ internal static class DemoCommand
             budgetLine = $"hybrid model on {Board}: {budget}; {fit.Verdict}";
         }
 
+        return new HybridResult(HybridOnBoard.Run(compiled, neuron.DtMs, board, seconds, stepUs), budgetLine, neuron.DtMs);
+    }
+
+    private static void AddHybrid(HtmlReport page, HybridResult hybrid, string dir, CommandContext context)
+    {
+        (HybridRun hybridRun, string budgetLine, double dt) = hybrid;
         context.Out.WriteLine($"         {budgetLine}");
-        HybridRun hybridRun = ProgressView.RunFraction(context, "emulating", progress => HybridOnBoard.Run(compiled, neuron.DtMs, board, seconds, stepUs, progress));
         File.WriteAllBytes(Path.Combine(dir, "hybrid.rmmq"), hybridRun.Model);
         EmulationResult result = hybridRun.Result;
         CellPreparation cell = hybridRun.Cell;
@@ -217,7 +229,6 @@ internal static class DemoCommand
             $"{result.Status.Step:N0}", $"{result.Status.Overruns}", $"{result.Status.CycleUs} µs of {run.PeriodUs} µs", $"{result.Status.MaxCycleUs} µs",
             StopReason.Name(result.Status.Reason), $"{result.Writes.Min(w => w.Code)}…{result.Writes.Max(w => w.Code)}", $"{result.OutOfRangeWrites} / {result.WrappedWrites}",
         ]]);
-        double dt = neuron.DtMs;
         int window = (int)Math.Min(4000 / dt, result.ModelVoltages![0].Length);
         int start = result.ModelVoltages[0].Length - window;
         double[] time = Enumerable.Range(start, window).Select(k => (k + 1) * dt / 1000).ToArray();
