@@ -175,15 +175,15 @@ internal static class DemoCommand
         return command;
     }
 
+    /// <summary>The hybrid's emulated run, with the line that says how its step time was found.</summary>
+    private sealed record HybridResult(HybridRun Run, string BudgetLine, double DtMs);
+
     /// <summary>
     /// The hybrid circuit: the trained STG neuron model runs on the board, a simulated STG cell sits on
     /// the amplifier, and the two are coupled both ways by model synapses designed as the reference
     /// half-centre's graded synapses (30 nS, −80 mV; SynapseFit). Emulated with the native engine in
     /// virtual time; the report shows both neurons, the injected current and the loop's timing.
     /// </summary>
-    /// <summary>The hybrid's emulated run, with the line that says how its step time was found.</summary>
-    private sealed record HybridResult(HybridRun Run, string BudgetLine, double DtMs);
-
     private static HybridResult RunHybrid(Network neuron, double seconds, string? native)
     {
         BoardProfile board = BoardProfile.Load(Board);
@@ -208,6 +208,7 @@ internal static class DemoCommand
         return new HybridResult(HybridOnBoard.Run(compiled, neuron.DtMs, board, seconds, stepUs), budgetLine, neuron.DtMs);
     }
 
+    /// <summary>The hybrid's run in the console, its files (hybrid.rmmq, hybrid.csv) and its section of the report.</summary>
     private static void AddHybrid(HtmlReport page, HybridResult hybrid, string dir, CommandContext context)
     {
         (HybridRun hybridRun, string budgetLine, double dt) = hybrid;
