@@ -29,7 +29,7 @@ public static class MultipleShootingBench
 
         var network = new Network(spec, seed: 1);
         var tf = new TeacherForcingTrainer(network, data, new TeacherForcingOptions { Epochs = 5, ValidateEvery = 0, ValidationFraction = validationFraction });
-        double tfRate = tf.TrainingSamples / MedianEpochSeconds(tf.Train());
+        double tfRate = tf.TrainingSamples / tf.Train().MedianEpochSeconds();
 
         (double all, double allMedian) = Measure(network, data, epochs, validationFraction, Environment.ProcessorCount, output, out long samples);
         (_, double oneMedian) = Measure(network, data, 3, validationFraction, 1, output, out _);
@@ -42,14 +42,6 @@ public static class MultipleShootingBench
         output.WriteLine($"baseline, 1 thread (median of 3 epochs): {samples / oneMedian / 1e6:0.000} M samples*epochs/s; all cores / 1 thread = {oneMedian / allMedian:0.00}x");
     }
 
-    /// <summary>The median time of one epoch: what an epoch costs once set-up and the JIT's tiering are past.</summary>
-    private static double MedianEpochSeconds(TrainingResult result)
-    {
-        double[] perEpoch = result.EpochSeconds().Order().ToArray();
-        return perEpoch[perEpoch.Length / 2];
-    }
-
-    /// <returns>The whole run's seconds (set-up included) and the median epoch's.</returns>
     private static (double Seconds, double MedianEpochSeconds) Measure(Network network, Dataset data, int epochs, double validationFraction, int threads, TextWriter output, out long samples)
     {
         var trainer = new MultipleShootingTrainer(network, data, new MultipleShootingOptions
@@ -61,6 +53,6 @@ public static class MultipleShootingBench
         double seconds = clock.Elapsed.TotalSeconds;
         samples = result.TrainingSamples;
         output.WriteLine($"  {threads} thread(s): {epochs} epochs in {seconds:0.00} s, final loss {result.History[^1].TrainLoss:G4}");
-        return (seconds, MedianEpochSeconds(result));
+        return (seconds, result.MedianEpochSeconds());
     }
 }

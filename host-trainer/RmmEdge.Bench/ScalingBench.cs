@@ -54,8 +54,7 @@ public static class ScalingBench
         if (streamAboveMb is int limit) { options = options with { StreamAboveMb = limit }; }
         var trainer = new TeacherForcingTrainer(network, data, options);
         TrainingResult result = trainer.Train();
-        double[] perEpoch = result.EpochSeconds().Order().ToArray();
-        double median = perEpoch[perEpoch.Length / 2];
+        double median = result.MedianEpochSeconds();
         double flops = MacsPerSample(network) * 2.0 * trainer.TrainingSamples / median / 1e9;
         long peakBytes = PeakResidentBytes();
         output.WriteLine($"| {seconds} s | {width} | {(trainer.Streamed ? "streamed" : "stored")} | {trainer.TrainingSamples:N0} | {epochs} | {median:0.000} | {trainer.TrainingSamples / median / 1e6:0.00} | " +

@@ -58,8 +58,7 @@ public static class TeacherForcingBench
         var clock = Stopwatch.StartNew();
         TrainingResult result = trainer.Train();
         double seconds = clock.Elapsed.TotalSeconds;
-        double[] perEpoch = result.EpochSeconds().Order().ToArray();
-        output.WriteLine($"  {threads} thread(s): {epochs} epochs in {seconds:0.00} s (epoch median {perEpoch[perEpoch.Length / 2] * 1000:0.0} ms, fastest {perEpoch[0] * 1000:0.0} ms), final loss {result.History[^1].TrainLoss:0.000} (mV/ms)^2");
+        output.WriteLine($"  {threads} thread(s): {epochs} epochs in {seconds:0.00} s (epoch median {result.MedianEpochSeconds() * 1000:0.0} ms, fastest {result.EpochSeconds().Min() * 1000:0.0} ms), final loss {result.History[^1].TrainLoss:0.000} (mV/ms)^2");
         return seconds;
     }
 

@@ -210,6 +210,13 @@ public sealed record TrainingResult(IReadOnlyList<EpochRecord> History, int Sele
     /// <summary>Each epoch's wall time (s), in epoch order, from <see cref="History"/>'s running times.</summary>
     public double[] EpochSeconds() => History.Select((r, i) => r.Seconds - (i == 0 ? 0 : History[i - 1].Seconds)).ToArray();
 
+    /// <summary>The median epoch's wall time (s): what an epoch costs once set-up and the JIT's tiering are past.</summary>
+    public double MedianEpochSeconds()
+    {
+        double[] sorted = EpochSeconds().Order().ToArray();
+        return sorted[sorted.Length / 2];
+    }
+
     private string Share(double part) => $"{(Seconds > 0 ? part / Seconds : 0):P0}";
 
     /// <summary>
