@@ -61,7 +61,7 @@ public static class FreeRunAnatomyBench
         float[] v = probe.Neurons[0].V, current = probe.Neurons[0].I;
         float dt = (float)probe.DtMs;
         int window = (int)Math.Round(1 / dt);
-        var simulator = new Simulator(network);
+        var simulator = new NetworkRunner(network);
         simulator.Reset([v[0]]);
         double errorSum = 0, squareSum = 0, slopeSum = 0;
         int count = 0;
@@ -178,8 +178,8 @@ public static class FreeRunAnatomyBench
     {
         float[] v = probe.Neurons[0].V, current = probe.Neurons[0].I;
         end = Math.Min(end, v.Length - 1);
-        var simulator = new Simulator(network);
-        var twin = new Simulator(network);
+        var simulator = new NetworkRunner(network);
+        var twin = new NetworkRunner(network);
         (int Current, int State)[] forced = simulator.Currents
             .SelectMany((c, ci) => c.Bank.Spec.TauMs.Select((tau, i) => (Tau: tau, Current: ci, State: i)))
             .Where(x => x.Tau >= forcedFromTauMs).Select(x => (x.Current, x.State)).ToArray();

@@ -35,7 +35,6 @@ public static class Cli
         root.Subcommands.Add(BudgetCommand.Build(context));
         root.Subcommands.Add(ReportCommand.Build(context));
         root.Subcommands.Add(EmulateCommand.Build(context));
-        root.Subcommands.Add(BenchCommand.Build(context));
         root.Subcommands.Add(BoardCommands.Flash(context));
         root.Subcommands.Add(BoardCommands.Run(context));
         root.Subcommands.Add(BoardCommands.MonitorCommand(context));

@@ -93,7 +93,7 @@ public static class FixedPointRun
         bool diverged = false;
         for (int i = 0; i < n; i++)
         {
-            diverged |= !model.External[i] && v[i].Any(x => x <= Simulator.VoltageFloor + 1e-3f || x >= Simulator.VoltageCeiling - 1e-3f);
+            diverged |= !model.External[i] && v[i].Any(x => x <= NetworkRunner.VoltageFloor + 1e-3f || x >= NetworkRunner.VoltageCeiling - 1e-3f);
         }
 
         return new FreeRunResult(warmup, v, psi, diverged);
@@ -104,7 +104,7 @@ public static class FixedPointRun
     public static FidelityReport Compare(Network network, RmmqModel model, Dataset data, int warmup, IProgress<double>? progress = null)
     {
         // One step from the same (measured) state: teacher-forced runs of both, side by side.
-        var sim = new Simulator(network);
+        var sim = new NetworkRunner(network);
         var kernel = new StepKernel(model);
         int n = network.NeuronCount;
         float[] current = new float[n], measured = new float[n];

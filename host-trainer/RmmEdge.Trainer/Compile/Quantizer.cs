@@ -137,8 +137,8 @@ public static class Quantizer
                 BitConverter.TryWriteBytes(record.AsSpan(12), Q(model.LeakReversalMv, FixedPoint.VoltageBits));
             }
 
-            BitConverter.TryWriteBytes(record.AsSpan(16), Q(Simulator.VoltageFloor, FixedPoint.VoltageBits));
-            BitConverter.TryWriteBytes(record.AsSpan(20), Q(Simulator.VoltageCeiling, FixedPoint.VoltageBits));
+            BitConverter.TryWriteBytes(record.AsSpan(16), Q(NetworkRunner.VoltageFloor, FixedPoint.VoltageBits));
+            BitConverter.TryWriteBytes(record.AsSpan(20), Q(NetworkRunner.VoltageCeiling, FixedPoint.VoltageBits));
             neuronRecords.Add(record);
         }
 

@@ -1,3 +1,5 @@
+using RmmEdge.Trainer.Numerics;
+
 namespace RmmEdge.Trainer.Data;
 
 /// <summary>The membrane potential (mV) and injected current (nA) of one neuron, sample by sample.</summary>
@@ -266,14 +268,14 @@ public sealed class Dataset
             throw new UserError($"{Source}: voltage low-pass cutoff {cutoffHz} Hz; expected between 0 and {sampleHz / 2:0.###} Hz (half the sampling rate)");
         }
 
-        Evaluation.Butterworth.Section[] sections = Evaluation.Butterworth.LowPass(order, cutoffHz, sampleHz);
+        Butterworth.Section[] sections = Butterworth.LowPass(order, cutoffHz, sampleHz);
         float[] Filter(float[] v)
         {
             float[] y = new float[v.Length];
             foreach (Segment g in Segments)   // each segment on its own: the filter may not smear one sweep into the next
             {
                 double[] x = Array.ConvertAll(v[g.Start..g.End], s => (double)s);
-                Evaluation.Butterworth.FiltFilt(sections, x);
+                Butterworth.FiltFilt(sections, x);
                 for (int k = 0; k < x.Length; k++) { y[g.Start + k] = (float)x[k]; }
             }
 

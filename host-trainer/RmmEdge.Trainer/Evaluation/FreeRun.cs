@@ -33,7 +33,7 @@ public static class FreeRun
                 $"{warmup * data.DtMs / 1000:0.###} s filter warm-up");
         }
 
-        var sim = new Simulator(network);
+        var sim = new NetworkRunner(network);
         if (removed is not null && removed.FirstOrDefault(c => c < 0 || c >= sim.Currents.Length, -1) is var bad and >= 0)
         {
             throw new UserError($"current {bad} does not exist; the model has currents 0..{sim.Currents.Length - 1} " +

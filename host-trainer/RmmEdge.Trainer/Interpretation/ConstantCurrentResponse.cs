@@ -165,7 +165,7 @@ public static class ConstantCurrentResponse
     public static float[][] RunFromRest(Network network, double currentNa, float[] startMv, int settle, int samples)
     {
         int modelled = network.Spec.Neurons.Length;
-        var simulator = new Simulator(network);
+        var simulator = new NetworkRunner(network);
         simulator.Reset(startMv);
         float[] current = Enumerable.Repeat((float)currentNa, modelled).ToArray();
         float[][] v = Enumerable.Range(0, modelled).Select(_ => new float[samples]).ToArray();

@@ -75,7 +75,7 @@ public static class ModelAnalysis
     /// </summary>
     public static CurrentTraces Traces(Network network, Dataset data, int warmup, float gamma = 1f)
     {
-        var sim = new Simulator(network);
+        var sim = new NetworkRunner(network);
         int n = network.NeuronCount, length = data.Length - warmup;
         Current[] currents = sim.Currents;
         float[] injected = new float[n], measured = new float[n];

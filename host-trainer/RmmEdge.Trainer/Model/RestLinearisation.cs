@@ -4,7 +4,7 @@ using MathNet.Numerics.LinearAlgebra;
 namespace RmmEdge.Trainer.Model;
 
 /// <summary>
-/// One neuron's step map — the <see cref="Simulator"/>'s: an Euler step of v, and every bank stepped
+/// One neuron's step map — the <see cref="NetworkRunner"/>'s: an Euler step of v, and every bank stepped
 /// with its drive of v — linearised at a rest: voltage v*, injected current i₀, every bank at its
 /// steady state for v*. The state is v followed by the bank states of each current in order. The
 /// banks' rows are exact (a bank is linear in its state and its drive); the voltage's row is measured

@@ -63,7 +63,7 @@ public static class HybridCircuit
         double dt = hybrid.DtMs;
         int steps = (int)(seconds * 1000 / dt), settle = (int)(settleSeconds * 1000 / dt);
         var cell = Circuit.SingleStg();
-        var model = new Simulator(hybrid);
+        var model = new NetworkRunner(hybrid);
         model.Reset([-60f, -60f]);
         int cellSynapse = Array.FindIndex(model.Currents, k => k.Owner == 1);
         float[] none = new float[2], measured = new float[2];

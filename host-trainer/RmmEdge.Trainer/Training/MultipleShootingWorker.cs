@@ -149,8 +149,8 @@ internal sealed class MultipleShootingWorker
                 Span<float> next = _v[slot].AsSpan((k + 1) * cap, n);
                 for (int b = 0; b < n; b++)
                 {
-                    // The free run's divergence clamp (Simulator), so that a wild shot cannot produce infinities.
-                    next[b] = Math.Clamp(u[b] + step * drive[b], Simulator.VoltageFloor, Simulator.VoltageCeiling);
+                    // The free run's divergence clamp (NetworkRunner), so that a wild shot cannot produce infinities.
+                    next[b] = Math.Clamp(u[b] + step * drive[b], NetworkRunner.VoltageFloor, NetworkRunner.VoltageCeiling);
                 }
             }
         }

@@ -48,7 +48,6 @@ public sealed class CliTests(ITestOutputHelper output) : IDisposable
     [InlineData("train", "a.csv", "--out", "m.rmm.json", "--fires-at", "0.1,lots")]
     [InlineData("eval", "m.rmm.json", "d.csv", "--probes")]
     [InlineData("warp-drive")]
-    [InlineData("bench", "sideways")]
     public void BadUsageIsOneLineAndExitCodeTwo(params string[] args)
     {
         (int code, string _, string error) = Run(args);

@@ -158,7 +158,7 @@ public sealed class HybridCircuitTests(ITestOutputHelper output)
         // The same cells and the same model synapses in float, closed loop on the host: the board's reference.
         var floatCells = new Circuit([new StgNeuron(StgConductances.Bursting), new StgNeuron(StgConductances.Bursting)], []);
         floatCells.Reset([-60, -45]);
-        var synapses = new Simulator(pair);
+        var synapses = new NetworkRunner(pair);
         synapses.Reset([-60f, -60f]);   // as LoopCore starts the model on the board
         float[] none = new float[2], measured = new float[2];
         double[] injected = new double[2];

@@ -1,4 +1,5 @@
 using RmmEdge.Trainer.Evaluation;
+using RmmEdge.Trainer.Numerics;
 using Xunit;
 
 namespace RmmEdge.Trainer.Tests.Evaluation;

@@ -41,7 +41,7 @@ public sealed class ModelAnalysisTests(ITestOutputHelper output)
     {
         Network network = Model();
         IvCurve[] curves = ModelAnalysis.IvCurves(network, -80, 0, 9, holdingMv: -60);
-        var sim = new Simulator(network);
+        var sim = new NetworkRunner(network);
         foreach (int k in new[] { 1, 4, 7 })
         {
             float v = curves[0].VoltageMv[k];

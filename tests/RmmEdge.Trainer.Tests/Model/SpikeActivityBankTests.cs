@@ -74,7 +74,7 @@ public sealed class SpikeActivityBankTests
             Assert.InRange(center[center.Length - size + i], 0f, 1f);
         }
 
-        var simulator = new Simulator(network);
+        var simulator = new NetworkRunner(network);
         simulator.Reset([30f]);   // at a spike's peak the activity is ≈1, so every diagonal state starts at ≈its DC gain × 1
         float[] steady = new float[activity.Bank.Size];
         activity.Bank.SteadyState(activity.Spec.Drive(30f), steady);

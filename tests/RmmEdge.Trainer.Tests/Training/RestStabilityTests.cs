@@ -33,7 +33,7 @@ public sealed class RestStabilityTests(ITestOutputHelper output)
         RestLinearisation linear = RestLinearisation.At(network.Models[0], network.DtMs, -58f, 0.1f);
 
         // A small kick to v from the rest's state, one step of the real simulator, against J · kick.
-        var simulator = new Simulator(network);
+        var simulator = new NetworkRunner(network);
         float[] before = Step(simulator, -58f, 0f);
         float[] after = Step(simulator, -58f, 0.02f);
         for (int r = 0; r < linear.Size; r++)
@@ -91,7 +91,7 @@ public sealed class RestStabilityTests(ITestOutputHelper output)
         network.RefreshEffective();
         float[] equilibria = RestLinearisation.Equilibria(network.Models[0], 0.1f);
         Assert.NotEmpty(equilibria);
-        var simulator = new Simulator(network);
+        var simulator = new NetworkRunner(network);
         foreach (float v in equilibria)
         {
             simulator.Reset([v]);
@@ -130,7 +130,7 @@ public sealed class RestStabilityTests(ITestOutputHelper output)
     }
 
     /// <summary>One simulator step from the rest's bank states with v kicked by <paramref name="kick"/>: v and every bank state after it.</summary>
-    private static float[] Step(Simulator simulator, float rest, float kick)
+    private static float[] Step(NetworkRunner simulator, float rest, float kick)
     {
         simulator.Reset([rest]);
         float[][] banks = Enumerable.Range(0, simulator.Currents.Length).Select(c => (float[])simulator.BankState(c).Clone()).ToArray();

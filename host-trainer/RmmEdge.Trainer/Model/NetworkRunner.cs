@@ -7,7 +7,7 @@ namespace RmmEdge.Trainer.Model;
 /// the voltage fed to the banks is γ·v_data + (1−γ)·v_model. External neurons always use data.
 /// Allocation-free per step after construction.
 /// </summary>
-public sealed class Simulator
+public sealed class NetworkRunner
 {
     /// <summary>Voltages outside this range (mV) mean the model has diverged; they are clamped there.</summary>
     public const float VoltageFloor = -200f, VoltageCeiling = 150f;
@@ -19,7 +19,7 @@ public sealed class Simulator
     private readonly float[] _dvdt;
     private readonly float[] _currentValues;
 
-    public Simulator(Network network)
+    public NetworkRunner(Network network)
     {
         _network = network;
         Current[] currents = network.Currents.ToArray();
