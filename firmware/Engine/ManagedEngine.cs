@@ -8,7 +8,7 @@ namespace RmmEdge.Firmware.Engine
     /// The managed loop engine: one thread busy-waits on the microsecond clock and runs a
     /// <see cref="LoopCore"/> step every period. A step that starts later than one period after its
     /// due time, or ends after the next one is due, is an overrun; a streak of them stops the loop
-    /// with the output safe. Records cycle times; sends telemetry every N steps. Allocation-free in
+    /// with the output safe (<see cref="OverrunStreak"/>). Records cycle times; sends telemetry every N steps. Allocation-free in
     /// the loop (the telemetry record is reused).
     /// </summary>
     public sealed class ManagedEngine : ILoopEngine
@@ -201,7 +201,7 @@ namespace RmmEdge.Firmware.Engine
         {
             long period = config.PeriodUs;
             long due = _clock.NowUs + period;
-            int streak = 0;
+            var overruns = new OverrunStreak(config.OverrunStreak);
             byte reason = StopReason.Requested;
             while (!StopRequested)
             {
@@ -217,18 +217,15 @@ namespace RmmEdge.Firmware.Engine
                 long end = _clock.NowUs;
                 long cycle = end - now;
                 due += period;
-                if (late || end > due)
+                bool overran = late || end > due;
+                bool streakFull = overruns.Record(overran);
+                if (overran)
                 {
-                    streak++;
                     lock (_gate) { _status.Overruns++; }
                     if (late)
                     {
                         due = end + period;   // do not try to catch up: re-phase after a stall
                     }
-                }
-                else
-                {
-                    streak = 0;
                 }
 
                 lock (_gate)
@@ -250,7 +247,7 @@ namespace RmmEdge.Firmware.Engine
                     break;
                 }
 
-                if (streak >= config.OverrunStreak)
+                if (streakFull)
                 {
                     reason = StopReason.OverrunStreak;
                     break;

@@ -1,3 +1,4 @@
+using RmmEdge.Rig.Neurons;
 using RmmEdge.Trainer.Interpretation;
 using RmmEdge.Trainer.Simulation;
 

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using RmmEdge.Rig.Neurons;
 using RmmEdge.Trainer.Data;
 using RmmEdge.Trainer.Evaluation;
 using RmmEdge.Trainer.Interpretation;

@@ -1,5 +1,6 @@
 using System.Globalization;
 using RmmEdge.Bench;
+using RmmEdge.Rig.Neurons;
 using RmmEdge.Trainer.Simulation;
 using RmmEdge.Trainer.Training;
 

@@ -1,5 +1,5 @@
 using System.CommandLine;
-using RmmEdge.Trainer;
+using RmmEdge.Rig;
 
 namespace RmmEdge.Cli;
 

@@ -4,11 +4,10 @@ using System.Device.Dac;
 using System.Globalization;
 using RmmEdge.Firmware.Engine;
 using RmmEdge.Firmware.Hardware;
+using RmmEdge.Rig;
+using RmmEdge.Rig.Board;
 using RmmEdge.SharedModel.Format;
 using RmmEdge.SharedModel.Protocol;
-using RmmEdge.Trainer;
-using RmmEdge.Trainer.Board;
-using RmmEdge.Trainer.Compile;
 
 namespace RmmEdge.Emulator;
 
@@ -166,7 +165,7 @@ public static class Emulation
         var core = new LoopCore(model, run);
         var status = new LoopStatus { State = LoopStatus.StateRunning, ModelCrc = crc };
         long period = run.PeriodUs, busyUntil = 0;
-        int streak = 0;
+        var overruns = new OverrunStreak(run.OverrunStreak);
         long every = Math.Max(period, endUs / 100);
         for (long tick = period; tick <= endUs; tick += period)
         {
@@ -175,7 +174,7 @@ public static class Emulation
             {
                 // The timer fired while the previous tick still ran: this period is lost (as rmm_native_engine.c).
                 status.Overruns++;
-                if (++streak >= run.OverrunStreak)
+                if (overruns.Record(overran: true))
                 {
                     Finish(StopReason.OverrunStreak);
                     break;
@@ -199,18 +198,16 @@ public static class Emulation
                 break;
             }
 
-            if (busyUntil > tick + period)
+            bool overran = busyUntil > tick + period;
+            if (overran)
             {
                 status.Overruns++;
-                if (++streak >= run.OverrunStreak)
-                {
-                    Finish(StopReason.OverrunStreak);
-                    break;
-                }
             }
-            else
+
+            if (overruns.Record(overran))
             {
-                streak = 0;
+                Finish(StopReason.OverrunStreak);
+                break;
             }
         }
 

@@ -1,5 +1,6 @@
 #nullable enable
-using RmmEdge.Trainer.Simulation;
+using RmmEdge.Rig.Neurons;
+
 
 namespace RmmEdge.Emulator;
 

@@ -1,6 +1,6 @@
 #nullable enable
 using RmmEdge.Firmware.Engine;
-using RmmEdge.Trainer.Board;
+using RmmEdge.Rig.Board;
 
 namespace RmmEdge.Emulator;
 

@@ -13,6 +13,7 @@ static rmm_calibration s_cal = { 1 << 8, 0, 1 << 16, 0, 4095 };   /* identity un
 static int s_loaded;
 static volatile int s_in_tick;
 static volatile uint8_t s_state_flag = RMM_STATE_IDLE, s_reason;
+/* s_streak keeps the overrun rule: the C twin of firmware/Engine/OverrunStreak.cs */
 static volatile uint32_t s_step, s_overruns, s_streak;
 static volatile uint16_t s_cycle, s_max_cycle;
 static uint32_t s_period_us, s_due_us;

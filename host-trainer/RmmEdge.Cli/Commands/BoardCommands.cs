@@ -1,9 +1,9 @@
 using System.CommandLine;
 using System.Globalization;
+using RmmEdge.Rig;
+using RmmEdge.Rig.Board;
 using RmmEdge.SharedModel.Format;
 using RmmEdge.SharedModel.Protocol;
-using RmmEdge.Trainer;
-using RmmEdge.Trainer.Board;
 using RmmEdge.Trainer.Compile;
 
 namespace RmmEdge.Cli;

@@ -1,4 +1,4 @@
-using RmmEdge.Trainer;
+using RmmEdge.Rig;
 using RmmEdge.Trainer.Compile;
 using RmmEdge.Trainer.Data;
 using RmmEdge.Trainer.Model;

@@ -1,7 +1,7 @@
 using System.CommandLine;
 using System.Text.Json;
+using RmmEdge.Rig;
 using RmmEdge.SharedModel.Format;
-using RmmEdge.Trainer;
 using RmmEdge.Trainer.Compile;
 
 namespace RmmEdge.Cli;

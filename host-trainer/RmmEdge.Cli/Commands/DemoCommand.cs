@@ -1,13 +1,14 @@
 using System.CommandLine;
 using System.Diagnostics;
 using RmmEdge.Emulator;
+using RmmEdge.Rig;
+using RmmEdge.Rig.Board;
+using RmmEdge.Rig.Neurons;
 using RmmEdge.SharedModel.Protocol;
-using RmmEdge.Trainer;
-using RmmEdge.Trainer.Board;
 using RmmEdge.Trainer.Compile;
+using RmmEdge.Trainer.Data;
 using RmmEdge.Trainer.Evaluation;
 using RmmEdge.Trainer.Interpretation;
-using RmmEdge.Trainer.Data;
 using RmmEdge.Trainer.Model;
 using RmmEdge.Trainer.Reports;
 using RmmEdge.Trainer.Simulation;

@@ -1,9 +1,10 @@
 using System.CommandLine;
 using RmmEdge.Emulator;
+using RmmEdge.Rig;
+using RmmEdge.Rig.Board;
+using RmmEdge.Rig.Neurons;
 using RmmEdge.SharedModel.Format;
 using RmmEdge.SharedModel.Protocol;
-using RmmEdge.Trainer;
-using RmmEdge.Trainer.Board;
 using RmmEdge.Trainer.Compile;
 using RmmEdge.Trainer.Simulation;
 

@@ -1,11 +1,11 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
-using RmmEdge.Trainer;
+using RmmEdge.Rig;
+using RmmEdge.Rig.Neurons;
 using RmmEdge.Trainer.Data;
 using RmmEdge.Trainer.Evaluation;
 using RmmEdge.Trainer.Model;
-using RmmEdge.Trainer.Simulation;
 using RmmEdge.Trainer.Training;
 
 namespace RmmEdge.Cli;

@@ -1,6 +1,6 @@
 using System.CommandLine;
 using System.Text.Json;
-using RmmEdge.Trainer;
+using RmmEdge.Rig;
 using RmmEdge.Trainer.Data;
 
 namespace RmmEdge.Cli;

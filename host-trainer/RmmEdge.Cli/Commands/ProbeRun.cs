@@ -1,5 +1,6 @@
+using RmmEdge.Rig;
+using RmmEdge.Rig.Neurons;
 using RmmEdge.SharedModel.Format;
-using RmmEdge.Trainer;
 using RmmEdge.Trainer.Compile;
 using RmmEdge.Trainer.Data;
 using RmmEdge.Trainer.Evaluation;

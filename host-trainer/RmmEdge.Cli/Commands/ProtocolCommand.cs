@@ -1,6 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
-using RmmEdge.Trainer;
+using RmmEdge.Rig;
 using RmmEdge.Trainer.Simulation;
 
 namespace RmmEdge.Cli;

@@ -1,6 +1,6 @@
 using System.CommandLine;
 using System.Diagnostics;
-using RmmEdge.Trainer;
+using RmmEdge.Rig;
 using RmmEdge.Trainer.Data;
 
 namespace RmmEdge.Cli;

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using RmmEdge.Rig.Neurons;
 using RmmEdge.Trainer.Data;
 using RmmEdge.Trainer.Simulation;
 

@@ -1,7 +1,7 @@
 using System.CommandLine;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using RmmEdge.Trainer;
+using RmmEdge.Rig;
 using RmmEdge.Trainer.Sweeps;
 
 namespace RmmEdge.Cli;

@@ -1,5 +1,5 @@
 using System.CommandLine;
-using RmmEdge.Trainer;
+using RmmEdge.Rig;
 using RmmEdge.Trainer.Compile;
 using RmmEdge.Trainer.Data;
 using RmmEdge.Trainer.Evaluation;

@@ -1,4 +1,4 @@
-using RmmEdge.Trainer.Board;
+using RmmEdge.Rig.Board;
 
 namespace RmmEdge.Trainer.Compile;
 

@@ -1,5 +1,6 @@
 using System.Globalization;
-using RmmEdge.Trainer.Board;
+using RmmEdge.Rig;
+using RmmEdge.Rig.Board;
 using RmmEdge.Trainer.Model;
 
 namespace RmmEdge.Trainer.Compile;

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
 using System.Text;
+using RmmEdge.Rig;
 
 namespace RmmEdge.Trainer.Compile;
 

@@ -1,3 +1,4 @@
+using RmmEdge.Rig;
 using RmmEdge.SharedModel.Format;
 using RmmEdge.SharedModel.Kernel;
 using RmmEdge.Trainer.Data;

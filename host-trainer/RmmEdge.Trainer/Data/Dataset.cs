@@ -1,3 +1,4 @@
+using RmmEdge.Rig;
 using RmmEdge.Trainer.Numerics;
 
 namespace RmmEdge.Trainer.Data;

@@ -1,6 +1,7 @@
 using System.Reflection;
 using System.Runtime.InteropServices;
 using System.Text;
+using RmmEdge.Rig;
 
 namespace RmmEdge.Trainer.Data;
 

@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.Text;
+using RmmEdge.Rig;
 
 namespace RmmEdge.Trainer.Data;
 

@@ -1,3 +1,5 @@
+using RmmEdge.Rig;
+
 namespace RmmEdge.Trainer.Data;
 
 /// <summary>One sampled channel of a recording, already converted to RmmEdge units (mV, nA).</summary>

@@ -1,3 +1,5 @@
+using RmmEdge.Rig;
+
 namespace RmmEdge.Trainer.Data;
 
 /// <summary>How to open a recording whose file does not say everything itself.</summary>

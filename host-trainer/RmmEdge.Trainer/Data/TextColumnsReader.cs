@@ -1,4 +1,5 @@
 using System.Globalization;
+using RmmEdge.Rig;
 
 namespace RmmEdge.Trainer.Data;
 

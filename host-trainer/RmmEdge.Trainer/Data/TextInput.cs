@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.IO.Compression;
+using RmmEdge.Rig;
 using RmmEdge.SharedModel.Format;
 
 namespace RmmEdge.Trainer.Data;

@@ -1,4 +1,5 @@
 using System.Runtime.ExceptionServices;
+using RmmEdge.Rig;
 using RmmEdge.Trainer.Data;
 using RmmEdge.Trainer.Model;
 

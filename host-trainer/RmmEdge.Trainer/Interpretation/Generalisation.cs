@@ -1,3 +1,4 @@
+using RmmEdge.Rig.Neurons;
 using RmmEdge.SharedModel.Format;
 using RmmEdge.Trainer.Compile;
 using RmmEdge.Trainer.Data;

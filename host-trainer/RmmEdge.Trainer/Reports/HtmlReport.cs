@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using RmmEdge.Rig;
 
 namespace RmmEdge.Trainer.Reports;
 

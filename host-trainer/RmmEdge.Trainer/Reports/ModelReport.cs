@@ -1,4 +1,5 @@
 using System.Globalization;
+using RmmEdge.Rig.Neurons;
 using RmmEdge.Trainer.Compile;
 using RmmEdge.Trainer.Data;
 using RmmEdge.Trainer.Evaluation;
@@ -21,7 +22,7 @@ namespace RmmEdge.Trainer.Reports;
 /// current is shown beside the model's.</param>
 public sealed record ReportInputs(string Name, Network Network, Dataset Test, TrainingResult? TeacherForcing = null,
     TrainingResult? MultipleShooting = null, (byte[] File, int Bits)? FixedPoint = null, FidelityReport? Fidelity = null,
-    IReadOnlyList<BudgetResult>? Budget = null, Func<Simulation.Circuit>? Reference = null);
+    IReadOnlyList<BudgetResult>? Budget = null, Func<Circuit>? Reference = null);
 
 /// <summary>
 /// The standard model report (issue 8): free run against data (whole and zoomed), training curves,
@@ -260,7 +261,7 @@ public static class ModelReport
     }
 
     /// <summary>The model's own rhythm: free runs from rest under constant currents, beside the reference cell's.</summary>
-    private static void AddConstantCurrents(HtmlReport page, Network network, Func<Simulation.Circuit>? reference)
+    private static void AddConstantCurrents(HtmlReport page, Network network, Func<Circuit>? reference)
     {
         if (network.Spec.Neurons.Any(n => n.External))
         {

@@ -1,3 +1,5 @@
+using RmmEdge.Rig;
+
 namespace RmmEdge.Trainer.Simulation;
 
 /// <summary>

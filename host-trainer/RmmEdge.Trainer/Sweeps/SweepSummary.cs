@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using RmmEdge.Rig;
 using RmmEdge.Trainer.Reports;
 
 namespace RmmEdge.Trainer.Sweeps;

@@ -33,8 +33,8 @@ internal sealed class BackgroundSelection
     /// <summary>Wall time the trainer stood still waiting for a score.</summary>
     public double WaitSeconds { get; private set; }
 
-    /// <summary>The epoch whose score is still being computed (0: none).</summary>
-    public int PendingEpoch => _running is null ? 0 : _epoch;
+    /// <summary>The epoch whose score is still being computed (−1: none; 0 is the starting model).</summary>
+    public int PendingEpoch => _running is null ? -1 : _epoch;
 
     /// <summary>Starts scoring <paramref name="snapshot"/> of <paramref name="epoch"/>; returns the previous snapshot's score, if any (waiting for it).</summary>
     public Scored? Submit(int epoch, float[][] snapshot)

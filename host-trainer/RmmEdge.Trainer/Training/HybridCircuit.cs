@@ -1,6 +1,6 @@
+using RmmEdge.Rig.Neurons;
 using RmmEdge.Trainer.Evaluation;
 using RmmEdge.Trainer.Model;
-using RmmEdge.Trainer.Simulation;
 
 namespace RmmEdge.Trainer.Training;
 

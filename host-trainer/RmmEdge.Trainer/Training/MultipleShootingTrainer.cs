@@ -1,4 +1,4 @@
-using System.Diagnostics;
+using RmmEdge.Rig;
 using RmmEdge.Trainer.Data;
 using RmmEdge.Trainer.Evaluation;
 using RmmEdge.Trainer.Model;
@@ -8,29 +8,22 @@ namespace RmmEdge.Trainer.Training;
 /// <summary>
 /// Multiple-shooting settings. Defaults follow the authors' LP–PD refinement (rmm-facts.md §2):
 /// shots of 30 samples, 1,280 shots per mini-batch, ρ_v = 1, ρ_x = 0.1, Adam(0.003, (0.9, 0.9)),
-/// started from the teacher-forced model; γ = 0 (pure free run inside shots). The authors run 500
-/// epochs; the default here is fewer (see <see cref="Epochs"/>).
+/// started from the teacher-forced model; γ = 0 (pure free run inside shots), a constant learning rate.
+/// The authors run 500 epochs; the default here is 60: on the bursting STG neuron the validation score
+/// stops improving well before (issue 4's note), and snapshot selection keeps the best one anyway.
 /// </summary>
-public sealed record MultipleShootingOptions
+public sealed record MultipleShootingOptions : EpochOptions
 {
+    public MultipleShootingOptions()
+    {
+        Epochs = 60;
+        FinalLearningRate = 0.003f;
+    }
+
     /// <summary>Samples per shot (s): back-propagation through time runs over this many steps.</summary>
     public int ShotLength { get; init; } = 30;
 
     public int ShotsPerBatch { get; init; } = 1280;
-
-    /// <summary>
-    /// Epochs over all shots. 60 by default: on the bursting STG neuron the validation score stops
-    /// improving well before (issue 4's note); snapshot selection keeps the best one anyway.
-    /// </summary>
-    public int Epochs { get; init; } = 60;
-
-    public float LearningRate { get; init; } = 0.003f;
-
-    /// <summary>Learning rate at the last epoch, reached by a cosine schedule (equal to <see cref="LearningRate"/>: constant).</summary>
-    public float FinalLearningRate { get; init; } = 0.003f;
-
-    public float Beta1 { get; init; } = 0.9f;
-    public float Beta2 { get; init; } = 0.9f;
 
     /// <summary>Weight of the voltage continuity penalty between consecutive shots (ρ_v).</summary>
     public float ContinuityV { get; init; } = 1f;
@@ -65,26 +58,6 @@ public sealed record MultipleShootingOptions
     /// </summary>
     public float? ClipAboveMv { get; init; }
 
-    public int Seed { get; init; } = 1;
-
-    /// <summary>Free-run validation every this many epochs (0: never; the final model is kept).</summary>
-    public int ValidateEvery { get; init; } = 5;
-
-    /// <summary>Fraction of the record (at its end) held out from training.</summary>
-    public double ValidationFraction { get; init; } = 0.1;
-
-    /// <summary>Fraction of the record (at its end) free-run to score snapshots (as for teacher forcing).</summary>
-    public double SelectionFraction { get; init; } = 0.3;
-
-    /// <summary>Fixed number of gradient partitions (not threads): results do not depend on the core count.</summary>
-    public int Partitions { get; init; } = 4;
-
-    public int MaxThreads { get; init; } = Environment.ProcessorCount;
-
-    public SpikeMetricSettings Metric { get; init; } = SpikeMetricSettings.Lp;
-
-    public SelectionRule Selection { get; init; } = SelectionRule.BurstAware;
-
     /// <summary>
     /// Start from a blank model: fit the input normalisations and output scales to the data first, as
     /// teacher forcing does (the authors' HCO runs). Leave false to refine a teacher-forced model.
@@ -108,6 +81,7 @@ public sealed class MultipleShootingTrainer
     private readonly MultipleShootingProblem _problem;
     private readonly MultipleShootingWorker[] _workers;
     private readonly SnapshotValidator _validator;
+    private readonly DataSplit _split;
 
     public MultipleShootingTrainer(Network network, Dataset data, MultipleShootingOptions options)
     {
@@ -143,7 +117,8 @@ public sealed class MultipleShootingTrainer
 
         int perWorker = (Math.Min(options.ShotsPerBatch, _problem.ShotCount) + options.Partitions - 1) / options.Partitions;
         _workers = Enumerable.Range(0, options.Partitions).Select(_ => new MultipleShootingWorker(_problem, perWorker)).ToArray();
-        _validator = new SnapshotValidator(network, dataSplit.Selection, dataSplit.SelectionTransient, options.Metric, options.Selection);
+        _split = dataSplit;
+        _validator = ValidatorFor(network);
         network.RefreshEffective();
     }
 
@@ -154,73 +129,35 @@ public sealed class MultipleShootingTrainer
     /// <summary>Free-run selection metric of the network as it is now.</summary>
     public double Validate() => _validator.Validate();
 
+    private SnapshotValidator ValidatorFor(Network network) =>
+        new(network, _split.Selection, _split.SelectionTransient, _options.Metric, _options.Selection);
+
     public TrainingResult Train(IProgress<EpochRecord>? progress = null, CancellationToken cancel = default)
     {
-        var random = new Random(_options.Seed);
         Parameter[] parameters = _network.TrainableParameters.Concat(_problem.ShotParameters).ToArray();
-        var adam = new Adam(parameters, _options.LearningRate, _options.Beta1, _options.Beta2);
-        int[] order = Enumerable.Range(0, _problem.ShotCount).ToArray();
-        var history = new List<EpochRecord>();
-        var clock = Stopwatch.StartNew();
+        var loop = new EpochLoop(_network, _options, parameters, ValidatorFor);
+        return loop.Run(new MiniBatches(this), _problem.ShotCount * _problem.ShotLength, scoreStart: true, progress, cancel);
+    }
 
-        double bestScore = _options.ValidateEvery > 0 ? Validate() : double.NegativeInfinity;
-        float[][]? best = _options.ValidateEvery > 0 ? _network.Snapshot() : null;
-        int bestEpoch = 0;
-        history.Add(new EpochRecord(0, double.NaN, best is null ? null : bestScore, 0));
-        progress?.Report(history[0]);
+    /// <summary>One training run's mini-batches: the shots shuffled every epoch, each batch's shots in ascending order.</summary>
+    private sealed class MiniBatches(MultipleShootingTrainer trainer) : IMiniBatches
+    {
+        private readonly Random _random = new(trainer._options.Seed);
+        private readonly int[] _order = Enumerable.Range(0, trainer._problem.ShotCount).ToArray();
 
-        for (int epoch = 1; epoch <= _options.Epochs; epoch++)
+        public int BeginEpoch(int epoch)
         {
-            cancel.ThrowIfCancellationRequested();
-            double fraction = _options.Epochs > 1 ? (epoch - 1.0) / (_options.Epochs - 1) : 1;
-            adam.LearningRate = (float)(_options.FinalLearningRate + (_options.LearningRate - _options.FinalLearningRate)
-                * 0.5 * (1 + Math.Cos(Math.PI * fraction)));
-            random.Shuffle(order);
-            double lossSum = 0;
-            int batches = (order.Length + _options.ShotsPerBatch - 1) / _options.ShotsPerBatch;
-            for (int batch = 0; batch < batches; batch++)
-            {
-                int start = batch * _options.ShotsPerBatch;
-                int size = Math.Min(_options.ShotsPerBatch, order.Length - start);
-                Array.Sort(order, start, size);   // ascending shots: the data is read front to back
-                foreach (Parameter p in parameters) { Array.Clear(p.Grad); }
-                lossSum += ComputeGradients(order.AsMemory(start, size)) * size;
-                Regularization.AddRidgeAndChain(_network);
-                adam.Step();
-                _network.RefreshEffective();
-            }
-
-            double? validation = null;
-            if (_options.ValidateEvery > 0 && (epoch % _options.ValidateEvery == 0 || epoch == _options.Epochs))
-            {
-                validation = Validate();
-                if (validation > bestScore)
-                {
-                    bestScore = validation.Value;
-                    bestEpoch = epoch;
-                    best = _network.Snapshot();
-                }
-            }
-
-            var record = new EpochRecord(epoch, lossSum / order.Length, validation, clock.Elapsed.TotalSeconds);
-            history.Add(record);
-            progress?.Report(record);
+            _random.Shuffle(_order);
+            return (_order.Length + trainer._options.ShotsPerBatch - 1) / trainer._options.ShotsPerBatch;
         }
 
-        if (best is not null)
+        public (double LossSum, long Count) AddGradient(int epoch, int batch)
         {
-            _network.Restore(best);
+            int start = batch * trainer._options.ShotsPerBatch;
+            int size = Math.Min(trainer._options.ShotsPerBatch, _order.Length - start);
+            Array.Sort(_order, start, size);   // ascending shots: the data is read front to back
+            return (trainer.ComputeGradients(_order.AsMemory(start, size)) * size, size);
         }
-        else
-        {
-            bestEpoch = _options.Epochs;
-            bestScore = double.NaN;
-        }
-
-        return new TrainingResult(history, bestEpoch, bestScore, _problem.ShotCount * _problem.ShotLength, clock.Elapsed.TotalSeconds)
-        {
-            SelectionSeconds = _validator.Seconds,
-        };
     }
 
     /// <summary>

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using RmmEdge.Rig.Neurons;
 using RmmEdge.Trainer.Model;
 using RmmEdge.Trainer.Simulation;
 

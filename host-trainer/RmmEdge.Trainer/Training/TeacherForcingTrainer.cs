@@ -1,4 +1,4 @@
-using System.Diagnostics;
+using RmmEdge.Rig;
 using RmmEdge.Trainer.Data;
 using RmmEdge.Trainer.Evaluation;
 using RmmEdge.Trainer.Interpretation;
@@ -17,18 +17,8 @@ namespace RmmEdge.Trainer.Training;
 /// run's burst statistics jumped from snapshot to snapshot (period −16%…+2%, spikes per burst +0.5…+4
 /// between neighbouring snapshots); with them the period stays within ±3% from epoch 60 on.
 /// </summary>
-public sealed record TeacherForcingOptions
+public sealed record TeacherForcingOptions : EpochOptions
 {
-    public int Epochs { get; init; } = 200;
-    public float LearningRate { get; init; } = 0.003f;
-
-    /// <summary>
-    /// Learning rate reached at the last epoch by a cosine schedule from <see cref="LearningRate"/>
-    /// (equal to it: constant, the authors' choice).
-    /// </summary>
-    public float FinalLearningRate { get; init; } = 1e-4f;
-    public float Beta1 { get; init; } = 0.9f;
-    public float Beta2 { get; init; } = 0.9f;
     public int BatchSize { get; init; } = 38400;
 
     /// <summary>
@@ -42,31 +32,12 @@ public sealed record TeacherForcingOptions
     /// or more (31 s at 10 kHz) as the recipe had it; 1 is the recipe's rule.
     /// </summary>
     public int MinBatchesPerEpoch { get; init; } = 8;
-    public int Seed { get; init; } = 1;
-
-    /// <summary>Free-run validation every this many epochs (0: never; the final model is kept).</summary>
-    public int ValidateEvery { get; init; } = 5;
-
-    /// <summary>Fraction of the record held out from teacher forcing: its end, or evenly spread segments (<see cref="DataSplit"/>).</summary>
-    public double ValidationFraction { get; init; } = 0.1;
 
     /// <summary>
     /// Duration (ms) at the start of every segment that is neither fitted nor scored; null: the
     /// <see cref="Evaluation.Transient"/> rule (the banks' warm-up on long records, 100 ms on sweeps).
     /// </summary>
     public double? TransientMs { get; init; }
-
-    /// <summary>
-    /// Fraction of the record (at its end) free-run to score snapshots: the held-out tail and, when
-    /// larger than <see cref="ValidationFraction"/>, the end of the training part before it. Burst
-    /// statistics need bursts: a 6 s tail may hold only three (shared/data/synthetic, neuron A), 18 s
-    /// hold twenty. Teacher forcing never sees a free run, so scoring the free run over training time
-    /// still measures what the regression did not fit; the final verdict is on a separate test record.
-    /// </summary>
-    public double SelectionFraction { get; init; } = 0.3;
-
-    /// <summary>Fixed number of gradient partitions (not threads): results do not depend on the core count.</summary>
-    public int Partitions { get; init; } = 4;
 
     /// <summary>
     /// Standard deviation of Gaussian noise added to the normalised inputs of every sample, fresh each
@@ -94,14 +65,6 @@ public sealed record TeacherForcingOptions
     /// help — spikes per burst +3.63, +4.61, +1.88 against +2.00, +3.67, +0.90 unfiltered — so it is off.
     /// </summary>
     public double VoltageLowPassHz { get; init; }
-
-    /// <summary>Threads used for the gradient partitions (default: every core). Does not change results.</summary>
-    public int MaxThreads { get; init; } = Environment.ProcessorCount;
-
-    public SpikeMetricSettings Metric { get; init; } = SpikeMetricSettings.Lp;
-
-    /// <summary>How snapshots are scored on the validation free run.</summary>
-    public SelectionRule Selection { get; init; } = SelectionRule.BurstAware;
 
     /// <summary>
     /// Perturbed copies of each snapshot also free-run on the selection part (parameters × (1 + 2⁻¹⁵·N(0, 1)),
@@ -159,73 +122,6 @@ public sealed record TeacherForcingOptions
     /// figure in the README but the long rows of `RmmEdge.Bench scaling` comes from stored rows.
     /// </summary>
     public int StreamAboveMb { get; init; } = 1024;
-}
-
-/// <summary>The score by which a training snapshot is selected (higher is better).</summary>
-public enum SelectionRule
-{
-    /// <summary>The authors' angular separation of band-passed, thresholded, smoothed voltages.</summary>
-    AngularSeparation,
-
-    /// <summary>
-    /// Angular separation minus the relative burst-period error minus the spikes-per-burst error
-    /// relative to the data's, when the validation data holds at least two bursts (metrics.md rules);
-    /// the angular separation alone otherwise. The angular separation rewards spike timing but barely
-    /// sees a burst with three extra spikes; this rule also sees the burst statistics users judge by.
-    /// </summary>
-    BurstAware,
-}
-
-/// <summary>One line of the training history.</summary>
-/// <param name="Epoch">1-based epoch.</param>
-/// <param name="TrainLoss">Mean squared dv/dt error over the epoch's samples ((mV/ms)²), without the ridge term.</param>
-/// <param name="Validation">Selection metric of the free run on the validation part, when computed.</param>
-/// <param name="Seconds">Wall time since training started.</param>
-public sealed record EpochRecord(int Epoch, double TrainLoss, double? Validation, double Seconds);
-
-/// <summary>What training produced: the selected model is left in the network.</summary>
-public sealed record TrainingResult(IReadOnlyList<EpochRecord> History, int SelectedEpoch, double SelectedValidation,
-    int TrainingSamples, double Seconds)
-{
-    /// <summary>How the record was divided between fitting and selection, and the transient (<see cref="DataSplit.Description"/>).</summary>
-    public string Split { get; init; } = "";
-
-    /// <summary>Where the rest-stability penalty applied and what it left (empty when it was off).</summary>
-    public string RestStability { get; init; } = "";
-
-    /// <summary>The mini-batches of an epoch, e.g. "8 mini-batches of 4,350 samples per epoch (…)"; empty where the trainer has none to state.</summary>
-    public string Batches { get; init; } = "";
-
-    /// <summary>Wall time spent free-running snapshots to select one (beside training, where <see cref="SelectionWaitSeconds"/> is set).</summary>
-    public double SelectionSeconds { get; init; }
-
-    /// <summary>Of <see cref="Seconds"/>, the wall time training stood still waiting for a snapshot's score; null: selection ran in line.</summary>
-    public double? SelectionWaitSeconds { get; init; }
-
-    /// <summary>"12.3 s, of which selection 8.1 s (66 %)", or with selection beside training "12.3 s, of which waiting for selection 0.4 s (3 %; its free runs took 4.1 s beside training)".</summary>
-    public string Timing => SelectionWaitSeconds is double wait
-        ? $"{Seconds:0.0} s, of which waiting for selection {wait:0.0} s ({Share(wait)}; its free runs took {SelectionSeconds:0.0} s beside training)"
-        : $"{Seconds:0.0} s, of which selection {SelectionSeconds:0.0} s ({Share(SelectionSeconds)})";
-
-    /// <summary>Each epoch's wall time (s), in epoch order, from <see cref="History"/>'s running times.</summary>
-    public double[] EpochSeconds() => History.Select((r, i) => r.Seconds - (i == 0 ? 0 : History[i - 1].Seconds)).ToArray();
-
-    /// <summary>The median epoch's wall time (s): what an epoch costs once set-up and the JIT's tiering are past.</summary>
-    public double MedianEpochSeconds()
-    {
-        double[] sorted = EpochSeconds().Order().ToArray();
-        return sorted[sorted.Length / 2];
-    }
-
-    private string Share(double part) => $"{(Seconds > 0 ? part / Seconds : 0):P0}";
-
-    /// <summary>
-    /// "epoch 9 selected (validation 0.655 -> 0.720)": the starting model's score, where it was scored, then
-    /// the kept one's; "epoch 60 kept (the last; no snapshot was validated)" when validation was off.
-    /// </summary>
-    public string Selection => double.IsNaN(SelectedValidation)
-        ? $"epoch {SelectedEpoch} kept (the last; no snapshot was validated)"
-        : $"epoch {SelectedEpoch} selected (validation {(History.Count > 0 && History[0].Validation is double start ? $"{start:0.000} -> " : "")}{SelectedValidation:0.000})";
 }
 
 /// <summary>
@@ -317,108 +213,74 @@ public sealed class TeacherForcingTrainer
 
     public TrainingResult Train(IProgress<EpochRecord>? progress = null, CancellationToken cancel = default)
     {
-        var random = new ShuffleRandom((ulong)_options.Seed);
-        Parameter[] parameters = _network.TrainableParameters.ToArray();
-        var adam = new Adam(parameters, _options.LearningRate, _options.Beta1, _options.Beta2);
-        int[][] order = _problems.Select(p => new int[p.SampleCount]).ToArray();
-        int[][] ranks = _problems.Select(p => new int[p.RankCount]).ToArray();
-        var history = new List<EpochRecord>();
-        var clock = Stopwatch.StartNew();
-        float[][]? best = null;
-        int bestEpoch = 0;
-        double bestScore = double.NegativeInfinity;
-        BackgroundSelection? selection = _options.ValidateEvery > 0 ? new BackgroundSelection(_network, ValidatorFor) : null;
-
-        // Epochs wait here until the score of the snapshot they follow is known, so they are
-        // reported in order and each validation epoch with its score.
-        var unreported = new List<EpochRecord>();
-        void Scored(BackgroundSelection.Scored? scored)
-        {
-            if (scored is not null)
-            {
-                if (scored.Score > bestScore)
-                {
-                    bestScore = scored.Score;
-                    bestEpoch = scored.Epoch;
-                    best = scored.Snapshot;
-                }
-
-                int at = unreported.FindIndex(r => r.Epoch == scored.Epoch);
-                unreported[at] = unreported[at] with { Validation = scored.Score };
-            }
-
-            int pending = selection?.PendingEpoch ?? 0;
-            int ready = pending == 0 ? unreported.Count : unreported.FindIndex(r => r.Epoch == pending);
-            foreach (EpochRecord record in unreported.Take(ready))
-            {
-                history.Add(record);
-                progress?.Report(record);
-            }
-
-            unreported.RemoveRange(0, ready);
-        }
-
-        int batchSize = EffectiveBatchSize, batches = (TrainingSamples + batchSize - 1) / batchSize;
-        for (int epoch = 1; epoch <= _options.Epochs; epoch++)
-        {
-            cancel.ThrowIfCancellationRequested();
-            double progressFraction = _options.Epochs > 1 ? (epoch - 1.0) / (_options.Epochs - 1) : 1;
-            adam.LearningRate = (float)(_options.FinalLearningRate + (_options.LearningRate - _options.FinalLearningRate)
-                * 0.5 * (1 + Math.Cos(Math.PI * progressFraction)));
-            for (int n = 0; n < _problems.Length; n++)
-            {
-                _problems[n].ShuffleIntoSortedBatches(random, ranks[n], order[n], batchSize);
-            }
-
-            _rest?.FindEquilibria();
-            _rest?.Relinearise();
-            double lossSum = 0;
-            long count = 0;
-            for (int batch = 0; batch < batches; batch++)
-            {
-                foreach (Parameter p in parameters) { Array.Clear(p.Grad); }
-                for (int n = 0; n < _problems.Length; n++)
-                {
-                    int start = batch * batchSize;
-                    int size = Math.Min(batchSize, order[n].Length - start);
-                    lossSum += ComputeGradients(n, order[n].AsMemory(start, size), (ulong)(_options.Seed * 1_000_003L + epoch * 10_007L + batch));
-                    count += size;
-                }
-
-                _rest?.AddGradient();
-                Regularization.AddRidgeAndChain(_network);
-                adam.Step();
-                _network.RefreshEffective();
-            }
-
-            unreported.Add(new EpochRecord(epoch, lossSum / count, null, clock.Elapsed.TotalSeconds));
-            bool validate = selection is not null && (epoch % _options.ValidateEvery == 0 || epoch == _options.Epochs);
-            Scored(validate ? selection!.Submit(epoch, _network.Snapshot()) : null);
-        }
-
-        Scored(selection?.Finish());
-
-        if (best is not null)
-        {
-            _network.Restore(best);
-        }
-        else
-        {
-            bestEpoch = _options.Epochs;
-            bestScore = double.NaN;
-        }
-
-        return new TrainingResult(history, bestEpoch, bestScore, TrainingSamples, clock.Elapsed.TotalSeconds)
+        var batches = new MiniBatches(this);
+        var loop = new EpochLoop(_network, _options, _network.TrainableParameters.ToArray(), ValidatorFor);
+        TrainingResult result = loop.Run(batches, TrainingSamples, scoreStart: false, progress, cancel);
+        int batchSize = batches.BatchSize;
+        return result with
         {
             Split = Split.Description + (Streamed ? $"; inputs streamed from bank checkpoints in blocks of {TrainingBlocks.Length} samples " +
                 $"({_problems.Sum(p => TeacherForcingProblem.InputRowBytes(p.Model, p.SampleCount)) / (1024.0 * 1024):N0} MiB stored would exceed teacherForcing.streamAboveMb = {_options.StreamAboveMb})" : ""),
-            SelectionSeconds = selection?.FreeRunSeconds ?? 0,
-            SelectionWaitSeconds = selection?.WaitSeconds ?? 0,
-            Batches = $"{batches} mini-batches of {batchSize:N0} samples per epoch" +
+            Batches = $"{batches.Count} mini-batches of {batchSize:N0} samples per epoch" +
                 (batchSize < _options.BatchSize ? $" (teacherForcing.batchSize {_options.BatchSize:N0} shrunk so that an epoch makes teacherForcing.minBatchesPerEpoch = {_options.MinBatchesPerEpoch} optimiser steps)" : ""),
             RestStability = _rest is null ? RestStabilityDescription
                 : $"{RestStabilityDescription}; {_rest.Outcome()}",
         };
+    }
+
+    /// <summary>
+    /// One training run's mini-batches: every epoch each neuron's samples shuffled into sorted batches
+    /// (<see cref="TeacherForcingProblem.ShuffleIntoSortedBatches"/>), the rest-stability penalty's
+    /// equilibria found again, and per batch every neuron's share of the gradient and the penalty's.
+    /// </summary>
+    private sealed class MiniBatches : IMiniBatches
+    {
+        private readonly TeacherForcingTrainer _trainer;
+        private readonly ShuffleRandom _random;
+        private readonly int[][] _order;
+        private readonly int[][] _ranks;
+
+        public MiniBatches(TeacherForcingTrainer trainer)
+        {
+            _trainer = trainer;
+            _random = new ShuffleRandom((ulong)trainer._options.Seed);
+            _order = trainer._problems.Select(p => new int[p.SampleCount]).ToArray();
+            _ranks = trainer._problems.Select(p => new int[p.RankCount]).ToArray();
+            BatchSize = trainer.EffectiveBatchSize;
+            Count = (trainer.TrainingSamples + BatchSize - 1) / BatchSize;
+        }
+
+        public int BatchSize { get; }
+
+        public int Count { get; }
+
+        public int BeginEpoch(int epoch)
+        {
+            for (int n = 0; n < _trainer._problems.Length; n++)
+            {
+                _trainer._problems[n].ShuffleIntoSortedBatches(_random, _ranks[n], _order[n], BatchSize);
+            }
+
+            _trainer._rest?.FindEquilibria();
+            _trainer._rest?.Relinearise();
+            return Count;
+        }
+
+        public (double LossSum, long Count) AddGradient(int epoch, int batch)
+        {
+            double lossSum = 0;
+            long count = 0;
+            for (int n = 0; n < _trainer._problems.Length; n++)
+            {
+                int start = batch * BatchSize;
+                int size = Math.Min(BatchSize, _order[n].Length - start);
+                lossSum += _trainer.ComputeGradients(n, _order[n].AsMemory(start, size), (ulong)(_trainer._options.Seed * 1_000_003L + epoch * 10_007L + batch));
+                count += size;
+            }
+
+            _trainer._rest?.AddGradient();
+            return (lossSum, count);
+        }
     }
 
     /// <summary>

@@ -1,8 +1,9 @@
+using RmmCli = RmmEdge.Cli.Cli;
+using RmmEdge.Rig;
+using RmmEdge.Rig.Board;
 using RmmEdge.SharedModel.Protocol;
-using RmmEdge.Trainer.Board;
 using Xunit;
 using Xunit.Abstractions;
-using RmmCli = RmmEdge.Cli.Cli;
 
 namespace RmmEdge.Trainer.Tests.Board;
 

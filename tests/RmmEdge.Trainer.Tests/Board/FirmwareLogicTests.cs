@@ -148,6 +148,17 @@ public sealed class FirmwareLogicTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void TheOverrunStreakStopsAtItsLimitAndAStepOnTimeEndsIt()
+    {
+        var streak = new OverrunStreak(3);
+        bool[] overran = [true, true, false, true, true, true];
+        bool[] stops = overran.Select(streak.Record).ToArray();
+        Assert.Equal([false, false, false, false, false, true], stops);
+        Assert.Equal(3, streak.Length);
+        Assert.True(new OverrunStreak(1).Record(true));
+    }
+
+    [Fact]
     public void AModelTooSlowForThePeriodStopsOnTheOverrunStreakWithTheOutputSafe()
     {
         var outputSignal = new RecordingOutput();

@@ -1,10 +1,11 @@
+using RmmCli = RmmEdge.Cli.Cli;
 using RmmEdge.Emulator;
+using RmmEdge.Rig;
+using RmmEdge.Rig.Board;
 using RmmEdge.SharedModel.Format;
 using RmmEdge.SharedModel.Protocol;
-using RmmEdge.Trainer.Board;
 using Xunit;
 using Xunit.Abstractions;
-using RmmCli = RmmEdge.Cli.Cli;
 
 namespace RmmEdge.Trainer.Tests.Board;
 

@@ -1,4 +1,4 @@
-using RmmEdge.Trainer.Board;
+using RmmEdge.Rig.Board;
 using RmmEdge.Trainer.Compile;
 using Xunit;
 using Xunit.Abstractions;

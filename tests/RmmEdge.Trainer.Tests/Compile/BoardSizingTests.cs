@@ -1,4 +1,5 @@
-using RmmEdge.Trainer.Board;
+using RmmEdge.Rig;
+using RmmEdge.Rig.Board;
 using RmmEdge.Trainer.Compile;
 using RmmEdge.Trainer.Model;
 using Xunit;

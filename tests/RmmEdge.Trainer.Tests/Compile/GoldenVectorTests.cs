@@ -1,3 +1,4 @@
+using RmmEdge.Rig.Neurons;
 using RmmEdge.SharedModel.Kernel;
 using RmmEdge.Trainer.Compile;
 using RmmEdge.Trainer.Model;

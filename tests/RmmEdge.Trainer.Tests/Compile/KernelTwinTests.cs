@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using RmmEdge.Rig.Neurons;
 using RmmEdge.SharedModel.Format;
 using RmmEdge.SharedModel.Kernel;
 using RmmEdge.Trainer.Compile;

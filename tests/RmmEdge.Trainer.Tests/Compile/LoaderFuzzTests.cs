@@ -1,5 +1,6 @@
-using RmmEdge.Trainer.Compile;
 using System.Diagnostics;
+using RmmEdge.Rig.Neurons;
+using RmmEdge.Trainer.Compile;
 using Xunit;
 using Xunit.Abstractions;
 

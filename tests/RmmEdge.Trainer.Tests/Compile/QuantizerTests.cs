@@ -1,3 +1,5 @@
+using RmmEdge.Rig;
+using RmmEdge.Rig.Neurons;
 using RmmEdge.SharedModel.Format;
 using RmmEdge.SharedModel.Kernel;
 using RmmEdge.Trainer.Compile;

@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.Text;
+using RmmEdge.Rig;
 using RmmEdge.Trainer.Data;
 using RmmEdge.Trainer.Evaluation;
 using Xunit;

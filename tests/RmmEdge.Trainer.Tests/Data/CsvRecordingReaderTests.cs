@@ -1,4 +1,5 @@
 using System.IO.Compression;
+using RmmEdge.Rig;
 using RmmEdge.Trainer.Data;
 using Xunit;
 

@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using RmmEdge.Rig;
 using RmmEdge.Trainer.Data;
 using RmmEdge.Trainer.Evaluation;
 using Xunit;

@@ -1,5 +1,6 @@
 using System.IO.Compression;
 using System.Text;
+using RmmEdge.Rig;
 using RmmEdge.Trainer.Data;
 using RmmEdge.Trainer.Model;
 using Xunit;

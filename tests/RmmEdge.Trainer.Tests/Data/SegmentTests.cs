@@ -1,11 +1,12 @@
+using RmmCli = RmmEdge.Cli.Cli;
+using RmmEdge.Rig;
 using RmmEdge.Trainer.Data;
 using RmmEdge.Trainer.Evaluation;
 using RmmEdge.Trainer.Model;
-using RmmEdge.Trainer.Training;
 using RmmEdge.Trainer.Tests.Training;
+using RmmEdge.Trainer.Training;
 using Xunit;
 using Xunit.Abstractions;
-using RmmCli = RmmEdge.Cli.Cli;
 
 namespace RmmEdge.Trainer.Tests.Data;
 

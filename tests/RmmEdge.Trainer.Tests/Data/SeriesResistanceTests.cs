@@ -1,3 +1,4 @@
+using RmmEdge.Rig;
 using RmmEdge.Trainer.Data;
 using RmmEdge.Trainer.Simulation;
 using Xunit;

@@ -1,6 +1,6 @@
 using RmmEdge.Emulator;
+using RmmEdge.Rig.Board;
 using RmmEdge.SharedModel.Protocol;
-using RmmEdge.Trainer.Board;
 using RmmEdge.Trainer.Compile;
 using RmmEdge.Trainer.Data;
 using RmmEdge.Trainer.Evaluation;

@@ -1,9 +1,9 @@
 using RmmEdge.Emulator;
+using RmmEdge.Rig.Board;
+using RmmEdge.Rig.Neurons;
 using RmmEdge.SharedModel.Protocol;
-using RmmEdge.Trainer.Board;
 using RmmEdge.Trainer.Compile;
 using RmmEdge.Trainer.Model;
-using RmmEdge.Trainer.Simulation;
 using RmmEdge.Trainer.Tests.Board;
 using Xunit;
 using Xunit.Abstractions;

@@ -1,6 +1,8 @@
+using RmmEdge.Cli;
 using RmmEdge.Emulator;
+using RmmEdge.Rig.Board;
+using RmmEdge.Rig.Neurons;
 using RmmEdge.SharedModel.Protocol;
-using RmmEdge.Trainer.Board;
 using RmmEdge.Trainer.Compile;
 using RmmEdge.Trainer.Data;
 using RmmEdge.Trainer.Evaluation;

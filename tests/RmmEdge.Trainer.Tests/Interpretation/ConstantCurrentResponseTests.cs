@@ -1,6 +1,6 @@
+using RmmEdge.Rig.Neurons;
 using RmmEdge.Trainer.Interpretation;
 using RmmEdge.Trainer.Model;
-using RmmEdge.Trainer.Simulation;
 using RmmEdge.Trainer.Tests.Compile;
 using Xunit;
 using Xunit.Abstractions;

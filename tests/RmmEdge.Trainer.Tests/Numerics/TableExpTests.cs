@@ -1,6 +1,7 @@
 using System.Numerics;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics.X86;
+using RmmEdge.Rig.Numerics;
 using RmmEdge.Trainer.Numerics;
 using Xunit;
 

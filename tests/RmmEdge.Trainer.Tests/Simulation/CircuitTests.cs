@@ -1,3 +1,5 @@
+using RmmEdge.Rig;
+using RmmEdge.Rig.Neurons;
 using RmmEdge.Trainer.Data;
 using RmmEdge.Trainer.Evaluation;
 using RmmEdge.Trainer.Simulation;

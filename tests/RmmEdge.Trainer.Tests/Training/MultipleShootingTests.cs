@@ -1,3 +1,4 @@
+using RmmEdge.Rig.Neurons;
 using RmmEdge.Trainer.Data;
 using RmmEdge.Trainer.Model;
 using RmmEdge.Trainer.Training;

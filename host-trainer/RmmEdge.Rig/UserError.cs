@@ -1,4 +1,4 @@
-namespace RmmEdge.Trainer;
+namespace RmmEdge.Rig;
 
 /// <summary>
 /// An anticipated mistake by the user (bad file, missing column, wrong unit, data too short): its

@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 
-namespace RmmEdge.Trainer.Board;
+namespace RmmEdge.Rig.Board;
 
 /// <summary>
 /// Checks a JSON document against a JSON Schema (2020-12), for the keywords our schemas use: type,

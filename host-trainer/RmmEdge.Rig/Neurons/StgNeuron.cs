@@ -1,6 +1,6 @@
-using RmmEdge.Trainer.Numerics;
+using RmmEdge.Rig.Numerics;
 
-namespace RmmEdge.Trainer.Simulation;
+namespace RmmEdge.Rig.Neurons;
 
 /// <summary>
 /// A single-compartment conductance-based neuron integrated by exponential Euler: every state variable

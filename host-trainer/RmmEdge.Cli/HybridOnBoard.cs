@@ -1,13 +1,13 @@
-#nullable enable
+using RmmEdge.Emulator;
+using RmmEdge.Rig.Board;
+using RmmEdge.Rig.Neurons;
 using RmmEdge.SharedModel.Protocol;
-using RmmEdge.Trainer.Board;
 using RmmEdge.Trainer.Compile;
 using RmmEdge.Trainer.Interpretation;
 using RmmEdge.Trainer.Model;
-using RmmEdge.Trainer.Simulation;
 using RmmEdge.Trainer.Training;
 
-namespace RmmEdge.Emulator;
+namespace RmmEdge.Cli;
 
 /// <summary>One emulated hybrid run: the compiled model, the cell on the amplifier, the board's record and the verdict.</summary>
 public sealed record HybridRun(byte[] Model, CellPreparation Cell, EmulationResult Result, HybridOutcome Outcome, RunConfiguration Run);

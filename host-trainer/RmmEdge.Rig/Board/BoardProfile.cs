@@ -1,7 +1,7 @@
 using System.Text.Json;
 using RmmEdge.SharedModel.Protocol;
 
-namespace RmmEdge.Trainer.Board;
+namespace RmmEdge.Rig.Board;
 
 public sealed record EngineProfile(bool Available, int MaxRateHz, string? Needs);
 

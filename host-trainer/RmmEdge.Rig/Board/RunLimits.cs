@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace RmmEdge.Trainer.Board;
+namespace RmmEdge.Rig.Board;
 
 /// <summary>
 /// The host's bounds on what it asks a board (or the emulated board) to do, checked before anything is

@@ -1,7 +1,7 @@
 using System.Runtime.InteropServices;
 using Microsoft.Win32.SafeHandles;
 
-namespace RmmEdge.Trainer.Board;
+namespace RmmEdge.Rig.Board;
 
 /// <summary>
 /// A serial device (USB-UART bridge, pseudo-terminal) opened in raw mode through termios, as a

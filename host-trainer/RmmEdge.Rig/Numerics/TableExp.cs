@@ -1,7 +1,7 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 
-namespace RmmEdge.Trainer.Numerics;
+namespace RmmEdge.Rig.Numerics;
 
 /// <summary>
 /// Double-precision e^x by a 128-entry table and a degree-5 polynomial: the algorithm of glibc 2.28 and later

@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace RmmEdge.Trainer;
+namespace RmmEdge.Rig;
 
 /// <summary>A range given on the command line as LOW:HIGH (--valid-range, --range-na): one parser, one message.</summary>
 public static class RangeText

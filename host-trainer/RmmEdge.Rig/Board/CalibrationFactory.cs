@@ -1,6 +1,6 @@
 using RmmEdge.SharedModel.Protocol;
 
-namespace RmmEdge.Trainer.Board;
+namespace RmmEdge.Rig.Board;
 
 /// <summary>
 /// Turns a board profile and a front-end preset into the converter calibration the board applies

@@ -1,7 +1,6 @@
-using RmmEdge.Trainer.Data;
-using RmmEdge.Trainer.Numerics;
+using RmmEdge.Rig.Numerics;
 
-namespace RmmEdge.Trainer.Simulation;
+namespace RmmEdge.Rig.Neurons;
 
 /// <summary>
 /// Graded chemical synapse of Abbott &amp; Marder (1998) as used by Prinz, Bucher &amp; Marder (2004):
@@ -152,35 +151,5 @@ public sealed class Circuit
             foreach (GradedSynapse s in _synapses) { s.Step(FineStepMs, _neurons[s.Pre].V); }
             for (int i = 0; i < _neurons.Length; i++) { _neurons[i].Step(FineStepMs, injected[i], _gSyn[i], _gESyn[i]); }
         }
-    }
-
-    /// <summary>
-    /// Records <paramref name="stimulus"/>[i].Length samples at <paramref name="dtMs"/>: V (mV) and I (nA)
-    /// per neuron as V1/I1, V2/I2 … (V/I for a single neuron), plus Isyn1, Isyn2 … (true synaptic
-    /// current into each neuron) when there are synapses.
-    /// </summary>
-    public Dataset Record(float[][] stimulus, double dtMs, string source)
-    {
-        int n = _neurons.Length, length = stimulus[0].Length;
-        float[][] v = Enumerable.Range(0, n).Select(_ => new float[length]).ToArray();
-        float[][] syn = Enumerable.Range(0, n).Select(_ => new float[length]).ToArray();
-        double[] injected = new double[n];
-        for (int k = 0; k < length; k++)
-        {
-            for (int i = 0; i < n; i++)
-            {
-                v[i][k] = (float)_neurons[i].V;
-                syn[i][k] = (float)SynapticCurrent(i);
-                injected[i] = stimulus[i][k];
-            }
-
-            Advance(dtMs, injected);
-        }
-
-        var traces = Enumerable.Range(0, n).Select(i => new NeuronTrace(n == 1 ? "neuron" : $"neuron{i + 1}", v[i], stimulus[i])).ToArray();
-        var extra = _synapses.Length == 0
-            ? new Dictionary<string, float[]>()
-            : Enumerable.Range(0, n).ToDictionary(i => $"Isyn{i + 1}", i => syn[i]);
-        return new Dataset(source, dtMs, traces, extra);
     }
 }

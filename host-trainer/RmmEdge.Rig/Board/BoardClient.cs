@@ -2,7 +2,7 @@ using System.Collections.Concurrent;
 using RmmEdge.SharedModel.Format;
 using RmmEdge.SharedModel.Protocol;
 
-namespace RmmEdge.Trainer.Board;
+namespace RmmEdge.Rig.Board;
 
 /// <summary>An answer of the board to one command: the Ack fields, or a reply frame's payload.</summary>
 public sealed record BoardReply(byte Type, byte Status, int Detail, string Message, byte[] Payload)

@@ -1,4 +1,4 @@
-namespace RmmEdge.Trainer.Simulation;
+namespace RmmEdge.Rig.Neurons;
 
 /// <summary>
 /// The Hodgkin–Huxley (1952) squid axon in the modern convention (rest ≈ −65 mV): C = 1 µF/cm²,

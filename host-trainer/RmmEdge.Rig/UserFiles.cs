@@ -1,4 +1,4 @@
-namespace RmmEdge.Trainer;
+namespace RmmEdge.Rig;
 
 /// <summary>
 /// The files a user names on the command line. Inputs must exist and be files, and are read within a
