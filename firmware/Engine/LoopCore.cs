@@ -5,34 +5,25 @@ using RmmEdge.SharedModel.Protocol;
 namespace RmmEdge.Firmware.Engine
 {
     /// <summary>
-    /// One loop step, timing aside (its C twin, firmware/native/rmm_loop.c, gives bit-identical outputs): read the input, step the model, apply the safety rules, write the
-    /// output. Modes: neuron emulator (command current into the output neuron; its model voltage out)
-    /// and dynamic clamp / hybrid (the measured neuron's voltage in; the model's current into the
-    /// output neuron — a measured cell: a learned conductance, or model synapses from model neurons —
-    /// out, −Σψ, clipped to the configured limits). Electrode loss — the measured voltage
-    /// outside the valid range for longer than the configured time — stops the loop with the output
-    /// at zero. With two channels (<see cref="RunConfiguration.Channels"/>) both inputs are read before
-    /// the step and both outputs written after it, each under the same rules; either channel's electrode
-    /// loss stops the loop with both outputs safe. Allocation-free after construction.
+    /// One loop step, timing aside (its C twin, firmware/native/rmm_loop.c, gives bit-identical outputs):
+    /// read every channel's input, let the run's mode (<see cref="ILoopMode"/>: <see cref="NeuronEmulatorMode"/>,
+    /// or <see cref="ClampMode"/> for dynamic clamp and hybrid circuits) step the model and apply its
+    /// safety rules, then write every output, or make every output safe when the mode stops the loop.
+    /// With two channels (<see cref="RunConfiguration.Channels"/>) both inputs are read before the step
+    /// and both outputs written after it. Allocation-free after construction.
     /// </summary>
     public sealed class LoopCore
     {
         private readonly StepKernel _kernel;
-        private readonly RunConfiguration _config;
         private readonly int _channels;
-        private readonly int[] _injected;
-        private readonly int[] _measured;
-        private readonly int[] _outOfRange = new int[RunConfiguration.MaxChannels];
-        private readonly int[] _values = new int[RunConfiguration.MaxChannels];
-        private readonly int _lossSteps;
+        private readonly ILoopMode _mode;
+        private readonly int[] _inputs = new int[RunConfiguration.MaxChannels];
+        private readonly int[] _outputs = new int[RunConfiguration.MaxChannels];
 
         public LoopCore(RmmqModel model, RunConfiguration config)
         {
             _kernel = new StepKernel(model);
-            _config = config;
             _channels = config.ChannelCount;
-            _injected = new int[model.NeuronCount];
-            _measured = new int[model.NeuronCount];
             int[] v0 = new int[model.NeuronCount];
             for (int i = 0; i < v0.Length; i++)
             {
@@ -41,7 +32,10 @@ namespace RmmEdge.Firmware.Engine
 
             _kernel.Reset(v0);
             long periodNs = (long)config.PeriodUs * 1000;
-            _lossSteps = (int)(((long)config.ElectrodeLossMs * 1000000 + periodNs - 1) / periodNs);
+            int lossSteps = (int)(((long)config.ElectrodeLossMs * 1000000 + periodNs - 1) / periodNs);
+            _mode = config.Mode == RunConfiguration.ModeEmulator
+                ? (ILoopMode)new NeuronEmulatorMode(_kernel, config, model.NeuronCount)
+                : new ClampMode(_kernel, config, model.NeuronCount, lossSteps);
         }
 
         /// <summary>Checks a configuration against a model; null if they fit, else the reason.</summary>
@@ -111,17 +105,17 @@ namespace RmmEdge.Firmware.Engine
             return _kernel.Voltages[neuron];
         }
 
-        /// <summary>The last output value of channel 1 (Q15.16).</summary>
-        public int Output { get; private set; }
+        /// <summary>Channel <paramref name="channel"/>'s last input (Q15.16 mV, or nA in the emulator mode; 0 for a channel the run does not use).</summary>
+        public int LastInput(int channel)
+        {
+            return _inputs[channel];
+        }
 
-        /// <summary>The last input value of channel 1 (Q15.16).</summary>
-        public int Input { get; private set; }
-
-        /// <summary>The last output value of channel 2 (Q15.16; 0 with one channel).</summary>
-        public int Output2 { get; private set; }
-
-        /// <summary>The last input value of channel 2 (Q15.16; 0 with one channel).</summary>
-        public int Input2 { get; private set; }
+        /// <summary>Channel <paramref name="channel"/>'s last output (Q15.16 nA, or mV in the emulator mode; 0 after a stop and for a channel the run does not use).</summary>
+        public int LastOutput(int channel)
+        {
+            return _outputs[channel];
+        }
 
         /// <summary>Set when a safety rule stopped the loop (a <see cref="StopReason"/>).</summary>
         public byte StopReason { get; private set; }
@@ -138,90 +132,27 @@ namespace RmmEdge.Firmware.Engine
         /// </summary>
         public bool Step(ISignalInput input, ISignalOutput output, ISignalInput input2, ISignalOutput output2)
         {
-            _values[0] = input.ReadQ16();
-            _values[1] = _channels == 2 ? input2.ReadQ16() : 0;
-            Input = _values[0];
-            Input2 = _values[1];
-            if (_config.Mode == RunConfiguration.ModeEmulator)
-            {
-                for (int c = 0; c < _channels; c++)
-                {
-                    _injected[_config.OutputOf(c)] = _values[c];
-                }
-
-                _kernel.Step(_injected, _measured);
-                Output = _kernel.Voltages[_config.OutputNeuron];
-                output.WriteQ16(Output);
-                if (_channels == 2)
-                {
-                    Output2 = _kernel.Voltages[_config.OutputNeuron2];
-                    output2.WriteQ16(Output2);
-                }
-
-                return true;
-            }
-
-            bool lost = false;
-            for (int c = 0; c < _channels; c++)
-            {
-                int value = _values[c];
-                if (value < _config.ValidMin || value > _config.ValidMax)
-                {
-                    _outOfRange[c]++;
-                    lost |= _outOfRange[c] >= _lossSteps;
-                }
-                else
-                {
-                    _outOfRange[c] = 0;
-                }
-            }
-
-            if (lost)
+            _inputs[0] = input.ReadQ16();
+            _inputs[1] = _channels == 2 ? input2.ReadQ16() : 0;
+            if (!_mode.Step(_inputs, _outputs))
             {
                 output.WriteSafe();
-                Output = 0;
                 if (_channels == 2)
                 {
                     output2.WriteSafe();
-                    Output2 = 0;
                 }
 
-                StopReason = RmmEdge.SharedModel.Protocol.StopReason.ElectrodeLoss;
+                StopReason = _mode.StopReason;
                 return false;
             }
 
-            for (int c = 0; c < _channels; c++)
-            {
-                _measured[_config.MeasuredOf(c)] = _values[c];
-            }
-
-            _kernel.Step(_injected, _measured);
-            Output = ClippedCurrentInto(_config.OutputNeuron);
-            output.WriteQ16(Output);
+            output.WriteQ16(_outputs[0]);
             if (_channels == 2)
             {
-                Output2 = ClippedCurrentInto(_config.OutputNeuron2);
-                output2.WriteQ16(Output2);
+                output2.WriteQ16(_outputs[1]);
             }
 
             return true;
-        }
-
-        /// <summary>The model's current into a measured neuron, −Σψ, clipped to the configured limits.</summary>
-        private int ClippedCurrentInto(int neuron)
-        {
-            int into = _kernel.CurrentsInto[neuron];
-            int current = into == int.MinValue ? int.MaxValue : -into;   // saturating negation (the C twin does the same)
-            if (current < _config.CurrentMin)
-            {
-                current = _config.CurrentMin;
-            }
-            else if (current > _config.CurrentMax)
-            {
-                current = _config.CurrentMax;
-            }
-
-            return current;
         }
     }
 }

@@ -232,8 +232,8 @@ namespace RmmEdge.Firmware.Engine
                 {
                     _jitter[bin]++;
                     _status.Step++;
-                    _status.Voltage = core.Input;
-                    _status.Current = core.Output;
+                    _status.Voltage = core.LastInput(0);
+                    _status.Current = core.LastOutput(0);
                     _status.CycleUs = (ushort)(cycle > 65535 ? 65535 : cycle);
                     if (_status.CycleUs > _status.MaxCycleUs)
                     {

@@ -4,15 +4,8 @@
  * Version 1, 2026-11-21.
  */
 #include "rmm_model.h"
+#include "rmm_layout.h"
 
-#define HEADER_SIZE 48
-#define DIRECTORY_ENTRY 12
-#define NEURON_RECORD 24
-#define CURRENT_RECORD 40
-#define LAYER_RECORD 16
-#define BANK_ENTRY 8
-#define NORM_ENTRY 8
-#define PARAM_ENTRY 12
 #define MAX_LAYER_INPUTS 4096
 #define MAX_BANK_SIZE 256
 
@@ -36,9 +29,9 @@ static uint32_t crc_update(uint32_t crc, const uint8_t *data, uint32_t count)
 uint32_t rmm_file_crc(const uint8_t *file, uint32_t length)
 {
     static const uint8_t zero[4] = {0, 0, 0, 0};
-    uint32_t crc = crc_update(0xFFFFFFFFu, file, 12);
+    uint32_t crc = crc_update(0xFFFFFFFFu, file, RMMQ_OFFSET_CRC);
     crc = crc_update(crc, zero, 4);
-    crc = crc_update(crc, file + 16, length - 16);
+    crc = crc_update(crc, file + RMMQ_OFFSET_CRC + 4, length - RMMQ_OFFSET_CRC - 4);
     return crc ^ 0xFFFFFFFFu;
 }
 
@@ -74,45 +67,45 @@ rmm_status rmm_load(const uint8_t *f, uint32_t length, rmm_model *m, int32_t *of
     int64_t macs;
     rmm_status status;
 
-    if (f == 0 || length < HEADER_SIZE) FAIL(RMM_TOO_SHORT, 0);
+    if (f == 0 || length < RMMQ_HEADER_SIZE) FAIL(RMM_TOO_SHORT, 0);
     if (((uintptr_t)f & 3u) != 0) return RMM_BAD_ALIGNMENT;   /* the kernel reads 16/32-bit fields in place */
-    if (u32(f) != 0x514D4D52u) FAIL(RMM_BAD_MAGIC, 0);
-    if (u16(f + 4) < 1 || u16(f + 4) > 2) FAIL(RMM_UNSUPPORTED_VERSION, 4);
-    if (u16(f + 6) != HEADER_SIZE) FAIL(RMM_BAD_HEADER, 6);
-    if (u32(f + 8) != length) FAIL(RMM_SIZE_MISMATCH, 8);
-    if (rmm_file_crc(f, length) != u32(f + 12)) FAIL(RMM_BAD_CRC, 12);
+    if (u32(f + RMMQ_OFFSET_MAGIC) != 0x514D4D52u) FAIL(RMM_BAD_MAGIC, RMMQ_OFFSET_MAGIC);
+    if (u16(f + RMMQ_OFFSET_VERSION) < 1 || u16(f + RMMQ_OFFSET_VERSION) > 2) FAIL(RMM_UNSUPPORTED_VERSION, RMMQ_OFFSET_VERSION);
+    if (u16(f + RMMQ_OFFSET_HEADER_SIZE) != RMMQ_HEADER_SIZE) FAIL(RMM_BAD_HEADER, RMMQ_OFFSET_HEADER_SIZE);
+    if (u32(f + RMMQ_OFFSET_FILE_SIZE) != length) FAIL(RMM_SIZE_MISMATCH, RMMQ_OFFSET_FILE_SIZE);
+    if (rmm_file_crc(f, length) != u32(f + RMMQ_OFFSET_CRC)) FAIL(RMM_BAD_CRC, RMMQ_OFFSET_CRC);
 
     m->file = f;
-    m->version = u16(f + 4);
-    m->dt_ns = i32(f + 16);
-    m->neuron_count = f[20];
-    m->current_count = f[21];
-    m->weight_bits = f[22];
-    section_count = f[23];
-    m->layer_count = u16(f + 24);
-    m->state_count = u16(f + 26);
-    m->arena_bytes = i32(f + 28);
-    if (m->dt_ns <= 0) FAIL(RMM_BAD_VALUE, 16);
-    if (m->neuron_count < 1 || m->neuron_count > RMM_MAX_NEURONS) FAIL(RMM_BAD_COUNT, 20);
-    if (m->current_count > RMM_MAX_CURRENTS) FAIL(RMM_BAD_COUNT, 21);
-    if (m->weight_bits != 8 && m->weight_bits != 16) FAIL(RMM_BAD_VALUE, 22);
-    if (m->layer_count > RMM_MAX_LAYERS || (m->current_count > 0 && m->layer_count < 1)) FAIL(RMM_BAD_COUNT, 24);
-    if (m->state_count > RMM_MAX_STATES) FAIL(RMM_BAD_COUNT, 26);
-    for (r = 40; r < HEADER_SIZE; r++) {
+    m->version = u16(f + RMMQ_OFFSET_VERSION);
+    m->dt_ns = i32(f + RMMQ_OFFSET_DT_NS);
+    m->neuron_count = f[RMMQ_OFFSET_NEURON_COUNT];
+    m->current_count = f[RMMQ_OFFSET_CURRENT_COUNT];
+    m->weight_bits = f[RMMQ_OFFSET_WEIGHT_BITS];
+    section_count = f[RMMQ_OFFSET_SECTION_COUNT];
+    m->layer_count = u16(f + RMMQ_OFFSET_LAYER_COUNT);
+    m->state_count = u16(f + RMMQ_OFFSET_STATE_COUNT);
+    m->arena_bytes = i32(f + RMMQ_OFFSET_ARENA_BYTES);
+    if (m->dt_ns <= 0) FAIL(RMM_BAD_VALUE, RMMQ_OFFSET_DT_NS);
+    if (m->neuron_count < 1 || m->neuron_count > RMM_MAX_NEURONS) FAIL(RMM_BAD_COUNT, RMMQ_OFFSET_NEURON_COUNT);
+    if (m->current_count > RMM_MAX_CURRENTS) FAIL(RMM_BAD_COUNT, RMMQ_OFFSET_CURRENT_COUNT);
+    if (m->weight_bits != 8 && m->weight_bits != 16) FAIL(RMM_BAD_VALUE, RMMQ_OFFSET_WEIGHT_BITS);
+    if (m->layer_count > RMM_MAX_LAYERS || (m->current_count > 0 && m->layer_count < 1)) FAIL(RMM_BAD_COUNT, RMMQ_OFFSET_LAYER_COUNT);
+    if (m->state_count > RMM_MAX_STATES) FAIL(RMM_BAD_COUNT, RMMQ_OFFSET_STATE_COUNT);
+    for (r = RMMQ_OFFSET_RESERVED; r < RMMQ_HEADER_SIZE; r++) {
         if (f[r] != 0) FAIL(RMM_BAD_HEADER, r);
     }
 
-    directory_end = HEADER_SIZE + section_count * DIRECTORY_ENTRY;
-    if (section_count < 1 || (uint32_t)directory_end > length) FAIL(RMM_BAD_DIRECTORY, 23);
+    directory_end = RMMQ_HEADER_SIZE + section_count * RMMQ_DIRECTORY_ENTRY_SIZE;
+    if (section_count < 1 || (uint32_t)directory_end > length) FAIL(RMM_BAD_DIRECTORY, RMMQ_OFFSET_SECTION_COUNT);
     for (s = 0; s < 9; s++) {
         section_offset[s] = -1;
         section_length[s] = 0;
     }
     for (e = 0; e < section_count; e++) {
-        int at = HEADER_SIZE + e * DIRECTORY_ENTRY;
-        int id = u16(f + at), flags = u16(f + at + 2);
-        uint32_t so = u32(f + at + 4), sl = u32(f + at + 8);
-        if (so < (uint32_t)directory_end || so > length || sl > length - so || (so & 3u) != 0) FAIL(RMM_BAD_DIRECTORY, at);
+        int at = RMMQ_HEADER_SIZE + e * RMMQ_DIRECTORY_ENTRY_SIZE;
+        int id = u16(f + at + RMMQ_ENTRY_ID), flags = u16(f + at + RMMQ_ENTRY_FLAGS);
+        uint32_t so = u32(f + at + RMMQ_ENTRY_OFFSET), sl = u32(f + at + RMMQ_ENTRY_LENGTH);
+        if (so < (uint32_t)directory_end || so > length || sl > length - so || so % RMMQ_SECTION_ALIGNMENT != 0) FAIL(RMM_BAD_DIRECTORY, at);
         if (id >= 1 && id <= 8) {
             if (section_offset[id] >= 0) FAIL(RMM_BAD_DIRECTORY, at);
             section_offset[id] = (int32_t)so;
@@ -122,46 +115,47 @@ rmm_status rmm_load(const uint8_t *f, uint32_t length, rmm_model *m, int32_t *of
         }
     }
     for (s = 1; s <= 8; s++) {
-        if (section_offset[s] < 0) FAIL(RMM_MISSING_SECTION, HEADER_SIZE);
+        if (section_offset[s] < 0) FAIL(RMM_MISSING_SECTION, RMMQ_HEADER_SIZE);
     }
-    if (section_length[1] != m->neuron_count * NEURON_RECORD) FAIL(RMM_BAD_SECTION_LENGTH, section_offset[1]);
-    if (section_length[2] != m->current_count * CURRENT_RECORD) FAIL(RMM_BAD_SECTION_LENGTH, section_offset[2]);
-    if (section_length[5] != m->layer_count * LAYER_RECORD) FAIL(RMM_BAD_SECTION_LENGTH, section_offset[5]);
-    if (section_length[3] != m->state_count * BANK_ENTRY) FAIL(RMM_BAD_SECTION_LENGTH, section_offset[3]);
-    if (section_length[8] != RMM_TABLE_ENTRIES * 2) FAIL(RMM_BAD_SECTION_LENGTH, section_offset[8]);
+    if (section_length[1] != m->neuron_count * RMMQ_NEURON_RECORD_SIZE) FAIL(RMM_BAD_SECTION_LENGTH, section_offset[1]);
+    if (section_length[2] != m->current_count * RMMQ_CURRENT_RECORD_SIZE) FAIL(RMM_BAD_SECTION_LENGTH, section_offset[2]);
+    if (section_length[5] != m->layer_count * RMMQ_LAYER_RECORD_SIZE) FAIL(RMM_BAD_SECTION_LENGTH, section_offset[5]);
+    if (section_length[3] != m->state_count * RMMQ_BANK_ENTRY_SIZE) FAIL(RMM_BAD_SECTION_LENGTH, section_offset[3]);
+    if (section_length[8] != RMM_TABLE_ENTRIES * RMMQ_TABLE_ENTRY_SIZE) FAIL(RMM_BAD_SECTION_LENGTH, section_offset[8]);
 
     /* Neurons. */
     for (i = 0; i < m->neuron_count; i++) {
-        const uint8_t *p = f + section_offset[1] + i * NEURON_RECORD;
-        r = section_offset[1] + i * NEURON_RECORD;
-        if (p[0] > 1 || p[1] != 0 || p[2] != 0 || p[3] != 0) FAIL(RMM_BAD_VALUE, r);
-        m->external[i] = p[0];
-        m->step_gain[i] = i32(p + 4);
-        m->leak_g[i] = i32(p + 8);
-        m->leak_e[i] = i32(p + 12);
-        m->v_min[i] = i32(p + 16);
-        m->v_max[i] = i32(p + 20);
-        if (m->step_gain[i] < 0 || m->step_gain[i] > RMM_GAIN_MAX || m->leak_g[i] < 0 || m->leak_g[i] > RMM_GAIN_MAX) FAIL(RMM_BAD_VALUE, r + 4);
-        if (m->v_min[i] >= m->v_max[i]) FAIL(RMM_BAD_VALUE, r + 16);
+        const uint8_t *p = f + section_offset[1] + i * RMMQ_NEURON_RECORD_SIZE;
+        const uint8_t *external = p + RMMQ_NEURON_EXTERNAL;
+        r = section_offset[1] + i * RMMQ_NEURON_RECORD_SIZE;
+        if (external[0] > 1 || external[1] != 0 || external[2] != 0 || external[3] != 0) FAIL(RMM_BAD_VALUE, r + RMMQ_NEURON_EXTERNAL);
+        m->external[i] = external[0];
+        m->step_gain[i] = i32(p + RMMQ_NEURON_STEP_GAIN);
+        m->leak_g[i] = i32(p + RMMQ_NEURON_LEAK_CONDUCTANCE);
+        m->leak_e[i] = i32(p + RMMQ_NEURON_LEAK_REVERSAL);
+        m->v_min[i] = i32(p + RMMQ_NEURON_VOLTAGE_MIN);
+        m->v_max[i] = i32(p + RMMQ_NEURON_VOLTAGE_MAX);
+        if (m->step_gain[i] < 0 || m->step_gain[i] > RMM_GAIN_MAX || m->leak_g[i] < 0 || m->leak_g[i] > RMM_GAIN_MAX) FAIL(RMM_BAD_VALUE, r + RMMQ_NEURON_STEP_GAIN);
+        if (m->v_min[i] >= m->v_max[i]) FAIL(RMM_BAD_VALUE, r + RMMQ_NEURON_VOLTAGE_MIN);
     }
 
     /* Layers, weights and layer parameters. */
     weight_bytes = m->weight_bits / 8;
     total_weights = section_length[6] / weight_bytes;
-    total_params = section_length[7] / PARAM_ENTRY;
+    total_params = section_length[7] / RMMQ_PARAM_ENTRY_SIZE;
     if (total_weights * weight_bytes != section_length[6]) FAIL(RMM_BAD_SECTION_LENGTH, section_offset[6]);
-    if (total_params * PARAM_ENTRY != section_length[7]) FAIL(RMM_BAD_SECTION_LENGTH, section_offset[7]);
+    if (total_params * RMMQ_PARAM_ENTRY_SIZE != section_length[7]) FAIL(RMM_BAD_SECTION_LENGTH, section_offset[7]);
     max_width = 1;
     macs = 0;
     for (i = 0; i < m->layer_count; i++) {
-        const uint8_t *p = f + section_offset[5] + i * LAYER_RECORD;
-        int in_size = u16(p), out_size = u16(p + 2), act = p[4];
-        uint32_t wi = u32(p + 8), pi = u32(p + 12);
-        r = section_offset[5] + i * LAYER_RECORD;
-        if (in_size < 1 || in_size > MAX_LAYER_INPUTS || out_size < 1 || out_size > MAX_LAYER_INPUTS) FAIL(RMM_BAD_COUNT, r);
-        if (act > 2 || p[5] != 0 || u16(p + 6) != 0) FAIL(RMM_BAD_VALUE, r + 4);
-        if (wi > (uint32_t)total_weights || (int64_t)in_size * out_size > (int64_t)total_weights - (int64_t)wi) FAIL(RMM_BAD_INDEX, r + 8);
-        if (pi > (uint32_t)total_params || (int64_t)out_size > (int64_t)total_params - (int64_t)pi) FAIL(RMM_BAD_INDEX, r + 12);
+        const uint8_t *p = f + section_offset[5] + i * RMMQ_LAYER_RECORD_SIZE;
+        int in_size = u16(p + RMMQ_LAYER_IN), out_size = u16(p + RMMQ_LAYER_OUT), act = p[RMMQ_LAYER_ACTIVATION];
+        uint32_t wi = u32(p + RMMQ_LAYER_WEIGHT_INDEX), pi = u32(p + RMMQ_LAYER_PARAM_INDEX);
+        r = section_offset[5] + i * RMMQ_LAYER_RECORD_SIZE;
+        if (in_size < 1 || in_size > MAX_LAYER_INPUTS || out_size < 1 || out_size > MAX_LAYER_INPUTS) FAIL(RMM_BAD_COUNT, r + RMMQ_LAYER_IN);
+        if (act > 2 || p[RMMQ_LAYER_PAD] != 0 || u16(p + RMMQ_LAYER_PAD + 1) != 0) FAIL(RMM_BAD_VALUE, r + RMMQ_LAYER_ACTIVATION);
+        if (wi > (uint32_t)total_weights || (int64_t)in_size * out_size > (int64_t)total_weights - (int64_t)wi) FAIL(RMM_BAD_INDEX, r + RMMQ_LAYER_WEIGHT_INDEX);
+        if (pi > (uint32_t)total_params || (int64_t)out_size > (int64_t)total_params - (int64_t)pi) FAIL(RMM_BAD_INDEX, r + RMMQ_LAYER_PARAM_INDEX);
         m->layer_in[i] = (uint16_t)in_size;
         m->layer_out[i] = (uint16_t)out_size;
         m->layer_act[i] = (uint8_t)act;
@@ -172,7 +166,7 @@ rmm_status rmm_load(const uint8_t *f, uint32_t length, rmm_model *m, int32_t *of
         macs += (int64_t)in_size * out_size;
     }
     m->max_width = max_width;
-    if (macs != (int64_t)i32(f + 32)) FAIL(RMM_BAD_VALUE, 32);
+    if (macs != (int64_t)i32(f + RMMQ_OFFSET_MACS_PER_STEP)) FAIL(RMM_BAD_VALUE, RMMQ_OFFSET_MACS_PER_STEP);
     m->weights = f + section_offset[6];
     /* int16 weights are symmetric (−32767…32767): the kernel adds two weight × value products in 32
        bits, which −32768 × −32768 twice would overflow. */
@@ -183,47 +177,47 @@ rmm_status rmm_load(const uint8_t *f, uint32_t length, rmm_model *m, int32_t *of
     }
     m->params = f + section_offset[7];
     for (i = 0; i < total_params; i++) {
-        const uint8_t *p = m->params + i * PARAM_ENTRY;
-        int64_t bias = (int64_t)u32(p) | ((int64_t)i32(p + 4) * 4294967296LL);
-        int multiplier = u16(p + 8), shift = p[10];
-        r = section_offset[7] + i * PARAM_ENTRY;
-        if (bias > RMM_BIAS_MAX || bias < -RMM_BIAS_MAX) FAIL(RMM_BAD_VALUE, r);
-        if (multiplier < RMM_MULTIPLIER_MIN || multiplier > RMM_MULTIPLIER_MAX) FAIL(RMM_BAD_VALUE, r + 8);
-        if (shift > RMM_SHIFT_MAX || p[11] != 0) FAIL(RMM_BAD_VALUE, r + 10);
+        const uint8_t *p = m->params + i * RMMQ_PARAM_ENTRY_SIZE;
+        int64_t bias = (int64_t)u32(p + RMMQ_PARAM_BIAS) | ((int64_t)i32(p + RMMQ_PARAM_BIAS + 4) * 4294967296LL);
+        int multiplier = u16(p + RMMQ_PARAM_MULTIPLIER), shift = p[RMMQ_PARAM_SHIFT];
+        r = section_offset[7] + i * RMMQ_PARAM_ENTRY_SIZE;
+        if (bias > RMM_BIAS_MAX || bias < -RMM_BIAS_MAX) FAIL(RMM_BAD_VALUE, r + RMMQ_PARAM_BIAS);
+        if (multiplier < RMM_MULTIPLIER_MIN || multiplier > RMM_MULTIPLIER_MAX) FAIL(RMM_BAD_VALUE, r + RMMQ_PARAM_MULTIPLIER);
+        if (shift > RMM_SHIFT_MAX || p[RMMQ_PARAM_PAD] != 0) FAIL(RMM_BAD_VALUE, r + RMMQ_PARAM_SHIFT);
     }
 
     /* Currents and normalisation. */
-    norm_entries = section_length[4] / NORM_ENTRY;
-    if (norm_entries * NORM_ENTRY != section_length[4]) FAIL(RMM_BAD_SECTION_LENGTH, section_offset[4]);
+    norm_entries = section_length[4] / RMMQ_NORM_ENTRY_SIZE;
+    if (norm_entries * RMMQ_NORM_ENTRY_SIZE != section_length[4]) FAIL(RMM_BAD_SECTION_LENGTH, section_offset[4]);
     states = 0;
     for (i = 0; i < m->current_count; i++) {
-        const uint8_t *p = f + section_offset[2] + i * CURRENT_RECORD;
-        int owner = p[0], source = p[1], kind = p[2], bank_kind = p[3];
-        int bank_size = u16(p + 4), uses_v = p[6], bank_input = p[7];
-        int activity_mult = u16(p + 36), activity_shift = p[38];
-        int first_a = u16(p + 8), layers_a = p[10];
-        int first_b = u16(p + 12), layers_b = p[14];
-        uint32_t bank_index = u32(p + 16), norm_index = u32(p + 20);
+        const uint8_t *p = f + section_offset[2] + i * RMMQ_CURRENT_RECORD_SIZE;
+        int owner = p[RMMQ_CURRENT_OWNER], source = p[RMMQ_CURRENT_SOURCE], kind = p[RMMQ_CURRENT_KIND], bank_kind = p[RMMQ_CURRENT_BANK_KIND];
+        int bank_size = u16(p + RMMQ_CURRENT_BANK_SIZE), uses_v = p[RMMQ_CURRENT_USES_VOLTAGE], bank_input = p[RMMQ_CURRENT_BANK_INPUT];
+        int activity_mult = u16(p + RMMQ_CURRENT_ACTIVITY_MULTIPLIER), activity_shift = p[RMMQ_CURRENT_ACTIVITY_SHIFT];
+        int first_a = u16(p + RMMQ_CURRENT_FIRST_LAYER_A), layers_a = p[RMMQ_CURRENT_LAYERS_A];
+        int first_b = u16(p + RMMQ_CURRENT_FIRST_LAYER_B), layers_b = p[RMMQ_CURRENT_LAYERS_B];
+        uint32_t bank_index = u32(p + RMMQ_CURRENT_BANK_INDEX), norm_index = u32(p + RMMQ_CURRENT_NORM_INDEX);
         int inputs;
-        r = section_offset[2] + i * CURRENT_RECORD;
-        if (owner >= m->neuron_count || source >= m->neuron_count) FAIL(RMM_BAD_INDEX, r);
-        /* Version 1 has no bank inputs: byte 7 and bytes 32-39 are reserved (zero) there. */
-        if (kind > 1 || bank_kind > 1 || uses_v > 1 || bank_input > (m->version >= 2 ? 1 : 0) || p[11] != 0 || p[15] != 0
-            || (bank_input == 0 && (i32(p + 32) != 0 || i32(p + 36) != 0))) FAIL(RMM_BAD_VALUE, r + 2);
+        r = section_offset[2] + i * RMMQ_CURRENT_RECORD_SIZE;
+        if (owner >= m->neuron_count || source >= m->neuron_count) FAIL(RMM_BAD_INDEX, r + RMMQ_CURRENT_OWNER);
+        /* Version 1 has no bank inputs: the bank-input byte and the activity fields are reserved (zero) there. */
+        if (kind > 1 || bank_kind > 1 || uses_v > 1 || bank_input > (m->version >= 2 ? 1 : 0) || p[RMMQ_CURRENT_PAD_A] != 0 || p[RMMQ_CURRENT_PAD_B] != 0
+            || (bank_input == 0 && (i32(p + RMMQ_CURRENT_ACTIVITY_CENTER) != 0 || i32(p + RMMQ_CURRENT_ACTIVITY_MULTIPLIER) != 0))) FAIL(RMM_BAD_VALUE, r + RMMQ_CURRENT_KIND);
         if (bank_input == 1 && (activity_mult < RMM_MULTIPLIER_MIN || activity_mult > RMM_MULTIPLIER_MAX
-            || activity_shift > RMM_SHIFT_MAX || p[39] != 0)) FAIL(RMM_BAD_VALUE, r + 36);
-        if (kind == 1 && uses_v != 0) FAIL(RMM_BAD_VALUE, r + 6);
-        if (bank_size < 1 || bank_size > MAX_BANK_SIZE) FAIL(RMM_BAD_COUNT, r + 4);
-        if (bank_index != (uint32_t)states || bank_size > m->state_count - states) FAIL(RMM_BAD_INDEX, r + 16);
+            || activity_shift > RMM_SHIFT_MAX || p[RMMQ_CURRENT_ACTIVITY_PAD] != 0)) FAIL(RMM_BAD_VALUE, r + RMMQ_CURRENT_ACTIVITY_MULTIPLIER);
+        if (kind == 1 && uses_v != 0) FAIL(RMM_BAD_VALUE, r + RMMQ_CURRENT_USES_VOLTAGE);
+        if (bank_size < 1 || bank_size > MAX_BANK_SIZE) FAIL(RMM_BAD_COUNT, r + RMMQ_CURRENT_BANK_SIZE);
+        if (bank_index != (uint32_t)states || bank_size > m->state_count - states) FAIL(RMM_BAD_INDEX, r + RMMQ_CURRENT_BANK_INDEX);
         inputs = bank_size + uses_v;
-        if (norm_index > (uint32_t)norm_entries || (int64_t)inputs > (int64_t)norm_entries - (int64_t)norm_index) FAIL(RMM_BAD_INDEX, r + 20);
-        status = check_chain(m, first_a, layers_a, inputs, r + 8, offset);
+        if (norm_index > (uint32_t)norm_entries || (int64_t)inputs > (int64_t)norm_entries - (int64_t)norm_index) FAIL(RMM_BAD_INDEX, r + RMMQ_CURRENT_NORM_INDEX);
+        status = check_chain(m, first_a, layers_a, inputs, r + RMMQ_CURRENT_FIRST_LAYER_A, offset);
         if (status != RMM_OK) return status;
         if (kind == 1 && layers_b > 0) {
-            status = check_chain(m, first_b, layers_b, inputs, r + 12, offset);
+            status = check_chain(m, first_b, layers_b, inputs, r + RMMQ_CURRENT_FIRST_LAYER_B, offset);
             if (status != RMM_OK) return status;
         } else if (layers_b != 0 || first_b != 0) {
-            FAIL(RMM_BAD_LAYER_CHAIN, r + 12);
+            FAIL(RMM_BAD_LAYER_CHAIN, r + RMMQ_CURRENT_FIRST_LAYER_B);
         }
         m->owner[i] = (uint8_t)owner;
         m->source[i] = (uint8_t)source;
@@ -237,40 +231,40 @@ rmm_status rmm_load(const uint8_t *f, uint32_t length, rmm_model *m, int32_t *of
         m->layers_b[i] = (uint8_t)layers_b;
         m->bank_index[i] = (int32_t)bank_index;
         m->norm_index[i] = (int32_t)norm_index;
-        m->conductance[i] = i32(p + 24);
-        m->reversal[i] = i32(p + 28);
+        m->conductance[i] = i32(p + RMMQ_CURRENT_CONDUCTANCE);
+        m->reversal[i] = i32(p + RMMQ_CURRENT_REVERSAL);
         m->bank_input[i] = (uint8_t)bank_input;
-        m->activity_center[i] = i32(p + 32);
+        m->activity_center[i] = i32(p + RMMQ_CURRENT_ACTIVITY_CENTER);
         m->activity_mult[i] = (uint16_t)activity_mult;
         m->activity_shift[i] = (uint8_t)activity_shift;
-        if (m->conductance[i] < 0) FAIL(RMM_BAD_VALUE, r + 24);
+        if (m->conductance[i] < 0) FAIL(RMM_BAD_VALUE, r + RMMQ_CURRENT_CONDUCTANCE);
         states += bank_size;
     }
-    if (states != m->state_count) FAIL(RMM_BAD_COUNT, 26);
+    if (states != m->state_count) FAIL(RMM_BAD_COUNT, RMMQ_OFFSET_STATE_COUNT);
     m->norms = f + section_offset[4];
     for (i = 0; i < norm_entries; i++) {
-        const uint8_t *p = m->norms + i * NORM_ENTRY;
-        int multiplier = u16(p + 4), shift = p[6];
-        if (multiplier < RMM_MULTIPLIER_MIN || multiplier > RMM_MULTIPLIER_MAX || shift > RMM_SHIFT_MAX || p[7] != 0) {
-            FAIL(RMM_BAD_VALUE, section_offset[4] + i * NORM_ENTRY + 4);
+        const uint8_t *p = m->norms + i * RMMQ_NORM_ENTRY_SIZE;
+        int multiplier = u16(p + RMMQ_NORM_MULTIPLIER), shift = p[RMMQ_NORM_SHIFT];
+        if (multiplier < RMM_MULTIPLIER_MIN || multiplier > RMM_MULTIPLIER_MAX || shift > RMM_SHIFT_MAX || p[RMMQ_NORM_PAD] != 0) {
+            FAIL(RMM_BAD_VALUE, section_offset[4] + i * RMMQ_NORM_ENTRY_SIZE + RMMQ_NORM_MULTIPLIER);
         }
     }
 
     /* Banks. */
     m->banks = f + section_offset[3];
     for (i = 0; i < m->state_count; i++) {
-        int32_t lambda = i32(m->banks + i * BANK_ENTRY), gain = i32(m->banks + i * BANK_ENTRY + 4);
+        int32_t lambda = i32(m->banks + i * RMMQ_BANK_ENTRY_SIZE + RMMQ_BANK_LAMBDA), gain = i32(m->banks + i * RMMQ_BANK_ENTRY_SIZE + RMMQ_BANK_GAIN);
         if (lambda < 0 || lambda >= (1 << RMM_COEFFICIENT_BITS) || gain < 0 || gain > (1 << RMM_COEFFICIENT_BITS)) {
-            FAIL(RMM_BAD_VALUE, section_offset[3] + i * BANK_ENTRY);
+            FAIL(RMM_BAD_VALUE, section_offset[3] + i * RMMQ_BANK_ENTRY_SIZE + RMMQ_BANK_LAMBDA);
         }
     }
 
     /* Activation table. */
     for (i = 0; i < RMM_TABLE_ENTRIES; i++) {
-        m->table[i] = (int16_t)u16(f + section_offset[8] + 2 * i);
-        if (m->table[i] < -RMM_UNIT_MAX || (i > 0 && m->table[i] < m->table[i - 1])) FAIL(RMM_BAD_TABLE, section_offset[8] + 2 * i);
+        m->table[i] = (int16_t)u16(f + section_offset[8] + RMMQ_TABLE_ENTRY_SIZE * i);
+        if (m->table[i] < -RMM_UNIT_MAX || (i > 0 && m->table[i] < m->table[i - 1])) FAIL(RMM_BAD_TABLE, section_offset[8] + RMMQ_TABLE_ENTRY_SIZE * i);
     }
 
-    if (m->arena_bytes != 4 * (3 * m->neuron_count + m->state_count + m->current_count + 3 * m->max_width)) FAIL(RMM_BAD_VALUE, 28);
+    if (m->arena_bytes != RMMQ_ARENA_BYTES(m->neuron_count, m->state_count, m->current_count, m->max_width)) FAIL(RMM_BAD_VALUE, RMMQ_OFFSET_ARENA_BYTES);
     return RMM_OK;
 }

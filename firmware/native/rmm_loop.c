@@ -75,6 +75,11 @@ int rmm_loop_check(const rmm_model *m, const rmm_run_config *c)
     return 0;
 }
 
+static int emulator_step(rmm_loop *loop, const int32_t *inputs, int32_t *outputs);
+static int clamp_step(rmm_loop *loop, const int32_t *inputs, int32_t *outputs);
+static const rmm_loop_mode emulator_mode = { emulator_step };
+static const rmm_loop_mode clamp_mode = { clamp_step };
+
 rmm_status rmm_loop_init(rmm_loop *loop, const rmm_model *m, rmm_state *s, int32_t *arena, uint32_t arena_bytes, const rmm_run_config *c)
 {
     int32_t v0[RMM_MAX_NEURONS];
@@ -100,6 +105,7 @@ rmm_status rmm_loop_init(rmm_loop *loop, const rmm_model *m, rmm_state *s, int32
         loop->output[i] = 0;
     }
     loop->stop_reason = RMM_STOP_NONE;
+    loop->mode = c->mode == RMM_MODE_EMULATOR ? &emulator_mode : &clamp_mode;
     return RMM_OK;
 }
 
@@ -115,27 +121,29 @@ static int32_t clipped_current_into(const rmm_loop *loop, uint8_t neuron)
     return current;
 }
 
-int rmm_loop_step(rmm_loop *loop, const int32_t *inputs, int32_t *outputs)
+/* NeuronEmulatorMode: the command current into each output neuron, its membrane potential out. */
+static int emulator_step(rmm_loop *loop, const int32_t *inputs, int32_t *outputs)
+{
+    const rmm_run_config *c = &loop->config;
+    const uint8_t out[RMM_MAX_CHANNELS] = { c->output_neuron, c->output_neuron2 };
+    int ch;
+    for (ch = 0; ch < c->channels; ch++) {
+        loop->injected[out[ch]] = inputs[ch];
+    }
+    rmm_step(loop->model, loop->state, loop->injected, loop->measured);
+    for (ch = 0; ch < c->channels; ch++) {
+        outputs[ch] = loop->state->v[out[ch]];
+    }
+    return 1;
+}
+
+/* ClampMode: the measured voltage in, -sum(psi) into the output neuron out, clipped; electrode loss stops. */
+static int clamp_step(rmm_loop *loop, const int32_t *inputs, int32_t *outputs)
 {
     const rmm_run_config *c = &loop->config;
     const uint8_t measured[RMM_MAX_CHANNELS] = { c->measured_neuron, c->measured_neuron2 };
     const uint8_t out[RMM_MAX_CHANNELS] = { c->output_neuron, c->output_neuron2 };
     int ch, lost = 0;
-    for (ch = 0; ch < RMM_MAX_CHANNELS; ch++) {
-        loop->input[ch] = ch < c->channels ? inputs[ch] : 0;
-    }
-    if (c->mode == RMM_MODE_EMULATOR) {
-        for (ch = 0; ch < c->channels; ch++) {
-            loop->injected[out[ch]] = inputs[ch];
-        }
-        rmm_step(loop->model, loop->state, loop->injected, loop->measured);
-        for (ch = 0; ch < c->channels; ch++) {
-            loop->output[ch] = loop->state->v[out[ch]];
-            outputs[ch] = loop->output[ch];
-        }
-        return 1;
-    }
-
     for (ch = 0; ch < c->channels; ch++) {
         if (inputs[ch] < c->valid_min || inputs[ch] > c->valid_max) {
             loop->out_of_range[ch]++;
@@ -146,7 +154,6 @@ int rmm_loop_step(rmm_loop *loop, const int32_t *inputs, int32_t *outputs)
     }
     if (lost) {
         for (ch = 0; ch < c->channels; ch++) {
-            loop->output[ch] = 0;
             outputs[ch] = 0;
         }
         loop->stop_reason = RMM_STOP_ELECTRODE_LOSS;
@@ -158,8 +165,20 @@ int rmm_loop_step(rmm_loop *loop, const int32_t *inputs, int32_t *outputs)
     }
     rmm_step(loop->model, loop->state, loop->injected, loop->measured);
     for (ch = 0; ch < c->channels; ch++) {
-        loop->output[ch] = clipped_current_into(loop, out[ch]);
-        outputs[ch] = loop->output[ch];
+        outputs[ch] = clipped_current_into(loop, out[ch]);
     }
     return 1;
+}
+
+int rmm_loop_step(rmm_loop *loop, const int32_t *inputs, int32_t *outputs)
+{
+    int ch, go;
+    for (ch = 0; ch < RMM_MAX_CHANNELS; ch++) {
+        loop->input[ch] = ch < loop->config.channels ? inputs[ch] : 0;
+    }
+    go = loop->mode->step(loop, inputs, outputs);
+    for (ch = 0; ch < loop->config.channels; ch++) {
+        loop->output[ch] = outputs[ch];
+    }
+    return go;
 }

@@ -35,15 +35,27 @@ typedef struct {
     uint16_t electrode_loss_ms, overrun_streak, telemetry_every;
 } rmm_run_config;
 
+typedef struct rmm_loop rmm_loop;
+
+/*
+ * A loop mode, the twin of firmware/Engine/LoopModes.cs: one step between the channels' inputs and
+ * their outputs. Returns 1 to go on, 0 when a safety rule stops the loop (outputs zero, stop_reason set).
+ * rmm_loop_init picks the neuron emulator or the clamp (dynamic clamp and hybrid circuit) by the run's mode.
+ */
 typedef struct {
+    int (*step)(rmm_loop *loop, const int32_t *inputs, int32_t *outputs);
+} rmm_loop_mode;
+
+struct rmm_loop {
     const rmm_model *model;
     rmm_state *state;
     rmm_run_config config;
+    const rmm_loop_mode *mode;
     int32_t loss_steps, out_of_range[RMM_MAX_CHANNELS];
     int32_t injected[RMM_MAX_NEURONS], measured[RMM_MAX_NEURONS];
     int32_t input[RMM_MAX_CHANNELS], output[RMM_MAX_CHANNELS];   /* last values per channel */
     uint8_t stop_reason;
-} rmm_loop;
+};
 
 /* Decodes a Start payload; returns 0 and fills *config, or -1 when it is malformed or inconsistent. */
 int rmm_run_config_decode(const uint8_t *payload, uint32_t length, rmm_run_config *config);

@@ -7,6 +7,7 @@
  * Version 2, 2026-12-04: no C library header (freestanding).
  */
 #include "rmm_model.h"
+#include "rmm_layout.h"
 #if defined(__ARM_FEATURE_DSP)
 #include <arm_acle.h>
 /* DSP instructions that this compiler's arm_acle.h lacks and that gcc does not pick by itself. */
@@ -65,8 +66,8 @@ static inline int sub_fits32(int32_t x, int32_t y, int32_t *difference)
 
 static inline int32_t normalize(const rmm_model *m, int32_t entry, int32_t x)
 {
-    const uint8_t *p = m->norms + entry * 8;
-    int32_t center = rd32(p), multiplier = rd16u(p + 4), shift = p[6], centred;
+    const uint8_t *p = m->norms + entry * RMMQ_NORM_ENTRY_SIZE;
+    int32_t center = rd32(p + RMMQ_NORM_CENTER), multiplier = rd16u(p + RMMQ_NORM_MULTIPLIER), shift = p[RMMQ_NORM_SHIFT], centred;
     /* Same value on every line. With 16 <= shift <= 32 the rounding shift becomes
        round_shift(., 32) of the product with the multiplier scaled by 2^(32 - shift), as in
        rmm_requantize. */
@@ -178,15 +179,15 @@ static int32_t run_mlp(const rmm_model *m, rmm_state *s, int first, int count)
         int in_size = m->layer_in[l], out_size = m->layer_out[l], act = m->layer_act[l];
         int32_t w = m->layer_weight[l], pidx = m->layer_param[l];
         for (j = 0; j < out_size; j++) {
-            const uint8_t *p = m->params + (pidx + j) * 12;
-            int64_t acc = (int64_t)(uint32_t)rd32(p) | ((int64_t)rd32(p + 4) * 4294967296LL);
+            const uint8_t *p = m->params + (pidx + j) * RMMQ_PARAM_ENTRY_SIZE;
+            int64_t acc = (int64_t)(uint32_t)rd32(p + RMMQ_PARAM_BIAS) | ((int64_t)rd32(p + RMMQ_PARAM_BIAS + 4) * 4294967296LL);
             int32_t row = w + j * in_size, q;
             if (m->weight_bits == 8) {
                 acc = mac_s8((const int8_t *)m->weights + row, input, in_size, acc);
             } else {
                 acc = mac_s16(m->weights + 2 * row, input, in_size, acc);
             }
-            q = rmm_requantize(acc, rd16u(p + 8), p[10]);
+            q = rmm_requantize(acc, rd16u(p + RMMQ_PARAM_MULTIPLIER), p[RMMQ_PARAM_SHIFT]);
             if (act == 0) {
                 return q;   /* the last layer (the loader guarantees it has one output) */
             }
@@ -237,7 +238,7 @@ static void advance_bank(const rmm_model *m, rmm_state *s, int c, int32_t u)
     int32_t first = m->bank_index[c], end = first + m->bank_size[c], k;
     if (m->bank_kind[c] == 0) {
         for (k = first; k < end; k++) {
-            int64_t delta = ((int64_t)u - s->states[k]) * rd32(m->banks + k * 8 + 4);
+            int64_t delta = ((int64_t)u - s->states[k]) * rd32(m->banks + k * RMMQ_BANK_ENTRY_SIZE + RMMQ_BANK_GAIN);
             s->states[k] = rmm_sat32(s->states[k] + rmm_round_shift(delta, RMM_COEFFICIENT_BITS));
         }
         return;
@@ -247,7 +248,7 @@ static void advance_bank(const rmm_model *m, rmm_state *s, int c, int32_t u)
         int32_t ui = u;
         for (k = first; k < end; k++) {
             int32_t old = s->states[k];
-            int32_t lambda = rd32(m->banks + k * 8), gain = rd32(m->banks + k * 8 + 4);
+            int32_t lambda = rd32(m->banks + k * RMMQ_BANK_ENTRY_SIZE + RMMQ_BANK_LAMBDA), gain = rd32(m->banks + k * RMMQ_BANK_ENTRY_SIZE + RMMQ_BANK_GAIN);
             int64_t y = rmm_round_shift((int64_t)gain * old - (int64_t)lambda * ui, RMM_COEFFICIENT_BITS);
             s->states[k] = rmm_sat32(rmm_round_shift((int64_t)lambda * old + (int64_t)gain * ui, RMM_COEFFICIENT_BITS));
             ui = rmm_sat32(y);
@@ -280,7 +281,7 @@ rmm_status rmm_state_init(const rmm_model *m, int32_t *arena, uint32_t arena_byt
                 s->states[k] = u;
             } else {
                 int64_t one = ((int64_t)1) << RMM_COEFFICIENT_BITS;
-                s->states[k] = rmm_sat32((int64_t)u * rd32(m->banks + k * 8 + 4) / (one - rd32(m->banks + k * 8)));
+                s->states[k] = rmm_sat32((int64_t)u * rd32(m->banks + k * RMMQ_BANK_ENTRY_SIZE + RMMQ_BANK_GAIN) / (one - rd32(m->banks + k * RMMQ_BANK_ENTRY_SIZE + RMMQ_BANK_LAMBDA)));
             }
         }
     }

@@ -188,8 +188,8 @@ public static class Emulation
             for (int i = 0; i < voltages.Length; i++) { voltages[i].Add(core.Voltage(i) / 65536f); }
             busyUntil = board.Clock.Peek;
             status.Step++;
-            status.Voltage = core.Input;
-            status.Current = core.Output;
+            status.Voltage = core.LastInput(0);
+            status.Current = core.LastOutput(0);
             status.CycleUs = (ushort)Math.Min(65535, busyUntil - tick);
             status.MaxCycleUs = Math.Max(status.MaxCycleUs, status.CycleUs);
             if (!go)

@@ -1,8 +1,9 @@
 namespace RmmEdge.SharedModel.Format
 {
     /// <summary>
-    /// Constants of the .rmmq model file (TF9: the format's rules live at its top). The full byte
-    /// layout, units and ranges are in shared-model/Format/rmmq-format.md.
+    /// Constants of the .rmmq model file (TF9: the format's rules live at its top): magic, versions and
+    /// the limits the loaders enforce. The byte layout by name is <see cref="RmmqLayout"/>; units and
+    /// ranges are in shared-model/Format/rmmq-format.md.
     ///
     /// Rules: little-endian; magic "RMMQ"; a reader accepts only versions it knows (unknown versions
     /// are rejected, never guessed); sections are found through the directory, and new section ids
@@ -23,32 +24,6 @@ namespace RmmEdge.SharedModel.Format
 
         /// <summary>The oldest version this code reads (and writes for models that need nothing newer).</summary>
         public const ushort OldestVersion = 1;
-
-        public const int HeaderSize = 48;
-        public const int DirectoryEntrySize = 12;
-        public const int NeuronRecordSize = 24;
-        public const int CurrentRecordSize = 40;
-        public const int LayerRecordSize = 16;
-        public const int BankEntrySize = 8;
-        public const int NormEntrySize = 8;
-        public const int ParamEntrySize = 12;
-
-        // Header field offsets.
-        public const int OffsetMagic = 0;
-        public const int OffsetVersion = 4;
-        public const int OffsetHeaderSize = 6;
-        public const int OffsetFileSize = 8;
-        public const int OffsetCrc = 12;
-        public const int OffsetDtNs = 16;
-        public const int OffsetNeuronCount = 20;
-        public const int OffsetCurrentCount = 21;
-        public const int OffsetWeightBits = 22;
-        public const int OffsetSectionCount = 23;
-        public const int OffsetLayerCount = 24;
-        public const int OffsetStateCount = 26;
-        public const int OffsetArenaBytes = 28;
-        public const int OffsetMacsPerStep = 32;
-        public const int OffsetParameterCount = 36;
 
         // Limits the loader enforces.
         public const int MaxNeurons = 16;

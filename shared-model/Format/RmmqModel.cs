@@ -1,14 +1,16 @@
 namespace RmmEdge.SharedModel.Format
 {
     /// <summary>
-    /// A validated .rmmq model, unpacked into flat primitive arrays (nanoFramework allocates one heap
-    /// object per struct in an array, so there are no record structs here). Only <see cref="RmmqReader"/>
-    /// creates it; every index in it has been checked against the arrays it points into, so the kernel
-    /// can use them without checks (TF6).
+    /// An .rmmq model unpacked into flat primitive arrays (nanoFramework allocates one heap object per
+    /// struct in an array, so there are no record structs here). <see cref="RmmqReader"/> builds one from a
+    /// file and checks every index in it against the arrays it points into, so the kernel can use them
+    /// without checks (TF6); it marks it <see cref="Validated"/>. A compiler fills one by hand for
+    /// <see cref="RmmqWriter"/>; the kernel refuses such a model until it has been written and read back.
     /// </summary>
     public sealed class RmmqModel
     {
-        internal RmmqModel() { }
+        /// <summary>True only for a model <see cref="RmmqReader"/> returned: the only kind the kernel runs.</summary>
+        public bool Validated { get; internal set; }
 
         /// <summary>Format version of the file (1 or 2).</summary>
         public int Version;

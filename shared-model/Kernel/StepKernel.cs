@@ -1,3 +1,4 @@
+using System;
 using RmmEdge.SharedModel.Format;
 
 namespace RmmEdge.SharedModel.Kernel
@@ -32,6 +33,11 @@ namespace RmmEdge.SharedModel.Kernel
 
         public StepKernel(RmmqModel model)
         {
+            if (model == null || !model.Validated)
+            {
+                throw new ArgumentException("the kernel runs only a model that RmmqReader validated", "model");
+            }
+
             _m = model;
             _v = new int[model.NeuronCount];
             _vNext = new int[model.NeuronCount];

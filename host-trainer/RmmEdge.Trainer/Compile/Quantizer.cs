@@ -44,143 +44,145 @@ public static class Quantizer
         }
 
         network.RefreshEffective();
-        var writer = new SectionWriter();
         Current[] currents = network.Currents.ToArray();
         var layers = new List<(DenseLayer Layer, int WeightIndex, int ParamIndex)>();
         var weights = new List<short>();
         var parameters = new List<(long Bias, int Multiplier, int Shift)>();
         var norms = new List<(int Center, int Multiplier, int Shift)>();
         var banks = new List<(int Lambda, int Gain)>();
-        var currentRecords = new List<byte[]>();
         int qMax = weightBits == 8 ? 127 : 32767;
-
-        foreach (Current c in currents)
+        int c = currents.Length;
+        var model = new RmmqModel
         {
-            int normIndex = norms.Count, bankIndex = banks.Count;
-            InputNormalizer normalizer = c.Normalizer;
+            Owner = new int[c], Source = new int[c], Kind = new int[c], BankKind = new int[c], BankSize = new int[c],
+            UsesVoltage = new bool[c], BankInput = new int[c], FirstLayerA = new int[c], LayersA = new int[c],
+            FirstLayerB = new int[c], LayersB = new int[c], BankIndex = new int[c], NormIndex = new int[c],
+            Conductance = new int[c], Reversal = new int[c], ActivityCenter = new int[c], ActivityMultiplier = new int[c], ActivityShift = new int[c],
+        };
 
-            int voltageInputs = c is LumpedCurrent { Spec.UsesPostVoltage: true } ? 1 : 0;
+        for (int k = 0; k < c; k++)
+        {
+            Current current = currents[k];
+            int normIndex = norms.Count, bankIndex = banks.Count;
+            InputNormalizer normalizer = current.Normalizer;
+
+            int voltageInputs = current is LumpedCurrent { Spec.UsesPostVoltage: true } ? 1 : 0;
             for (int i = 0; i < normalizer.Center.Length; i++)
             {
                 // z_q (Q0.15) = (x_q − c_q) · scale · 2^15 / 2^bits, x in Q15.16 (mV) or, for the states
                 // of a bank driven by spike activity, Q1.30 (StepKernel.BankDrive).
-                int bits = i >= voltageInputs && c.Spec.Input == BankInput.SpikeActivity ? FixedPoint.ActivityBits : FixedPoint.VoltageBits;
-                (int m, int s) = Multiplier(normalizer.Scale[i] * (1 << FixedPoint.UnitBits) / Math.Pow(2, bits), $"{c.QualifiedName} input {i} normalisation");
+                int bits = i >= voltageInputs && current.Spec.Input == BankInput.SpikeActivity ? FixedPoint.ActivityBits : FixedPoint.VoltageBits;
+                (int m, int s) = Multiplier(normalizer.Scale[i] * (1 << FixedPoint.UnitBits) / Math.Pow(2, bits), $"{current.QualifiedName} input {i} normalisation");
                 norms.Add((Q(normalizer.Center[i], bits), m, s));
             }
 
-            ReadOnlySpan<float> poles = c.Bank.Poles;
-            for (int i = 0; i < c.Bank.Size; i++)
+            ReadOnlySpan<float> poles = current.Bank.Poles;
+            for (int i = 0; i < current.Bank.Size; i++)
             {
                 double lambda = poles[i];
-                double gain = c.Bank.Spec.Kind == FilterKind.Diagonal ? 1 - lambda : Math.Sqrt(1 - lambda * lambda);
+                double gain = current.Bank.Spec.Kind == FilterKind.Diagonal ? 1 - lambda : Math.Sqrt(1 - lambda * lambda);
                 banks.Add((Q(lambda, FixedPoint.CoefficientBits), Q(gain, FixedPoint.CoefficientBits)));
             }
 
             // Output formats: ψ in Q15.16 nA for a lumped current (2·s per unit), a gating factor in Q15.16 (2 per unit).
-            (int firstA, int countA) = AddMlp(c.Mlps[0], c is LumpedCurrent lc ? 2.0 * lc.OutputScale : 2.0,
-                layers, weights, parameters, qMax, c.QualifiedName);
-            (int firstB, int countB) = c.Mlps.Count > 1
-                ? AddMlp(c.Mlps[1], 2.0, layers, weights, parameters, qMax, c.QualifiedName + ".inact")
+            (int firstA, int countA) = AddMlp(current.Mlps[0], current is LumpedCurrent lc ? 2.0 * lc.OutputScale : 2.0,
+                layers, weights, parameters, qMax, current.QualifiedName);
+            (int firstB, int countB) = current.Mlps.Count > 1
+                ? AddMlp(current.Mlps[1], 2.0, layers, weights, parameters, qMax, current.QualifiedName + ".inact")
                 : (0, 0);
 
-            var record = new byte[RmmqFormat.CurrentRecordSize];
-            record[0] = (byte)c.Owner;
-            record[1] = (byte)c.Source;
-            record[2] = (byte)(c is GatingCurrent ? CurrentKindCode.Gating : CurrentKindCode.Lumped);
-            record[3] = (byte)(c.Bank.Spec.Kind == FilterKind.Diagonal ? BankKindCode.Diagonal : BankKindCode.Orthonormal);
-            BitConverter.TryWriteBytes(record.AsSpan(4), (ushort)c.Bank.Size);
-            record[6] = (byte)voltageInputs;
-            BitConverter.TryWriteBytes(record.AsSpan(8), (ushort)firstA);
-            record[10] = (byte)countA;
-            BitConverter.TryWriteBytes(record.AsSpan(12), (ushort)firstB);
-            record[14] = (byte)countB;
-            BitConverter.TryWriteBytes(record.AsSpan(16), bankIndex);
-            BitConverter.TryWriteBytes(record.AsSpan(20), normIndex);
-            if (c is GatingCurrent gate)
+            model.Owner[k] = current.Owner;
+            model.Source[k] = current.Source;
+            model.Kind[k] = (int)(current is GatingCurrent ? CurrentKindCode.Gating : CurrentKindCode.Lumped);
+            model.BankKind[k] = (int)(current.Bank.Spec.Kind == FilterKind.Diagonal ? BankKindCode.Diagonal : BankKindCode.Orthonormal);
+            model.BankSize[k] = current.Bank.Size;
+            model.UsesVoltage[k] = voltageInputs == 1;
+            model.FirstLayerA[k] = firstA;
+            model.LayersA[k] = countA;
+            model.FirstLayerB[k] = firstB;
+            model.LayersB[k] = countB;
+            model.BankIndex[k] = bankIndex;
+            model.NormIndex[k] = normIndex;
+            if (current is GatingCurrent gate)
             {
-                BitConverter.TryWriteBytes(record.AsSpan(24), Q(gate.G, 16));
-                BitConverter.TryWriteBytes(record.AsSpan(28), Q(gate.E, FixedPoint.VoltageBits));
+                model.Conductance[k] = Q(gate.G, 16);
+                model.Reversal[k] = Q(gate.E, FixedPoint.VoltageBits);
             }
 
-            if (c.Spec.Input == BankInput.SpikeActivity)
+            if (current.Spec.Input == BankInput.SpikeActivity)
             {
                 // Format version 2: the bank sees σ((v − θ)/slope); the kernel feeds (v − θ)/(2·slope) in
                 // Q4.11 to the table sigmoid, so the factor from Q16 mV is 2^11 / (2·slope·2^16).
-                (int m, int sh) = Multiplier((1 << FixedPoint.TableInputBits) / (2.0 * c.Spec.ActivitySlopeMv * (1 << FixedPoint.VoltageBits)),
-                    $"{c.QualifiedName} spike activity");
-                record[7] = (byte)BankInputCode.SpikeActivity;
-                BitConverter.TryWriteBytes(record.AsSpan(32), Q(c.Spec.ActivityThresholdMv, FixedPoint.VoltageBits));
-                BitConverter.TryWriteBytes(record.AsSpan(36), (ushort)m);
-                record[38] = (byte)sh;
+                (int m, int sh) = Multiplier((1 << FixedPoint.TableInputBits) / (2.0 * current.Spec.ActivitySlopeMv * (1 << FixedPoint.VoltageBits)),
+                    $"{current.QualifiedName} spike activity");
+                model.BankInput[k] = (int)BankInputCode.SpikeActivity;
+                model.ActivityCenter[k] = Q(current.Spec.ActivityThresholdMv, FixedPoint.VoltageBits);
+                model.ActivityMultiplier[k] = m;
+                model.ActivityShift[k] = sh;
             }
-
-            currentRecords.Add(record);
         }
 
-        var neuronRecords = new List<byte[]>();
-        for (int i = 0; i < network.NeuronCount; i++)
+        int n = network.NeuronCount;
+        model.External = new bool[n];
+        model.StepGain = new int[n];
+        model.LeakConductance = new int[n];
+        model.LeakReversal = new int[n];
+        model.VoltageMin = new int[n];
+        model.VoltageMax = new int[n];
+        for (int i = 0; i < n; i++)
         {
-            var record = new byte[RmmqFormat.NeuronRecordSize];
-            NeuronModel? model = network.Models.FirstOrDefault(m => m.Index == i);
-            record[0] = (byte)(model is null ? 1 : 0);
-            if (model is not null)
+            NeuronModel? neuron = network.Models.FirstOrDefault(m => m.Index == i);
+            model.External[i] = neuron is null;
+            if (neuron is not null)
             {
-                double stepGain = network.DtMs * model.InverseCapacitance;
-                double leak = model.LeakConductance;
+                double stepGain = network.DtMs * neuron.InverseCapacitance;
+                double leak = neuron.LeakConductance;
                 if (stepGain * (1 << FixedPoint.GainBits) > FixedPoint.GainMax || leak * (1 << FixedPoint.GainBits) > FixedPoint.GainMax)
                 {
                     throw new UserError($"{network.Spec.Neurons[i].Name}: dt/c = {stepGain:G3} mV/nA or g_L = {leak:G3} µS exceeds the format's 16");
                 }
 
-                BitConverter.TryWriteBytes(record.AsSpan(4), Q(stepGain, FixedPoint.GainBits));
-                BitConverter.TryWriteBytes(record.AsSpan(8), Q(leak, FixedPoint.GainBits));
-                BitConverter.TryWriteBytes(record.AsSpan(12), Q(model.LeakReversalMv, FixedPoint.VoltageBits));
+                model.StepGain[i] = Q(stepGain, FixedPoint.GainBits);
+                model.LeakConductance[i] = Q(leak, FixedPoint.GainBits);
+                model.LeakReversal[i] = Q(neuron.LeakReversalMv, FixedPoint.VoltageBits);
             }
 
-            BitConverter.TryWriteBytes(record.AsSpan(16), Q(NetworkRunner.VoltageFloor, FixedPoint.VoltageBits));
-            BitConverter.TryWriteBytes(record.AsSpan(20), Q(NetworkRunner.VoltageCeiling, FixedPoint.VoltageBits));
-            neuronRecords.Add(record);
+            model.VoltageMin[i] = Q(NetworkRunner.VoltageFloor, FixedPoint.VoltageBits);
+            model.VoltageMax[i] = Q(NetworkRunner.VoltageCeiling, FixedPoint.VoltageBits);
         }
 
-        writer.Add(SectionId.Neurons, neuronRecords.SelectMany(r => r).ToArray());
-        writer.Add(SectionId.Currents, currentRecords.SelectMany(r => r).ToArray());
-        writer.Add(SectionId.Banks, banks.SelectMany(b => Bytes(b.Lambda).Concat(Bytes(b.Gain))).ToArray());
-        writer.Add(SectionId.Normalization, norms.SelectMany(n => Bytes(n.Center).Concat(Bytes((ushort)n.Multiplier)).Concat([(byte)n.Shift, (byte)0])).ToArray());
-        writer.Add(SectionId.Layers, layers.SelectMany(l =>
-            Bytes((ushort)l.Layer.In).Concat(Bytes((ushort)l.Layer.Out))
-                .Concat([(byte)ActivationCodeOf(l.Layer.Activation), (byte)0, (byte)0, (byte)0])
-                .Concat(Bytes(l.WeightIndex)).Concat(Bytes(l.ParamIndex))).ToArray());
-        writer.Add(SectionId.Weights, weightBits == 8
-            ? weights.Select(w => (byte)(sbyte)w).ToArray()
-            : weights.SelectMany(w => Bytes((ushort)w)).ToArray());
-        writer.Add(SectionId.LayerParams, parameters.SelectMany(p => BitConverter.GetBytes(p.Bias).Concat(Bytes((ushort)p.Multiplier)).Concat([(byte)p.Shift, (byte)0])).ToArray());
-        writer.Add(SectionId.ActivationTable, BuildTable().SelectMany(t => Bytes((ushort)t)).ToArray());
+        model.Lambda = banks.Select(b => b.Lambda).ToArray();
+        model.BankGain = banks.Select(b => b.Gain).ToArray();
+        model.NormCenter = norms.Select(x => x.Center).ToArray();
+        model.NormMultiplier = norms.Select(x => x.Multiplier).ToArray();
+        model.NormShift = norms.Select(x => x.Shift).ToArray();
+        model.LayerIn = layers.Select(l => l.Layer.In).ToArray();
+        model.LayerOut = layers.Select(l => l.Layer.Out).ToArray();
+        model.LayerActivation = layers.Select(l => (int)ActivationCodeOf(l.Layer.Activation)).ToArray();
+        model.LayerWeightIndex = layers.Select(l => l.WeightIndex).ToArray();
+        model.LayerParamIndex = layers.Select(l => l.ParamIndex).ToArray();
+        model.Weights = weights.ToArray();
+        model.Bias = parameters.Select(x => x.Bias).ToArray();
+        model.Multiplier = parameters.Select(x => x.Multiplier).ToArray();
+        model.Shift = parameters.Select(x => x.Shift).ToArray();
+        model.Table = BuildTable();
 
-        int macs = layers.Sum(l => l.Layer.In * l.Layer.Out);
-        int states = banks.Count;
-        int maxWidth = Math.Max(1, layers.Count == 0 ? 1 : layers.Max(l => Math.Max(l.Layer.In, l.Layer.Out)));
-        int arena = 4 * (3 * network.NeuronCount + states + currents.Length + 3 * maxWidth);
-        var header = new byte[RmmqFormat.HeaderSize];
-        BitConverter.TryWriteBytes(header.AsSpan(RmmqFormat.OffsetMagic), RmmqFormat.Magic);
         // The oldest version that holds the model, so boards with older firmware still take what they can run.
-        bool needsVersion2 = currents.Any(c => c.Spec.Input != BankInput.Voltage);
-        BitConverter.TryWriteBytes(header.AsSpan(RmmqFormat.OffsetVersion), needsVersion2 ? RmmqFormat.Version : RmmqFormat.OldestVersion);
-        BitConverter.TryWriteBytes(header.AsSpan(RmmqFormat.OffsetHeaderSize), (ushort)RmmqFormat.HeaderSize);
-        BitConverter.TryWriteBytes(header.AsSpan(RmmqFormat.OffsetDtNs), (int)Math.Round(network.DtMs * 1e6));
-        header[RmmqFormat.OffsetNeuronCount] = (byte)network.NeuronCount;
-        header[RmmqFormat.OffsetCurrentCount] = (byte)currents.Length;
-        header[RmmqFormat.OffsetWeightBits] = (byte)weightBits;
-        BitConverter.TryWriteBytes(header.AsSpan(RmmqFormat.OffsetLayerCount), (ushort)layers.Count);
-        BitConverter.TryWriteBytes(header.AsSpan(RmmqFormat.OffsetStateCount), (ushort)states);
-        BitConverter.TryWriteBytes(header.AsSpan(RmmqFormat.OffsetArenaBytes), arena);
-        BitConverter.TryWriteBytes(header.AsSpan(RmmqFormat.OffsetMacsPerStep), macs);
-        BitConverter.TryWriteBytes(header.AsSpan(RmmqFormat.OffsetParameterCount), network.ParameterCount);
-        byte[] file = writer.Assemble(header);
+        model.Version = currents.Any(x => x.Spec.Input != BankInput.Voltage) ? RmmqFormat.Version : RmmqFormat.OldestVersion;
+        model.DtNs = (int)Math.Round(network.DtMs * 1e6);
+        model.NeuronCount = n;
+        model.CurrentCount = c;
+        model.WeightBits = weightBits;
+        model.LayerCount = layers.Count;
+        model.StateCount = banks.Count;
+        model.MacsPerStep = layers.Sum(l => l.Layer.In * l.Layer.Out);
+        model.MaxWidth = Math.Max(1, layers.Count == 0 ? 1 : layers.Max(l => Math.Max(l.Layer.In, l.Layer.Out)));
+        model.ArenaBytes = RmmqLayout.ArenaBytes(n, model.StateCount, c, model.MaxWidth);
+        model.ParameterCount = network.ParameterCount;
+        byte[] file = RmmqWriter.Write(model);
 
-        int normalisations = norms.Count, outputs = parameters.Count;
-        summary = new CompileSummary(weightBits, network.ParameterCount, file.Length, macs, states, arena,
-            macs + 3 * states + 2 * normalisations + 3 * outputs + 8 * network.NeuronCount);
+        summary = new CompileSummary(weightBits, network.ParameterCount, file.Length, model.MacsPerStep, model.StateCount, model.ArenaBytes,
+            model.MacsPerStep + 3 * model.StateCount + 2 * norms.Count + 3 * parameters.Count + 8 * n);
         return file;
     }
 
@@ -273,39 +275,4 @@ public static class Quantizer
         Activation.Sigmoid => ActivationCode.Sigmoid,
         _ => ActivationCode.Identity,
     };
-
-    private static byte[] Bytes(int v) => BitConverter.GetBytes(v);
-
-    private static byte[] Bytes(ushort v) => BitConverter.GetBytes(v);
-
-    /// <summary>Collects sections and lays out header, directory and data, then fills size and CRC.</summary>
-    private sealed class SectionWriter
-    {
-        private readonly List<(SectionId Id, byte[] Data)> _sections = [];
-
-        public void Add(SectionId id, byte[] data) => _sections.Add((id, data));
-
-        public byte[] Assemble(byte[] header)
-        {
-            int directoryEnd = RmmqFormat.HeaderSize + _sections.Count * RmmqFormat.DirectoryEntrySize;
-            int size = directoryEnd + _sections.Sum(s => (s.Data.Length + 3) & ~3);
-            var file = new byte[size];
-            header.CopyTo(file, 0);
-            file[RmmqFormat.OffsetSectionCount] = (byte)_sections.Count;
-            int at = directoryEnd;
-            for (int i = 0; i < _sections.Count; i++)
-            {
-                int entry = RmmqFormat.HeaderSize + i * RmmqFormat.DirectoryEntrySize;
-                BitConverter.TryWriteBytes(file.AsSpan(entry), (ushort)_sections[i].Id);
-                BitConverter.TryWriteBytes(file.AsSpan(entry + 4), at);
-                BitConverter.TryWriteBytes(file.AsSpan(entry + 8), _sections[i].Data.Length);
-                _sections[i].Data.CopyTo(file, at);
-                at += (_sections[i].Data.Length + 3) & ~3;   // 4-byte alignment, zero padding
-            }
-
-            BitConverter.TryWriteBytes(file.AsSpan(RmmqFormat.OffsetFileSize), size);
-            BitConverter.TryWriteBytes(file.AsSpan(RmmqFormat.OffsetCrc), RmmqReader.ComputeCrc(file));
-            return file;
-        }
-    }
 }

@@ -277,16 +277,13 @@ internal sealed class MultipleShootingWorker
         private readonly int _width;
         private readonly float[][] _x;        // [k][i * capacity + b], k = 0..s
         private readonly float[][] _z;        // [k][f * capacity + b]
-        private readonly float[][] _a, _b;    // gating factors per step
-        private readonly MlpChunk[] _first;
-        private readonly MlpChunk[]? _second;
+        private readonly CurrentChunk _chunk;  // ψ and its gradient, one forward pass kept per step
         private readonly float[] _lambdaX;     // dL/dx at k+1, then at k (Size × capacity)
         private readonly float[] _lambdaXNext;
         private readonly float[] _nextGradX;   // continuity gradient for the next shot's x0
-        private readonly float[] _dz, _dz2, _dOut;
+        private readonly float[] _dz;
         private readonly float[] _dcGain;
         private readonly float[]? _bankInput, _bankInputGrad;   // the bank's input when it is spike activity, and its adjoint
-        private double _gConductance, _gReversal;
 
         public CurrentSteps(Current current, int steps, int capacity)
         {
@@ -295,16 +292,11 @@ internal sealed class MultipleShootingWorker
             _width = current.Normalizer.Center.Length;
             _x = Enumerable.Range(0, steps + 1).Select(_ => new float[_size * capacity]).ToArray();
             _z = Enumerable.Range(0, steps).Select(_ => new float[_width * capacity]).ToArray();
-            _a = Enumerable.Range(0, steps).Select(_ => new float[capacity]).ToArray();
-            _b = Enumerable.Range(0, steps).Select(_ => new float[capacity]).ToArray();
-            _first = Enumerable.Range(0, steps).Select(_ => new MlpChunk(current.Mlps[0], capacity)).ToArray();
-            _second = current.Mlps.Count > 1 ? Enumerable.Range(0, steps).Select(_ => new MlpChunk(current.Mlps[1], capacity)).ToArray() : null;
+            _chunk = new CurrentChunk(current, capacity, steps);
             _lambdaX = new float[_size * capacity];
             _lambdaXNext = new float[_size * capacity];
             _nextGradX = new float[_size * capacity];
             _dz = new float[_width * capacity];
-            _dz2 = new float[_width * capacity];
-            _dOut = new float[capacity];
             _dcGain = Enumerable.Range(0, _size).Select(i => (float)current.Bank.DcGain(i)).ToArray();
             if (current.Spec.Input != BankInput.Voltage)
             {
@@ -315,12 +307,7 @@ internal sealed class MultipleShootingWorker
 
         public Current Current { get; }
 
-        public void Clear()
-        {
-            foreach (MlpChunk m in _first) { m.ClearGradients(); }
-            if (_second is not null) { foreach (MlpChunk m in _second) { m.ClearGradients(); } }
-            _gConductance = _gReversal = 0;
-        }
+        public void Clear() => _chunk.ClearGradients();
 
         public void LoadInitialState(Parameter initial, int[] shots, int n)
         {
@@ -350,21 +337,8 @@ internal sealed class MultipleShootingWorker
                 Current.Normalizer.ApplyFeature(o + i, x.AsSpan(i * n, n), z.AsSpan((o + i) * n, n));
             }
 
-            if (Current is LumpedCurrent lumped)
-            {
-                ReadOnlySpan<float> y = _first[k].Forward(z, n);
-                for (int b = 0; b < n; b++) { drive[b] -= lumped.OutputScale * y[b]; }
-            }
-            else
-            {
-                var gating = (GatingCurrent)Current;
-                float[] a = _a[k], bb = _b[k];
-                _first[k].Forward(z, n).CopyTo(a);
-                if (_second is not null) { _second[k].Forward(z, n).CopyTo(bb); }
-                else { Array.Fill(bb, 1f, 0, n); }
-                float g = gating.G, e = gating.E;
-                for (int b = 0; b < n; b++) { drive[b] -= g * a[b] * bb[b] * (uOwner[b] - e); }
-            }
+            ReadOnlySpan<float> psi = _chunk.Forward(k, z, uOwner, n);
+            for (int b = 0; b < n; b++) { drive[b] -= psi[b]; }
 
             // x[k+1] = A x[k] + B u_source[k] (feature-major over the first n of capacity columns).
             float[] next = _x[k + 1];
@@ -412,37 +386,7 @@ internal sealed class MultipleShootingWorker
         {
             float[] z = _z[k];
             Span<float> dz = _dz.AsSpan(0, _width * n);
-            if (Current is LumpedCurrent lumped)
-            {
-                for (int b = 0; b < n; b++) { _dOut[b] = lumped.OutputScale * psiFactor * lambdaVOwner[b]; }
-                _first[k].Backward(z, _dOut, n, dz);
-            }
-            else
-            {
-                var gating = (GatingCurrent)Current;
-                float g = gating.G, e = gating.E;
-                float[] a = _a[k], bb = _b[k];
-                double gG = 0, gE = 0;
-                for (int b = 0; b < n; b++)
-                {
-                    float dPsi = psiFactor * lambdaVOwner[b], drive = uOwner[b] - e;
-                    gG += dPsi * a[b] * bb[b] * drive;
-                    gE -= dPsi * g * a[b] * bb[b];
-                    lambdaUOwner[b] += dPsi * g * a[b] * bb[b];
-                    _dOut[b] = dPsi * g * bb[b] * drive;
-                }
-
-                _gConductance += gG;
-                _gReversal += gE;
-                _first[k].Backward(z, _dOut, n, dz);
-                if (_second is not null)
-                {
-                    for (int b = 0; b < n; b++) { _dOut[b] = psiFactor * lambdaVOwner[b] * g * a[b] * (uOwner[b] - e); }
-                    Span<float> dz2 = _dz2.AsSpan(0, _width * n);
-                    _second[k].Backward(z, _dOut, n, dz2);
-                    for (int f = 0; f < dz.Length; f++) { dz[f] += dz2[f]; }
-                }
-            }
+            _chunk.Backward(k, z, uOwner, psiFactor, lambdaVOwner, n, dz, lambdaUOwner);
 
             // Through the clamped normalisation: no gradient where the input was clipped.
             float[] scale = Current.Normalizer.Scale;
@@ -485,16 +429,7 @@ internal sealed class MultipleShootingWorker
 
         public void AddTo(Parameter initial, int[] shots, int n, bool[] continues)
         {
-            foreach (MlpChunk m in _first) { m.AddTo(); }
-            if (_second is not null) { foreach (MlpChunk m in _second) { m.AddTo(); } }
-            if (Current is GatingCurrent gating)
-            {
-                gating.ConductanceRaw.Grad[0] += (float)(_gConductance * Softplus.Derivative(gating.ConductanceRaw.Value[0]));
-                if (gating.Spec.TrainReversal)
-                {
-                    gating.Reversal.Grad[0] += (float)_gReversal;
-                }
-            }
+            _chunk.AddTo();
 
             for (int b = 0; b < n; b++)
             {

@@ -149,40 +149,26 @@ internal sealed class TeacherForcingWorker
         return s;
     }
 
-    /// <summary>Per-current chunk buffers: normalised inputs, MLP passes, ψ and its factors.</summary>
+    /// <summary>One current's inputs for a chunk (gathered, with noise) and its ψ and gradient (<see cref="CurrentChunk"/>).</summary>
     private sealed class CurrentBuffers
     {
         private readonly TeacherForcingProblem _problem;
         private readonly int _index;
-        private readonly Current _current;
         private readonly BankCheckpoints.Cursor? _cursor;
         private readonly float[] _z;
-        private readonly float[] _psi = new float[ChunkSize];
-        private readonly float[] _a = new float[ChunkSize];
-        private readonly float[] _b = new float[ChunkSize];
-        private readonly float[] _dOut = new float[ChunkSize];
-        private readonly MlpChunk _first;
-        private readonly MlpChunk? _second;
-        private double _gConductance, _gReversal;
+        private readonly CurrentChunk _chunk;
 
         public CurrentBuffers(TeacherForcingProblem problem, int index)
         {
             _problem = problem;
             _index = index;
             Current current = problem.Model.Currents[index];
-            _current = current;
             _cursor = problem.NewCursor(index, ChunkSize);
             _z = new float[current.Normalizer.Center.Length * ChunkSize];
-            _first = new MlpChunk(current.Mlps[0], ChunkSize);
-            _second = current.Mlps.Count > 1 ? new MlpChunk(current.Mlps[1], ChunkSize) : null;
+            _chunk = new CurrentChunk(current, ChunkSize);
         }
 
-        public void Clear()
-        {
-            _first.ClearGradients();
-            _second?.ClearGradients();
-            _gConductance = _gReversal = 0;
-        }
+        public void Clear() => _chunk.ClearGradients();
 
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void Forward(ReadOnlySpan<int> samples, float[] v, float[] psiSum, int n, float sigma, GaussianNoise noise)
@@ -194,79 +180,12 @@ internal sealed class TeacherForcingWorker
                 noise.Add(_z.AsSpan(0, width * n), sigma);
             }
 
-            if (_current is LumpedCurrent lumped)
-            {
-                ReadOnlySpan<float> y = _first.Forward(_z, n);
-                for (int b = 0; b < n; b++)
-                {
-                    _psi[b] = lumped.OutputScale * y[b];
-                    psiSum[b] += _psi[b];
-                }
-
-                return;
-            }
-
-            var gating = (GatingCurrent)_current;
-            _first.Forward(_z, n).CopyTo(_a);
-            if (_second is not null)
-            {
-                _second.Forward(_z, n).CopyTo(_b);
-            }
-            else
-            {
-                Array.Fill(_b, 1f);
-            }
-
-            float g = gating.G, e = gating.E;
-            for (int b = 0; b < n; b++)
-            {
-                _psi[b] = g * _a[b] * _b[b] * (v[b] - e);
-                psiSum[b] += _psi[b];
-            }
+            ReadOnlySpan<float> psi = _chunk.Forward(0, _z, v, n);
+            for (int b = 0; b < n; b++) { psiSum[b] += psi[b]; }
         }
 
-        public void Backward(float[] v, float[] dPsi, int n)
-        {
-            if (_current is LumpedCurrent lumped)
-            {
-                for (int b = 0; b < n; b++) { _dOut[b] = lumped.OutputScale * dPsi[b]; }
-                _first.Backward(_z, _dOut, n);
-                return;
-            }
+        public void Backward(float[] v, float[] dPsi, int n) => _chunk.Backward(0, _z, v, 1f, dPsi, n);
 
-            var gating = (GatingCurrent)_current;
-            float g = gating.G, e = gating.E;
-            double gG = 0, gE = 0;
-            for (int b = 0; b < n; b++)
-            {
-                float drive = v[b] - e;
-                gG += dPsi[b] * _a[b] * _b[b] * drive;
-                gE -= dPsi[b] * g * _a[b] * _b[b];
-                _dOut[b] = dPsi[b] * g * _b[b] * drive;
-            }
-
-            _gConductance += gG;
-            _gReversal += gE;
-            _first.Backward(_z, _dOut, n);
-            if (_second is not null)
-            {
-                for (int b = 0; b < n; b++) { _dOut[b] = dPsi[b] * g * _a[b] * (v[b] - e); }
-                _second.Backward(_z, _dOut, n);
-            }
-        }
-
-        public void AddTo()
-        {
-            _first.AddTo();
-            _second?.AddTo();
-            if (_current is GatingCurrent gating)
-            {
-                gating.ConductanceRaw.Grad[0] += (float)(_gConductance * Softplus.Derivative(gating.ConductanceRaw.Value[0]));
-                if (gating.Spec.TrainReversal)
-                {
-                    gating.Reversal.Grad[0] += (float)_gReversal;
-                }
-            }
-        }
+        public void AddTo() => _chunk.AddTo();
     }
 }

@@ -9,14 +9,14 @@ namespace NFUnitTest.SharedModel
     {
         private static byte[] Header(uint magic, int version)
         {
-            byte[] file = new byte[RmmqFormat.HeaderSize];
+            byte[] file = new byte[RmmqLayout.HeaderSize];
             file[0] = (byte)magic;
             file[1] = (byte)(magic >> 8);
             file[2] = (byte)(magic >> 16);
             file[3] = (byte)(magic >> 24);
             file[4] = (byte)version;
-            file[6] = RmmqFormat.HeaderSize;
-            file[8] = RmmqFormat.HeaderSize;
+            file[6] = RmmqLayout.HeaderSize;
+            file[8] = RmmqLayout.HeaderSize;
             return file;
         }
 
@@ -42,7 +42,7 @@ namespace NFUnitTest.SharedModel
         {
             ModelLoadResult result = RmmqReader.Load(Header(RmmqFormat.Magic, RmmqFormat.Version + 1));
             Assert.AreEqual((int)ModelStatus.UnsupportedVersion, (int)result.Status);
-            Assert.AreEqual(RmmqFormat.OffsetVersion, result.Offset);
+            Assert.AreEqual(RmmqLayout.OffsetVersion, result.Offset);
         }
 
         [TestMethod]

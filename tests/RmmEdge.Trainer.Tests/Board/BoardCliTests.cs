@@ -66,7 +66,7 @@ public sealed class BoardCliTests(ITestOutputHelper output) : IDisposable
 
         string model = Path.Combine(_dir, "activity.rmmq");
         byte[] file = RmmEdge.Trainer.Compile.Quantizer.Compile(network, 16, out _);
-        Assert.Equal(2, BitConverter.ToUInt16(file, RmmEdge.SharedModel.Format.RmmqFormat.OffsetVersion));
+        Assert.Equal(2, BitConverter.ToUInt16(file, RmmEdge.SharedModel.Format.RmmqLayout.OffsetVersion));
         File.WriteAllBytes(model, file);
         (int code, string text, _) = Run("flash", model, "--port", _board.Pty.DevicePath, "--board", "stm32f769i-discovery");
         Assert.Equal(0, code);

@@ -105,7 +105,7 @@ public sealed class FirmwareLogicTests(ITestOutputHelper output)
         {
             input.Value = (int)((random.NextDouble() * 140 - 100) * 65536);   // −100…+40 mV, all valid
             Assert.True(core.Step(input, outputSignal));
-            Assert.InRange(core.Output, config.CurrentMin, config.CurrentMax);
+            Assert.InRange(core.LastOutput(0), config.CurrentMin, config.CurrentMax);
         }
 
         // The electrode leaves the cell: the input reads +200 mV (out of range). 20 ms at 0.1 ms = 200 steps.

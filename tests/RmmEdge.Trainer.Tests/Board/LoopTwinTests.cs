@@ -84,9 +84,9 @@ public sealed class LoopTwinTests(NativeKernel native, ITestOutputHelper output)
             input.Value = inputs[k];
             bool go = core.Step(input, outputSignal);
             managedSteps++;
-            if (core.Output != cOutputs[k] && mismatches++ == 0)
+            if (core.LastOutput(0) != cOutputs[k] && mismatches++ == 0)
             {
-                output.WriteLine($"first mismatch at step {k}: C# {core.Output}, C {cOutputs[k]}");
+                output.WriteLine($"first mismatch at step {k}: C# {core.LastOutput(0)}, C {cOutputs[k]}");
             }
 
             if (!go)
@@ -154,8 +154,8 @@ public sealed class LoopTwinTests(NativeKernel native, ITestOutputHelper output)
             in2.Value = inputs[2 * k + 1];
             bool go = core.Step(in1, out1, in2, out2);
             managedSteps++;
-            mismatches += (core.Output != cOutputs[2 * k] ? 1 : 0) + (core.Output2 != cOutputs[2 * k + 1] ? 1 : 0);
-            nonZero += core.Output != 0 && core.Output2 != 0 ? 1 : 0;
+            mismatches += (core.LastOutput(0) != cOutputs[2 * k] ? 1 : 0) + (core.LastOutput(1) != cOutputs[2 * k + 1] ? 1 : 0);
+            nonZero += core.LastOutput(0) != 0 && core.LastOutput(1) != 0 ? 1 : 0;
             if (!go)
             {
                 break;
@@ -170,8 +170,8 @@ public sealed class LoopTwinTests(NativeKernel native, ITestOutputHelper output)
         Assert.Equal(StopReason.ElectrodeLoss, core.StopReason);
         Assert.Equal(StopReason.ElectrodeLoss, (byte)cReason);
         Assert.Equal(30_000 + 100, managedSteps);
-        Assert.Equal(0, core.Output);
-        Assert.Equal(0, core.Output2);
+        Assert.Equal(0, core.LastOutput(0));
+        Assert.Equal(0, core.LastOutput(1));
         Assert.Equal(0, cOutputs[2 * (cSteps - 1)]);
         Assert.Equal(0, cOutputs[2 * (cSteps - 1) + 1]);
     }
@@ -237,8 +237,8 @@ public sealed class LoopTwinTests(NativeKernel native, ITestOutputHelper output)
             in1.Value = (int)(((long)codes[2 * k] * Calibration[0] >> 8) + Calibration[1]);
             in2.Value = (int)(((long)codes[2 * k + 1] * Calibration[0] >> 8) + Calibration[1]);
             Assert.True(core.Step(in1, out1, in2, out2));
-            mismatches += Code(core.Output) == outputCodes[2 * k] ? 0 : 1;
-            mismatches += Code(core.Output2) == outputCodes[2 * k + 1] ? 0 : 1;
+            mismatches += Code(core.LastOutput(0)) == outputCodes[2 * k] ? 0 : 1;
+            mismatches += Code(core.LastOutput(1)) == outputCodes[2 * k + 1] ? 0 : 1;
         }
 
         output.WriteLine($"{ticks} two-channel native ticks: {mismatches} output codes differ from LoopCore; channel 1 codes " +
@@ -276,7 +276,7 @@ public sealed class LoopTwinTests(NativeKernel native, ITestOutputHelper output)
         {
             input.Value = (int)(((long)codes[k] * Calibration[0] >> 8) + Calibration[1]);
             Assert.True(core.Step(input, sink));
-            long code = (((long)core.Output - Calibration[3]) * Calibration[2] + (1L << 31)) >> 32;
+            long code = (((long)core.LastOutput(0) - Calibration[3]) * Calibration[2] + (1L << 31)) >> 32;
             code = Math.Clamp(code, 0, Calibration[4]);
             mismatches += code == outputCodes[k] ? 0 : 1;
         }

@@ -143,13 +143,14 @@ public sealed class SweepTests(ITestOutputHelper output) : IDisposable
         TextWriter shared = TextWriter.Synchronized(stdout);
         Task<int> sweep = Task.Run(() => RmmCli.Run(["sweep", PathOf("s.yaml"), "--executor", "slurm", "--parallel", "2", "--cpus-per-task", "1", "--retries", "1"], shared, shared));
         string? job = null;
-        for (int wait = 0; wait < 300 && job is null; wait++)
+        // Up to 2 minutes for the submission: beside the rest of the suite, sbatch once waited over 30 s for the new controller.
+        for (int wait = 0; wait < 1200 && job is null && !sweep.IsCompleted; wait++)
         {
             Thread.Sleep(100);
             job = System.Text.RegularExpressions.Regex.Match(stdout.ToString(), @"submitted job (\d+)") is { Success: true } m ? m.Groups[1].Value : null;
         }
 
-        Assert.NotNull(job);
+        Assert.True(job is not null, $"no job submitted; the sweep printed: {stdout}");
         SingleNodeSlurm.Run("scancel", $"{job}_3");   // the last task waits behind %2: cancelled before it starts
         Assert.True(sweep.Wait(TimeSpan.FromMinutes(3)), "the sweep did not finish in 3 minutes");
         string text = stdout.ToString();

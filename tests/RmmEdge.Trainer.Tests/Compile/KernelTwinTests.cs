@@ -225,8 +225,8 @@ public sealed class KernelTwinTests(TrainedStgModel trained, NativeKernel native
         foreach ((ushort version, ModelStatus expected) in new[] { ((ushort)1, ModelStatus.BadValue), ((ushort)3, ModelStatus.UnsupportedVersion) })
         {
             byte[] changed = (byte[])file.Clone();
-            BitConverter.TryWriteBytes(changed.AsSpan(RmmqFormat.OffsetVersion), version);
-            BitConverter.TryWriteBytes(changed.AsSpan(RmmqFormat.OffsetCrc), RmmqReader.ComputeCrc(changed));
+            BitConverter.TryWriteBytes(changed.AsSpan(RmmqLayout.OffsetVersion), version);
+            BitConverter.TryWriteBytes(changed.AsSpan(RmmqLayout.OffsetCrc), RmmqReader.ComputeCrc(changed));
             ModelLoadResult managed = RmmqReader.Load(changed);
             output.WriteLine($"version {version}: C# {managed}");
             Assert.Equal(expected, managed.Status);
@@ -243,12 +243,12 @@ public sealed class KernelTwinTests(TrainedStgModel trained, NativeKernel native
     public void ASixteenBitWeightOfMinus32768IsRefusedByBothLoaders()
     {
         byte[] file = Quantizer.Compile(Circuit(5), 16, out _);
-        int weights = Enumerable.Range(0, file[RmmqFormat.OffsetSectionCount]).Select(i => RmmqFormat.HeaderSize + RmmqFormat.DirectoryEntrySize * i)
+        int weights = Enumerable.Range(0, file[RmmqLayout.OffsetSectionCount]).Select(i => RmmqLayout.HeaderSize + RmmqLayout.DirectoryEntrySize * i)
             .Where(e => BitConverter.ToUInt16(file, e) == 6).Select(e => BitConverter.ToInt32(file, e + 4)).Single();
         int at = weights + 2 * 7;
         file[at] = 0x00;
         file[at + 1] = 0x80;
-        BitConverter.TryWriteBytes(file.AsSpan(RmmqFormat.OffsetCrc), RmmqReader.ComputeCrc(file));
+        BitConverter.TryWriteBytes(file.AsSpan(RmmqLayout.OffsetCrc), RmmqReader.ComputeCrc(file));
         ModelLoadResult managed = RmmqReader.Load(file);
         output.WriteLine($"C#: {managed}");
         Assert.Equal(ModelStatus.BadValue, managed.Status);
@@ -257,7 +257,7 @@ public sealed class KernelTwinTests(TrainedStgModel trained, NativeKernel native
         Assert.Equal(at, offset);
         file[at + 1] = 0x80;
         file[at] = 0x01;                                    // −32767 is a weight like any other
-        BitConverter.TryWriteBytes(file.AsSpan(RmmqFormat.OffsetCrc), RmmqReader.ComputeCrc(file));
+        BitConverter.TryWriteBytes(file.AsSpan(RmmqLayout.OffsetCrc), RmmqReader.ComputeCrc(file));
         Assert.True(RmmqReader.Load(file).Ok);
         Assert.Equal(0, native.Load(file, (uint)file.Length, out _));
     }
@@ -281,7 +281,7 @@ public sealed class KernelTwinTests(TrainedStgModel trained, NativeKernel native
 
         if (m.Length >= 16 && r.Next(2) == 0)
         {
-            BitConverter.TryWriteBytes(m.AsSpan(RmmqFormat.OffsetCrc), RmmqReader.ComputeCrc(m));
+            BitConverter.TryWriteBytes(m.AsSpan(RmmqLayout.OffsetCrc), RmmqReader.ComputeCrc(m));
         }
 
         return m;

@@ -1,7 +1,6 @@
-using RmmEdge.Trainer.Model;
 using RmmEdge.Trainer.Numerics;
 
-namespace RmmEdge.Trainer.Training;
+namespace RmmEdge.Trainer.Model;
 
 /// <summary>
 /// Forward and backward passes of one <see cref="Mlp"/> over a chunk of samples (feature-major),
