@@ -1,7 +1,7 @@
 /*
  * rmm_layout.h - the byte layout of an .rmmq file by name: the C twin of
  * shared-model/Format/RmmqLayout.cs, name for name (OffsetDtNs is RMMQ_OFFSET_DT_NS) and value for
- * value; tests/RmmEdge.Trainer.Tests/Compile/LayoutTwinTests.cs fails when the two differ.
+ * value; tests/SharedModel/LayoutTwinTests.cs fails when the two differ.
  * Kept by hand. rmm_load.c and rmm_step.c read the file through these names only.
  */
 #ifndef RMM_LAYOUT_H

@@ -61,7 +61,7 @@ public sealed record EmulationResult(IReadOnlyList<(long TimeUs, int Code, doubl
 /// ManagedEngine itself — against a <see cref="VirtualBoard"/> wired to a simulated preparation, in
 /// virtual time: deterministic for a seed and faster than real time. The native engine is emulated by
 /// timer ticks at exact multiples of the period running LoopCore (the bit-identical twin of the C loop,
-/// tests/…/LoopTwinTests), each costing the configured converter and step times.
+/// tests/Firmware/LoopTwinTests), each costing the configured converter and step times.
 /// </summary>
 public static class Emulation
 {

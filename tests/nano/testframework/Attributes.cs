@@ -1,6 +1,6 @@
 // A look-alike of nanoFramework.TestFramework 3.0 (nanoframework-facts.md §2): same namespace, same
 // attribute and Assert names, so that one set of test sources builds as an NFUnitTest project on a
-// nanoFramework toolchain and runs here under `dotnet test` (tests/RmmEdge.NanoUnit.Tests).
+// nanoFramework toolchain and runs here under `dotnet test` (tests/nano/UnitTests).
 // Written in nanoFramework-safe C#: it is also compiled against the reference assemblies
 // (tests/nano/ref/nanoFramework.TestFramework), which proves the test sources use only that surface.
 
