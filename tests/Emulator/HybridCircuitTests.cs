@@ -3,6 +3,7 @@ using RmmEdge.Emulator;
 using RmmEdge.Rig.Board;
 using RmmEdge.Rig.Neurons;
 using RmmEdge.SharedModel.Protocol;
+using RmmEdge.TestSupport;
 using RmmEdge.Trainer.Compile;
 using RmmEdge.Trainer.Data;
 using RmmEdge.Trainer.Evaluation;

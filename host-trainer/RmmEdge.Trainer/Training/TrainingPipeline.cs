@@ -1,0 +1,123 @@
+using RmmEdge.Trainer.Data;
+using RmmEdge.Trainer.Evaluation;
+using RmmEdge.Trainer.Interpretation;
+using RmmEdge.Trainer.Model;
+
+namespace RmmEdge.Trainer.Training;
+
+/// <summary>Whether a trained model is fit for its task (<see cref="TrainingPipeline.RunUntilAccepted"/>), and why in words.</summary>
+public sealed record Acceptance(bool Accepted, string Text)
+{
+    /// <summary>Accepted when every modelled neuron has the cell's firing pattern under the check's current.</summary>
+    public static Acceptance AtRest(Network network, ConstantCurrentCheck check)
+    {
+        ActivitySummary[] activity = check.Run(network);
+        return new Acceptance(activity.All(a => a.Kind == check.Pattern),
+            $"at {check.CurrentNa:0} nA the model is {string.Join(" / ", activity.Select(a => a.ToString()))}");
+    }
+}
+
+/// <summary>What <see cref="TrainingPipeline.Run"/> produced: the trained network and each stage's history.</summary>
+public sealed record PipelineResult(Network Network, TrainingResult TeacherForcing, TrainingResult? MultipleShooting);
+
+/// <summary>One training run from a configuration: teacher forcing, then multiple shooting if asked.</summary>
+public static class TrainingPipeline
+{
+    public static PipelineResult Run(TrainingConfig config, Dataset data, IProgress<(string Stage, EpochRecord Epoch)>? progress = null,
+        CancellationToken cancel = default)
+    {
+        config.Check();
+        var network = new Network(config.BuildSpec(data.DtMs, data.Neurons.Count), config.Seed);
+        TeacherForcingOptions tf = config.TeacherForcing with { Seed = config.Seed };
+        TrainingResult first = new TeacherForcingTrainer(network, data, tf)
+            .Train(progress is null ? null : new Relay(progress, "teacher forcing"), cancel);
+        TrainingResult? second = null;
+        if (config.MultipleShooting is { } ms)
+        {
+            second = new MultipleShootingTrainer(network, data, ms with { Seed = config.Seed })
+                .Train(progress is null ? null : new Relay(progress, "multiple shooting"), cancel);
+        }
+
+        return new PipelineResult(network, first, second);
+    }
+
+    /// <summary>
+    /// Trains seed <see cref="TrainingConfig.Seed"/>, and while <paramref name="accept"/> refuses the kept
+    /// model, the next seed, up to <paramref name="attempts"/> seeds: returns the first accepted run, or when
+    /// none is, the one with the best validation score. What a lab does with a model that will run in a
+    /// circuit: check it for the task before it goes to the rig, and fit again if it fails.
+    /// <paramref name="onSeed"/> hears each seed, its run and the verdict.
+    /// The next seed trains while a seed is checked (a check is mostly one thread); its progress is held back
+    /// until the verdict has been told, and it is cancelled if the seed is accepted. Seeds train the same
+    /// whatever else runs, so the result is that of checking them one after the other.
+    /// </summary>
+    public static PipelineResult RunUntilAccepted(TrainingConfig config, Dataset data, int attempts, Func<Network, Acceptance> accept,
+        IProgress<(string Stage, EpochRecord Epoch)>? progress = null, Action<int, PipelineResult, Acceptance>? onSeed = null)
+    {
+        PipelineResult? best = null;
+        PipelineResult run = Run(config, data, progress);
+        for (int attempt = 0; ; attempt++)
+        {
+            int seed = config.Seed + attempt;
+            using var cancel = new CancellationTokenSource();
+            var held = new HeldProgress<(string Stage, EpochRecord Epoch)>(progress);
+            Task<PipelineResult>? next = attempt + 1 < Math.Max(1, attempts)
+                ? Task.Run(() => Run(config with { Seed = seed + 1 }, data, held, cancel.Token))
+                : null;
+            Acceptance verdict;
+            try
+            {
+                verdict = accept(run.Network);
+                onSeed?.Invoke(seed, run, verdict);
+            }
+            catch
+            {
+                cancel.Cancel();
+                throw;
+            }
+
+            if (verdict.Accepted || next is null)
+            {
+                cancel.Cancel();
+                try
+                {
+                    next?.Wait();
+                }
+                catch (AggregateException)
+                {
+                    // The next seed was cancelled, or failed: either way it is not needed.
+                }
+
+                return verdict.Accepted ? run : Better(best, run);
+            }
+
+            best = Better(best, run);
+            held.Release();
+            run = next.GetAwaiter().GetResult();
+        }
+    }
+
+    private static PipelineResult Better(PipelineResult? best, PipelineResult run) =>
+        best is null || Validation(run) > Validation(best) ? run : best;
+
+    /// <summary>The selection score of a run's kept model (multiple shooting's when it ran; NaN when nothing was scored).</summary>
+    public static double Validation(PipelineResult run) => (run.MultipleShooting ?? run.TeacherForcing).SelectedValidation;
+
+    /// <summary>
+    /// Free-run scores of a trained network on the part of <paramref name="data"/> that training held out
+    /// (the last validation fraction of one record, or the held-out sweeps), per modelled neuron; null when
+    /// the free run diverged.
+    /// </summary>
+    public static NeuronScore[]? ScoreHeldOut(Network network, TrainingConfig config, Dataset data)
+    {
+        TeacherForcingOptions tf = config.TeacherForcing;
+        DataSplit heldOut = DataSplit.Of(network, data, tf.ValidationFraction, tf.ValidationFraction, tf.TransientMs);
+        SegmentRuns runs = FreeRun.RunSegments(network, heldOut.Selection, heldOut.SelectionTransient);
+        return runs.Diverged ? null : Scoring.Score(network, runs.Runs, metric: tf.Metric);
+    }
+
+    private sealed class Relay(IProgress<(string, EpochRecord)> target, string stage) : IProgress<EpochRecord>
+    {
+        public void Report(EpochRecord value) => target.Report((stage, value));
+    }
+}
