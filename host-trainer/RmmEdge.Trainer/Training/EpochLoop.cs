@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Text.Json.Serialization;
 using RmmEdge.Trainer.Evaluation;
 using RmmEdge.Trainer.Model;
 
@@ -9,29 +10,38 @@ namespace RmmEdge.Trainer.Training;
 /// fixed gradient partitions, and how snapshots are scored and selected. Teacher forcing
 /// (<see cref="TeacherForcingOptions"/>) and multiple shooting (<see cref="MultipleShootingOptions"/>)
 /// add their own; the defaults here are teacher forcing's, and multiple shooting sets its own in its constructor.
+/// A stored configuration lists these first (JsonPropertyOrder), then the trainer's own.
 /// </summary>
 public abstract record EpochOptions
 {
+    [JsonPropertyOrder(-1)]
     public int Epochs { get; init; } = 200;
 
+    [JsonPropertyOrder(-1)]
     public float LearningRate { get; init; } = 0.003f;
 
     /// <summary>
     /// Learning rate reached at the last epoch by a cosine schedule from <see cref="LearningRate"/>
     /// (equal to it: constant, the authors' choice).
     /// </summary>
+    [JsonPropertyOrder(-1)]
     public float FinalLearningRate { get; init; } = 1e-4f;
 
+    [JsonPropertyOrder(-1)]
     public float Beta1 { get; init; } = 0.9f;
 
+    [JsonPropertyOrder(-1)]
     public float Beta2 { get; init; } = 0.9f;
 
+    [JsonPropertyOrder(-1)]
     public int Seed { get; init; } = 1;
 
     /// <summary>Free-run validation every this many epochs (0: never; the final model is kept).</summary>
+    [JsonPropertyOrder(-1)]
     public int ValidateEvery { get; init; } = 5;
 
     /// <summary>Fraction of the record held out from training: its end, or evenly spread segments (<see cref="DataSplit"/>).</summary>
+    [JsonPropertyOrder(-1)]
     public double ValidationFraction { get; init; } = 0.1;
 
     /// <summary>
@@ -41,17 +51,22 @@ public abstract record EpochOptions
     /// hold twenty. Training never sees a free run of the held-out part, so scoring the free run over training time
     /// still measures what the regression did not fit; the final verdict is on a separate test record.
     /// </summary>
+    [JsonPropertyOrder(-1)]
     public double SelectionFraction { get; init; } = 0.3;
 
     /// <summary>Fixed number of gradient partitions (not threads): results do not depend on the core count.</summary>
+    [JsonPropertyOrder(-1)]
     public int Partitions { get; init; } = 4;
 
     /// <summary>Threads used for the gradient partitions (default: every core). Does not change results.</summary>
+    [JsonPropertyOrder(-1)]
     public int MaxThreads { get; init; } = Environment.ProcessorCount;
 
+    [JsonPropertyOrder(-1)]
     public SpikeMetricSettings Metric { get; init; } = SpikeMetricSettings.Lp;
 
     /// <summary>How snapshots are scored on the validation free run.</summary>
+    [JsonPropertyOrder(-1)]
     public SelectionRule Selection { get; init; } = SelectionRule.BurstAware;
 
     /// <summary>The learning rate of <paramref name="epoch"/> (1-based): cosine from <see cref="LearningRate"/> to <see cref="FinalLearningRate"/>.</summary>
