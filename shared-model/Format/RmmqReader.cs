@@ -1,5 +1,6 @@
 using System;
 using RmmEdge.SharedModel.Kernel;
+using RmmEdge.SharedModel.Protocol;
 
 namespace RmmEdge.SharedModel.Format
 {
@@ -18,44 +19,44 @@ namespace RmmEdge.SharedModel.Format
                 return Fail(ModelStatus.TooShort, "header", 0);
             }
 
-            if (U32(file, RmmqLayout.OffsetMagic) != RmmqFormat.Magic)
+            if (Bytes.GetU32(file, RmmqLayout.OffsetMagic) != RmmqFormat.Magic)
             {
                 return Fail(ModelStatus.BadMagic, "magic", RmmqLayout.OffsetMagic);
             }
 
-            int version = U16(file, RmmqLayout.OffsetVersion);
+            int version = Bytes.GetU16(file, RmmqLayout.OffsetVersion);
             if (version < RmmqFormat.OldestVersion || version > RmmqFormat.Version)
             {
                 return Fail(ModelStatus.UnsupportedVersion, "version", RmmqLayout.OffsetVersion);
             }
 
-            if (U16(file, RmmqLayout.OffsetHeaderSize) != RmmqLayout.HeaderSize)
+            if (Bytes.GetU16(file, RmmqLayout.OffsetHeaderSize) != RmmqLayout.HeaderSize)
             {
                 return Fail(ModelStatus.BadHeader, "header_size", RmmqLayout.OffsetHeaderSize);
             }
 
-            if (U32(file, RmmqLayout.OffsetFileSize) != (uint)file.Length)
+            if (Bytes.GetU32(file, RmmqLayout.OffsetFileSize) != (uint)file.Length)
             {
                 return Fail(ModelStatus.SizeMismatch, "file_size", RmmqLayout.OffsetFileSize);
             }
 
-            if (ComputeCrc(file) != U32(file, RmmqLayout.OffsetCrc))
+            if (ComputeCrc(file) != Bytes.GetU32(file, RmmqLayout.OffsetCrc))
             {
                 return Fail(ModelStatus.BadCrc, "crc32", RmmqLayout.OffsetCrc);
             }
 
             var m = new RmmqModel();
             m.Version = version;
-            m.DtNs = I32(file, RmmqLayout.OffsetDtNs);
+            m.DtNs = Bytes.GetI32(file, RmmqLayout.OffsetDtNs);
             m.NeuronCount = file[RmmqLayout.OffsetNeuronCount];
             m.CurrentCount = file[RmmqLayout.OffsetCurrentCount];
             m.WeightBits = file[RmmqLayout.OffsetWeightBits];
             int sectionCount = file[RmmqLayout.OffsetSectionCount];
-            m.LayerCount = U16(file, RmmqLayout.OffsetLayerCount);
-            m.StateCount = U16(file, RmmqLayout.OffsetStateCount);
-            m.ArenaBytes = I32(file, RmmqLayout.OffsetArenaBytes);
-            m.MacsPerStep = I32(file, RmmqLayout.OffsetMacsPerStep);
-            m.ParameterCount = I32(file, RmmqLayout.OffsetParameterCount);
+            m.LayerCount = Bytes.GetU16(file, RmmqLayout.OffsetLayerCount);
+            m.StateCount = Bytes.GetU16(file, RmmqLayout.OffsetStateCount);
+            m.ArenaBytes = Bytes.GetI32(file, RmmqLayout.OffsetArenaBytes);
+            m.MacsPerStep = Bytes.GetI32(file, RmmqLayout.OffsetMacsPerStep);
+            m.ParameterCount = Bytes.GetI32(file, RmmqLayout.OffsetParameterCount);
             if (m.DtNs <= 0)
             {
                 return Fail(ModelStatus.BadValue, "dt_ns", RmmqLayout.OffsetDtNs);
@@ -111,10 +112,10 @@ namespace RmmEdge.SharedModel.Format
             for (int e = 0; e < sectionCount; e++)
             {
                 int at = RmmqLayout.HeaderSize + e * RmmqLayout.DirectoryEntrySize;
-                int id = U16(file, at + RmmqLayout.EntryId);
-                int flags = U16(file, at + RmmqLayout.EntryFlags);
-                uint offset = U32(file, at + RmmqLayout.EntryOffset);
-                uint length = U32(file, at + RmmqLayout.EntryLength);
+                int id = Bytes.GetU16(file, at + RmmqLayout.EntryId);
+                int flags = Bytes.GetU16(file, at + RmmqLayout.EntryFlags);
+                uint offset = Bytes.GetU32(file, at + RmmqLayout.EntryOffset);
+                uint length = Bytes.GetU32(file, at + RmmqLayout.EntryLength);
                 if (offset < (uint)directoryEnd || offset > (uint)file.Length || length > (uint)file.Length - offset || offset % RmmqLayout.SectionAlignment != 0)
                 {
                     return Fail(ModelStatus.BadDirectory, "section_bounds", at);
@@ -216,21 +217,6 @@ namespace RmmEdge.SharedModel.Format
         internal static ModelLoadResult Fail(ModelStatus status, string field, int offset)
         {
             return new ModelLoadResult(status, field, offset, null);
-        }
-
-        internal static uint U32(byte[] b, int at)
-        {
-            return (uint)(b[at] | (b[at + 1] << 8) | (b[at + 2] << 16) | (b[at + 3] << 24));
-        }
-
-        internal static int I32(byte[] b, int at)
-        {
-            return b[at] | (b[at + 1] << 8) | (b[at + 2] << 16) | (b[at + 3] << 24);
-        }
-
-        internal static int U16(byte[] b, int at)
-        {
-            return b[at] | (b[at + 1] << 8);
         }
     }
 }

@@ -1,4 +1,5 @@
 using RmmEdge.SharedModel.Kernel;
+using RmmEdge.SharedModel.Protocol;
 
 namespace RmmEdge.SharedModel.Format
 {
@@ -28,11 +29,11 @@ namespace RmmEdge.SharedModel.Format
                 }
 
                 m.External[i] = external == 1;
-                m.StepGain[i] = RmmqReader.I32(f, r + RmmqLayout.NeuronStepGain);
-                m.LeakConductance[i] = RmmqReader.I32(f, r + RmmqLayout.NeuronLeakConductance);
-                m.LeakReversal[i] = RmmqReader.I32(f, r + RmmqLayout.NeuronLeakReversal);
-                m.VoltageMin[i] = RmmqReader.I32(f, r + RmmqLayout.NeuronVoltageMin);
-                m.VoltageMax[i] = RmmqReader.I32(f, r + RmmqLayout.NeuronVoltageMax);
+                m.StepGain[i] = Bytes.GetI32(f, r + RmmqLayout.NeuronStepGain);
+                m.LeakConductance[i] = Bytes.GetI32(f, r + RmmqLayout.NeuronLeakConductance);
+                m.LeakReversal[i] = Bytes.GetI32(f, r + RmmqLayout.NeuronLeakReversal);
+                m.VoltageMin[i] = Bytes.GetI32(f, r + RmmqLayout.NeuronVoltageMin);
+                m.VoltageMax[i] = Bytes.GetI32(f, r + RmmqLayout.NeuronVoltageMax);
                 if (m.StepGain[i] < 0 || m.StepGain[i] > FixedPoint.GainMax || m.LeakConductance[i] < 0 || m.LeakConductance[i] > FixedPoint.GainMax)
                 {
                     return RmmqReader.Fail(ModelStatus.BadValue, "neuron.gain", r + RmmqLayout.NeuronStepGain);
@@ -74,17 +75,17 @@ namespace RmmEdge.SharedModel.Format
             for (int i = 0; i < l; i++)
             {
                 int r = at + i * RmmqLayout.LayerRecordSize;
-                int inSize = RmmqReader.U16(f, r + RmmqLayout.LayerIn);
-                int outSize = RmmqReader.U16(f, r + RmmqLayout.LayerOut);
+                int inSize = Bytes.GetU16(f, r + RmmqLayout.LayerIn);
+                int outSize = Bytes.GetU16(f, r + RmmqLayout.LayerOut);
                 int activation = f[r + RmmqLayout.LayerActivation];
-                uint weightIndex = RmmqReader.U32(f, r + RmmqLayout.LayerWeightIndex);
-                uint paramIndex = RmmqReader.U32(f, r + RmmqLayout.LayerParamIndex);
+                uint weightIndex = Bytes.GetU32(f, r + RmmqLayout.LayerWeightIndex);
+                uint paramIndex = Bytes.GetU32(f, r + RmmqLayout.LayerParamIndex);
                 if (inSize < 1 || inSize > RmmqFormat.MaxLayerInputs || outSize < 1 || outSize > RmmqFormat.MaxLayerInputs)
                 {
                     return RmmqReader.Fail(ModelStatus.BadCount, "layer.size", r + RmmqLayout.LayerIn);
                 }
 
-                if (activation > (int)ActivationCode.Sigmoid || f[r + RmmqLayout.LayerPad] != 0 || RmmqReader.U16(f, r + RmmqLayout.LayerPad + 1) != 0)
+                if (activation > (int)ActivationCode.Sigmoid || f[r + RmmqLayout.LayerPad] != 0 || Bytes.GetU16(f, r + RmmqLayout.LayerPad + 1) != 0)
                 {
                     return RmmqReader.Fail(ModelStatus.BadValue, "layer.activation", r + RmmqLayout.LayerActivation);
                 }
@@ -119,7 +120,7 @@ namespace RmmEdge.SharedModel.Format
             m.Weights = new short[totalWeights];
             for (int i = 0; i < totalWeights; i++)
             {
-                m.Weights[i] = weightBytes == 1 ? (short)(sbyte)f[w + i] : (short)RmmqReader.U16(f, w + weightBytes * i);
+                m.Weights[i] = weightBytes == 1 ? (short)(sbyte)f[w + i] : (short)Bytes.GetU16(f, w + weightBytes * i);
                 if (m.Weights[i] == short.MinValue && weightBytes == 2)
                 {
                     // Symmetric int16 weights: the C kernel adds two products in 32 bits, which −32768 × −32768 twice would overflow.
@@ -134,8 +135,8 @@ namespace RmmEdge.SharedModel.Format
             for (int i = 0; i < totalParams; i++)
             {
                 int r = p + i * RmmqLayout.ParamEntrySize;
-                m.Bias[i] = (long)RmmqReader.U32(f, r + RmmqLayout.ParamBias) | ((long)RmmqReader.I32(f, r + RmmqLayout.ParamBias + 4) << 32);
-                m.Multiplier[i] = RmmqReader.U16(f, r + RmmqLayout.ParamMultiplier);
+                m.Bias[i] = (long)Bytes.GetU32(f, r + RmmqLayout.ParamBias) | ((long)Bytes.GetI32(f, r + RmmqLayout.ParamBias + 4) << 32);
+                m.Multiplier[i] = Bytes.GetU16(f, r + RmmqLayout.ParamMultiplier);
                 m.Shift[i] = f[r + RmmqLayout.ParamShift];
                 if (m.Bias[i] > FixedPoint.BiasMax || m.Bias[i] < -FixedPoint.BiasMax)
                 {
@@ -190,10 +191,10 @@ namespace RmmEdge.SharedModel.Format
                 int r = at + i * RmmqLayout.CurrentRecordSize;
                 int owner = f[r + RmmqLayout.CurrentOwner], source = f[r + RmmqLayout.CurrentSource];
                 int kind = f[r + RmmqLayout.CurrentKind], bankKind = f[r + RmmqLayout.CurrentBankKind];
-                int bankSize = RmmqReader.U16(f, r + RmmqLayout.CurrentBankSize), usesV = f[r + RmmqLayout.CurrentUsesVoltage], bankInput = f[r + RmmqLayout.CurrentBankInput];
-                int firstA = RmmqReader.U16(f, r + RmmqLayout.CurrentFirstLayerA), layersA = f[r + RmmqLayout.CurrentLayersA];
-                int firstB = RmmqReader.U16(f, r + RmmqLayout.CurrentFirstLayerB), layersB = f[r + RmmqLayout.CurrentLayersB];
-                uint bankIndex = RmmqReader.U32(f, r + RmmqLayout.CurrentBankIndex), normIndex = RmmqReader.U32(f, r + RmmqLayout.CurrentNormIndex);
+                int bankSize = Bytes.GetU16(f, r + RmmqLayout.CurrentBankSize), usesV = f[r + RmmqLayout.CurrentUsesVoltage], bankInput = f[r + RmmqLayout.CurrentBankInput];
+                int firstA = Bytes.GetU16(f, r + RmmqLayout.CurrentFirstLayerA), layersA = f[r + RmmqLayout.CurrentLayersA];
+                int firstB = Bytes.GetU16(f, r + RmmqLayout.CurrentFirstLayerB), layersB = f[r + RmmqLayout.CurrentLayersB];
+                uint bankIndex = Bytes.GetU32(f, r + RmmqLayout.CurrentBankIndex), normIndex = Bytes.GetU32(f, r + RmmqLayout.CurrentNormIndex);
                 if (owner >= m.NeuronCount || source >= m.NeuronCount)
                 {
                     return RmmqReader.Fail(ModelStatus.BadIndex, "current.neuron", r + RmmqLayout.CurrentOwner);
@@ -203,12 +204,12 @@ namespace RmmEdge.SharedModel.Format
                 int maxInput = m.Version >= 2 ? (int)BankInputCode.SpikeActivity : (int)BankInputCode.Voltage;
                 if (kind > (int)CurrentKindCode.Gating || bankKind > (int)BankKindCode.Orthonormal || usesV > 1
                     || bankInput > maxInput || f[r + RmmqLayout.CurrentPadA] != 0 || f[r + RmmqLayout.CurrentPadB] != 0
-                    || (bankInput == (int)BankInputCode.Voltage && (RmmqReader.I32(f, r + RmmqLayout.CurrentActivityCenter) != 0 || RmmqReader.I32(f, r + RmmqLayout.CurrentActivityMultiplier) != 0)))
+                    || (bankInput == (int)BankInputCode.Voltage && (Bytes.GetI32(f, r + RmmqLayout.CurrentActivityCenter) != 0 || Bytes.GetI32(f, r + RmmqLayout.CurrentActivityMultiplier) != 0)))
                 {
                     return RmmqReader.Fail(ModelStatus.BadValue, "current.kind", r + RmmqLayout.CurrentKind);
                 }
 
-                int activityMultiplier = RmmqReader.U16(f, r + RmmqLayout.CurrentActivityMultiplier), activityShift = f[r + RmmqLayout.CurrentActivityShift];
+                int activityMultiplier = Bytes.GetU16(f, r + RmmqLayout.CurrentActivityMultiplier), activityShift = f[r + RmmqLayout.CurrentActivityShift];
                 if (bankInput == (int)BankInputCode.SpikeActivity
                     && (activityMultiplier < FixedPoint.MultiplierMin || activityMultiplier > FixedPoint.MultiplierMax
                         || activityShift > FixedPoint.ShiftMax || f[r + RmmqLayout.CurrentActivityPad] != 0))
@@ -261,10 +262,10 @@ namespace RmmEdge.SharedModel.Format
                 m.LayersB[i] = layersB;
                 m.BankIndex[i] = (int)bankIndex;
                 m.NormIndex[i] = (int)normIndex;
-                m.Conductance[i] = RmmqReader.I32(f, r + RmmqLayout.CurrentConductance);
-                m.Reversal[i] = RmmqReader.I32(f, r + RmmqLayout.CurrentReversal);
+                m.Conductance[i] = Bytes.GetI32(f, r + RmmqLayout.CurrentConductance);
+                m.Reversal[i] = Bytes.GetI32(f, r + RmmqLayout.CurrentReversal);
                 m.BankInput[i] = bankInput;
-                m.ActivityCenter[i] = RmmqReader.I32(f, r + RmmqLayout.CurrentActivityCenter);
+                m.ActivityCenter[i] = Bytes.GetI32(f, r + RmmqLayout.CurrentActivityCenter);
                 m.ActivityMultiplier[i] = activityMultiplier;
                 m.ActivityShift[i] = activityShift;
                 if (m.Conductance[i] < 0)
@@ -287,8 +288,8 @@ namespace RmmEdge.SharedModel.Format
             for (int i = 0; i < normEntries; i++)
             {
                 int r = n + i * RmmqLayout.NormEntrySize;
-                m.NormCenter[i] = RmmqReader.I32(f, r + RmmqLayout.NormCenter);
-                m.NormMultiplier[i] = RmmqReader.U16(f, r + RmmqLayout.NormMultiplier);
+                m.NormCenter[i] = Bytes.GetI32(f, r + RmmqLayout.NormCenter);
+                m.NormMultiplier[i] = Bytes.GetU16(f, r + RmmqLayout.NormMultiplier);
                 m.NormShift[i] = f[r + RmmqLayout.NormShift];
                 if (m.NormMultiplier[i] < FixedPoint.MultiplierMin || m.NormMultiplier[i] > FixedPoint.MultiplierMax
                     || m.NormShift[i] > FixedPoint.ShiftMax || f[r + RmmqLayout.NormPad] != 0)
@@ -336,8 +337,8 @@ namespace RmmEdge.SharedModel.Format
             for (int i = 0; i < m.StateCount; i++)
             {
                 int r = at + i * RmmqLayout.BankEntrySize;
-                m.Lambda[i] = RmmqReader.I32(f, r + RmmqLayout.BankLambda);
-                m.BankGain[i] = RmmqReader.I32(f, r + RmmqLayout.BankGain);
+                m.Lambda[i] = Bytes.GetI32(f, r + RmmqLayout.BankLambda);
+                m.BankGain[i] = Bytes.GetI32(f, r + RmmqLayout.BankGain);
                 if (m.Lambda[i] < 0 || m.Lambda[i] >= one || m.BankGain[i] < 0 || m.BankGain[i] > one)
                 {
                     return RmmqReader.Fail(ModelStatus.BadValue, "bank.coefficient", r + RmmqLayout.BankLambda);
@@ -352,7 +353,7 @@ namespace RmmEdge.SharedModel.Format
             m.Table = new short[ActivationTable.Entries];
             for (int i = 0; i < ActivationTable.Entries; i++)
             {
-                m.Table[i] = (short)RmmqReader.U16(f, at + RmmqLayout.TableEntrySize * i);
+                m.Table[i] = (short)Bytes.GetU16(f, at + RmmqLayout.TableEntrySize * i);
                 if (m.Table[i] < -FixedPoint.UnitMax || (i > 0 && m.Table[i] < m.Table[i - 1]))
                 {
                     return RmmqReader.Fail(ModelStatus.BadTable, "activation_table", at + RmmqLayout.TableEntrySize * i);

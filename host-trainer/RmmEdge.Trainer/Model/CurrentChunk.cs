@@ -12,7 +12,6 @@ namespace RmmEdge.Trainer.Model;
 /// </summary>
 internal sealed class CurrentChunk
 {
-    private readonly Current _current;
     private readonly LumpedCurrent? _lumped;
     private readonly GatingCurrent? _gating;
     private readonly MlpChunk[] _first;            // per step: the lumped MLP, or the activation a
@@ -25,7 +24,6 @@ internal sealed class CurrentChunk
     /// <param name="steps">Forward passes whose activations are kept for the backward passes.</param>
     public CurrentChunk(Current current, int capacity, int steps = 1)
     {
-        _current = current;
         _lumped = current as LumpedCurrent;
         _gating = current as GatingCurrent;
         _first = Enumerable.Range(0, steps).Select(_ => new MlpChunk(current.Mlps[0], capacity)).ToArray();
@@ -129,6 +127,4 @@ internal sealed class CurrentChunk
             }
         }
     }
-
-    public Current Current => _current;
 }

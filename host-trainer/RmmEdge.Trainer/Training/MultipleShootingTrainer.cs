@@ -80,7 +80,6 @@ public sealed class MultipleShootingTrainer
     private readonly MultipleShootingOptions _options;
     private readonly MultipleShootingProblem _problem;
     private readonly MultipleShootingWorker[] _workers;
-    private readonly SnapshotValidator _validator;
     private readonly DataSplit _split;
 
     public MultipleShootingTrainer(Network network, Dataset data, MultipleShootingOptions options)
@@ -118,16 +117,12 @@ public sealed class MultipleShootingTrainer
         int perWorker = (Math.Min(options.ShotsPerBatch, _problem.ShotCount) + options.Partitions - 1) / options.Partitions;
         _workers = Enumerable.Range(0, options.Partitions).Select(_ => new MultipleShootingWorker(_problem, perWorker)).ToArray();
         _split = dataSplit;
-        _validator = ValidatorFor(network);
         network.RefreshEffective();
     }
 
     public int ShotCount => _problem.ShotCount;
 
     internal MultipleShootingProblem Problem => _problem;
-
-    /// <summary>Free-run selection metric of the network as it is now.</summary>
-    public double Validate() => _validator.Validate();
 
     private SnapshotValidator ValidatorFor(Network network) =>
         new(network, _split.Selection, _split.SelectionTransient, _options.Metric, _options.Selection);

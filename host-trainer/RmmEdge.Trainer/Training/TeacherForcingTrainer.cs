@@ -139,7 +139,6 @@ public sealed class TeacherForcingTrainer
     private readonly TeacherForcingOptions _options;
     private readonly TeacherForcingProblem[] _problems;
     private readonly TeacherForcingWorker[][] _workers;
-    private readonly SnapshotValidator _validator;
 
     public TeacherForcingTrainer(Network network, Dataset data, TeacherForcingOptions options)
     {
@@ -166,7 +165,6 @@ public sealed class TeacherForcingTrainer
             RestStabilityDescription = description;
         }
 
-        _validator = ValidatorFor(network);
         network.RefreshEffective();
     }
 
@@ -342,7 +340,7 @@ public sealed class TeacherForcingTrainer
     }
 
     /// <summary>Free-run selection metric on the held-out tail (see <see cref="SnapshotValidator"/>).</summary>
-    public double Validate() => _validator.Validate();
+    public double Validate() => ValidatorFor(_network).Validate();
 
     /// <summary>Loss sum and gradients of one neuron's share of a mini-batch, partitions in parallel, summed in order.</summary>
     private double ComputeGradients(int neuron, ReadOnlyMemory<int> samples, ulong noiseSeed)
