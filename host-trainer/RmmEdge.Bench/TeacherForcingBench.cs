@@ -63,19 +63,34 @@ public static class TeacherForcingBench
         return seconds;
     }
 
-    /// <summary>The blocked SIMD kernels against the plain triple loop that defines them, per layer shape.</summary>
+    /// <summary>
+    /// The blocked SIMD kernels against the plain triple loop that defines them, per layer shape: the kernel
+    /// training uses (512-bit where the CPU has it), its <see cref="System.Numerics.Vector{T}"/> twin, and the scalar loop.
+    /// </summary>
     private static void KernelRatios(double corePeak, TextWriter output)
     {
         const int batch = 240, reps = 4000;
         var random = new Random(1);
-        foreach ((int inSize, int outSize) in new[] { (37, 10), (10, 10) })
+        output.WriteLine($"dense kernels, one core, chunks of {batch} samples ({(DenseKernels.UsesWideVectors ? "512-bit" : "Vector<T>")} path in training):");
+        foreach ((int inSize, int outSize) in new[] { (37, 10), (10, 10), (37, 32), (32, 32) })
         {
             float[] w = Fill(random, inSize * outSize), x = Fill(random, inSize * batch), y = new float[outSize * batch];
-            double simd = Time(() => DenseKernels.Forward(w, [], inSize, outSize, x, batch, y), reps);
-            double scalar = Time(() => ScalarForward(w, inSize, outSize, x, batch, y), reps);
+            float[] delta = Fill(random, outSize * batch), dx = new float[inSize * batch], gw = new float[inSize * outSize];
             double macs = (double)inSize * outSize * batch * reps;
-            output.WriteLine($"kernel forward {inSize}x{outSize}, one core: SIMD {macs / simd / 1e9:0.00} GMAC/s ({200 * macs / simd / 1e9 / corePeak:0} % of a core's peak), " +
-                $"scalar {macs / scalar / 1e9:0.00} GMAC/s, ratio {scalar / simd:0.0}x");
+            string Line(string kernel, Action used, Action twin, Action? scalar)
+            {
+                double a = Time(used, reps), b = Time(twin, reps);
+                string s = scalar is null ? "" : $", scalar {macs / Time(scalar, reps / 10) / 10 / 1e9:0.00} GMAC/s";
+                return $"  {kernel,-15} {inSize}x{outSize}: {macs / a / 1e9:0.00} GMAC/s = {2 * macs / a / 1e9:0.0} GFLOP/s " +
+                    $"({200 * macs / a / 1e9 / corePeak:0} % of a core's peak); Vector<T> twin {macs / b / 1e9:0.00} GMAC/s ({b / a:0.00}x){s}";
+            }
+
+            output.WriteLine(Line("forward", () => DenseKernels.Forward(w, [], inSize, outSize, x, batch, y),
+                () => DenseKernels.ForwardVector(w, [], inSize, outSize, x, batch, y), () => ScalarForward(w, inSize, outSize, x, batch, y)));
+            output.WriteLine(Line("backward input", () => DenseKernels.BackwardInput(w, inSize, outSize, delta, batch, dx),
+                () => DenseKernels.BackwardInputVector(w, inSize, outSize, delta, batch, dx), null));
+            output.WriteLine(Line("gradients", () => DenseKernels.AccumulateGradients(delta, x, inSize, outSize, batch, gw, []),
+                () => DenseKernels.AccumulateGradientsVector(delta, x, inSize, outSize, batch, gw, []), null));
         }
     }
 

@@ -10,9 +10,10 @@ namespace RmmEdge.Trainer.Numerics;
 /// <c>x[k * batch + b]</c>, so that every inner loop runs over contiguous samples in SIMD vectors.
 /// Each kernel is register-blocked (4 rows × 2 vectors of samples: 8 accumulators, 6 loads per 8
 /// fused multiply-adds) and ends in a plain scalar tail, which is also the reference definition.
-/// Nothing allocates; sums run in a fixed order, so results are reproducible on one machine.
+/// Nothing allocates; sums run in a fixed order, so results are reproducible on one machine. Where the CPU has
+/// AVX-512, the 512-bit twins (DenseKernels.Wide.cs) run instead: more lanes, the same bits.
 /// </summary>
-public static class DenseKernels
+public static partial class DenseKernels
 {
     private static int W => Vector<float>.Count;
 
@@ -23,6 +24,24 @@ public static class DenseKernels
     {
         Check(w.Length >= inSize * outSize && x.Length >= inSize * batch && destination.Length >= outSize * batch
             && (bias.IsEmpty || bias.Length >= outSize));
+        if (UsesWideVectors)
+        {
+            int wideEnd = batch - batch % (2 * W);
+            ForwardWide(ref MemoryMarshal.GetReference(w), bias, inSize, outSize, ref MemoryMarshal.GetReference(x), batch,
+                ref MemoryMarshal.GetReference(destination), wideEnd);
+            ForwardScalar(w, bias, inSize, x, batch, destination, 0, outSize, wideEnd);
+        }
+        else
+        {
+            ForwardVector(w, bias, inSize, outSize, x, batch, destination);
+        }
+    }
+
+    /// <summary><see cref="Forward"/> on <see cref="Vector{T}"/> (the path without AVX-512, and the wide path's twin).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    internal static void ForwardVector(ReadOnlySpan<float> w, ReadOnlySpan<float> bias, int inSize, int outSize,
+        ReadOnlySpan<float> x, int batch, Span<float> destination)
+    {
         ref float wr = ref MemoryMarshal.GetReference(w);
         ref float xr = ref MemoryMarshal.GetReference(x);
         ref float yr = ref MemoryMarshal.GetReference(destination);
@@ -89,6 +108,21 @@ public static class DenseKernels
     {
         Check(delta.Length >= outSize * batch && x.Length >= inSize * batch && gradW.Length >= inSize * outSize
             && (gradBias.IsEmpty || gradBias.Length >= outSize));
+        if (UsesWideVectors && AccumulateGradientsWide(delta, x, inSize, outSize, batch, gradW))
+        {
+            AccumulateBiasGradient(delta, outSize, batch, gradBias);
+        }
+        else
+        {
+            AccumulateGradientsVector(delta, x, inSize, outSize, batch, gradW, gradBias);
+        }
+    }
+
+    /// <summary><see cref="AccumulateGradients"/> on <see cref="Vector{T}"/> (the path without AVX-512, and the wide path's twin).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    internal static void AccumulateGradientsVector(ReadOnlySpan<float> delta, ReadOnlySpan<float> x, int inSize, int outSize, int batch,
+        Span<float> gradW, Span<float> gradBias)
+    {
         ref float dr = ref MemoryMarshal.GetReference(delta);
         ref float xr = ref MemoryMarshal.GetReference(x);
         int vecEnd = batch - batch % W;
@@ -133,7 +167,18 @@ public static class DenseKernels
             }
         }
 
-        for (; j < outSize; j++)
+        GradientRowsVector(delta, x, inSize, outSize, batch, j, gradW);
+        AccumulateBiasGradient(delta, outSize, batch, gradBias);
+    }
+
+    /// <summary>Weight gradients of rows [jFrom, outSize), one row at a time in blocks of four inputs.</summary>
+    private static void GradientRowsVector(ReadOnlySpan<float> delta, ReadOnlySpan<float> x, int inSize, int outSize, int batch, int jFrom,
+        Span<float> gradW)
+    {
+        ref float dr = ref MemoryMarshal.GetReference(delta);
+        ref float xr = ref MemoryMarshal.GetReference(x);
+        int vecEnd = batch - batch % W;
+        for (int j = jFrom; j < outSize; j++)
         {
             int k = 0;
             for (; k + 4 <= inSize; k += 4)
@@ -159,21 +204,29 @@ public static class DenseKernels
                 gradW[j * inSize + k] += Dot(delta, x, batch, j, k, vecEnd);
             }
         }
+    }
 
-        if (!gradBias.IsEmpty)
+    /// <summary>gradBias[j] += Σ_b delta[j, b] (empty gradBias: skipped).</summary>
+    private static void AccumulateBiasGradient(ReadOnlySpan<float> delta, int outSize, int batch, Span<float> gradBias)
+    {
+        if (gradBias.IsEmpty)
         {
-            for (int jj = 0; jj < outSize; jj++)
-            {
-                Vector<float> s = default;
-                for (int b = 0; b < vecEnd; b += W)
-                {
-                    s += Vector.LoadUnsafe(ref Unsafe.Add(ref dr, jj * batch + b));
-                }
+            return;
+        }
 
-                float sum = Vector.Sum(s);
-                for (int b = vecEnd; b < batch; b++) { sum += delta[jj * batch + b]; }
-                gradBias[jj] += sum;
+        ref float dr = ref MemoryMarshal.GetReference(delta);
+        int vecEnd = batch - batch % W;
+        for (int jj = 0; jj < outSize; jj++)
+        {
+            Vector<float> s = default;
+            for (int b = 0; b < vecEnd; b += W)
+            {
+                s += Vector.LoadUnsafe(ref Unsafe.Add(ref dr, jj * batch + b));
             }
+
+            float sum = Vector.Sum(s);
+            for (int b = vecEnd; b < batch; b++) { sum += delta[jj * batch + b]; }
+            gradBias[jj] += sum;
         }
     }
 
@@ -183,6 +236,24 @@ public static class DenseKernels
         Span<float> destination)
     {
         Check(w.Length >= inSize * outSize && delta.Length >= outSize * batch && destination.Length >= inSize * batch);
+        if (UsesWideVectors)
+        {
+            int wideEnd = batch - batch % (2 * W);
+            BackwardInputWide(ref MemoryMarshal.GetReference(w), inSize, outSize, ref MemoryMarshal.GetReference(delta), batch,
+                ref MemoryMarshal.GetReference(destination), wideEnd);
+            BackwardScalar(w, inSize, outSize, delta, batch, destination, 0, inSize, wideEnd);
+        }
+        else
+        {
+            BackwardInputVector(w, inSize, outSize, delta, batch, destination);
+        }
+    }
+
+    /// <summary><see cref="BackwardInput"/> on <see cref="Vector{T}"/> (the path without AVX-512, and the wide path's twin).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    internal static void BackwardInputVector(ReadOnlySpan<float> w, int inSize, int outSize, ReadOnlySpan<float> delta, int batch,
+        Span<float> destination)
+    {
         ref float wr = ref MemoryMarshal.GetReference(w);
         ref float dr = ref MemoryMarshal.GetReference(delta);
         ref float yr = ref MemoryMarshal.GetReference(destination);

@@ -84,4 +84,62 @@ public sealed class DenseKernelsTests
         Assert.Throws<ArgumentException>(() => DenseKernels.BackwardInput(new float[6], 3, 2, new float[4], 2, new float[5]));
         Assert.Throws<ArgumentException>(() => DenseKernels.AccumulateGradients(new float[4], new float[6], 3, 2, 2, new float[5], []));
     }
+
+    public static TheoryData<int, int, int> TwinShapes => new()
+    {
+        { 37, 10, 240 }, { 10, 10, 240 }, { 10, 1, 240 }, { 37, 32, 240 }, { 32, 64, 240 }, { 10, 10, 16 }, { 17, 9, 255 },
+        { 9, 6, 33 }, { 3, 5, 7 }, { 4, 4, 17 }, { 2, 13, 64 }, { 37, 10, 1 }, { 8, 8, 48 }, { 6, 7, 200 },
+        { 11, 7, 240 }, { 13, 3, 64 }, { 9, 5, 8 }, { 1, 1, 8 },
+    };
+
+    /// <summary>
+    /// The 512-bit kernels are the <see cref="System.Numerics.Vector{T}"/> kernels bit for bit (shapes that reach
+    /// every block and tail of both, and gradients added to values of both signs, zeros of both signs among them).
+    /// </summary>
+    [SkippableTheory]
+    [MemberData(nameof(TwinShapes))]
+    public void TheWideKernelsAreTheirVectorTwinsBitForBit(int inSize, int outSize, int batch)
+    {
+        Skip.IfNot(DenseKernels.UsesWideVectors, "this CPU has no AVX-512 (or Vector<float> is not 8 lanes): the 512-bit kernels are not used");
+        var r = new Random(inSize * 7 + outSize * 131 + batch);
+        float[] w = Random(r, inSize * outSize), bias = Random(r, outSize), x = Random(r, inSize * batch), delta = Random(r, outSize * batch);
+        // Cancelling products, so that some sums round and their order shows.
+        for (int i = 0; i < x.Length; i += 3) { x[i] *= 1e4f; }
+
+        float[] wide = new float[outSize * batch], twin = new float[outSize * batch];
+        DenseKernels.Forward(w, bias, inSize, outSize, x, batch, wide);
+        DenseKernels.ForwardVector(w, bias, inSize, outSize, x, batch, twin);
+        Assert.Equal(Bits(twin), Bits(wide));
+
+        float[] dxWide = new float[inSize * batch], dxTwin = new float[inSize * batch];
+        DenseKernels.BackwardInput(w, inSize, outSize, delta, batch, dxWide);
+        DenseKernels.BackwardInputVector(w, inSize, outSize, delta, batch, dxTwin);
+        Assert.Equal(Bits(dxTwin), Bits(dxWide));
+
+        float[] start = Random(r, inSize * outSize);
+        for (int i = 0; i < start.Length; i += 5) { start[i] = i % 2 == 0 ? 0f : -0f; }
+        float[] gwWide = (float[])start.Clone(), gwTwin = (float[])start.Clone();
+        float[] gbWide = Random(r, outSize), gbTwin = (float[])gbWide.Clone();
+        DenseKernels.AccumulateGradients(delta, x, inSize, outSize, batch, gwWide, gbWide);
+        DenseKernels.AccumulateGradientsVector(delta, x, inSize, outSize, batch, gwTwin, gbTwin);
+        Assert.Equal(Bits(gwTwin), Bits(gwWide));
+        Assert.Equal(Bits(gbTwin), Bits(gbWide));
+    }
+
+    /// <summary>A sum added in another order is caught: the check above is not vacuous on these inputs.</summary>
+    [Fact]
+    public void AnotherSummationOrderChangesTheGradientBits()
+    {
+        var r = new Random(5);
+        const int batch = 240;
+        float[] delta = Random(r, batch), x = Random(r, batch);
+        for (int i = 0; i < x.Length; i += 3) { x[i] *= 1e4f; }
+        float[] g = new float[1];
+        DenseKernels.AccumulateGradientsVector(delta, x, 1, 1, batch, g, []);
+        float sequential = 0f;
+        for (int b = 0; b < batch; b++) { sequential = MathF.FusedMultiplyAdd(delta[b], x[b], sequential); }
+        Assert.NotEqual(BitConverter.SingleToInt32Bits(sequential), BitConverter.SingleToInt32Bits(g[0]));
+    }
+
+    private static int[] Bits(float[] values) => values.Select(BitConverter.SingleToInt32Bits).ToArray();
 }
