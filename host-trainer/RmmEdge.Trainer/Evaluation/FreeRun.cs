@@ -91,7 +91,7 @@ public static class FreeRun
     {
         // Segments are independent free runs of the same (unchanging) network, each with its own
         // simulator: they run side by side on the cores and are kept in segment order.
-        int[] kept = Enumerable.Range(0, segments.Count).Where(s => segments[s].Length >= transient.Samples + 2).ToArray();
+        int[] kept = ScoredSegments(segments, transient);
         var results = new FreeRunResult[kept.Length];
         try
         {
@@ -113,12 +113,14 @@ public static class FreeRun
             indices.Add(sweep >= 0 ? sweep : s);
         }
 
-        if (runs.Count == 0)
-        {
-            throw new UserError($"{segments[0].Source}: no segment is longer than the warm-up ({transient})");
-        }
-
         return new SegmentRuns(runs, transient) { Indices = indices.ToArray() };
+    }
+
+    /// <summary>The segments long enough for the transient and two scored samples; refuses a record with none.</summary>
+    public static int[] ScoredSegments(IReadOnlyList<Dataset> segments, Transient transient)
+    {
+        int[] kept = Enumerable.Range(0, segments.Count).Where(s => segments[s].Length >= transient.Samples + 2).ToArray();
+        return kept.Length > 0 ? kept : throw new UserError($"{segments[0].Source}: no segment is longer than the warm-up ({transient})");
     }
 }
 

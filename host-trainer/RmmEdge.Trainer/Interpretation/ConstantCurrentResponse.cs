@@ -103,6 +103,10 @@ public sealed record ConstantCurrentCheck(double CurrentNa, FiringPattern Patter
     /// <summary>Mean distance over the network's modelled neurons.</summary>
     public double Distance(Network network) => Run(network).Average(Distance);
 
+    /// <summary><see cref="Distance(Network)"/> of every snapshot in the lanes (the same runs, side by side).</summary>
+    public double[] Distances(SnapshotLanes lanes, Network network) =>
+        ConstantCurrentResponse.OfLanes(lanes, network, CurrentNa, Seconds + SettleSeconds, SettleSeconds).Select(r => r.Average(Distance)).ToArray();
+
     /// <summary>The check a simulated cell sets: its own activity under <paramref name="currentNa"/>.</summary>
     public static ConstantCurrentCheck OfCircuit(Func<Circuit> makeCircuit, double currentNa, double dtMs)
     {
@@ -157,6 +161,19 @@ public static class ConstantCurrentResponse
             result[c] = v.Select(trace => ActivitySummary.Classify(trace, network.DtMs)).ToArray();
         });
         return result;
+    }
+
+    /// <summary><see cref="OfModel"/> under one current for every snapshot in the lanes: [snapshot][neuron].</summary>
+    public static ActivitySummary[][] OfLanes(SnapshotLanes lanes, Network network, double currentNa, double seconds, double settleSeconds)
+    {
+        if (network.Spec.Neurons.Any(n => n.External))
+        {
+            throw new ArgumentException("a network with measured (external) neurons needs their voltages: no free run from rest", nameof(network));
+        }
+
+        int modelled = network.Spec.Neurons.Length, steps = StepCount(seconds, network.DtMs), settle = StepCount(settleSeconds, network.DtMs);
+        float[][][] v = lanes.RunFromRest(currentNa, Enumerable.Repeat(-60f, modelled).ToArray(), settle, steps - settle);
+        return v.Select(snapshot => snapshot.Select(trace => ActivitySummary.Classify(trace, network.DtMs)).ToArray()).ToArray();
     }
 
     /// <summary>

@@ -89,7 +89,7 @@ public static class FastTanh
         return Vector512.Min(Vector512.Max(p / q, Vector512.Create(-1f)), Vector512<float>.One);
     }
 
-    private static Vector256<float> Of(Vector256<float> value)
+    internal static Vector256<float> Of(Vector256<float> value)
     {
         Vector256<float> x = Vector256.Min(Vector256.Max(value, Vector256.Create(-Clamp)), Vector256.Create(Clamp));
         Vector256<float> x2 = x * x;

@@ -3,19 +3,21 @@ using System.Diagnostics;
 namespace RmmEdge.Trainer.Training;
 
 /// <summary>
-/// Scores training snapshots while training goes on: each snapshot is free-run on a copy of the
-/// network (its own <see cref="SnapshotValidator"/>), on the core that a single free run leaves idle,
-/// while the trainer computes the next epochs. At most one snapshot is in flight; the trainer gets
-/// each score at its next validation (or at the end) and selects exactly as if it had waited, since
-/// a score depends only on its snapshot.
+/// Scores training snapshots while training goes on, on a copy of the network (its own
+/// <see cref="SnapshotValidator"/>), on the core that a single free run leaves idle. Snapshots queue up
+/// and are scored in batches of the validator's <see cref="SnapshotValidator.BatchSize"/> (eight side by
+/// side where the network allows it: a batch costs about what one snapshot alone does), at most one batch
+/// in flight; training never waits for a score except at the end (<see cref="Finish"/>). Scores come back
+/// in epoch order, and selection is exactly what it would be scoring each snapshot as it came, since a
+/// score depends only on its snapshot.
 /// </summary>
 internal sealed class BackgroundSelection
 {
     private readonly Model.Network _copy;
     private readonly SnapshotValidator _validator;
-    private Task<double>? _running;
-    private int _epoch;
-    private float[][]? _snapshot;
+    private readonly List<(int Epoch, float[][] Snapshot)> _queued = [];
+    private (int Epoch, float[][] Snapshot)[] _batch = [];
+    private Task<double[]>? _running;
 
     /// <param name="validator">Builds the validator for the copy (the trainer's own settings).</param>
     public BackgroundSelection(Model.Network network, Func<Model.Network, SnapshotValidator> validator)
@@ -33,32 +35,67 @@ internal sealed class BackgroundSelection
     /// <summary>Wall time the trainer stood still waiting for a score.</summary>
     public double WaitSeconds { get; private set; }
 
-    /// <summary>The epoch whose score is still being computed (−1: none; 0 is the starting model).</summary>
-    public int PendingEpoch => _running is null ? -1 : _epoch;
+    /// <summary>Snapshots scored in one pass.</summary>
+    public int BatchSize => _validator.BatchSize;
 
-    /// <summary>Starts scoring <paramref name="snapshot"/> of <paramref name="epoch"/>; returns the previous snapshot's score, if any (waiting for it).</summary>
-    public Scored? Submit(int epoch, float[][] snapshot)
-    {
-        Scored? previous = Finish();
-        _copy.Restore(snapshot);
-        _epoch = epoch;
-        _snapshot = snapshot;
-        _running = Task.Run(_validator.Validate);
-        return previous;
-    }
+    /// <summary>The earliest epoch whose score is not yet known (−1: none; 0 is the starting model).</summary>
+    public int PendingEpoch => _batch.Length > 0 ? _batch[0].Epoch : _queued.Count > 0 ? _queued[0].Epoch : -1;
 
-    /// <summary>Waits for the snapshot in flight and returns its score (null: none).</summary>
-    public Scored? Finish()
+    /// <summary>
+    /// Queues <paramref name="snapshot"/> of <paramref name="epoch"/>; returns the scores that are ready
+    /// (a finished batch's, in epoch order) without waiting, and starts the next batch when one is full.
+    /// </summary>
+    public IReadOnlyList<Scored> Submit(int epoch, float[][] snapshot)
     {
-        if (_running is null)
+        _queued.Add((epoch, snapshot));
+        List<Scored> ready = _running is { IsCompleted: true } ? Collect() : [];
+        if (_running is null && _queued.Count >= BatchSize)
         {
-            return null;
+            Start();
         }
 
+        return ready;
+    }
+
+    /// <summary>Scores everything still queued or in flight, waiting for it; returns those scores in epoch order.</summary>
+    public IReadOnlyList<Scored> Finish()
+    {
         long started = Stopwatch.GetTimestamp();
-        double score = _running.GetAwaiter().GetResult();
+        var scored = new List<Scored>();
+        while (_running is not null || _queued.Count > 0)
+        {
+            if (_running is null)
+            {
+                Start();
+            }
+
+            scored.AddRange(Collect());
+        }
+
         WaitSeconds += Stopwatch.GetElapsedTime(started).TotalSeconds;
+        return scored;
+    }
+
+    private void Start()
+    {
+        _batch = _queued.Take(BatchSize).ToArray();
+        _queued.RemoveRange(0, _batch.Length);
+        float[][][] snapshots = _batch.Select(b => b.Snapshot).ToArray();
+        _running = Task.Run(() => _validator.ValidateBatch(snapshots));
+    }
+
+    /// <summary>The batch in flight's scores (waiting for them if need be).</summary>
+    private List<Scored> Collect()
+    {
+        double[] scores = _running!.GetAwaiter().GetResult();
+        List<Scored> scored = _batch.Select((b, i) => new Scored(b.Epoch, scores[i], b.Snapshot)).ToList();
         _running = null;
-        return new Scored(_epoch, score, _snapshot!);
+        _batch = [];
+        if (_queued.Count >= BatchSize)
+        {
+            Start();
+        }
+
+        return scored;
     }
 }

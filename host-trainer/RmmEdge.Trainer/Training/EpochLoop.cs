@@ -160,8 +160,8 @@ internal interface IMiniBatches
 /// <summary>
 /// The loop both trainers run: per epoch the cosine learning rate, then per mini-batch the trainer's
 /// gradient, ridge and chain terms (<see cref="Regularization"/>) and an Adam step; every
-/// <see cref="EpochOptions.ValidateEvery"/> epochs a snapshot, scored by free run beside training
-/// (<see cref="BackgroundSelection"/>), and at the end the best-scoring snapshot restored. Epochs are
+/// <see cref="EpochOptions.ValidateEvery"/> epochs a snapshot, scored by free run beside training, several
+/// side by side (<see cref="BackgroundSelection"/>), and at the end the best-scoring snapshot restored. Epochs are
 /// reported in order, each validation epoch with its score. Seeded and deterministic.
 /// </summary>
 internal sealed class EpochLoop
@@ -195,9 +195,9 @@ internal sealed class EpochLoop
         // Epochs wait here until the score of the snapshot they follow is known, so they are
         // reported in order and each validation epoch with its score.
         var unreported = new List<EpochRecord>();
-        void Scored(BackgroundSelection.Scored? scored)
+        void Scored(IReadOnlyList<BackgroundSelection.Scored> arrived)
         {
-            if (scored is not null)
+            foreach (BackgroundSelection.Scored scored in arrived)
             {
                 if (scored.Score > bestScore)
                 {
@@ -224,7 +224,7 @@ internal sealed class EpochLoop
         if (scoreStart)
         {
             unreported.Add(new EpochRecord(0, double.NaN, null, 0));
-            Scored(selection?.Submit(0, _network.Snapshot()));
+            Scored(selection?.Submit(0, _network.Snapshot()) ?? []);
         }
 
         for (int epoch = 1; epoch <= _options.Epochs; epoch++)
@@ -247,10 +247,10 @@ internal sealed class EpochLoop
 
             unreported.Add(new EpochRecord(epoch, lossSum / samples, null, clock.Elapsed.TotalSeconds));
             bool validate = selection is not null && (epoch % _options.ValidateEvery == 0 || epoch == _options.Epochs);
-            Scored(validate ? selection!.Submit(epoch, _network.Snapshot()) : null);
+            Scored(validate ? selection!.Submit(epoch, _network.Snapshot()) : []);
         }
 
-        Scored(selection?.Finish());
+        Scored(selection?.Finish() ?? []);
 
         if (best is not null)
         {

@@ -60,8 +60,59 @@ public sealed class SnapshotValidator
         }
     }
 
-    /// <summary>Wall time spent in <see cref="Validate"/> so far: what snapshot selection costs.</summary>
+    /// <summary>Wall time spent in <see cref="Validate"/> and <see cref="ValidateBatch"/> so far: what snapshot selection costs.</summary>
     public double Seconds { get; private set; }
+
+    /// <summary>Snapshots <see cref="ValidateBatch"/> scores in one pass: the lanes of <see cref="SnapshotLanes"/> where the network runs side by side, else one.</summary>
+    public int BatchSize => _perturbations == 0 && SnapshotLanes.Supports(_network) ? SnapshotLanes.Lanes : 1;
+
+    /// <summary>
+    /// <see cref="Validate"/> of each snapshot (restored into the network, which is left holding one of
+    /// them), the same scores: up to <see cref="BatchSize"/> free run side by side, one per vector lane.
+    /// </summary>
+    public double[] ValidateBatch(IReadOnlyList<float[][]> snapshots)
+    {
+        if (snapshots.Count == 1 || BatchSize == 1)
+        {
+            return snapshots.Select(s =>
+            {
+                _network.Restore(s);
+                return Validate();
+            }).ToArray();
+        }
+
+        long started = Stopwatch.GetTimestamp();
+        try
+        {
+            _lanes ??= new SnapshotLanes(_network);
+            _lanes.Load(snapshots);
+            Task<double[]>? checking = _check is null ? null : Task.Run(() => _check.Distances(_lanes, _network));
+            int[] kept = FreeRun.ScoredSegments(_segments, _transient);
+            var runs = new FreeRunResult[kept.Length][];
+            Parallel.For(0, kept.Length, j => runs[j] = _lanes.Run(_segments[kept[j]], _transient.Samples));
+            double[] distances = checking?.Result ?? new double[snapshots.Count];
+            double[] result = new double[snapshots.Count];
+            Parallel.For(0, snapshots.Count, lane =>
+            {
+                if (runs.Any(r => r[lane].Diverged))
+                {
+                    result[lane] = DivergedScore;
+                    return;
+                }
+
+                var lanesRuns = kept.Select((segment, j) => (_segments[segment], runs[j][lane])).ToArray();
+                NeuronScore[] scores = Scoring.Score(_network, lanesRuns, metric: _metric);
+                result[lane] = scores.Average(s => SelectionScore(s, _rule)) - distances[lane];
+            });
+            return result;
+        }
+        finally
+        {
+            Seconds += Stopwatch.GetElapsedTime(started).TotalSeconds;
+        }
+    }
+
+    private SnapshotLanes? _lanes;
 
     private double ValidateWithPerturbations()
     {
