@@ -180,8 +180,9 @@ public static class Scoring
     /// scored part after the previous one's), RMSE over every scored sample, the angular separation
     /// weighted by segment length, burst statistics with the data's gap over all segments.
     /// </summary>
+    /// <param name="dataFeatures">Where the data side of the angular separation is kept between calls (selection scores many models on the same data).</param>
     public static NeuronScore[] Score(Network network, IReadOnlyList<(Dataset Data, FreeRunResult Run)> runs, double deltaMs = 4,
-        SpikeMetricSettings? metric = null, SpikeRule? rule = null)
+        SpikeMetricSettings? metric = null, SpikeRule? rule = null, DataFeatures? dataFeatures = null)
     {
         metric ??= SpikeMetricSettings.Lp;
         rule ??= SpikeRule.Bursting;
@@ -204,7 +205,9 @@ public static class Scoring
                     sq += e * e;
                 }
 
-                angular += SpikeSensitiveMetric.AngularSeparation(dataV, modelV, data.DtMs, metric) * modelV.Length;
+                double[] dataFeature = dataFeatures?.Of(data.Neurons[m.Index].V, run.Start, data.DtMs, metric)
+                    ?? SpikeSensitiveMetric.Feature(dataV, data.DtMs, metric);
+                angular += SpikeSensitiveMetric.AngularSeparation(dataFeature, modelV, data.DtMs, metric) * modelV.Length;
                 samples += modelV.Length;
                 offset += modelV.Length * data.DtMs;
             }

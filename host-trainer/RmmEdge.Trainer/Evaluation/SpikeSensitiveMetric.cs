@@ -22,10 +22,19 @@ public sealed record SpikeMetricSettings(double LowHz = 20, double HighHz = 500,
 /// </summary>
 public static class SpikeSensitiveMetric
 {
-    public static double AngularSeparation(ReadOnlySpan<float> data, ReadOnlySpan<float> model, double dtMs, SpikeMetricSettings s)
+    public static double AngularSeparation(ReadOnlySpan<float> data, ReadOnlySpan<float> model, double dtMs, SpikeMetricSettings s) =>
+        AngularSeparation(Feature(data, dtMs, s), model, dtMs, s);
+
+    /// <summary>The same, with the data's <see cref="Feature"/> already computed (it is the same for every model scored on that data).</summary>
+    public static double AngularSeparation(double[] dataFeature, ReadOnlySpan<float> model, double dtMs, SpikeMetricSettings s)
     {
-        double[] a = Feature(data, dtMs, s);
+        double[] a = dataFeature;
         double[] b = Feature(model, dtMs, s);
+        if (a.Length != b.Length)
+        {
+            throw new ArgumentException($"data feature of {a.Length} samples against a model trace of {b.Length}", nameof(dataFeature));
+        }
+
         double ab = 0, aa = 0, bb = 0;
         for (int i = 0; i < a.Length; i++)
         {
@@ -96,5 +105,29 @@ public static class SpikeSensitiveMetric
         }
 
         return y;
+    }
+}
+
+/// <summary>
+/// The data side of <see cref="SpikeSensitiveMetric.AngularSeparation(ReadOnlySpan{float}, ReadOnlySpan{float}, double, SpikeMetricSettings)"/>
+/// for records scored again and again (snapshot selection scores every snapshot on the same segments):
+/// each data trace's feature is computed once, by trace and first sample. Thread-safe.
+/// </summary>
+public sealed class DataFeatures
+{
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<(float[] Trace, int Start, double DtMs, SpikeMetricSettings Settings), double[]> _features =
+        new(new TraceKeyComparer());
+
+    public double[] Of(float[] trace, int start, double dtMs, SpikeMetricSettings settings) =>
+        _features.GetOrAdd((trace, start, dtMs, settings), key => SpikeSensitiveMetric.Feature(key.Trace.AsSpan(key.Start), key.DtMs, key.Settings));
+
+    /// <summary>Traces by reference (a record's arrays are not changed while it is scored), the rest by value.</summary>
+    private sealed class TraceKeyComparer : IEqualityComparer<(float[] Trace, int Start, double DtMs, SpikeMetricSettings Settings)>
+    {
+        public bool Equals((float[] Trace, int Start, double DtMs, SpikeMetricSettings Settings) x, (float[] Trace, int Start, double DtMs, SpikeMetricSettings Settings) y) =>
+            ReferenceEquals(x.Trace, y.Trace) && x.Start == y.Start && x.DtMs == y.DtMs && Equals(x.Settings, y.Settings);
+
+        public int GetHashCode((float[] Trace, int Start, double DtMs, SpikeMetricSettings Settings) key) =>
+            HashCode.Combine(System.Runtime.CompilerServices.RuntimeHelpers.GetHashCode(key.Trace), key.Start, key.DtMs, key.Settings);
     }
 }

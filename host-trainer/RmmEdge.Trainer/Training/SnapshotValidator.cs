@@ -101,7 +101,7 @@ public sealed class SnapshotValidator
                 }
 
                 var lanesRuns = kept.Select((segment, j) => (_segments[segment], runs[j][lane])).ToArray();
-                NeuronScore[] scores = Scoring.Score(_network, lanesRuns, metric: _metric);
+                NeuronScore[] scores = Scoring.Score(_network, lanesRuns, metric: _metric, dataFeatures: _dataFeatures);
                 result[lane] = scores.Average(s => SelectionScore(s, _rule)) - distances[lane];
             });
             return result;
@@ -113,6 +113,9 @@ public sealed class SnapshotValidator
     }
 
     private SnapshotLanes? _lanes;
+
+    /// <summary>The selection data's side of the metric, computed at the first validation and kept.</summary>
+    private readonly DataFeatures _dataFeatures = new();
 
     private double ValidateWithPerturbations()
     {
@@ -145,7 +148,7 @@ public sealed class SnapshotValidator
             return DivergedScore;
         }
 
-        NeuronScore[] scores = Scoring.Score(_network, runs.Runs, metric: _metric);
+        NeuronScore[] scores = Scoring.Score(_network, runs.Runs, metric: _metric, dataFeatures: _dataFeatures);
         return scores.Average(s => SelectionScore(s, _rule)) - distance;
     }
 

@@ -198,4 +198,21 @@ public sealed class MetricsTests
         Assert.Contains("(+0.00)", text);
         Assert.DoesNotContain("-+", text);
     }
+
+    /// <summary>A data trace's feature kept by <see cref="DataFeatures"/> gives the same angular separation to the bit, and is computed once per trace and start.</summary>
+    [Fact]
+    public void AKeptDataFeatureGivesTheSameSeparation()
+    {
+        var random = new Random(3);
+        float[] data = Enumerable.Range(0, 6000).Select(i => (float)(-50 + 60 * Math.Max(0, Math.Sin(i * 0.05)) + random.NextDouble())).ToArray();
+        float[] model = Enumerable.Range(0, 5000).Select(i => (float)(-50 + 60 * Math.Max(0, Math.Sin(i * 0.051 + 0.3)))).ToArray();
+        var settings = new SpikeMetricSettings();
+        var kept = new DataFeatures();
+        double[] first = kept.Of(data, 1000, 0.1, settings);
+        Assert.Same(first, kept.Of(data, 1000, 0.1, settings));
+        Assert.NotSame(first, kept.Of(data, 999, 0.1, settings));
+        double plain = SpikeSensitiveMetric.AngularSeparation(data.AsSpan(1000), model, 0.1, settings);
+        Assert.Equal(BitConverter.DoubleToInt64Bits(plain), BitConverter.DoubleToInt64Bits(SpikeSensitiveMetric.AngularSeparation(first, model, 0.1, settings)));
+        Assert.Throws<ArgumentException>(() => SpikeSensitiveMetric.AngularSeparation(first, model.AsSpan(1), 0.1, settings));
+    }
 }
