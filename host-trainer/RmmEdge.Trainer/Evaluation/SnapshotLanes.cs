@@ -16,8 +16,8 @@ namespace RmmEdge.Trainer.Evaluation;
 /// networks: each lane does exactly what <see cref="NetworkRunner.Step"/> does for its snapshot, in the
 /// same order and with the same roundings, so every lane's run is the scalar run bit for bit
 /// (<c>SnapshotLanesTests</c>). The filter banks, the input normalisation and the output scales are not
-/// trained, so the lanes share them; the weights, biases and each neuron's capacitance and leak are the
-/// lanes' own.
+/// trained, so the lanes share them; the weights, the biases, each gating current's conductance and reversal,
+/// and each neuron's capacitance and leak are the lanes' own.
 /// Networks of lumped (tanh) and gating (sigmoid) currents on voltage-driven banks (<see cref="Supports"/>:
 /// the single-neuron and pair networks); those with spike-activity banks run one snapshot at a time.
 /// </summary>
@@ -138,7 +138,7 @@ public sealed class SnapshotLanes
         for (int i = 0; i < n; i++) { measured[i] = data.Neurons[i].V[0]; }
 
         state.Reset(measured);
-        float[][][] v = NewRecord(n, length), psi = NewRecord(_currents.Length, length);
+        float[][][] v = NewRecord(Count, n, length), psi = NewRecord(Count, _currents.Length, length);
         for (int k = 0; k < data.Length; k++)
         {
             for (int i = 0; i < n; i++)
@@ -176,7 +176,7 @@ public sealed class SnapshotLanes
         var state = new LaneState(this);
         state.Reset(startMv);
         float[] current = Enumerable.Repeat((float)currentNa, n).ToArray();
-        float[][][] v = NewRecord(n, samples);
+        float[][][] v = NewRecord(Count, n, samples);
         for (int k = 0; k < settle + samples; k++)
         {
             state.Step(current, ReadOnlySpan<float>.Empty, 0f);
@@ -186,17 +186,18 @@ public sealed class SnapshotLanes
             }
         }
 
-        return v[..Count];
+        return v;
     }
 
     private static float[][] NewLanes(int n) => Enumerable.Range(0, n).Select(_ => new float[Lanes]).ToArray();
 
-    private static float[][][] NewRecord(int rows, int length) =>
-        Enumerable.Range(0, Lanes).Select(_ => Enumerable.Range(0, rows).Select(_ => new float[length]).ToArray()).ToArray();
+    /// <summary>[lane][row][sample] for the loaded snapshots' lanes.</summary>
+    private static float[][][] NewRecord(int lanes, int rows, int length) =>
+        Enumerable.Range(0, lanes).Select(_ => Enumerable.Range(0, rows).Select(_ => new float[length]).ToArray()).ToArray();
 
     private static void Scatter(Vector256<float> values, float[][][] record, int row, int k)
     {
-        for (int lane = 0; lane < Lanes; lane++) { record[lane][row][k] = values.GetElement(lane); }
+        for (int lane = 0; lane < record.Length; lane++) { record[lane][row][k] = values.GetElement(lane); }
     }
 
     private static Vector256<float> Lane(float[] values) => Vector256.Create<float>(values);
