@@ -59,14 +59,7 @@ public static partial class DenseKernels
                     xk = ref Unsafe.Add(ref xk, batch);
                 }
 
-                ref float y0 = ref Unsafe.Add(ref yr, j * batch + b);
-                a00.StoreUnsafe(ref y0); a01.StoreUnsafe(ref y0, Wide);
-                ref float y1 = ref Unsafe.Add(ref y0, batch);
-                a10.StoreUnsafe(ref y1); a11.StoreUnsafe(ref y1, Wide);
-                ref float y2 = ref Unsafe.Add(ref y1, batch);
-                a20.StoreUnsafe(ref y2); a21.StoreUnsafe(ref y2, Wide);
-                ref float y3 = ref Unsafe.Add(ref y2, batch);
-                a30.StoreUnsafe(ref y3); a31.StoreUnsafe(ref y3, Wide);
+                StoreRows(ref Unsafe.Add(ref yr, j * batch + b), batch, a00, a01, a10, a11, a20, a21, a30, a31);
             }
 
             if (b < vecEnd)
@@ -83,11 +76,7 @@ public static partial class DenseKernels
                     xk = ref Unsafe.Add(ref xk, batch);
                 }
 
-                ref float y0 = ref Unsafe.Add(ref yr, j * batch + b);
-                a0.StoreUnsafe(ref y0);
-                a1.StoreUnsafe(ref Unsafe.Add(ref y0, batch));
-                a2.StoreUnsafe(ref Unsafe.Add(ref y0, 2 * batch));
-                a3.StoreUnsafe(ref Unsafe.Add(ref y0, 3 * batch));
+                StoreRows(ref Unsafe.Add(ref yr, j * batch + b), batch, a0, a1, a2, a3);
             }
         }
 
@@ -137,14 +126,7 @@ public static partial class DenseKernels
                     wj = ref Unsafe.Add(ref wj, inSize);
                 }
 
-                ref float y0 = ref Unsafe.Add(ref yr, k * batch + b);
-                a00.StoreUnsafe(ref y0); a01.StoreUnsafe(ref y0, Wide);
-                ref float y1 = ref Unsafe.Add(ref y0, batch);
-                a10.StoreUnsafe(ref y1); a11.StoreUnsafe(ref y1, Wide);
-                ref float y2 = ref Unsafe.Add(ref y1, batch);
-                a20.StoreUnsafe(ref y2); a21.StoreUnsafe(ref y2, Wide);
-                ref float y3 = ref Unsafe.Add(ref y2, batch);
-                a30.StoreUnsafe(ref y3); a31.StoreUnsafe(ref y3, Wide);
+                StoreRows(ref Unsafe.Add(ref yr, k * batch + b), batch, a00, a01, a10, a11, a20, a21, a30, a31);
             }
 
             if (b < vecEnd)
@@ -163,11 +145,7 @@ public static partial class DenseKernels
                     wj = ref Unsafe.Add(ref wj, inSize);
                 }
 
-                ref float y0 = ref Unsafe.Add(ref yr, k * batch + b);
-                a0.StoreUnsafe(ref y0);
-                a1.StoreUnsafe(ref Unsafe.Add(ref y0, batch));
-                a2.StoreUnsafe(ref Unsafe.Add(ref y0, 2 * batch));
-                a3.StoreUnsafe(ref Unsafe.Add(ref y0, 3 * batch));
+                StoreRows(ref Unsafe.Add(ref yr, k * batch + b), batch, a0, a1, a2, a3);
             }
         }
 
@@ -186,6 +164,25 @@ public static partial class DenseKernels
                 a.StoreUnsafe(ref Unsafe.Add(ref yr, k * batch + b));
             }
         }
+    }
+
+    /// <summary>Four rows (batch apart) of 32 samples: rows r = a{r}0 then a{r}1.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void StoreRows(ref float y, int batch, Vector512<float> a00, Vector512<float> a01, Vector512<float> a10, Vector512<float> a11,
+        Vector512<float> a20, Vector512<float> a21, Vector512<float> a30, Vector512<float> a31)
+    {
+        StoreRows(ref y, batch, a00, a10, a20, a30);
+        StoreRows(ref Unsafe.Add(ref y, Wide), batch, a01, a11, a21, a31);
+    }
+
+    /// <summary>Four rows (batch apart) of 16 samples.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void StoreRows(ref float y, int batch, Vector512<float> a0, Vector512<float> a1, Vector512<float> a2, Vector512<float> a3)
+    {
+        a0.StoreUnsafe(ref y);
+        a1.StoreUnsafe(ref Unsafe.Add(ref y, batch));
+        a2.StoreUnsafe(ref Unsafe.Add(ref y, 2 * batch));
+        a3.StoreUnsafe(ref Unsafe.Add(ref y, 3 * batch));
     }
 
     /// <summary>
