@@ -7,9 +7,9 @@ namespace RmmEdge.Trainer.Training;
 /// <see cref="SnapshotValidator"/>), on the core that a single free run leaves idle. Snapshots queue up
 /// and are scored in batches of the validator's <see cref="SnapshotValidator.BatchSize"/> (eight side by
 /// side where the network allows it: a batch costs about what one snapshot alone does), at most one batch
-/// in flight; training never waits for a score except at the end (<see cref="Finish"/>). Scores come back
-/// in epoch order, and selection is exactly what it would be scoring each snapshot as it came, since a
-/// score depends only on its snapshot.
+/// in flight. Training waits for a score only at the end (<see cref="Finish"/>), or when scoring falls a
+/// full batch behind. Scores come back in epoch order, and selection is exactly what it would be scoring
+/// each snapshot as it came, since a score depends only on its snapshot.
 /// </summary>
 internal sealed class BackgroundSelection
 {
@@ -42,13 +42,21 @@ internal sealed class BackgroundSelection
     public int PendingEpoch => _batch.Length > 0 ? _batch[0].Epoch : _queued.Count > 0 ? _queued[0].Epoch : -1;
 
     /// <summary>
-    /// Queues <paramref name="snapshot"/> of <paramref name="epoch"/>; returns the scores that are ready
-    /// (a finished batch's, in epoch order) without waiting, and starts the next batch when one is full.
+    /// Queues <paramref name="snapshot"/> of <paramref name="epoch"/>; returns the scores that are ready (a
+    /// finished batch's, in epoch order), and starts the next batch when one is full. It waits only when a
+    /// full batch is already queued behind the one in flight, so scores never fall more than two batches behind.
     /// </summary>
     public IReadOnlyList<Scored> Submit(int epoch, float[][] snapshot)
     {
         _queued.Add((epoch, snapshot));
-        List<Scored> ready = _running is { IsCompleted: true } ? Collect() : [];
+        List<Scored> ready = [];
+        if (_running is not null && (_running.IsCompleted || _queued.Count > BatchSize))
+        {
+            long started = Stopwatch.GetTimestamp();
+            ready = Collect();
+            WaitSeconds += Stopwatch.GetElapsedTime(started).TotalSeconds;
+        }
+
         if (_running is null && _queued.Count >= BatchSize)
         {
             Start();

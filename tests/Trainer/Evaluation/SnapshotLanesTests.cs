@@ -181,6 +181,40 @@ public sealed class SnapshotLanesTests
         Assert.Contains(each, score => score != SnapshotValidator.DivergedScore);
     }
 
+    /// <summary>
+    /// Beside training, snapshots submitted one by one come back once each, in epoch order, with the score each
+    /// gets alone: in batches of eight, and one at a time where the validator perturbs (no side-by-side runs).
+    /// </summary>
+    [Theory]
+    [InlineData(0)]
+    [InlineData(1)]
+    public void SelectionBesideTrainingReturnsEveryScoreInOrder(int perturbations)
+    {
+        (Network network, List<float[][]> snapshots) = TrainedSingle(7, 8);
+        snapshots = [.. snapshots, .. snapshots, .. snapshots.Take(5)];   // 19: two full batches and a partial one
+        Dataset data = Stg.Value;
+        SnapshotValidator Validator(Network n) => new(n, data, Transient.For(n, data, 100), SpikeMetricSettings.Lp, SelectionRule.BurstAware, perturbations);
+        var selection = new BackgroundSelection(network, Validator);
+        Assert.Equal(perturbations == 0 && SnapshotLanes.Supports(network) ? SnapshotLanes.Lanes : 1, selection.BatchSize);
+        var scored = new List<BackgroundSelection.Scored>();
+        for (int s = 0; s < snapshots.Count; s++)
+        {
+            scored.AddRange(selection.Submit(5 * s, snapshots[s]));
+            Assert.True(selection.PendingEpoch < 0 || selection.PendingEpoch == 5 * scored.Count, "pending is the first epoch not yet scored");
+        }
+
+        scored.AddRange(selection.Finish());
+        Assert.Equal(-1, selection.PendingEpoch);
+        Assert.Equal(Enumerable.Range(0, snapshots.Count).Select(s => 5 * s), scored.Select(x => x.Epoch));
+        SnapshotValidator alone = Validator(network);
+        for (int s = 0; s < snapshots.Count; s++)
+        {
+            Assert.Same(snapshots[s], scored[s].Snapshot);
+            network.Restore(snapshots[s]);
+            Assert.Equal(alone.Validate(), scored[s].Score);
+        }
+    }
+
     [Fact]
     public void NetworksWithSpikeActivityBanksRunOneSnapshotAtATime()
     {
