@@ -63,15 +63,17 @@ internal static class DemoCommand
         Task<(TrainingConfig Config, SizingResult Sizing)>? sizing = native is null || !CycleBudget.ToolsAvailable(out _)
             ? null
             : Task.Run(() => BoardTargeting.Fit(config, BoardTarget.Parse(Board, "the demo's board"), BuiltInData.DtMs, circuit().NeuronCount, native));
-        Task<Dataset> simulatingTest = Task.Run(() => BuiltInData.Simulate(part.System, plan.TestSeconds, seed: 2, part.RestProbability));
-        Dataset train = BuiltInData.Simulate(part.System, part.TrainSeconds, seed: 1, part.RestProbability);
-        Dataset test = simulatingTest.GetAwaiter().GetResult();
-        CsvRecordingWriter.Write(train, Path.Combine(dir, $"{part.System}-train.csv.gz"));
-        CsvRecordingWriter.Write(test, Path.Combine(dir, $"{part.System}-test.csv.gz"));
-
         // What the cell does at 0 nA (it bursts): selection prefers snapshots that do the same, and a
         // seed whose model does not gets another try (the hybrid circuit needs a neuron that bursts when released).
-        var check = ConstantCurrentCheck.OfCircuit(circuit, 0, train.DtMs);
+        // A cell of its own, simulated beside the recordings.
+        Task<ConstantCurrentCheck> checking = Task.Run(() => ConstantCurrentCheck.OfCircuit(circuit, 0, BuiltInData.DtMs));
+        Task<Dataset> simulatingTest = Task.Run(() => BuiltInData.Simulate(part.System, plan.TestSeconds, seed: 2, part.RestProbability));
+        Dataset train = BuiltInData.Simulate(part.System, part.TrainSeconds, seed: 1, part.RestProbability);
+        Task writingTrain = Task.Run(() => CsvRecordingWriter.Write(train, Path.Combine(dir, $"{part.System}-train.csv.gz")));
+        Dataset test = simulatingTest.GetAwaiter().GetResult();
+        CsvRecordingWriter.Write(test, Path.Combine(dir, $"{part.System}-test.csv.gz"));
+        writingTrain.GetAwaiter().GetResult();
+        ConstantCurrentCheck check = checking.GetAwaiter().GetResult();
         TrainingConfig WithCheck(TrainingConfig c) => c with { TeacherForcing = c.TeacherForcing with { ConstantCurrentCheck = check } };
         if (sizing is null)
         {
