@@ -79,10 +79,16 @@ public sealed class SnapshotLanes
             throw new ArgumentException($"1 to {Lanes} snapshots, got {snapshots.Count}", nameof(snapshots));
         }
 
-        for (int lane = 0; lane < Lanes; lane++)
+        for (int lane = 0; lane < snapshots.Count; lane++)
         {
-            _network.Restore(snapshots[lane < snapshots.Count ? lane : 0]);
+            _network.Restore(snapshots[lane]);
             CopyIntoLane(lane);
+        }
+
+        if (snapshots.Count < Lanes)
+        {
+            _network.Restore(snapshots[0]);
+            for (int lane = snapshots.Count; lane < Lanes; lane++) { CopyIntoLane(lane); }
         }
 
         Count = snapshots.Count;
@@ -209,7 +215,7 @@ public sealed class SnapshotLanes
         private readonly Network _network;
         private readonly float[][] _banks;       // [current][state · Lanes + lane]
         private readonly float[] _inputs, _ping, _pong;   // an MLP's inputs and its layers' outputs, (widest layer) × Lanes
-        private readonly float[] _drive = new float[Lanes];
+        private readonly float[] _row = new float[Lanes];   // one float per lane: a bank's drive, or the post voltage to normalise
         private readonly Vector256<float>[] _dvdt;
 
         public LaneState(SnapshotLanes lanes)
@@ -283,8 +289,8 @@ public sealed class SnapshotLanes
             for (int c = 0; c < _banks.Length; c++)
             {
                 Current cur = _lanes._currents[c];
-                V[cur.Source].StoreUnsafe(ref MemoryMarshal.GetArrayDataReference(_drive));
-                cur.Bank.StepBatch(_banks[c], _drive, Lanes);
+                V[cur.Source].StoreUnsafe(ref MemoryMarshal.GetArrayDataReference(_row));
+                cur.Bank.StepBatch(_banks[c], _row, Lanes);
             }
 
             var dt = Vector256.Create((float)_network.DtMs);
@@ -331,8 +337,8 @@ public sealed class SnapshotLanes
             int o = 0;
             if (cur.Spec.UsesPostVoltage)
             {
-                v.StoreUnsafe(ref MemoryMarshal.GetArrayDataReference(_drive));
-                cur.Normalizer.ApplyFeature(0, _drive, z.AsSpan(0, Lanes));
+                v.StoreUnsafe(ref MemoryMarshal.GetArrayDataReference(_row));
+                cur.Normalizer.ApplyFeature(0, _row, z.AsSpan(0, Lanes));
                 o = 1;
             }
 

@@ -148,16 +148,11 @@ public static class ConstantCurrentResponse
     /// <returns>[current][modelled neuron].</returns>
     public static ActivitySummary[][] OfModel(Network network, IReadOnlyList<double> currentsNa, double seconds = 12, double settleSeconds = 4)
     {
-        if (network.Spec.Neurons.Any(n => n.External))
-        {
-            throw new ArgumentException("a network with measured (external) neurons needs their voltages: no free run from rest", nameof(network));
-        }
-
-        int modelled = network.Spec.Neurons.Length, steps = StepCount(seconds, network.DtMs), settle = StepCount(settleSeconds, network.DtMs);
+        (float[] start, int settle, int samples) = FromRest(network, seconds, settleSeconds);
         var result = new ActivitySummary[currentsNa.Count][];
         Parallel.For(0, currentsNa.Count, c =>
         {
-            float[][] v = RunFromRest(network, currentsNa[c], Enumerable.Repeat(-60f, modelled).ToArray(), settle, steps - settle);
+            float[][] v = RunFromRest(network, currentsNa[c], start, settle, samples);
             result[c] = v.Select(trace => ActivitySummary.Classify(trace, network.DtMs)).ToArray();
         });
         return result;
@@ -166,14 +161,21 @@ public static class ConstantCurrentResponse
     /// <summary><see cref="OfModel"/> under one current for every snapshot in the lanes: [snapshot][neuron].</summary>
     public static ActivitySummary[][] OfLanes(SnapshotLanes lanes, Network network, double currentNa, double seconds, double settleSeconds)
     {
+        (float[] start, int settle, int samples) = FromRest(network, seconds, settleSeconds);
+        float[][][] v = lanes.RunFromRest(currentNa, start, settle, samples);
+        return v.Select(snapshot => snapshot.Select(trace => ActivitySummary.Classify(trace, network.DtMs)).ToArray()).ToArray();
+    }
+
+    /// <summary>The protocol's start (−60 mV in every neuron) and its settling and classified samples; refuses measured neurons.</summary>
+    private static (float[] StartMv, int Settle, int Samples) FromRest(Network network, double seconds, double settleSeconds)
+    {
         if (network.Spec.Neurons.Any(n => n.External))
         {
             throw new ArgumentException("a network with measured (external) neurons needs their voltages: no free run from rest", nameof(network));
         }
 
-        int modelled = network.Spec.Neurons.Length, steps = StepCount(seconds, network.DtMs), settle = StepCount(settleSeconds, network.DtMs);
-        float[][][] v = lanes.RunFromRest(currentNa, Enumerable.Repeat(-60f, modelled).ToArray(), settle, steps - settle);
-        return v.Select(snapshot => snapshot.Select(trace => ActivitySummary.Classify(trace, network.DtMs)).ToArray()).ToArray();
+        int steps = StepCount(seconds, network.DtMs), settle = StepCount(settleSeconds, network.DtMs);
+        return (Enumerable.Repeat(-60f, network.Spec.Neurons.Length).ToArray(), settle, steps - settle);
     }
 
     /// <summary>

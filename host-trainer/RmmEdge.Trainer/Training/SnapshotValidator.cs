@@ -37,6 +37,7 @@ public sealed class SnapshotValidator
         _metric = metric;
         _rule = rule;
         _perturbations = perturbations;
+        BatchSize = perturbations == 0 && SnapshotLanes.Supports(network) ? SnapshotLanes.Lanes : 1;
         _perturbationSize = perturbationSize;
     }
 
@@ -64,7 +65,7 @@ public sealed class SnapshotValidator
     public double Seconds { get; private set; }
 
     /// <summary>Snapshots <see cref="ValidateBatch"/> scores in one pass: the lanes of <see cref="SnapshotLanes"/> where the network runs side by side, else one.</summary>
-    public int BatchSize => _perturbations == 0 && SnapshotLanes.Supports(_network) ? SnapshotLanes.Lanes : 1;
+    public int BatchSize { get; }
 
     /// <summary>
     /// <see cref="Validate"/> of each snapshot (restored into the network, which is left holding one of
@@ -93,17 +94,7 @@ public sealed class SnapshotValidator
             double[] distances = checking?.Result ?? new double[snapshots.Count];
             double[] result = new double[snapshots.Count];
             Parallel.For(0, snapshots.Count, lane =>
-            {
-                if (runs.Any(r => r[lane].Diverged))
-                {
-                    result[lane] = DivergedScore;
-                    return;
-                }
-
-                var lanesRuns = kept.Select((segment, j) => (_segments[segment], runs[j][lane])).ToArray();
-                NeuronScore[] scores = Scoring.Score(_network, lanesRuns, metric: _metric, dataFeatures: _dataFeatures);
-                result[lane] = scores.Average(s => SelectionScore(s, _rule)) - distances[lane];
-            });
+                result[lane] = Score(kept.Select((segment, j) => (_segments[segment], runs[j][lane])).ToArray(), distances[lane]));
             return result;
         }
         finally
@@ -142,13 +133,18 @@ public sealed class SnapshotValidator
         // the same (unchanging) network: side by side they cost one.
         Task<double>? checking = _check is null ? null : Task.Run(() => _check.Distance(_network));
         SegmentRuns runs = FreeRun.RunSegments(_network, _segments, _transient);
-        double distance = checking?.Result ?? 0;
-        if (runs.Diverged)
+        return Score(runs.Runs, checking?.Result ?? 0);
+    }
+
+    /// <summary>The mean selection score of one snapshot's free runs less its check's distance; <see cref="DivergedScore"/> if a run diverged.</summary>
+    private double Score(IReadOnlyList<(Dataset Data, FreeRunResult Run)> runs, double distance)
+    {
+        if (runs.Any(r => r.Run.Diverged))
         {
             return DivergedScore;
         }
 
-        NeuronScore[] scores = Scoring.Score(_network, runs.Runs, metric: _metric, dataFeatures: _dataFeatures);
+        NeuronScore[] scores = Scoring.Score(_network, runs, metric: _metric, dataFeatures: _dataFeatures);
         return scores.Average(s => SelectionScore(s, _rule)) - distance;
     }
 
