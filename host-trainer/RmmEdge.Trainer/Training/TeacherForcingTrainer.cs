@@ -22,7 +22,8 @@ public sealed record TeacherForcingOptions : EpochOptions
     /// <summary>
     /// Samples per mini-batch (the authors' 38,400: 16 Adam steps per epoch on a 60 s record). 4,096 put 28 of 60
     /// never-seen probes within the bar and 76 of 90 constant-current classes right, against 18 and 63, on five
-    /// Prinz cells, seeds 1–3 (RmmEdge.Bench generalisation; README, Generalisation); not yet the default.
+    /// Prinz cells, seeds 1–3 (RmmEdge.Bench generalisation; README, Generalisation). On seeds 4–6 (cells a and
+    /// burster-2003) the class gain held (22 against 10 of 36), the probe gain did not (4 against 4 of 24); not yet the default.
     /// </summary>
     public int BatchSize { get; init; } = 38400;
 
