@@ -17,7 +17,7 @@ namespace RmmEdge.Bench;
 public static class NeuronABench
 {
     /// <param name="multipleShooting">Multiple-shooting settings after teacher forcing (null: none); its seed is replaced by each run's.</param>
-    public static void Run(string sharedData, string[] kinds, int epochs, MultipleShootingOptions? multipleShooting, int[] seeds, double? selectionFraction, float slopeScale, float? inputNoise, double lowPassHz, bool activity, TextWriter output)
+    public static void Run(string sharedData, string[] kinds, int epochs, MultipleShootingOptions? multipleShooting, int[] seeds, double? selectionFraction, float slopeScale, float? inputNoise, double lowPassHz, bool activity, int? batchSize, TextWriter output)
     {
         var defaults = new TeacherForcingOptions();
         foreach (string kind in kinds)
@@ -33,7 +33,7 @@ public static class NeuronABench
             {
                 var clock = Stopwatch.StartNew();
                 var network = new Network(activity ? NetworkSpec.SingleNeuronWithActivity(train.DtMs) : NetworkSpec.SingleNeuron(train.DtMs), seed);
-                TrainingResult result = new TeacherForcingTrainer(network, train, defaults with { Epochs = epochs, Seed = seed, SelectionFraction = selectionFraction ?? defaults.SelectionFraction, SlopeWeightScale = slopeScale, InputNoise = inputNoise ?? defaults.InputNoise, VoltageLowPassHz = lowPassHz }).Train();
+                TrainingResult result = new TeacherForcingTrainer(network, train, defaults with { Epochs = epochs, Seed = seed, SelectionFraction = selectionFraction ?? defaults.SelectionFraction, SlopeWeightScale = slopeScale, InputNoise = inputNoise ?? defaults.InputNoise, VoltageLowPassHz = lowPassHz, BatchSize = batchSize ?? defaults.BatchSize }).Train();
                 NeuronScore score = Scoring.Score(network, test, FreeRun.Run(network, test, network.WarmupSamples))[0];
                 bool ok = Math.Abs(score.PeriodError) <= 0.10 && Math.Abs(score.SpikesPerBurstError) <= 1.5;
                 met += ok ? 1 : 0;

@@ -8,7 +8,7 @@ using RmmEdge.Trainer.Training;
 //   MODE: teacher-forcing | multiple-shooting | scaling | neuron-a | half-centre | generalisation [--rest F] [--quiet F] [--steps MIN_MS:MAX_MS] [--models DIR] [--train-seconds S] [--probes-in-training SEED] | anatomy --models DIR | snapshots | fixed-drift --models DIR | cells | cell-spread [--cells a,…] | real [--only NAME,NAME] [--rmm PATH] [-- TRAIN OPTIONS]
 //   [--epochs N] [--ms-epochs N [--ms-lr R] [--ms-shot S] [--ms-gamma G] [--ms-slope-weight MV_PER_MS] [--ms-selection-fraction F]]
 //   [--seeds 1,2,3] [--shared DIR] [--selection-fraction F] [--kinds clean,noisy] [--slope-weight MV_PER_MS] [--input-noise SD]
-//   [--lowpass HZ] [--activity] [--config FILE] [--cells a,lp-4]
+//   [--lowpass HZ] [--activity] [--batch-size N] [--config FILE] [--cells a,lp-4]
 var o = BenchArguments.Parse(args);
 switch (o.Mode)
 {
@@ -16,7 +16,7 @@ switch (o.Mode)
     case "multiple-shooting": MultipleShootingBench.Run(o.Epochs ?? 3, Console.Out); break;
     case "scaling": ScalingBench.Run(o.Epochs ?? 10, Console.Out); break;
     case "scaling-one": ScalingBench.RunOne(o.Seconds, o.Width, o.StreamAboveMb, o.Epochs ?? 10, o.Peak, Console.Out); break;
-    case "neuron-a": NeuronABench.Run(o.Shared, o.Kinds, o.Epochs ?? 200, o.MultipleShooting(), o.Seeds, o.SelectionFraction, o.SlopeScale, o.InputNoise, o.LowPassHz, o.Activity, Console.Out); break;
+    case "neuron-a": NeuronABench.Run(o.Shared, o.Kinds, o.Epochs ?? 200, o.MultipleShooting(), o.Seeds, o.SelectionFraction, o.SlopeScale, o.InputNoise, o.LowPassHz, o.Activity, o.BatchSize, Console.Out); break;
     case "generalisation": GeneralisationBench.Run(o.ConfigPath is null ? o.NeuronARecipe() : TrainingConfig.Load(o.ConfigPath),
         o.Stimulus(), o.Cells, o.Seeds, Console.Out, o.Models, o.TrainSeconds, o.RestCheck, o.ProbesInTraining, o.FiresAt); break;
     case "snapshots": SnapshotsBench.Run(o.ConfigPath is null ? o.NeuronARecipe() : TrainingConfig.Load(o.ConfigPath),
@@ -59,6 +59,9 @@ internal sealed class BenchArguments
     public float SlopeScale;
     public float? InputNoise;
     public double LowPassHz;
+
+    /// <summary>Teacher forcing's mini-batch (neuron-a; null: the recipe's).</summary>
+    public int? BatchSize;
     public double Rest = BuiltInData.RhythmRestProbability;
     public double Quiet;
     public (double Low, double High)? StepsMs;
@@ -119,6 +122,7 @@ internal sealed class BenchArguments
                 case "--lowpass": o.LowPassHz = double.Parse(value, CultureInfo.InvariantCulture); break;
                 case "--input-noise": o.InputNoise = Float(value); break;
                 case "--slope-weight": o.SlopeScale = Float(value); break;
+                case "--batch-size": o.BatchSize = int.Parse(value); break;
                 default: continue;
             }
 
