@@ -104,6 +104,26 @@ public sealed class RestStabilityTests(ITestOutputHelper output)
     }
 
     /// <summary>
+    /// A model that sits at a spike's peak: a leak so large that the MLPs' currents barely move it, reversing at
+    /// +40 mV. Its one equilibrium is there, and the scan must reach it (it stopped at +20 mV and saw none).
+    /// </summary>
+    [Fact]
+    public void AnEquilibriumAtASpikesPeakIsFound()
+    {
+        var network = new Network(Neuron(), seed: 3);
+        _ = new TeacherForcingProblem(network.Models[0], TeacherForcingTests.Synthetic(3000), 100);
+        NeuronModel model = network.Models[0];
+        model.LeakConductanceRaw.Value[0] = Softplus.Inverse(1000f);
+        model.LeakReversal.Value[0] = 40f;
+        network.RefreshEffective();
+
+        float[] equilibria = RestLinearisation.Equilibria(model, 0.5f);
+
+        Assert.Single(equilibria);
+        Assert.InRange(equilibria[0], 39f, 41f);
+    }
+
+    /// <summary>
     /// The synthetic record with its voltage excursions doubled about −60 mV, so that the inputs' ranges hold
     /// the test network's equilibria: one outside them sits where an input is clamped, and a central
     /// difference across the clamp's corner is not a derivative.
