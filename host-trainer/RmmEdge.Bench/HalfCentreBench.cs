@@ -44,7 +44,23 @@ public static class HalfCentreBench
         return (BurstAnalysis.Phase(b1.Onsets, b2.Onsets), $"periods {b1.PeriodMs:0} / {b2.PeriodMs:0} ms, spikes/burst {b1.SpikesPerBurst:0.0} / {b2.SpikesPerBurst:0.0}");
     }
 
-    public static void Run(string sharedData, string[] kinds, TrainingConfig config, int[] seeds, TextWriter output)
+    /// <summary>
+    /// The currents among <paramref name="candidatesNa"/> under which both cells of a "sim:CELL:NS" half-centre fire or
+    /// burst (the circuit as a lab sees it for a few seconds of each, the current into each cell), with what it does there.
+    /// </summary>
+    private static (float[] Fires, string Seen) FiresAt(string kind, IReadOnlyList<float> candidatesNa)
+    {
+        string[] parts = kind.Split(':');
+        double us = double.Parse(parts[2], System.Globalization.CultureInfo.InvariantCulture) / 1000;
+        ActivitySummary[][] seen = ConstantCurrentResponse.OfCircuit(() => Circuit.HalfCentre(StgConductances.Named(parts[1]), us),
+            [.. candidatesNa.Select(i => (double)i)], Trainer.Simulation.BuiltInData.DtMs);
+        float[] fires = [.. candidatesNa.Where((_, c) => seen[c].All(cell => cell.Kind != FiringPattern.Silent))];
+        return (fires, string.Join("; ", candidatesNa.Select((i, c) => $"{i:+0.00;-0.00} nA: {string.Join(" | ", seen[c].Select(cell => cell.ToString()))}")));
+    }
+
+    /// <param name="firesAtCandidates">Currents (nA, into each cell) at which a simulated half-centre is looked at: those where
+    /// both cells fire or burst go to training as <see cref="TeacherForcingOptions.FiresAtNa"/>. Empty: none.</param>
+    public static void Run(string sharedData, string[] kinds, TrainingConfig config, int[] seeds, TextWriter output, IReadOnlyList<float>? firesAtCandidates = null)
     {
         output.WriteLine($"configuration: {System.Text.RegularExpressions.Regex.Replace(config.ToJson(), @"\s+", " ")}");
         foreach (string kind in kinds)
@@ -55,11 +71,27 @@ public static class HalfCentreBench
             }
 
             (Dataset train, Dataset test) = records;
+            TrainingConfig kindConfig = config;
+            if (firesAtCandidates is { Count: > 0 })
+            {
+                if (!kind.StartsWith("sim:"))
+                {
+                    output.WriteLine($"{kind}: --fires-at looks at a simulated half-centre (sim:CELL:NS); training here is told nothing");
+                }
+                else
+                {
+                    (float[] fires, string seen) = FiresAt(kind, firesAtCandidates);
+                    kindConfig = config with { TeacherForcing = config.TeacherForcing with { FiresAtNa = fires } };
+                    output.WriteLine($"{kind} under constant current into each cell: {seen}; training is told it fires at " +
+                        (fires.Length == 0 ? "none" : string.Join(", ", fires.Select(i => $"{i:+0.00;-0.00} nA"))));
+                }
+            }
+
             int rhythm = 0, synapses = 0;
             foreach (int seed in seeds)
             {
                 var clock = Stopwatch.StartNew();
-                PipelineResult result = TrainingPipeline.Run(config with { Seed = seed }, train);
+                PipelineResult result = TrainingPipeline.Run(kindConfig with { Seed = seed }, train);
                 var network = result.Network;
                 int warmup = network.WarmupSamples;
                 NeuronScore[] scores = Scoring.Score(network, test, FreeRun.Run(network, test, warmup));
@@ -72,6 +104,7 @@ public static class HalfCentreBench
                 string stages = $"TF epoch {result.TeacherForcing.SelectedEpoch} (validation {result.TeacherForcing.SelectedValidation:0.000})" +
                     (result.MultipleShooting is { } ms ? $", MS epoch {ms.SelectedEpoch} (validation {ms.History[0].Validation:0.000} -> {ms.SelectedValidation:0.000})" : "");
                 output.WriteLine($"{kind} seed {seed}: {stages}, {clock.Elapsed.TotalSeconds:0} s");
+                if (result.TeacherForcing.RestStability.Length > 0) { output.WriteLine($"    {result.TeacherForcing.RestStability}"); }
                 foreach (NeuronScore s in scores) { output.WriteLine($"    {s}"); }
                 (CircularPhase atRest, string restFigures) = FreeRunAtZeroCurrent(network);
                 output.WriteLine($"    at 0 nA from rest (cells at −60 / −45 mV, 12 s after 4 s): {restFigures}, phase {atRest}");

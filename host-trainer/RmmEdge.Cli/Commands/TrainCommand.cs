@@ -23,7 +23,7 @@ internal static class TrainCommand
         var warmup = CommandContext.WarmupOption();
         var output = CommandContext.OutputOption("Float model to write (.rmm.json)");
         var config = new Option<string?>("--config") { Description = "Training configuration (JSON; see TrainingConfig). Options below override it" };
-        var network = new Option<string?>("--network") { Description = "single, pair, pair-external, single-activity (spike-activity bank, compiles to .rmmq version 2) or single-mechanistic (K, Ca, H and KCa gating currents beside a fast lumped one)" };
+        var network = new Option<string?>("--network") { Description = "single, pair, pair-activity (the pair with each cell's spike-activity current), pair-external, single-activity (spike-activity bank, compiles to .rmmq version 2) or single-mechanistic (K, Ca, H and KCa gating currents beside a fast lumped one)" };
         var epochs = new Option<int?>("--epochs") { Description = "Teacher-forcing epochs (default 200)" };
         var msEpochs = new Option<int?>("--ms-epochs") { Description = "Multiple-shooting epochs after teacher forcing (default: none)" };
         var gamma = new Option<float?>("--gamma") { Description = "Generalized teacher forcing γ inside shots (0 = free run)" };
@@ -35,7 +35,7 @@ internal static class TrainCommand
         var firesAt = new Option<string?>("--fires-at")
         {
             Description = "Constant currents (nA, e.g. 0.1,0.3,0.7,1.2) under which the cell was seen to fire or burst (a few seconds of each step): " +
-                "training then penalises every stable equilibrium the model has under them, where it would sit silent (teacherForcing.firesAtNa; single neuron)",
+                "training then penalises every stable equilibrium the model has under them, where it would sit silent (teacherForcing.firesAtNa; a single neuron, or a pair with the current into each cell)",
         };
         firesAt.Validators.Add(result =>
         {

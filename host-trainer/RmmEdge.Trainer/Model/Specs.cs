@@ -135,18 +135,22 @@ public sealed record NetworkSpec(double DtMs, NeuronSpec[] Neurons, float Ridge 
     /// <see cref="BankInput.SpikeActivity"/> the synapses' banks see the presynaptic spike activity
     /// instead: a graded synapse turns on fast in a presynaptic burst and saturates, which a monotone
     /// function of low-passed spike activity follows and one of low-passed voltage barely does (see
-    /// <see cref="Training.TrainingConfig.HalfCentre"/> for the figures).
+    /// <see cref="Training.TrainingConfig.HalfCentre"/> for the figures). With <paramref name="spikeActivity"/>
+    /// each modelled neuron also has the spike-activity current of <see cref="SingleNeuronWithActivity"/>
+    /// (<see cref="Activity"/>), as the single-neuron recipe does.
     /// </summary>
     public static NetworkSpec Pair(double dtMs, int[]? hidden = null, double synapseReversalMv = -80, bool externalSecond = false, MvRange? synapseWindowMv = null,
         BankInput synapseInput = BankInput.Voltage, double synapseActivityThresholdMv = CurrentSpec.SpikeThresholdMv,
-        double synapseActivitySlopeMv = CurrentSpec.SpikeSlopeMv)
+        double synapseActivitySlopeMv = CurrentSpec.SpikeSlopeMv, bool spikeActivity = false)
     {
+        CurrentSpec[] Own(int self) => spikeActivity ? [Intrinsic(self, hidden), Activity(self)] : [Intrinsic(self, hidden)];
+        CurrentSpec From(int pre) => Synapse(pre, synapseReversalMv, synapseWindowMv, synapseInput, synapseActivityThresholdMv, synapseActivitySlopeMv);
         return new(dtMs,
         [
-            new NeuronSpec("neuron1", Currents: [Intrinsic(0, hidden), Synapse(1, synapseReversalMv, synapseWindowMv, synapseInput, synapseActivityThresholdMv, synapseActivitySlopeMv)]),
+            new NeuronSpec("neuron1", Currents: [.. Own(0), From(1)]),
             externalSecond
-                ? new NeuronSpec("neuron2", External: true, Currents: [Synapse(0, synapseReversalMv, synapseWindowMv, synapseInput, synapseActivityThresholdMv, synapseActivitySlopeMv)])
-                : new NeuronSpec("neuron2", Currents: [Intrinsic(1, hidden), Synapse(0, synapseReversalMv, synapseWindowMv, synapseInput, synapseActivityThresholdMv, synapseActivitySlopeMv)]),
+                ? new NeuronSpec("neuron2", External: true, Currents: [From(0)])
+                : new NeuronSpec("neuron2", Currents: [.. Own(1), From(0)]),
         ]);
     }
 
@@ -190,10 +194,17 @@ public sealed record NetworkSpec(double DtMs, NeuronSpec[] Neurons, float Ridge 
         new NeuronSpec("neuron", Currents:
         [
             Intrinsic(0, hidden),
-            new CurrentSpec("activity", CurrentKind.Lumped, 0, new FilterBankSpec(FilterKind.Diagonal, FilterBankSpec.Geometric(1, 1.35, 0, 21)),
-                new MlpSpec([10, 10]), Input: BankInput.SpikeActivity),
+            Activity(0),
         ]),
     ]);
+
+    /// <summary>
+    /// A lumped current of neuron <paramref name="self"/>'s own spike activity, filtered by a diagonal bank of
+    /// 1–405 ms, with its voltage as the other input: a spike counter such as calcium is in the cell
+    /// (<see cref="SingleNeuronWithActivity"/>).
+    /// </summary>
+    public static CurrentSpec Activity(int self) => new("activity", CurrentKind.Lumped, self,
+        new FilterBankSpec(FilterKind.Diagonal, FilterBankSpec.Geometric(1, 1.35, 0, 21)), new MlpSpec([10, 10]), Input: BankInput.SpikeActivity);
 
     /// <summary>
     /// Experimental: a single neuron with mechanistic structure after the authors' PD model (PNAS Fig. 4):

@@ -22,43 +22,79 @@ namespace RmmEdge.Trainer.Training;
 /// as the linearisation point until the next) must be one it leaves: its leading mode costs
 /// firingWeight · mean(target²) · e², e = τ_f·(1/τ* − ln|λ|/dt) &gt; 0, unless it grows e-fold within τ*.
 /// A model fitted to a driven record can otherwise sit silent at −45 mV where the cell bursts (neuron A at
-/// +0.5 and +1 nA), a state teacher forcing never visits.
+/// +0.5 and +1 nA), a state teacher forcing never visits. For a pair (a half-centre that bursts at 0 nA) the
+/// equilibria are the circuit's, the current goes into each cell, and each cell's parameters get the share of
+/// the gradient that comes through its own voltage row.
 /// </para>
 /// </summary>
 internal sealed class RestStability
 {
-    private readonly NeuronModel _model;
+    private readonly NeuronModel[] _models;
     private readonly double _dtMs;
     private readonly float _scale;
     private readonly float _firingScale;
-    private readonly List<(float VoltageMv, float CurrentNa)> _equilibria = [];
-    private readonly TeacherForcingProblem _probes;
-    private readonly TeacherForcingWorker _worker;
-    private readonly float[] _weights;
-    private readonly float[][] _states;
-    private int _active;
+    private readonly List<(float[] VoltageMv, float CurrentNa)> _equilibria = [];
+    private readonly NeuronProbes[] _probes;
 
-    /// <summary>At most this many equilibria per current in FiresAtNa are penalised (lowest first).</summary>
+    /// <summary>
+    /// At most this many equilibria per current in FiresAtNa are penalised: when a model has more, the ones whose leading
+    /// mode grows slowest (where it would most likely sit), in the order <see cref="RestLinearisation.Equilibria(IReadOnlyList{NeuronModel}, float)"/> gives.
+    /// </summary>
     public const int MaxEquilibriaPerCurrent = 3;
 
-    public RestStability(TeacherForcingProblem problem, double dtMs, IReadOnlyList<Rest> rests, float weight,
+    /// <summary>
+    /// The penalty for the neurons of <paramref name="problems"/> (one per modelled neuron; rests need exactly
+    /// one, equilibria one or two, <see cref="RestLinearisation.Applies(IReadOnlyList{NeuronModel})"/>). For a pair, an
+    /// equilibrium is both neurons' under the same current into each, linearised together.
+    /// </summary>
+    public RestStability(IReadOnlyList<TeacherForcingProblem> problems, double dtMs, IReadOnlyList<Rest> rests, float weight,
         IReadOnlyList<float>? firesAtNa = null, float firingWeight = 0)
     {
-        _model = problem.Model;
+        _models = problems.Select(p => p.Model).ToArray();
+        if (rests.Count > 0 && _models.Length != 1)
+        {
+            throw new ArgumentException("rests are a single neuron's", nameof(rests));
+        }
+
         _dtMs = dtMs;
         Rests = rests;
-        SlowestFilterMs = _model.Currents.Max(c => c.Bank.Spec.TauMs.Max());
+        SlowestFilterMs = _models.SelectMany(m => m.Currents).Max(c => c.Bank.Spec.TauMs.Max());
         TauLimitMs = LimitInSlowestFilters * SlowestFilterMs;
         double meanSquare = 0;
-        foreach (int k in problem.Samples) { meanSquare += (double)problem.Target(k) * problem.Target(k); }
-        _scale = (float)(weight * meanSquare / problem.SampleCount);
-        _firingScale = (float)(firingWeight * meanSquare / problem.SampleCount);
+        long count = 0;
+        foreach (TeacherForcingProblem problem in problems)
+        {
+            foreach (int k in problem.Samples) { meanSquare += (double)problem.Target(k) * problem.Target(k); }
+            count += problem.SampleCount;
+        }
+
+        _scale = (float)(weight * meanSquare / count);
+        _firingScale = (float)(firingWeight * meanSquare / count);
         FiresAtNa = firesAtNa ?? [];
-        int probes = 2 * (rests.Count + MaxEquilibriaPerCurrent * FiresAtNa.Count);
-        _probes = TeacherForcingProblem.Probes(_model, Math.Max(1, probes));
-        _worker = new TeacherForcingWorker(_probes);
-        _weights = new float[Math.Max(1, probes)];
-        _states = _model.Currents.Select(c => new float[c.Bank.Size]).ToArray();
+        int probes = Math.Max(1, 2 * (rests.Count + MaxEquilibriaPerCurrent * FiresAtNa.Count));
+        _probes = _models.Select(m => new NeuronProbes(m, probes)).ToArray();
+    }
+
+    /// <summary>One neuron's probe states, their weights, and the worker that takes the gradient of its dv/dt there.</summary>
+    private sealed class NeuronProbes
+    {
+        public NeuronProbes(NeuronModel model, int count)
+        {
+            Problem = TeacherForcingProblem.Probes(model, count);
+            Worker = new TeacherForcingWorker(Problem);
+            Weights = new float[count];
+            States = model.Currents.Select(c => new float[c.Bank.Size]).ToArray();
+        }
+
+        public TeacherForcingProblem Problem { get; }
+
+        public TeacherForcingWorker Worker { get; }
+
+        public float[] Weights { get; }
+
+        public float[][] States { get; }
+
+        public int Active { get; set; }
     }
 
     public IReadOnlyList<Rest> Rests { get; }
@@ -66,8 +102,8 @@ internal sealed class RestStability
     /// <summary>Constant currents (nA) under which the cell fires or bursts: no equilibrium of the model there may be stable.</summary>
     public IReadOnlyList<float> FiresAtNa { get; }
 
-    /// <summary>The model's equilibria under <see cref="FiresAtNa"/> found by the last <see cref="FindEquilibria"/>.</summary>
-    public IReadOnlyList<(float VoltageMv, float CurrentNa)> Equilibria => _equilibria;
+    /// <summary>The model's equilibria (a voltage per neuron) under <see cref="FiresAtNa"/> found by the last <see cref="FindEquilibria"/>.</summary>
+    public IReadOnlyList<(float[] VoltageMv, float CurrentNa)> Equilibria => _equilibria;
 
     /// <summary>Finds the model's equilibria under every current the cell fires at: the linearisation points of the next <see cref="Relinearise"/> calls.</summary>
     public void FindEquilibria()
@@ -75,7 +111,15 @@ internal sealed class RestStability
         _equilibria.Clear();
         foreach (float current in FiresAtNa)
         {
-            _equilibria.AddRange(RestLinearisation.Equilibria(_model, current).Take(MaxEquilibriaPerCurrent).Select(v => (v, current)));
+            float[][] all = RestLinearisation.Equilibria(_models, current);
+            IEnumerable<int> kept = Enumerable.Range(0, all.Length);
+            if (all.Length > MaxEquilibriaPerCurrent)
+            {
+                float[] currents = [.. _models.Select(_ => current)];
+                kept = kept.OrderBy(k => RestLinearisation.At(_models, _dtMs, all[k], currents).LargestGrowthRate).Take(MaxEquilibriaPerCurrent).Order();
+            }
+
+            _equilibria.AddRange(kept.Select(k => (all[k], current)));
         }
     }
 
@@ -90,7 +134,7 @@ internal sealed class RestStability
     /// <summary>τ* (ms): modes that decay more slowly than this are penalised.</summary>
     public double TauLimitMs { get; }
 
-    /// <summary>The slowest filter time constant of the neuron's banks (ms): the unit of the penalised excess.</summary>
+    /// <summary>The slowest filter time constant of the neurons' banks (ms): the unit of the penalised excess.</summary>
     public double SlowestFilterMs { get; }
 
     /// <summary>The penalty at the last <see cref="Relinearise"/>.</summary>
@@ -100,11 +144,11 @@ internal sealed class RestStability
     public void Relinearise()
     {
         Penalty = 0;
-        _active = 0;
+        foreach (NeuronProbes p in _probes) { p.Active = 0; }
         foreach (Rest rest in Rests)
         {
-            RestLinearisation linear = RestLinearisation.At(_model, _dtMs, rest.VoltageMv, rest.CurrentNa);
-            var w = new double[linear.Size];
+            RestLinearisation linear = RestLinearisation.At(_models[0], _dtMs, rest.VoltageMv, rest.CurrentNa);
+            double[][] w = Blocks(linear);
             double penalty = 0;
             foreach (Complex lambda in linear.Eigenvalues)
             {
@@ -117,63 +161,78 @@ internal sealed class RestStability
             AddProbes(linear, w, _scale, penalty);
         }
 
-        foreach ((float voltage, float current) in _equilibria)
+        foreach ((float[] voltages, float current) in _equilibria)
         {
-            RestLinearisation linear = RestLinearisation.At(_model, _dtMs, voltage, current);
+            RestLinearisation linear = RestLinearisation.At(_models, _dtMs, voltages, [.. _models.Select(_ => current)]);
             Complex leading = linear.Eigenvalues.MaxBy(l => l.Magnitude);
             double e = SlowestFilterMs * (1 / TauLimitMs - Math.Log(leading.Magnitude) / _dtMs);
             if (!(e > 0)) { continue; }
-            var w = new double[linear.Size];
+            double[][] w = Blocks(linear);
             Accumulate(w, linear, leading, -2 * e * SlowestFilterMs / (_dtMs * leading.Magnitude));
             AddProbes(linear, w, _firingScale, e * e);
         }
     }
 
-    /// <summary>w += slope · d|λ|/dJ[0, ·].</summary>
-    private static void Accumulate(double[] w, RestLinearisation linear, Complex lambda, double slope)
+    private static double[][] Blocks(RestLinearisation linear) => [.. Enumerable.Range(0, linear.NeuronCount).Select(n => new double[linear.BlockSize(n)])];
+
+    /// <summary>w[n] += slope · d|λ|/dJ[v_n, ·] for every neuron n.</summary>
+    private static void Accumulate(double[][] w, RestLinearisation linear, Complex lambda, double slope)
     {
-        double[] sensitivity = linear.ModulusSensitivity(lambda);
-        for (int k = 0; k < w.Length; k++) { w[k] += slope * sensitivity[k]; }
+        double[][] sensitivity = linear.ModulusSensitivity(lambda);
+        for (int n = 0; n < w.Length; n++)
+        {
+            for (int k = 0; k < w[n].Length; k++) { w[n][k] += slope * sensitivity[n][k]; }
+        }
     }
 
-    /// <summary>Adds scale · penalty, and the two probe states whose gradient difference is its gradient.</summary>
-    private void AddProbes(RestLinearisation linear, double[] w, float scale, double penalty)
+    /// <summary>Adds scale · penalty, and for each neuron the two probe states whose gradient difference is its share of the penalty's gradient.</summary>
+    private void AddProbes(RestLinearisation linear, double[][] w, float scale, double penalty)
     {
         if (penalty == 0) { return; }
         Penalty += scale * penalty;
 
-        // J[0, k] = [k = 0] + dt·∂(dv/dt)/∂u_k, so dPenalty/dθ = scale·dt·(d/dε) ∇θ(dv/dt)(u* + ε w) at ε = 0.
-        double reach = 0;
-        for (int k = 0; k < w.Length; k++) { reach = Math.Max(reach, Math.Abs(w[k]) / linear.Steps[k]); }
-        if (!(reach > 0) || !double.IsFinite(reach)) { return; }
-        double epsilon = 1 / reach;
-        float coefficient = (float)(scale * _dtMs / (2 * epsilon));
-        SetProbe(2 * _active, linear, w, epsilon, linear.CurrentNa);
-        SetProbe(2 * _active + 1, linear, w, -epsilon, linear.CurrentNa);
-        _weights[2 * _active] = coefficient;
-        _weights[2 * _active + 1] = -coefficient;
-        _active++;
+        // J[v_n, k] = [k = v_n] + dt·∂(dv_n/dt)/∂u_k, and only neuron n's parameters reach that row, so
+        // dPenalty/dθ_n = scale·dt·(d/dε) ∇θ_n(dv_n/dt)(u*_n + ε w_n) at ε = 0.
+        for (int n = 0; n < w.Length; n++)
+        {
+            int o = linear.Offset(n);
+            double reach = 0;
+            for (int k = 0; k < w[n].Length; k++) { reach = Math.Max(reach, Math.Abs(w[n][k]) / linear.Steps[o + k]); }
+            if (!(reach > 0) || !double.IsFinite(reach)) { continue; }
+            double epsilon = 1 / reach;
+            float coefficient = (float)(scale * _dtMs / (2 * epsilon));
+            NeuronProbes p = _probes[n];
+            SetProbe(p, 2 * p.Active, linear, n, w[n], epsilon);
+            SetProbe(p, 2 * p.Active + 1, linear, n, w[n], -epsilon);
+            p.Weights[2 * p.Active] = coefficient;
+            p.Weights[2 * p.Active + 1] = -coefficient;
+            p.Active++;
+        }
     }
 
     /// <summary>Adds the penalty's gradient (at the probes of the last <see cref="Relinearise"/>) to the parameters' gradients.</summary>
     public void AddGradient()
     {
-        if (_active == 0) { return; }
-        _worker.Clear();
-        _worker.ProcessWeightedPrediction(_probes.Samples.AsSpan(0, 2 * _active), _weights.AsSpan(0, 2 * _active));
-        _worker.AddTo();
+        foreach (NeuronProbes p in _probes)
+        {
+            if (p.Active == 0) { continue; }
+            p.Worker.Clear();
+            p.Worker.ProcessWeightedPrediction(p.Problem.Samples.AsSpan(0, 2 * p.Active), p.Weights.AsSpan(0, 2 * p.Active));
+            p.Worker.AddTo();
+        }
     }
 
     /// <summary>"3 rests (−70.7 mV at 0 nA, …); slowest mode …" for the training log.</summary>
     public string Describe() =>
         (Rests.Count > 0 ? $"{Rests.Count} rest{(Rests.Count == 1 ? "" : "s")} in the training data ({string.Join(", ", Rests)}): modes slower than {TauLimitMs:0} ms penalised" : "") +
         (Rests.Count > 0 && FiresAtNa.Count > 0 ? "; " : "") +
-        (FiresAtNa.Count > 0 ? $"the cell fires at {string.Join(", ", FiresAtNa.Select(i => $"{i:+0.00;-0.00} nA"))}: every equilibrium of the model there must grow e-fold within {TauLimitMs:0} ms" : "");
+        (FiresAtNa.Count > 0 ? $"the {(_models.Length == 1 ? "cell fires" : "circuit fires")} at {string.Join(", ", FiresAtNa.Select(i => $"{i:+0.00;-0.00} nA"))}" +
+            $"{(_models.Length == 1 ? "" : " into each cell")}: every equilibrium of the model there must grow e-fold within {TauLimitMs:0} ms" : "");
 
     /// <summary>
     /// The model as it stands, for the log: the largest growth rate of its modes at each rest, and its
     /// equilibria under each current the cell fires at, e.g. "+0.50 nA: −45.0 mV, stable (where it would sit
-    /// silent)" or "+0.50 nA: none".
+    /// silent)" or "+0.50 nA: none" (a pair's as "−52.1 / −48.3 mV").
     /// </summary>
     public string Outcome()
     {
@@ -181,33 +240,34 @@ internal sealed class RestStability
         if (Rests.Count > 0)
         {
             parts.Add("the selected model's largest growth rate per rest: " + string.Join(", ", Rests.Select(r =>
-                $"{RestLinearisation.At(_model, _dtMs, r.VoltageMv, r.CurrentNa).LargestGrowthRate * 1000:+0.0;-0.0;+0.0} /s")));
+                $"{RestLinearisation.At(_models[0], _dtMs, r.VoltageMv, r.CurrentNa).LargestGrowthRate * 1000:+0.0;-0.0;+0.0} /s")));
         }
 
         if (FiresAtNa.Count > 0)
         {
             parts.Add("the selected model's equilibria where the cell fires: " + string.Join(", ", FiresAtNa.Select(i =>
             {
-                float[] equilibria = RestLinearisation.Equilibria(_model, i);
+                float[][] equilibria = RestLinearisation.Equilibria(_models, i);
                 return $"{i:+0.00;-0.00} nA: " + (equilibria.Length == 0 ? "none" : string.Join(" / ", equilibria.Select(v =>
-                    $"{v:0.0} mV, {(RestLinearisation.At(_model, _dtMs, v, i).LargestGrowthRate > 0 ? "unstable" : "stable (where it would sit silent)")}")));
+                    $"{string.Join(" / ", v.Select(x => $"{x:0.0}"))} mV, " +
+                    $"{(RestLinearisation.At(_models, _dtMs, v, [.. v.Select(_ => i)]).LargestGrowthRate > 0 ? "unstable" : "stable (where it would sit silent)")}")));
             })));
         }
 
         return string.Join("; ", parts);
     }
 
-    private void SetProbe(int k, RestLinearisation linear, double[] w, double epsilon, float current)
+    private static void SetProbe(NeuronProbes p, int k, RestLinearisation linear, int neuron, double[] w, double epsilon)
     {
-        linear.CopyState(out float v, _states);
+        linear.CopyState(neuron, out float v, p.States);
         v += (float)(epsilon * w[0]);
         int o = 1;
-        foreach (float[] x in _states)
+        foreach (float[] x in p.States)
         {
             for (int i = 0; i < x.Length; i++) { x[i] += (float)(epsilon * w[o + i]); }
             o += x.Length;
         }
 
-        _probes.SetProbe(k, v, current, _states);
+        p.Problem.SetProbe(k, v, linear.CurrentNa[neuron], p.States);
     }
 }

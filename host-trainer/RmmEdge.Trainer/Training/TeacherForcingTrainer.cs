@@ -116,7 +116,8 @@ public sealed record TeacherForcingOptions : EpochOptions
     /// Measured (README, issue 17; five catalogue cells, seeds 1–3, told 0.1, 0.3, 0.7 and 1.2 nA): the
     /// constant-current class at six other levels right 78 times of 90 against 63 without (neuron A 17 of
     /// 18 against 7); the probes within the bar 21 of 60 against 18; 16 bits kept 40 of 60 against 43.
-    /// A weight of 10⁻² did worse on the bursters (classes 37 of 54 against 46 at 10⁻³).
+    /// A weight of 10⁻² did worse on the bursters (classes 37 of 54 against 46 at 10⁻³). For a pair of modelled
+    /// neurons the current goes into each, and the equilibria are the circuit's (a half-centre that bursts at 0 nA).
     /// </summary>
     public float[] FiresAtNa { get; init; } = [];
 
@@ -191,22 +192,26 @@ public sealed class TeacherForcingTrainer
 
     private static RestStability? RestStabilityFor(Network network, TeacherForcingProblem[] problems, Dataset train, int transient, TeacherForcingOptions options, out string description)
     {
-        if (problems.Length != 1 || !RestLinearisation.Applies(problems[0].Model))
+        NeuronModel[] models = problems.Select(p => p.Model).ToArray();
+        bool single = models.Length == 1 && RestLinearisation.Applies(models[0]);
+        if (!RestLinearisation.Applies(models))
         {
-            description = $"{(options.RestStability > 0 ? "rest" : "firing")} stability: not applied (it needs one modelled neuron whose currents are all its own)";
+            description = $"{(options.RestStability > 0 ? "rest" : "firing")} stability: not applied (it needs one modelled neuron whose currents are all its own, or a pair of modelled neurons)";
             return null;
         }
 
-        IReadOnlyList<Rest> rests = options.RestStability > 0 ? RestFinder.Find(train, problems[0].Model.Index, transient) : [];
+        string notForCircuits = options.RestStability > 0 && !single ? "rest stability: not applied (the rests of a single neuron's record)" : "";
+        IReadOnlyList<Rest> rests = options.RestStability > 0 && single ? RestFinder.Find(train, models[0].Index, transient) : [];
         float[] firing = options.FiringStability > 0 ? options.FiresAtNa : [];
         if (rests.Count == 0 && firing.Length == 0)
         {
-            description = $"rest stability: no rest in the training data (at least {RestFinder.MinimumMs:0} ms of constant current within {RestFinder.BandMv:0} mV)";
+            description = notForCircuits != "" ? notForCircuits
+                : $"rest stability: no rest in the training data (at least {RestFinder.MinimumMs:0} ms of constant current within {RestFinder.BandMv:0} mV)";
             return null;
         }
 
-        var rest = new RestStability(problems[0], network.DtMs, rests, options.RestStability, firing, options.FiringStability);
-        description = (rests.Count > 0 ? "rest stability: " : "firing stability: ") + rest.Describe();
+        var rest = new RestStability(problems, network.DtMs, rests, options.RestStability, firing, options.FiringStability);
+        description = (notForCircuits != "" ? notForCircuits + "; " : "") + (rests.Count > 0 ? "rest stability: " : "firing stability: ") + rest.Describe();
         return rest;
     }
 

@@ -16,6 +16,7 @@ namespace RmmEdge.Trainer.Training;
 /// {
 ///   "network": "single",            // "single": one neuron; "pair": two coupled neurons (half-centre);
 ///                                   // "pair-external": neuron 1 modelled, neuron 2 measured;
+///                                   // "pair-activity": "pair" with each cell's spike-activity current (NetworkSpec.Activity)
 ///                                   // "single-activity": experimental spike-activity bank (NetworkSpec.SingleNeuronWithActivity)
 ///                                   // "single-mechanistic": experimental K, Ca, H, KCa gating currents (NetworkSpec.SingleNeuronMechanistic)
 ///   "hidden": [20, 20, 20],         // hidden widths of each intrinsic lumped MLP
@@ -282,14 +283,14 @@ public sealed record TrainingConfig
     /// <summary>The network this configuration describes, for data sampled at <paramref name="dtMs"/>.</summary>
     public NetworkSpec BuildSpec(double dtMs, int neuronsInData)
     {
-        if (SynapseWindowMv is not null && Network is not ("pair" or "pair-external"))
+        if (SynapseWindowMv is not null && Network is not ("pair" or "pair-activity" or "pair-external"))
         {
-            throw new UserError($"synapseWindowMv applies to circuits (pair, pair-external), not to network '{Network}'");
+            throw new UserError($"synapseWindowMv applies to circuits (pair, pair-activity, pair-external), not to network '{Network}'");
         }
 
-        if (SynapseInput != BankInput.Voltage && Network is not ("pair" or "pair-external"))
+        if (SynapseInput != BankInput.Voltage && Network is not ("pair" or "pair-activity" or "pair-external"))
         {
-            throw new UserError($"synapseInput applies to circuits (pair, pair-external), not to network '{Network}'");
+            throw new UserError($"synapseInput applies to circuits (pair, pair-activity, pair-external), not to network '{Network}'");
         }
 
         if (SynapseInput != BankInput.Voltage && SynapseWindowMv is not null)
@@ -303,9 +304,10 @@ public sealed record TrainingConfig
             "single" => (NetworkSpec.SingleNeuron(dtMs, Hidden), 1),
             "single-activity" => (NetworkSpec.SingleNeuronWithActivity(dtMs, Hidden), 1),
             "single-mechanistic" => (NetworkSpec.SingleNeuronMechanistic(dtMs, Hidden), 1),
-            "pair" or "pair-external" => (NetworkSpec.Pair(dtMs, Hidden, externalSecond: Network == "pair-external", synapseWindowMv: SynapseWindow(),
-                synapseInput: SynapseInput, synapseActivityThresholdMv: activity.ThresholdMv, synapseActivitySlopeMv: activity.SlopeMv), 2),
-            _ => throw new UserError($"unknown network '{UserError.Printable(Network ?? "")}'; use single, pair, pair-external, single-activity or single-mechanistic"),
+            "pair" or "pair-activity" or "pair-external" => (NetworkSpec.Pair(dtMs, Hidden, externalSecond: Network == "pair-external", synapseWindowMv: SynapseWindow(),
+                synapseInput: SynapseInput, synapseActivityThresholdMv: activity.ThresholdMv, synapseActivitySlopeMv: activity.SlopeMv,
+                spikeActivity: Network == "pair-activity"), 2),
+            _ => throw new UserError($"unknown network '{UserError.Printable(Network ?? "")}'; use single, pair, pair-activity, pair-external, single-activity or single-mechanistic"),
         };
         if (SlowestTauMs is { } slowest && !(slowest > 0 && slowest <= SpecLimits.MaxTauMs))
         {

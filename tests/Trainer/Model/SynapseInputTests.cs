@@ -49,6 +49,27 @@ public sealed class SynapseInputTests(ITestOutputHelper output) : IDisposable
         Assert.All(plain.Neurons.SelectMany(n => n.Currents!), c => Assert.Equal(BankInput.Voltage, c.Input));
     }
 
+    /// <summary>"pair-activity": each cell of the pair also has the single-neuron recipe's current of its own spike activity.</summary>
+    [Fact]
+    public void APairWithActivityGivesEachCellItsOwnSpikeActivityCurrent()
+    {
+        NetworkSpec spec = Load("""{ "network": "pair-activity", "synapseInput": "spikeActivity" }""").BuildSpec(0.1, 2);
+        CurrentSpec activity = NetworkSpec.SingleNeuronWithActivity(0.1).Neurons[0].Currents![1];
+        for (int n = 0; n < 2; n++)
+        {
+            CurrentSpec[] currents = spec.Neurons[n].Currents!;
+            Assert.Equal(["intrinsic", "activity", "syn"], currents.Select(c => c.Name));
+            Assert.Equal((n, activity.Input, activity.Bank.Kind, activity.UsesPostVoltage), (currents[1].Source, currents[1].Input, currents[1].Bank.Kind, currents[1].UsesPostVoltage));
+            Assert.Equal(activity.Bank.TauMs, currents[1].Bank.TauMs);
+            Assert.Equal(activity.Mlp.Hidden, currents[1].Mlp.Hidden);
+            Assert.Equal((1 - n, BankInput.SpikeActivity), (currents[2].Source, currents[2].Input));
+        }
+
+        var network = new Network(spec, seed: 1);
+        Assert.Equal(2, network.Models.Length);
+        Assert.True(RestLinearisation.Applies(network.Models));
+    }
+
     [Theory]
     [InlineData("""{ "network": "single", "synapseInput": "spikeActivity" }""", 1, "applies to circuits")]
     [InlineData("""{ "network": "pair", "synapseInput": "spikeActivity", "synapseWindowMv": [-60, -40] }""", 2, "cannot be combined")]
