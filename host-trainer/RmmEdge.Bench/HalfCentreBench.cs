@@ -3,6 +3,7 @@ using RmmEdge.Rig.Neurons;
 using RmmEdge.Trainer.Data;
 using RmmEdge.Trainer.Evaluation;
 using RmmEdge.Trainer.Interpretation;
+using RmmEdge.Trainer.Simulation;
 using RmmEdge.Trainer.Training;
 
 namespace RmmEdge.Bench;
@@ -25,23 +26,67 @@ public static class HalfCentreBench
     {
         string[] parts = kind.Split(':');
         double us = double.Parse(parts[2], System.Globalization.CultureInfo.InvariantCulture) / 1000;
-        return (Trainer.Simulation.BuiltInData.Simulate("hco", 60, 1, Trainer.Simulation.BuiltInData.RhythmRestProbability, 0, parts[1], us),
-                Trainer.Simulation.BuiltInData.Simulate("hco", 20, 2, Trainer.Simulation.BuiltInData.RhythmRestProbability, 0, parts[1], us));
+        return (BuiltInData.Simulate("hco", 60, 1, BuiltInData.RhythmRestProbability, 0, parts[1], us),
+                BuiltInData.Simulate("hco", 20, 2, BuiltInData.RhythmRestProbability, 0, parts[1], us));
     }
 
-    /// <summary>The pair model alone at 0 nA from an asymmetric rest (as Circuit.HalfCentre starts): burst periods and phase.</summary>
-    private static (CircularPhase Phase, string Figures) FreeRunAtZeroCurrent(Trainer.Model.Network network)
+    /// <summary>Both cells' spikes and bursts at 0 nA and their phase (cell 2's onsets in cell 1's cycles); no bursts when a cell spikes fewer than three times.</summary>
+    private sealed record AtZeroCurrent(int[] Spikes, BurstStats[]? Bursts, CircularPhase Phase)
     {
-        float[][] v = ConstantCurrentResponse.RunFromRest(network, 0, [-60f, -45f], (int)(4000 / network.DtMs), (int)(12000 / network.DtMs));
-        double[][] spikes = v.Select(trace => Spikes.Detect(trace, network.DtMs)).ToArray();
+        public override string ToString() => Bursts is null
+            ? $"spikes {Spikes[0]} / {Spikes[1]}: no rhythm"
+            : $"periods {Bursts[0].PeriodMs:0} / {Bursts[1].PeriodMs:0} ms, spikes/burst {Bursts[0].SpikesPerBurst:0.0} / {Bursts[1].SpikesPerBurst:0.0}, phase {Phase}";
+    }
+
+    /// <summary>The 0 nA seconds analysed, after the settling seconds, from (−60, −45) mV as Circuit.HalfCentre starts.</summary>
+    private const double ZeroCurrentSeconds = 12, ZeroCurrentSettleSeconds = 4;
+
+    /// <summary><see cref="AtZeroCurrent"/> of voltage traces, bursts split at <paramref name="gapMs"/> (null: 5 median intervals of cell 1's spikes).</summary>
+    private static AtZeroCurrent Analyse(float[][] v, double dtMs, double? gapMs)
+    {
+        double[][] spikes = v.Select(trace => Spikes.Detect(trace, dtMs)).ToArray();
+        int[] counts = [.. spikes.Select(s => s.Length)];
         if (spikes.Any(s => s.Length < 3))
         {
-            return (CircularPhase.Of([]), $"spikes {spikes[0].Length} / {spikes[1].Length}: no rhythm");
+            return new AtZeroCurrent(counts, null, CircularPhase.Of([]));
         }
 
-        double gap = BurstAnalysis.DefaultGapMs(spikes[0]);
-        BurstStats b1 = BurstAnalysis.Analyse(spikes[0], gap), b2 = BurstAnalysis.Analyse(spikes[1], gap);
-        return (BurstAnalysis.Phase(b1.Onsets, b2.Onsets), $"periods {b1.PeriodMs:0} / {b2.PeriodMs:0} ms, spikes/burst {b1.SpikesPerBurst:0.0} / {b2.SpikesPerBurst:0.0}");
+        double gap = gapMs ?? BurstAnalysis.DefaultGapMs(spikes[0]);
+        BurstStats[] bursts = [.. spikes.Select(s => BurstAnalysis.Analyse(s, gap))];
+        return new AtZeroCurrent(counts, bursts, BurstAnalysis.Phase(bursts[0].Onsets, bursts[1].Onsets));
+    }
+
+    /// <summary>The pair model alone at 0 nA (<see cref="ZeroCurrentSeconds"/> after <see cref="ZeroCurrentSettleSeconds"/>) from an asymmetric rest.</summary>
+    private static AtZeroCurrent ModelAtZeroCurrent(Trainer.Model.Network network, double? gapMs)
+    {
+        float[][] v = ConstantCurrentResponse.RunFromRest(network, 0, [-60f, -45f],
+            (int)(ZeroCurrentSettleSeconds * 1000 / network.DtMs), (int)(ZeroCurrentSeconds * 1000 / network.DtMs));
+        return Analyse(v, network.DtMs, gapMs);
+    }
+
+    /// <summary>A "sim:CELL:NS" half-centre at 0 nA, the same way: what the model's spontaneous rhythm is judged against.</summary>
+    private static AtZeroCurrent CircuitAtZeroCurrent(string kind)
+    {
+        string[] parts = kind.Split(':');
+        Circuit circuit = Circuit.HalfCentre(StgConductances.Named(parts[1]), double.Parse(parts[2], System.Globalization.CultureInfo.InvariantCulture) / 1000);
+        double dt = BuiltInData.DtMs;
+        circuit.Advance(ZeroCurrentSettleSeconds * 1000, [0, 0]);
+        int samples = (int)(ZeroCurrentSeconds * 1000 / dt);
+        Dataset record = circuit.Record([new float[samples], new float[samples]], dt, "0 nA");
+        return Analyse([.. record.Neurons.Select(n => n.V)], dt, null);
+    }
+
+    /// <summary>
+    /// Issue 17's bar on the spontaneous rhythm: both cells burst with periods within 10 % of the circuit's, in anti-phase
+    /// (circular mean 0.5 ± 0.1, R ≥ 0.8). The figures, and whether it is met.
+    /// </summary>
+    private static (bool Met, string Figures) AgainstCircuit(AtZeroCurrent model, AtZeroCurrent circuit)
+    {
+        if (model.Bursts is null || circuit.Bursts is null) { return (false, model.ToString()); }
+        double[] errors = [.. model.Bursts.Select((b, n) => b.PeriodMs / circuit.Bursts[n].PeriodMs - 1)];
+        bool met = errors.All(e => Math.Abs(e) <= 0.10) && Math.Abs(model.Phase.Mean - 0.5) <= 0.1 && model.Phase.Resultant >= 0.8;
+        return (met, $"{model} (periods {errors[0]:+0.0%;-0.0%} / {errors[1]:+0.0%;-0.0%}, spikes/burst " +
+            $"{model.Bursts[0].SpikesPerBurst - circuit.Bursts[0].SpikesPerBurst:+0.00;-0.00} / {model.Bursts[1].SpikesPerBurst - circuit.Bursts[1].SpikesPerBurst:+0.00;-0.00})");
     }
 
     /// <summary>
@@ -53,7 +98,7 @@ public static class HalfCentreBench
         string[] parts = kind.Split(':');
         double us = double.Parse(parts[2], System.Globalization.CultureInfo.InvariantCulture) / 1000;
         ActivitySummary[][] seen = ConstantCurrentResponse.OfCircuit(() => Circuit.HalfCentre(StgConductances.Named(parts[1]), us),
-            [.. candidatesNa.Select(i => (double)i)], Trainer.Simulation.BuiltInData.DtMs);
+            [.. candidatesNa.Select(i => (double)i)], BuiltInData.DtMs);
         float[] fires = [.. candidatesNa.Where((_, c) => seen[c].All(cell => cell.Kind != FiringPattern.Silent))];
         return (fires, string.Join("; ", candidatesNa.Select((i, c) => $"{i:+0.00;-0.00} nA: {string.Join(" | ", seen[c].Select(cell => cell.ToString()))}")));
     }
@@ -87,7 +132,9 @@ public static class HalfCentreBench
                 }
             }
 
-            int rhythm = 0, synapses = 0;
+            AtZeroCurrent? circuitAtZero = kind.StartsWith("sim:") ? CircuitAtZeroCurrent(kind) : null;
+            if (circuitAtZero is not null) { output.WriteLine($"{kind} at 0 nA (12 s after 4 s, from −60 / −45 mV): {circuitAtZero}"); }
+            int rhythm = 0, synapses = 0, spontaneous = 0;
             foreach (int seed in seeds)
             {
                 var clock = Stopwatch.StartNew();
@@ -106,15 +153,26 @@ public static class HalfCentreBench
                 output.WriteLine($"{kind} seed {seed}: {stages}, {clock.Elapsed.TotalSeconds:0} s");
                 if (result.TeacherForcing.RestStability.Length > 0) { output.WriteLine($"    {result.TeacherForcing.RestStability}"); }
                 foreach (NeuronScore s in scores) { output.WriteLine($"    {s}"); }
-                (CircularPhase atRest, string restFigures) = FreeRunAtZeroCurrent(network);
-                output.WriteLine($"    at 0 nA from rest (cells at −60 / −45 mV, 12 s after 4 s): {restFigures}, phase {atRest}");
+                AtZeroCurrent atZero = ModelAtZeroCurrent(network, circuitAtZero?.Bursts?[0].GapMs);
+                if (circuitAtZero is null)
+                {
+                    output.WriteLine($"    at 0 nA from rest (cells at −60 / −45 mV, 12 s after 4 s): {atZero}");
+                }
+                else
+                {
+                    (bool met, string figures) = AgainstCircuit(atZero, circuitAtZero);
+                    spontaneous += met ? 1 : 0;
+                    output.WriteLine($"    at 0 nA from rest (cells at −60 / −45 mV, 12 s after 4 s): {figures} => {(met ? "meets" : "misses")} the 0 nA bar");
+                }
+
                 output.WriteLine($"    phase {phase} (data {dataPhase}); synaptic r " +
                     string.Join(", ", r.Select(c => $"{c.TruthColumn} {c.PearsonR:0.000}")) +
                     $" => {(rhythmOk ? "meets" : "misses")} the rhythm bar, {(synapsesOk ? "meets" : "misses")} the synaptic bar");
             }
 
             output.WriteLine($"{kind}: rhythm bar (periods within 10%, circular mean phase 0.5 ± 0.1) met by {rhythm} of {seeds.Length} seeds; " +
-                $"synaptic bar (r ≥ 0.8 for both) met by {synapses} of {seeds.Length}");
+                $"synaptic bar (r ≥ 0.8 for both) met by {synapses} of {seeds.Length}" +
+                (circuitAtZero is null ? "" : $"; 0 nA bar (anti-phase bursting, both periods within 10% of the circuit's, phase 0.5 ± 0.1 with R ≥ 0.8) met by {spontaneous} of {seeds.Length}"));
         }
     }
 }
