@@ -133,6 +133,11 @@ public sealed class RestLinearisation
     /// </summary>
     public static float[] Equilibria(NeuronModel model, float currentNa)
     {
+        if (!Applies(model))
+        {
+            throw new ArgumentException($"{model.Spec.Name}: a neuron's own equilibria need every current driven by its own voltage", nameof(model));
+        }
+
         var steady = new SteadyCircuit([model], currentNa);
         float[] v = new float[1];
         float SteadyDvdt(float x)
