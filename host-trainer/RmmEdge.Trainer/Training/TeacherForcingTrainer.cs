@@ -200,7 +200,7 @@ public sealed class TeacherForcingTrainer
             return null;
         }
 
-        string notForCircuits = options.RestStability > 0 && !single ? "rest stability: not applied (the rests of a single neuron's record)" : "";
+        string notForCircuits = options.RestStability > 0 && !single ? "rest stability: not applied to a pair (it penalises a single neuron's rests in its record)" : "";
         IReadOnlyList<Rest> rests = options.RestStability > 0 && single ? RestFinder.Find(train, models[0].Index, transient) : [];
         float[] firing = options.FiringStability > 0 ? options.FiresAtNa : [];
         if (rests.Count == 0 && firing.Length == 0)
