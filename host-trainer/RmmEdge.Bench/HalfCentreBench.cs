@@ -24,10 +24,23 @@ public static class HalfCentreBench
     /// </summary>
     private static (Dataset Train, Dataset Test) Simulated(string kind)
     {
+        (string cell, double us) = CellAndSynapse(kind);
+        return (BuiltInData.Simulate("hco", 60, 1, BuiltInData.RhythmRestProbability, 0, cell, us),
+                BuiltInData.Simulate("hco", 20, 2, BuiltInData.RhythmRestProbability, 0, cell, us));
+    }
+
+    /// <summary>The catalogue cell and the synapses (µS each way) of a "sim:CELL:NS" kind.</summary>
+    private static (string Cell, double SynapseUs) CellAndSynapse(string kind)
+    {
         string[] parts = kind.Split(':');
-        double us = double.Parse(parts[2], System.Globalization.CultureInfo.InvariantCulture) / 1000;
-        return (BuiltInData.Simulate("hco", 60, 1, BuiltInData.RhythmRestProbability, 0, parts[1], us),
-                BuiltInData.Simulate("hco", 20, 2, BuiltInData.RhythmRestProbability, 0, parts[1], us));
+        return (parts[1], double.Parse(parts[2], System.Globalization.CultureInfo.InvariantCulture) / 1000);
+    }
+
+    /// <summary>A "sim:CELL:NS" half-centre as Circuit.HalfCentre builds it (cells at −60 / −45 mV).</summary>
+    private static Circuit SimulatedCircuit(string kind)
+    {
+        (string cell, double us) = CellAndSynapse(kind);
+        return Circuit.HalfCentre(StgConductances.Named(cell), us);
     }
 
     /// <summary>Both cells' spikes and bursts at 0 nA and their phase (cell 2's onsets in cell 1's cycles); no bursts when a cell spikes fewer than three times.</summary>
@@ -67,8 +80,7 @@ public static class HalfCentreBench
     /// <summary>A "sim:CELL:NS" half-centre at 0 nA, the same way: what the model's spontaneous rhythm is judged against.</summary>
     private static AtZeroCurrent CircuitAtZeroCurrent(string kind)
     {
-        string[] parts = kind.Split(':');
-        Circuit circuit = Circuit.HalfCentre(StgConductances.Named(parts[1]), double.Parse(parts[2], System.Globalization.CultureInfo.InvariantCulture) / 1000);
+        Circuit circuit = SimulatedCircuit(kind);
         double dt = BuiltInData.DtMs;
         circuit.Advance(ZeroCurrentSettleSeconds * 1000, [0, 0]);
         int samples = (int)(ZeroCurrentSeconds * 1000 / dt);
@@ -95,9 +107,7 @@ public static class HalfCentreBench
     /// </summary>
     private static (float[] Fires, string Seen) FiresAt(string kind, IReadOnlyList<float> candidatesNa)
     {
-        string[] parts = kind.Split(':');
-        double us = double.Parse(parts[2], System.Globalization.CultureInfo.InvariantCulture) / 1000;
-        ActivitySummary[][] seen = ConstantCurrentResponse.OfCircuit(() => Circuit.HalfCentre(StgConductances.Named(parts[1]), us),
+        ActivitySummary[][] seen = ConstantCurrentResponse.OfCircuit(() => SimulatedCircuit(kind),
             [.. candidatesNa.Select(i => (double)i)], BuiltInData.DtMs);
         float[] fires = [.. candidatesNa.Where((_, c) => seen[c].All(cell => cell.Kind != FiringPattern.Silent))];
         return (fires, string.Join("; ", candidatesNa.Select((i, c) => $"{i:+0.00;-0.00} nA: {string.Join(" | ", seen[c].Select(cell => cell.ToString()))}")));

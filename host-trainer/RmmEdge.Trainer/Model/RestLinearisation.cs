@@ -69,7 +69,10 @@ public sealed class RestLinearisation
     }
 
     /// <summary>The position in the linearised neurons of network neuron <paramref name="index"/>.</summary>
-    private int Slot(int index) => Array.FindIndex(_models, m => m.Index == index);
+    private int Slot(int index) => SlotOf(_models, index);
+
+    /// <summary>The position among <paramref name="models"/> of network neuron <paramref name="index"/> (a current's source).</summary>
+    private static int SlotOf(NeuronModel[] models, int index) => Array.FindIndex(models, m => m.Index == index);
 
     /// <summary>
     /// A bank state within one difference step of the clamp's corner (normalised ±<see cref="InputNormalizer.Limit"/>)
@@ -423,7 +426,8 @@ public sealed class RestLinearisation
         private readonly float[][][] _states = models.Select(m => m.Currents.Select(c => new float[c.Bank.Size]).ToArray()).ToArray();
         private readonly float[] _scratch = new float[models.SelectMany(m => m.Currents).Max(c => c.ScratchSize)];
 
-        private float VoltageOf(int source, ReadOnlySpan<float> v) => v[Array.FindIndex(models, m => m.Index == source)];
+        /// <summary>For each neuron's each current, the position of its source among the models: looked up once, not per evaluation.</summary>
+        private readonly int[][] _sources = [.. models.Select(m => m.Currents.Select(c => SlotOf(models, c.Source)).ToArray())];
 
         /// <summary>Neuron <paramref name="n"/>'s steady dv/dt (mV/ms) at voltages <paramref name="v"/> (one per neuron).</summary>
         public float Dvdt(int n, ReadOnlySpan<float> v)
@@ -433,7 +437,7 @@ public sealed class RestLinearisation
             for (int c = 0; c < model.Currents.Length; c++)
             {
                 Current current = model.Currents[c];
-                current.Bank.SteadyState(current.Spec.Drive(VoltageOf(current.Source, v)), _states[n][c]);
+                current.Bank.SteadyState(current.Spec.Drive(v[_sources[n][c]]), _states[n][c]);
                 psi += current.Evaluate(v[n], _states[n][c], _scratch);
             }
 
