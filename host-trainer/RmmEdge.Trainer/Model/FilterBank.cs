@@ -114,20 +114,28 @@ public sealed class FilterBank
     /// <see cref="Step"/> for n independent copies at once (multiple shooting): state is feature-major
     /// (Size × n, state[i * n + b]), u holds one input per copy.
     /// </summary>
-    public void StepBatch(Span<float> state, ReadOnlySpan<float> u, int n)
+    public void StepBatch(Span<float> state, ReadOnlySpan<float> u, int n) => StepBatch(state, state, u, n);
+
+    /// <summary>
+    /// <see cref="StepBatch(Span{float}, ReadOnlySpan{float}, int)"/> from <paramref name="state"/> into
+    /// <paramref name="next"/> (the same span, or one that does not overlap it): the states are the in-place
+    /// step's bit for bit, without a copy of the old ones first.
+    /// </summary>
+    public void StepBatch(ReadOnlySpan<float> state, Span<float> next, ReadOnlySpan<float> u, int n)
     {
-        if (state.Length < Size * n || u.Length < n)
+        if (state.Length < Size * n || next.Length < Size * n || u.Length < n)
         {
-            throw new ArgumentException($"StepBatch of {n} copies needs {Size * n} states and {n} inputs, got {state.Length} and {u.Length}");
+            throw new ArgumentException($"StepBatch of {n} copies needs {Size * n} states and {n} inputs, got {state.Length}, {next.Length} and {u.Length}");
         }
 
         if (Spec.Kind == FilterKind.Diagonal)
         {
             for (int i = 0; i < Size; i++)
             {
-                Span<float> x = state.Slice(i * n, n);
+                ReadOnlySpan<float> x = state.Slice(i * n, n);
+                Span<float> y = next.Slice(i * n, n);
                 float l = _lambda[i], g = _inGain[i];
-                for (int c = 0; c < n; c++) { x[c] = l * x[c] + g * u[c]; }
+                for (int c = 0; c < n; c++) { y[c] = l * x[c] + g * u[c]; }
             }
 
             return;
@@ -142,6 +150,7 @@ public sealed class FilterBank
         {
             int w = Vector<float>.Count;
             ref float x0 = ref MemoryMarshal.GetReference(state);
+            ref float y0 = ref MemoryMarshal.GetReference(next);
             for (; b + 2 * w <= n; b += 2 * w)
             {
                 // Two vectors of lanes at once: two independent chains keep the multipliers busy.
@@ -150,11 +159,11 @@ public sealed class FilterBank
                 for (int i = 0; i < Size; i++)
                 {
                     ref float at = ref Unsafe.Add(ref x0, i * n + b);
-                    ref float atj = ref Unsafe.Add(ref at, w);
-                    Vector<float> old = Vector.LoadUnsafe(ref at), oldj = Vector.LoadUnsafe(ref atj);
+                    ref float to = ref Unsafe.Add(ref y0, i * n + b);
+                    Vector<float> old = Vector.LoadUnsafe(ref at), oldj = Vector.LoadUnsafe(ref Unsafe.Add(ref at, w));
                     Vector<float> lambda = new(_lambda[i]), inGain = new(_inGain[i]), outGain = new(_outGain[i]);
-                    (old * lambda + ui * inGain).StoreUnsafe(ref at);
-                    (oldj * lambda + uj * inGain).StoreUnsafe(ref atj);
+                    (old * lambda + ui * inGain).StoreUnsafe(ref to);
+                    (oldj * lambda + uj * inGain).StoreUnsafe(ref Unsafe.Add(ref to, w));
                     ui = old * outGain - ui * lambda;
                     uj = oldj * outGain - uj * lambda;
                 }
@@ -165,10 +174,9 @@ public sealed class FilterBank
                 var ui = new Vector<float>(u[b..]);
                 for (int i = 0; i < Size; i++)
                 {
-                    ref float at = ref Unsafe.Add(ref x0, i * n + b);
-                    Vector<float> old = Vector.LoadUnsafe(ref at);
+                    Vector<float> old = Vector.LoadUnsafe(ref Unsafe.Add(ref x0, i * n + b));
                     Vector<float> lambda = new(_lambda[i]);
-                    (old * lambda + ui * new Vector<float>(_inGain[i])).StoreUnsafe(ref at);
+                    (old * lambda + ui * new Vector<float>(_inGain[i])).StoreUnsafe(ref Unsafe.Add(ref y0, i * n + b));
                     ui = old * new Vector<float>(_outGain[i]) - ui * lambda;
                 }
             }
@@ -179,10 +187,9 @@ public sealed class FilterBank
             float ui = u[b];
             for (int i = 0; i < Size; i++)
             {
-                ref float x = ref state[i * n + b];
-                float old = x;
+                float old = state[i * n + b];
                 float yi = _outGain[i] * old - _lambda[i] * ui;
-                x = _lambda[i] * old + _inGain[i] * ui;
+                next[i * n + b] = _lambda[i] * old + _inGain[i] * ui;
                 ui = yi;
             }
         }

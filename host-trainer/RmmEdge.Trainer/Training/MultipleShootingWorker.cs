@@ -34,6 +34,7 @@ internal sealed class MultipleShootingWorker
     private readonly float[][] _lambdaU;      // [neuron][b]: dL/du at that step
     private readonly double[] _gCinv, _gLeak, _gLeakReversal;
     private readonly int[] _shots;
+    private readonly int[] _shotStart;        // [b]: the first sample of shot b in the record
     private readonly float[][] _nextGradV;    // [slot][b]: continuity gradient for the next shot's v0
     private int _count;
 
@@ -54,6 +55,7 @@ internal sealed class MultipleShootingWorker
         _lambdaV = Enumerable.Range(0, models).Select(_ => new float[capacity]).ToArray();
         _lambdaU = Enumerable.Range(0, _neurons).Select(_ => new float[capacity]).ToArray();
         _shots = new int[capacity];
+        _shotStart = new int[capacity];
         _nextGradV = Enumerable.Range(0, models).Select(_ => new float[capacity]).ToArray();
         _gCinv = new double[models];
         _gLeak = new double[models];
@@ -75,6 +77,7 @@ internal sealed class MultipleShootingWorker
     {
         shots.CopyTo(_shots);
         _count = shots.Length;
+        for (int b = 0; b < _count; b++) { _shotStart[b] = _problem.ShotStart[_shots[b]]; }
         Clear();
         Forward(gamma);
         Backward(gamma, dataScale, continuityScale);
@@ -114,12 +117,12 @@ internal sealed class MultipleShootingWorker
                 int slot = _modelSlot[i];
                 if (slot < 0)
                 {
-                    for (int b = 0; b < n; b++) { u[b] = d[p.ShotStart[_shots[b]] + k]; }
+                    for (int b = 0; b < n; b++) { u[b] = d[_shotStart[b] + k]; }
                 }
                 else
                 {
                     ReadOnlySpan<float> v = _v[slot].AsSpan(k * cap, n);
-                    for (int b = 0; b < n; b++) { u[b] = gamma * d[p.ShotStart[_shots[b]] + k] + (1f - gamma) * v[b]; }
+                    for (int b = 0; b < n; b++) { u[b] = gamma * d[_shotStart[b] + k] + (1f - gamma) * v[b]; }
                 }
             }
 
@@ -130,7 +133,7 @@ internal sealed class MultipleShootingWorker
                 ReadOnlySpan<float> u = _u[m.Index].AsSpan(k * cap, n);
                 Span<float> drive = _drive[slot].AsSpan(k * cap, n);
                 float gL = m.LeakConductance, eL = m.LeakReversalMv;
-                for (int b = 0; b < n; b++) { drive[b] = current[p.ShotStart[_shots[b]] + k] - gL * (u[b] - eL); }
+                for (int b = 0; b < n; b++) { drive[b] = current[_shotStart[b] + k] - gL * (u[b] - eL); }
             }
 
             for (int c = 0; c < _currents.Length; c++)
@@ -231,7 +234,7 @@ internal sealed class MultipleShootingWorker
                 double sum = 0;
                 for (int b = 0; b < n; b++)
                 {
-                    int sample = p.ShotStart[_shots[b]] + k;
+                    int sample = _shotStart[b] + k;
                     float e = Math.Min(v[b], clip) - Math.Min(d[sample], clip), we = weight is null ? e : weight[sample] * e;
                     sum += we * e;
                     lv[b] = (1f - gamma) * lu[b] + (v[b] < clip ? 2f * dataScale * we : 0f);

@@ -10,8 +10,8 @@ internal sealed class ShotCurrentSteps
     private readonly float[][] _x;        // [k][i * capacity + b], k = 0..s
     private readonly float[][] _z;        // [k][f * capacity + b]
     private readonly CurrentChunk _chunk;  // ψ and its gradient, one forward pass kept per step
-    private readonly float[] _lambdaX;     // dL/dx at k+1, then at k (Size × capacity)
-    private readonly float[] _lambdaXNext;
+    private float[] _lambdaX;              // dL/dx at k+1, then at k (Size × capacity)
+    private float[] _lambdaXNext;          // dL/dx at k being formed; the two swap after each step back
     private readonly float[] _nextGradX;   // continuity gradient for the next shot's x0
     private readonly float[] _dz;
     private readonly float[] _dcGain;
@@ -73,16 +73,15 @@ internal sealed class ShotCurrentSteps
         for (int b = 0; b < n; b++) { drive[b] -= psi[b]; }
 
         // x[k+1] = A x[k] + B u_source[k] (feature-major over the first n of capacity columns).
-        float[] next = _x[k + 1];
-        Array.Copy(x, next, _size * n);
+        Span<float> next = _x[k + 1].AsSpan(0, _size * n);
         if (_bankInput is null)
         {
-            Current.Bank.StepBatch(next.AsSpan(0, _size * n), uSource, n);
+            Current.Bank.StepBatch(x, next, uSource, n);
         }
         else
         {
             for (int b = 0; b < n; b++) { _bankInput[b] = Current.Spec.Drive(uSource[b]); }
-            Current.Bank.StepBatch(next.AsSpan(0, _size * n), _bankInput.AsSpan(0, n), n);
+            Current.Bank.StepBatch(x, next, _bankInput.AsSpan(0, n), n);
         }
     }
 
@@ -156,7 +155,7 @@ internal sealed class ShotCurrentSteps
             }
         }
 
-        Array.Copy(_lambdaXNext, _lambdaX, _size * n);
+        (_lambdaX, _lambdaXNext) = (_lambdaXNext, _lambdaX);
     }
 
     public void AddTo(Parameter initial, int[] shots, int n, bool[] continues)

@@ -82,10 +82,18 @@ public sealed class FilterBankTests
             float[][] definition = copies.Select(c => (float[])c.Clone()).ToArray();
             float[] batch = new float[bank.Size * n];
             for (int b = 0; b < n; b++) { for (int i = 0; i < bank.Size; i++) { batch[i * n + b] = copies[b][i]; } }
+            float[] outOfPlace = (float[])batch.Clone(), into = new float[bank.Size * n];
             for (int step = 0; step < 20; step++)
             {
                 float[] u = Enumerable.Range(0, n).Select(_ => 80 * random.NextSingle() - 70).ToArray();
                 bank.StepBatch(batch, u, n);
+
+                // Out of place (multiple shooting steps x[k] into x[k+1]): the same bits, and the old states left alone.
+                float[] source = (float[])outOfPlace.Clone();
+                bank.StepBatch(outOfPlace, into, u, n);
+                Assert.Equal(source, outOfPlace);
+                Assert.Equal(batch.Select(BitConverter.SingleToInt32Bits), into.Select(BitConverter.SingleToInt32Bits));
+                (outOfPlace, into) = (into, outOfPlace);
                 for (int b = 0; b < n; b++)
                 {
                     bank.Step(copies[b], u[b]);
