@@ -69,6 +69,42 @@ public static class HalfCentreBench
         return new AtZeroCurrent(counts, bursts, BurstAnalysis.Phase(bursts[0].Onsets, bursts[1].Onsets));
     }
 
+    /// <summary>
+    /// What a synapse must stand out from: on each cell's slow samples of the test file (below −40 mV, mean slope over 1 ms
+    /// under 0.3 mV/ms: the interbursts, where the synapses act), the RMS of the model's one-step dv/dt error from the measured
+    /// voltages of both cells, against the SD of the true synaptic current's own share of dv/dt (Isyn / C, both half-centres'
+    /// cells being Prinz STG cells of <see cref="StgNeuron.CapacitanceNf"/>).
+    /// </summary>
+    private static string SlowErrorBudget(Trainer.Model.Network network, Dataset test, int warmup)
+    {
+        int n = network.NeuronCount, window = (int)Math.Round(1 / test.DtMs);
+        var runner = new Trainer.Model.NetworkRunner(network);
+        float[] injected = new float[n], measured = new float[n];
+        for (int i = 0; i < n; i++) { measured[i] = test.Neurons[i].V[0]; }
+        runner.Reset(measured);
+        var errors = new List<double>[n];
+        var synaptic = new List<double>[n];
+        for (int i = 0; i < n; i++) { errors[i] = []; synaptic[i] = []; }
+        for (int k = 0; k + window < test.Length; k++)
+        {
+            for (int i = 0; i < n; i++) { injected[i] = test.Neurons[i].I[k]; measured[i] = test.Neurons[i].V[k]; }
+            runner.Step(injected, measured, 1f);
+            for (int i = 0; i < n; i++)
+            {
+                float[] v = test.Neurons[i].V;
+                if (k < warmup || v[k] >= -40 || Math.Abs((v[k + window] - v[k]) / (window * test.DtMs)) >= 0.3) { continue; }
+                errors[i].Add(runner.Derivatives[i] - (v[k + 1] - v[k]) / test.DtMs);
+                if (test.Extra.TryGetValue($"Isyn{i + 1}", out float[]? truth)) { synaptic[i].Add(truth[k] / StgNeuron.CapacitanceNf); }
+            }
+        }
+
+        static double Rms(List<double> x) => Math.Sqrt(x.Sum(e => e * e) / Math.Max(1, x.Count));
+        static double Sd(List<double> x) { double mean = x.Count == 0 ? 0 : x.Average(); return Math.Sqrt(x.Sum(e => (e - mean) * (e - mean)) / Math.Max(1, x.Count)); }
+        return "slow samples: one-step dv/dt error RMS " + string.Join(" / ", errors.Select(e => $"{Rms(e):0.000}")) +
+            " mV/ms, the true synaptic current's share SD " + string.Join(" / ", synaptic.Select(e => $"{Sd(e):0.000}")) + " mV/ms (" +
+            string.Join(" / ", errors.Select(e => $"{e.Count:N0}")) + " samples)";
+    }
+
     /// <summary>The pair model alone at 0 nA (<see cref="ZeroCurrentSeconds"/> after <see cref="ZeroCurrentSettleSeconds"/>) from an asymmetric rest.</summary>
     private static AtZeroCurrent ModelAtZeroCurrent(Trainer.Model.Network network, double? gapMs)
     {
@@ -175,6 +211,7 @@ public static class HalfCentreBench
                     output.WriteLine($"    at 0 nA from rest (cells at −60 / −45 mV, 12 s after 4 s): {figures} => {(met ? "meets" : "misses")} the 0 nA bar");
                 }
 
+                output.WriteLine($"    {SlowErrorBudget(network, test, warmup)}");
                 output.WriteLine($"    phase {phase} (data {dataPhase}); synaptic r " +
                     string.Join(", ", r.Select(c => $"{c.TruthColumn} {c.PearsonR:0.000}")) +
                     $" => {(rhythmOk ? "meets" : "misses")} the rhythm bar, {(synapsesOk ? "meets" : "misses")} the synaptic bar");
