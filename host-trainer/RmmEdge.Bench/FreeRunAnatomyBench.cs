@@ -69,7 +69,7 @@ public static class FreeRunAnatomyBench
         {
             simulator.Step([current[k]], [v[k]], 1f);
             float slope = (v[k + 1] - v[k]) / dt;
-            if (k >= network.WarmupSamples && v[k] < -40 && Math.Abs((v[k + window] - v[k]) / (window * dt)) < 0.3f)
+            if (k >= network.WarmupSamples && SlowSamples.Is(v, k, probe.DtMs))
             {
                 double error = simulator.Derivatives[0] - slope;
                 errorSum += error;

@@ -70,14 +70,14 @@ public static class HalfCentreBench
     }
 
     /// <summary>
-    /// What a synapse must stand out from: on each cell's slow samples of the test file (below −40 mV, mean slope over 1 ms
-    /// under 0.3 mV/ms: the interbursts, where the synapses act), the RMS of the model's one-step dv/dt error from the measured
+    /// What a synapse must stand out from: on each cell's slow samples of the test file (<see cref="SlowSamples"/>: the
+    /// interbursts, where the synapses act), the RMS of the model's one-step dv/dt error from the measured
     /// voltages of both cells, against the SD of the true synaptic current's own share of dv/dt (Isyn / C, both half-centres'
     /// cells being Prinz STG cells of <see cref="StgNeuron.CapacitanceNf"/>).
     /// </summary>
     private static string SlowErrorBudget(Trainer.Model.Network network, Dataset test, int warmup)
     {
-        int n = network.NeuronCount, window = (int)Math.Round(1 / test.DtMs);
+        int n = network.NeuronCount;
         var runner = new Trainer.Model.NetworkRunner(network);
         float[] injected = new float[n], measured = new float[n];
         for (int i = 0; i < n; i++) { measured[i] = test.Neurons[i].V[0]; }
@@ -85,14 +85,14 @@ public static class HalfCentreBench
         var errors = new List<double>[n];
         var synaptic = new List<double>[n];
         for (int i = 0; i < n; i++) { errors[i] = []; synaptic[i] = []; }
-        for (int k = 0; k + window < test.Length; k++)
+        for (int k = 0; k < test.Length; k++)
         {
             for (int i = 0; i < n; i++) { injected[i] = test.Neurons[i].I[k]; measured[i] = test.Neurons[i].V[k]; }
             runner.Step(injected, measured, 1f);
             for (int i = 0; i < n; i++)
             {
                 float[] v = test.Neurons[i].V;
-                if (k < warmup || v[k] >= -40 || Math.Abs((v[k + window] - v[k]) / (window * test.DtMs)) >= 0.3) { continue; }
+                if (k < warmup || !SlowSamples.Is(v, k, test.DtMs)) { continue; }
                 errors[i].Add(runner.Derivatives[i] - (v[k + 1] - v[k]) / test.DtMs);
                 if (test.Extra.TryGetValue($"Isyn{i + 1}", out float[]? truth)) { synaptic[i].Add(truth[k] / StgNeuron.CapacitanceNf); }
             }
