@@ -1,7 +1,9 @@
+using RmmEdge.Rig.Neurons;
 using RmmEdge.Trainer.Data;
 using RmmEdge.Trainer.Evaluation;
 using RmmEdge.Trainer.Interpretation;
 using RmmEdge.Trainer.Model;
+using RmmEdge.Trainer.Simulation;
 
 namespace RmmEdge.Bench;
 
@@ -11,7 +13,10 @@ namespace RmmEdge.Bench;
 /// (Generalisation.Probes), in five views:
 /// <list type="bullet">
 /// <item>the one-step (teacher-forced) error of dv/dt on slow samples (below −40 mV, mean slope over 1 ms
-/// under 0.3 mV/ms): its mean and RMS against the cell's own mean |dv/dt| there;</item>
+/// under 0.3 mV/ms): its mean and RMS against the cell's own mean |dv/dt| there, on the training record (rebuilt
+/// from the stimulus options given, as `generalisation` built it) and on each probe, beside the error of the best
+/// affine readout and a 600-unit random-tanh readout of the model's inputs with the cell's own I/C, fitted on the
+/// training record's slow samples (<see cref="SlowReadout"/>);</item>
 /// <item>bursts: from the cell's state 10 ms before a burst's first spike, the free run's spikes until a
 /// 100 ms gap, against the cell's burst;</item>
 /// <item>interbursts: from the cell's state 20 ms after a burst's last spike, the free run's time to its next
@@ -29,21 +34,27 @@ namespace RmmEdge.Bench;
 public static class FreeRunAnatomyBench
 {
     private const double BurstGapMs = 100;
+    private const int ReadoutUnits = 600;
     private static readonly double[] SlowStatesFromTauMs = [20, 100];
 
-    public static void Run(string directory, IReadOnlyList<string> cells, int[] seeds, TextWriter output)
+    public static void Run(string directory, IReadOnlyList<string> cells, int[] seeds, StimulusSpec stimulus, double trainSeconds, TextWriter output)
     {
         foreach (string cell in cells)
         {
             Dictionary<string, Dataset> probes = Generalisation.Probes(cell);
+            Dataset train = GeneralisationBench.TrainingRecord(cell, stimulus, trainSeconds);
             foreach (int seed in seeds)
             {
                 string path = Path.Combine(directory, $"{cell}-seed{seed}.rmm.json");
                 Network network = ModelFile.Load(path);
                 output.WriteLine($"{path}:");
+                var affine = SlowReadout.Fit(network, train, StgNeuron.CapacitanceNf);
+                var nonlinear = SlowReadout.Fit(network, train, StgNeuron.CapacitanceNf, ReadoutUnits);
+                string Readouts(Dataset data) => $"readouts of the inputs with I/C, RMS: affine {affine.Rms(data):0.000}, {ReadoutUnits} tanh units {nonlinear.Rms(data):0.000}";
+                output.WriteLine($"  train  {OneStep(network, train)}; {Readouts(train)}");
                 foreach ((string name, Dataset probe) in probes)
                 {
-                    output.WriteLine($"  {name,-6} {OneStep(network, probe)}");
+                    output.WriteLine($"  {name,-6} {OneStep(network, probe)}; {Readouts(probe)}");
                     output.WriteLine($"         {FromTheCellsState(network, probe)}");
                     foreach (double slowMs in SlowStatesFromTauMs)
                     {

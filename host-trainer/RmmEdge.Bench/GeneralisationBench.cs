@@ -42,7 +42,7 @@ public static class GeneralisationBench
         foreach (string cellName in cells)
         {
             Circuit Cell() => Circuit.SingleStg(StgConductances.Named(cellName));
-            Dataset train = BuiltInData.Record(Cell(), stimulus, cellName, trainSeconds, seed: 1);
+            Dataset train = TrainingRecord(cellName, stimulus, trainSeconds);
             if (probeSeedInTraining != 0)
             {
                 // Each probe class (with the noise probe's seed given) as a segment before the recording.
@@ -100,6 +100,10 @@ public static class GeneralisationBench
         output.WriteLine("summary (probe: burst period 10 % and ±1.5 spikes/burst, or rate 10 %, or silent as the cell):");
         summary.ForEach(output.WriteLine);
     }
+
+    /// <summary>The record a catalogue cell's models are trained on: <paramref name="seconds"/> of <paramref name="stimulus"/>, noise seed 1.</summary>
+    public static Dataset TrainingRecord(string cellName, StimulusSpec stimulus, double seconds) =>
+        BuiltInData.Record(Circuit.SingleStg(StgConductances.Named(cellName)), stimulus, cellName, seconds, seed: 1);
 
     private static Network TrainedModel(TrainingConfig config, Dataset train, string? directory, string name, TextWriter output)
     {
