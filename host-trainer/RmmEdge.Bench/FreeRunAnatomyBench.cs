@@ -48,9 +48,15 @@ public static class FreeRunAnatomyBench
                 string path = Path.Combine(directory, $"{cell}-seed{seed}.rmm.json");
                 Network network = ModelFile.Load(path);
                 output.WriteLine($"{path}:");
-                var affine = SlowReadout.Fit(network, train, StgNeuron.CapacitanceNf);
-                var nonlinear = SlowReadout.Fit(network, train, StgNeuron.CapacitanceNf, ReadoutUnits);
-                string Readouts(Dataset data) => $"readouts of the inputs with I/C, RMS: affine {affine.Rms(data):0.000}, {ReadoutUnits} tanh units {nonlinear.Rms(data):0.000}";
+                SlowReadout.Samples trainSamples = SlowReadout.Collect(network, train, StgNeuron.CapacitanceNf);
+                var affine = SlowReadout.Fit(trainSamples);
+                var nonlinear = SlowReadout.Fit(trainSamples, ReadoutUnits);
+                string Readouts(Dataset data)
+                {
+                    SlowReadout.Samples samples = data == train ? trainSamples : SlowReadout.Collect(network, data, StgNeuron.CapacitanceNf);
+                    return $"readouts of the inputs with I/C, RMS: affine {affine.Rms(samples):0.000}, {ReadoutUnits} tanh units {nonlinear.Rms(samples):0.000}";
+                }
+
                 output.WriteLine($"  train  {OneStep(network, train)}; {Readouts(train)}");
                 foreach ((string name, Dataset probe) in probes)
                 {

@@ -23,17 +23,13 @@ internal sealed class SlowReadout
     /// <summary>At most this many slow samples (evenly strided) enter the least-squares fit.</summary>
     private const int MaxFitRows = 60_000;
 
-    private readonly Network _network;
-    private readonly double _inverseCapacitance;
     private readonly double[] _mean, _scale;
     private readonly Matrix<double> _unitWeights;
     private readonly double[] _unitBiases;
     private Vector<double> _coefficients = null!;
 
-    private SlowReadout(Network network, double capacitanceNf, double[] mean, double[] scale, int randomFeatures)
+    private SlowReadout(double[] mean, double[] scale, int randomFeatures)
     {
-        _network = network;
-        _inverseCapacitance = 1 / capacitanceNf;
         _mean = mean;
         _scale = scale;
         int d = mean.Length;
@@ -43,10 +39,13 @@ internal sealed class SlowReadout
         _unitBiases = Enumerable.Range(0, randomFeatures).Select(_ => Gaussian()).ToArray();
     }
 
-    /// <summary>Fits the readout of <paramref name="network"/>'s inputs on <paramref name="train"/>'s slow samples (a single neuron).</summary>
-    public static SlowReadout Fit(Network network, Dataset train, double capacitanceNf, int randomFeatures = 0)
+    /// <summary>The slow samples of one record as a readout sees them: its inputs and its target per sample.</summary>
+    public sealed record Samples(List<double[]> Rows, List<double> Targets);
+
+    /// <summary>Fits a readout on <paramref name="train"/> (the training record's <see cref="Collect"/>).</summary>
+    public static SlowReadout Fit(Samples train, int randomFeatures = 0)
     {
-        (List<double[]> rows, List<double> targets) = Collect(network, train, 1 / capacitanceNf);
+        List<double[]> rows = train.Rows;
         int d = rows[0].Length;
         double[] mean = new double[d], scale = new double[d];
         for (int j = 0; j < d; j++)
@@ -56,52 +55,60 @@ internal sealed class SlowReadout
             scale[j] = sd > 0 ? 1 / sd : 0;
         }
 
-        var readout = new SlowReadout(network, capacitanceNf, mean, scale, randomFeatures);
+        var readout = new SlowReadout(mean, scale, randomFeatures);
         int stride = Math.Max(1, rows.Count / MaxFitRows);
         int[] used = Enumerable.Range(0, rows.Count / stride).Select(i => i * stride).ToArray();
-        Matrix<double> phi = readout.Features(used.Select(k => rows[k]).ToList());
+        var phi = Matrix<double>.Build.Dense(used.Length, readout.FeatureCount);
+        double[] row = new double[readout.FeatureCount];
+        for (int i = 0; i < used.Length; i++)
+        {
+            readout.Features(rows[used[i]], row);
+            phi.SetRow(i, row);
+        }
+
         Matrix<double> normal = phi.TransposeThisAndMultiply(phi);
         for (int i = 0; i < normal.RowCount; i++) { normal[i, i] += Ridge * used.Length; }
-        readout._coefficients = normal.Cholesky().Solve(phi.TransposeThisAndMultiply(Vector<double>.Build.Dense(used.Select(k => targets[k]).ToArray())));
+        readout._coefficients = normal.Cholesky().Solve(phi.TransposeThisAndMultiply(Vector<double>.Build.Dense(used.Select(k => train.Targets[k]).ToArray())));
         return readout;
     }
 
-    /// <summary>RMS error (mV/ms) of the readout on <paramref name="data"/>'s slow samples.</summary>
-    public double Rms(Dataset data)
+    /// <summary>RMS error (mV/ms) of the readout on <paramref name="data"/> (a record's <see cref="Collect"/>), one sample at a time.</summary>
+    public double Rms(Samples data)
     {
-        (List<double[]> rows, List<double> targets) = Collect(_network, data, _inverseCapacitance);
-        Vector<double> errors = Features(rows) * _coefficients - Vector<double>.Build.Dense(targets.ToArray());
-        return Math.Sqrt(errors.DotProduct(errors) / rows.Count);
-    }
-
-    /// <summary>One row per sample: [1, the standardised inputs, the random tanh units of them].</summary>
-    private Matrix<double> Features(List<double[]> rows)
-    {
-        int d = _mean.Length, units = _unitBiases.Length;
-        var phi = Matrix<double>.Build.Dense(rows.Count, 1 + d + units);
-        var z = new double[d];
-        for (int k = 0; k < rows.Count; k++)
+        double[] phi = new double[FeatureCount];
+        double sum = 0;
+        for (int k = 0; k < data.Rows.Count; k++)
         {
-            phi[k, 0] = 1;
-            for (int j = 0; j < d; j++)
-            {
-                z[j] = (rows[k][j] - _mean[j]) * _scale[j];
-                phi[k, 1 + j] = z[j];
-            }
-
-            for (int u = 0; u < units; u++)
-            {
-                double a = _unitBiases[u];
-                for (int j = 0; j < d; j++) { a += _unitWeights[u, j] * z[j]; }
-                phi[k, 1 + d + u] = Math.Tanh(a);
-            }
+            Features(data.Rows[k], phi);
+            double prediction = 0;
+            for (int i = 0; i < phi.Length; i++) { prediction += _coefficients[i] * phi[i]; }
+            sum += (prediction - data.Targets[k]) * (prediction - data.Targets[k]);
         }
 
-        return phi;
+        return Math.Sqrt(sum / data.Rows.Count);
     }
 
-    /// <summary>Per slow sample after the warm-up: [v, every bank state] at k, teacher forced, and (v[k+1] − v[k]) / dt − I[k]/C.</summary>
-    private static (List<double[]> Rows, List<double> Targets) Collect(Network network, Dataset data, double inverseCapacitance)
+    private int FeatureCount => 1 + _mean.Length + _unitBiases.Length;
+
+    /// <summary>One sample's features: [1, the standardised inputs, the random tanh units of them].</summary>
+    private void Features(double[] inputs, double[] phi)
+    {
+        int d = _mean.Length;
+        phi[0] = 1;
+        for (int j = 0; j < d; j++) { phi[1 + j] = (inputs[j] - _mean[j]) * _scale[j]; }
+        for (int u = 0; u < _unitBiases.Length; u++)
+        {
+            double a = _unitBiases[u];
+            for (int j = 0; j < d; j++) { a += _unitWeights[u, j] * phi[1 + j]; }
+            phi[1 + d + u] = Math.Tanh(a);
+        }
+    }
+
+    /// <summary>
+    /// Per slow sample of <paramref name="data"/> after the warm-up (a single neuron): [v, every bank state] at k, teacher
+    /// forced, and the target (v[k+1] − v[k]) / dt − I[k]/C. One pass serves every readout fitted or judged on the record.
+    /// </summary>
+    public static Samples Collect(Network network, Dataset data, double capacitanceNf)
     {
         float[] v = data.Neurons[0].V, current = data.Neurons[0].I;
         float dt = (float)data.DtMs;
@@ -123,12 +130,12 @@ internal sealed class SlowReadout
                 }
 
                 rows.Add(row);
-                targets.Add((v[k + 1] - v[k]) / dt - inverseCapacitance * current[k]);
+                targets.Add((v[k + 1] - v[k]) / dt - current[k] / capacitanceNf);
             }
 
             runner.Step([current[k]], [v[k]], 1f);
         }
 
-        return (rows, targets);
+        return new Samples(rows, targets);
     }
 }
