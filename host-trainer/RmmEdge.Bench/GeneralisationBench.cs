@@ -117,6 +117,7 @@ public static class GeneralisationBench
         var clock = Stopwatch.StartNew();
         PipelineResult result = TrainingPipeline.Run(config, train);
         output.WriteLine($"  seed {config.Seed}: TF epoch {result.TeacherForcing.SelectedEpoch} selected, {clock.Elapsed.TotalSeconds:0} s" +
+            (result.TeacherForcing.Polish.Length > 0 ? $"; {result.TeacherForcing.Polish}" : "") +
             (result.MultipleShooting is TrainingResult ms ? $"; MS epoch {ms.SelectedEpoch} selected (scores {string.Join(" ", ms.History.Where(h => h.Validation is not null).Select(h => $"{h.Epoch}:{h.Validation:0.000}"))})" : ""));
         if (path is not null)
         {

@@ -42,6 +42,11 @@ internal static class TrainCommand
             try { FiresAt(result.GetValueOrDefault<string?>()!); }
             catch (UserError e) { result.AddError(e.Message); }
         });
+        var polish = new Option<int?>("--polish")
+        {
+            Description = "L-BFGS iterations after Adam on the whole record's teacher-forcing loss, scored by free run every 100 and kept where " +
+                "selection prefers them (teacherForcing.polishIterations; default 0)",
+        };
         var resultFile = new Option<string?>("--result") { Description = "Also write the training's figures as JSON (selected epoch, validation, seconds, parameters, seed)" };
         var target = new Option<string?>("--target")
         {
@@ -54,7 +59,7 @@ internal static class TrainCommand
             "  rmm train hco.csv --network pair --ms-epochs 60 --gamma 0.1 --out hco.rmm.json\n  rmm train cell.abf --config train.json --out cell.rmm.json\n" +
             "  rmm train ramp.abf steps.abf@0-10 --out cell.rmm.json\n  rmm train hco.csv --network pair --target stm32f769i-discovery --out hco.rmm.json\n  rmm train B6_Ch3_181.ibw+B6_Ch0_181.ibw B6_Ch3_182.ibw+B6_Ch0_182.ibw --out b6.rmm.json");
         command.Arguments.Add(file);
-        foreach (Option o in new Option[] { output, config, network, epochs, msEpochs, gamma, seed, seeds, firesAt, target, resultFile, warmup }) { command.Options.Add(o); }
+        foreach (Option o in new Option[] { output, config, network, epochs, msEpochs, gamma, seed, seeds, firesAt, polish, target, resultFile, warmup }) { command.Options.Add(o); }
         data.AddTo(command);
         command.SetAction(parsed =>
         {
@@ -66,6 +71,7 @@ internal static class TrainCommand
             if (parsed.GetValue(gamma) is float g) { c = c with { MultipleShooting = (c.MultipleShooting ?? new MultipleShootingOptions()) with { Gamma = g } }; }
             if (parsed.GetValue(warmup) is double w) { c = c with { TeacherForcing = c.TeacherForcing with { TransientMs = w } }; }
             if (parsed.GetValue(target) is string t) { c = c with { Target = t }; }
+            if (parsed.GetValue(polish) is int iterations) { c = c with { TeacherForcing = c.TeacherForcing with { PolishIterations = iterations } }; }
             if (parsed.GetValue(firesAt) is string f)
             {
                 c = c with { TeacherForcing = c.TeacherForcing with { FiresAtNa = FiresAt(f) } };
@@ -131,6 +137,10 @@ internal static class TrainCommand
 
             context.Out.WriteLine($"teacher forcing: {result.TeacherForcing.TrainingSamples:N0} samples in {result.TeacherForcing.Batches}, epoch {result.TeacherForcing.SelectedEpoch} selected " +
                 $"(validation {result.TeacherForcing.SelectedValidation:0.000}), {result.TeacherForcing.Timing}");
+            if (result.TeacherForcing.Polish.Length > 0)
+            {
+                context.Out.WriteLine(result.TeacherForcing.Polish);
+            }
             if (result.MultipleShooting is { } msr)
             {
                 context.Out.WriteLine($"multiple shooting: {msr.Selection}, {msr.Timing}");

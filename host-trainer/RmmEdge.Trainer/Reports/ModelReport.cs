@@ -148,7 +148,7 @@ public static class ModelReport
 
         page.Plot(losses).Plot(validation);
         page.Text($"Teacher forcing: {tf.TrainingSamples:N0} samples, {tf.History.Count} epochs in {tf.Seconds:0.0} s; snapshot of epoch {tf.SelectedEpoch} selected " +
-            $"(score {tf.SelectedValidation:0.000})." + (inputs.MultipleShooting is { } m
+            $"(score {tf.SelectedValidation:0.000})." + (tf.Polish.Length > 0 ? $" {tf.Polish}." : "") + (inputs.MultipleShooting is { } m
                 ? $" Multiple shooting: {m.History.Count - 1} epochs in {m.Seconds:0.0} s; {m.Selection}."
                 : ""), note: true);
 

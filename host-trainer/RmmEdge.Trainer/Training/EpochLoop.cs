@@ -109,6 +109,9 @@ public sealed record TrainingResult(IReadOnlyList<EpochRecord> History, int Sele
     /// <summary>Where the rest-stability penalty applied and what it left (empty when it was off).</summary>
     public string RestStability { get; init; } = "";
 
+    /// <summary>What teacher forcing's L-BFGS polish did (<see cref="PolishStage"/>); empty when it did not run.</summary>
+    public string Polish { get; init; } = "";
+
     /// <summary>The mini-batches of an epoch, e.g. "8 mini-batches of 4,350 samples per epoch (…)"; empty where the trainer has none to state.</summary>
     public string Batches { get; init; } = "";
 

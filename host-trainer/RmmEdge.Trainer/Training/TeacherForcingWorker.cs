@@ -38,6 +38,9 @@ internal sealed class TeacherForcingWorker
 
     public double LossSum { get; private set; }
 
+    /// <summary>Σ w·e² over the processed samples, w the loss weights: the loss whose gradient is accumulated, over the gradient scale.</summary>
+    public double WeightedLossSum { get; private set; }
+
     /// <summary>Standard deviation of the Gaussian noise added to every normalised input (0: none).</summary>
     public float InputNoise { get; set; }
 
@@ -48,6 +51,7 @@ internal sealed class TeacherForcingWorker
     {
         _gCinv = _gLeak = _gLeakReversal = 0;
         LossSum = 0;
+        WeightedLossSum = 0;
         foreach (CurrentBuffers c in _currents) { c.Clear(); }
     }
 
@@ -89,12 +93,13 @@ internal sealed class TeacherForcingWorker
             }
 
             // pred = c⁻¹ (I − g_L (v − E_L) − Σψ); e = pred − target.
-            double loss = 0, gCinv = 0, gLeak = 0;
+            double loss = 0, weightedLoss = 0, gCinv = 0, gLeak = 0;
             for (int b = 0; b < n; b++)
             {
                 float drive = _i[b] - gL * (_v[b] - eL) - _psiSum[b];
                 float e = cinv * drive - _target[b];
                 loss += e * e;
+                weightedLoss += _weight[b] * e * e;
                 float g = predictionWeights.IsEmpty
                     ? gradScale * 2f * _weight[b] * e               // dLoss/dpred (the reported loss stays unweighted)
                     : predictionWeights[start + b];
@@ -105,6 +110,7 @@ internal sealed class TeacherForcingWorker
             }
 
             LossSum += loss;
+            WeightedLossSum += weightedLoss;
             _gCinv += gCinv;
             _gLeak += gLeak;
             _gLeakReversal += -gL * SumOf(_dPsi, n);

@@ -154,6 +154,7 @@ public sealed record TrainingConfig
         NotNegative(tf.SlopeWeightScale, "teacherForcing.slopeWeightScale");
         NotNegative(tf.VoltageLowPassHz, "teacherForcing.voltageLowPassHz");
         Whole(tf.SelectionPerturbations, 0, 16, "teacherForcing.selectionPerturbations");
+        Whole(tf.PolishIterations, 0, 1_000_000, "teacherForcing.polishIterations (--polish)");
         tf.ConstantCurrentCheck?.CheckValues("teacherForcing.constantCurrentCheck");
         NotNegative(tf.RestStability, "teacherForcing.restStability");
         NotNegative(tf.FiringStability, "teacherForcing.firingStability");

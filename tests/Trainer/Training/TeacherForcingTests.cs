@@ -140,6 +140,88 @@ public sealed class TeacherForcingTests(ITestOutputHelper output)
         Assert.NotNull(result.SelectionWaitSeconds);
     }
 
+    /// <summary>
+    /// The polish's line search compares loss values, so the full-batch loss must be the function whose gradient
+    /// it fills: the slope-weighted error (not the unweighted one the history reports) plus the ridge. Checked
+    /// along random directions by central differences; returning the unweighted error, or leaving out the ridge's
+    /// value, fails it.
+    /// </summary>
+    [Fact]
+    public void TheFullBatchLossIsTheFunctionItsGradientDifferentiates()
+    {
+        Dataset data = Synthetic(6000);
+        var network = new Network(Small(gating: true) with { Ridge = 0.05f }, seed: 3);
+        var trainer = new TeacherForcingTrainer(network, data, new TeacherForcingOptions { SlopeWeightScale = 1, InputNoise = 0.05f });
+        Parameter[] parameters = network.TrainableParameters.ToArray();
+        double Loss()
+        {
+            network.RefreshEffective();
+            foreach (Parameter p in parameters) { Array.Clear(p.Grad); }
+            return trainer.FullBatchLoss();
+        }
+
+        Loss();
+        float[][] at = network.Snapshot();
+        float[][] gradient = parameters.Select(p => (float[])p.Grad.Clone()).ToArray();
+        var random = new Random(8);
+        for (int trial = 0; trial < 4; trial++)
+        {
+            float[][] direction = parameters.Select(p => Enumerable.Range(0, p.Size).Select(_ => (float)(2 * random.NextDouble() - 1)).ToArray()).ToArray();
+            double analytic = 0;
+            for (int p = 0; p < parameters.Length; p++)
+            {
+                for (int i = 0; i < parameters[p].Size; i++) { analytic += gradient[p][i] * direction[p][i]; }
+            }
+
+            double Along(double h)
+            {
+                network.Restore(at);
+                for (int p = 0; p < parameters.Length; p++)
+                {
+                    for (int i = 0; i < parameters[p].Size; i++) { parameters[p].Value[i] += (float)(h * direction[p][i]); }
+                }
+
+                return Loss();
+            }
+
+            const double step = 1e-3;
+            double numeric = (Along(step) - Along(-step)) / (2 * step);
+            Assert.True(Math.Abs(numeric - analytic) <= 0.02 * Math.Abs(numeric) + 1e-4, $"direction {trial}: gradient {analytic:G5}, central difference {numeric:G5}");
+        }
+    }
+
+    /// <summary>
+    /// The polish (L-BFGS after Adam): its rounds follow Adam's epochs in the history, each scored; the kept model
+    /// is the best-scoring of Adam's selection and the rounds', and it scores on the trainer's own validator what
+    /// selection scored for it; the whole is deterministic for a seed.
+    /// </summary>
+    [Fact]
+    public void ThePolishKeepsTheBestScoredOfAdamsSnapshotAndItsRounds()
+    {
+        Dataset data = Synthetic(8000);
+        var options = new TeacherForcingOptions { Epochs = 4, BatchSize = 1000, ValidateEvery = 2, Seed = 4, PolishIterations = 250 };
+        (TrainingResult, TeacherForcingTrainer, float[][]) Run()
+        {
+            var network = new Network(Small(gating: true), seed: 2);
+            var trainer = new TeacherForcingTrainer(network, data, options);
+            var reported = new List<EpochRecord>();
+            TrainingResult result = trainer.Train(new Progress(reported));
+            Assert.Equal(reported, result.History);
+            return (result, trainer, network.Snapshot());
+        }
+
+        (TrainingResult result, TeacherForcingTrainer trainer, float[][] kept) = Run();
+        output.WriteLine(result.Polish);
+        Assert.Equal(Enumerable.Range(1, 7), result.History.Select(r => r.Epoch));
+        Assert.Equal([2, 4, 5, 6, 7], result.History.Where(r => r.Validation is not null).Select(r => r.Epoch));
+        Assert.Equal(result.History.Where(r => r.Validation is not null).Max(r => r.Validation!.Value), result.SelectedValidation);
+        Assert.Equal(result.SelectedValidation, trainer.Validate());
+        Assert.Contains("250 iterations", result.Polish);
+
+        (_, _, float[][] again) = Run();
+        for (int p = 0; p < kept.Length; p++) { Assert.Equal(kept[p], again[p]); }
+    }
+
     /// <summary>Collects progress reports on the reporting thread (IProgress without a synchronisation context).</summary>
     private sealed class Progress(List<EpochRecord> into) : IProgress<EpochRecord>
     {
