@@ -10,7 +10,8 @@ namespace RmmEdge.Trainer.Training;
 /// mini-batches estimate (weighted squared dv/dt error, ridge and any stability penalty) without the input noise,
 /// so the loss is deterministic and a line search can trust it. Every <see cref="RoundIterations"/> iterations is
 /// a round, recorded as an epoch after Adam's (epochs E+1, E+2, … for E Adam epochs) and scored by the same free
-/// run; the best-scoring snapshot of Adam's and the rounds' is kept. With validation off the last round is kept.
+/// run. <see cref="PolishKeep.Last"/> keeps the last round (the converged fit), <see cref="PolishKeep.Best"/> the
+/// best-scoring snapshot of Adam's and the rounds'. With validation off the last round is kept.
 /// </summary>
 internal static class PolishStage
 {
@@ -19,7 +20,7 @@ internal static class PolishStage
 
     /// <param name="loss">The loss at the parameters' values, filling their Grad (see <see cref="Lbfgs"/>).</param>
     /// <param name="meanSquaredError">The last loss evaluation's unweighted mean squared dv/dt error, for the history (as Adam's epochs report it).</param>
-    public static TrainingResult Run(Network network, Parameter[] parameters, EpochOptions options, int iterations, TrainingResult adam,
+    public static TrainingResult Run(Network network, Parameter[] parameters, EpochOptions options, int iterations, PolishKeep keep, TrainingResult adam,
         Func<double> loss, Func<double> meanSquaredError, Func<Network, SnapshotValidator> validator, IProgress<EpochRecord>? progress, CancellationToken cancel)
     {
         var clock = Stopwatch.StartNew();
@@ -82,9 +83,10 @@ internal static class PolishStage
         }
 
         Scored(selection?.Finish() ?? []);
-        if (selection is null)
+        if (selection is null || keep == PolishKeep.Last)
         {
             bestEpoch = lastEpoch;
+            bestScore = history[^1].Validation ?? double.NaN;
         }
         else if (best is not null)
         {
@@ -96,18 +98,31 @@ internal static class PolishStage
         }
 
         network.RefreshEffective();
-        string kept = bestEpoch > options.Epochs ? $"kept its round {bestEpoch - options.Epochs} (epoch {bestEpoch})" : $"kept Adam's epoch {bestEpoch} (no round scored higher)";
+        string scores = selection is null ? "" : $"; scores: Adam's epoch {adam.SelectedEpoch} {adam.SelectedValidation:0.000}, rounds " +
+            string.Join(" ", history.Skip(adam.History.Count).Select(r => $"{r.Validation:0.000}"));
+        string kept = keep == PolishKeep.Last ? $"kept its last round (epoch {bestEpoch}; teacherForcing.polishKeep last)"
+            : bestEpoch > options.Epochs ? $"kept its round {bestEpoch - options.Epochs} (epoch {bestEpoch}), the best-scoring" : $"kept Adam's epoch {bestEpoch} (no round scored higher)";
         return adam with
         {
             History = history,
             SelectedEpoch = bestEpoch,
-            SelectedValidation = selection is null ? double.NaN : bestScore,
+            SelectedValidation = bestScore,
             Seconds = adam.Seconds + clock.Elapsed.TotalSeconds,
             SelectionSeconds = adam.SelectionSeconds + (selection?.FreeRunSeconds ?? 0),
             SelectionWaitSeconds = adam.SelectionWaitSeconds + (selection?.WaitSeconds ?? 0),
             Polish = $"L-BFGS polish: {done:N0} iterations{(stalled ? " (stopped: no step lowered the loss)" : "")}, {search.Evaluations:N0} loss evaluations " +
                 $"in {clock.Elapsed.TotalSeconds:0.0} s, loss {startLoss:G4} -> {search.Loss:G4}; epochs {options.Epochs + 1}-{lastEpoch} are its rounds of " +
-                $"{RoundIterations} iterations; {kept}",
+                $"{RoundIterations} iterations{scores}; {kept}",
         };
     }
+}
+
+/// <summary>Which model teacher forcing's polish keeps (<see cref="PolishStage"/>).</summary>
+public enum PolishKeep
+{
+    /// <summary>The last round: the loss's minimum as far as the iterations went, whatever the free-run score.</summary>
+    Last,
+
+    /// <summary>The best-scoring snapshot of Adam's selection and the rounds' (the same rule as Adam's epochs).</summary>
+    Best,
 }

@@ -191,15 +191,17 @@ public sealed class TeacherForcingTests(ITestOutputHelper output)
     }
 
     /// <summary>
-    /// The polish (L-BFGS after Adam): its rounds follow Adam's epochs in the history, each scored; the kept model
-    /// is the best-scoring of Adam's selection and the rounds', and it scores on the trainer's own validator what
-    /// selection scored for it; the whole is deterministic for a seed.
+    /// The polish (L-BFGS after Adam): its rounds follow Adam's epochs in the history, each scored; the kept model is
+    /// the last round or the best-scoring of Adam's selection and the rounds', as asked, and it scores on the
+    /// trainer's own validator what selection scored for it; the whole is deterministic for a seed.
     /// </summary>
-    [Fact]
-    public void ThePolishKeepsTheBestScoredOfAdamsSnapshotAndItsRounds()
+    [Theory]
+    [InlineData(PolishKeep.Last)]
+    [InlineData(PolishKeep.Best)]
+    public void ThePolishKeepsItsLastRoundOrTheBestScored(PolishKeep keep)
     {
         Dataset data = Synthetic(8000);
-        var options = new TeacherForcingOptions { Epochs = 4, BatchSize = 1000, ValidateEvery = 2, Seed = 4, PolishIterations = 250 };
+        var options = new TeacherForcingOptions { Epochs = 4, BatchSize = 1000, ValidateEvery = 2, Seed = 4, PolishIterations = 250, PolishKeep = keep };
         (TrainingResult, TeacherForcingTrainer, float[][]) Run()
         {
             var network = new Network(Small(gating: true), seed: 2);
@@ -214,10 +216,18 @@ public sealed class TeacherForcingTests(ITestOutputHelper output)
         output.WriteLine(result.Polish);
         Assert.Equal(Enumerable.Range(1, 7), result.History.Select(r => r.Epoch));
         Assert.Equal([2, 4, 5, 6, 7], result.History.Where(r => r.Validation is not null).Select(r => r.Epoch));
-        Assert.Equal(result.History.Where(r => r.Validation is not null).Max(r => r.Validation!.Value), result.SelectedValidation);
-        Assert.Equal(result.SelectedValidation, trainer.Validate());
         Assert.Contains("250 iterations", result.Polish);
+        if (keep == PolishKeep.Last)
+        {
+            Assert.Equal(7, result.SelectedEpoch);
+            Assert.Equal(result.History[^1].Validation, result.SelectedValidation);
+        }
+        else
+        {
+            Assert.Equal(result.History.Where(r => r.Validation is not null).Max(r => r.Validation!.Value), result.SelectedValidation);
+        }
 
+        Assert.Equal(result.SelectedValidation, trainer.Validate());
         (_, _, float[][] again) = Run();
         for (int p = 0; p < kept.Length; p++) { Assert.Equal(kept[p], again[p]); }
     }
