@@ -136,14 +136,14 @@ public sealed record TeacherForcingOptions : EpochOptions
     /// <summary>
     /// L-BFGS iterations after Adam (0: none; `rmm train --polish N`): from the selected snapshot, on the whole training
     /// record's loss at once without input noise, scored by free run every <see cref="PolishStage.RoundIterations"/>
-    /// and kept only where selection prefers it (<see cref="PolishStage"/>). Adam's 200 epochs leave the loss far
+    /// (<see cref="PolishStage"/>); <see cref="PolishKeep"/> says which round is kept. Adam's 200 epochs leave the loss far
     /// from its minimum: 1,000 iterations halve it on the catalogue's bursters (README, issue 17).
     /// </summary>
     public int PolishIterations { get; init; }
 
     /// <summary>
     /// Which model the polish keeps: its last round (the default) or the best-scoring of Adam's snapshot and its
-    /// rounds. Measured on the three catalogue bursters, seeds 1–3, 1,000 iterations (README, issue 17): the last round put 11 of
+    /// rounds. Measured on the three catalogue bursters, seeds 1–3, 1,000 iterations (README, issue 17): the last round put 9 of
     /// 36 never-seen probes within the bar against 6 for the best-scoring (and 6 without the polish); selection
     /// kept rounds 1–8 or Adam's own snapshot, as its held-out score (the training stimulus's class) does not
     /// see what the probes do.

@@ -170,6 +170,28 @@ public sealed class MultipleShootingTests(ITestOutputHelper output)
         Assert.True(bad.Count == 0, $"{bad.Count} entries off by more than 5% of their array's largest gradient");
     }
 
+    /// <summary>
+    /// A seed trains the same model to the last bit on one thread or several (issue 20): the shots of a mini-batch
+    /// are cut into a fixed number of partitions whose gradients are added in partition order, and Adam's update of
+    /// the shots' initial states, split over the cores, updates each state on its own.
+    /// </summary>
+    [Fact]
+    public void ASeedTrainsTheSameModelOnOneThreadOrSeveral()
+    {
+        Dataset data = TeacherForcingTests.Synthetic(4000, neurons: 2);
+        float[][] Run(int threads)
+        {
+            var network = new Network(Circuit(externalPresynaptic: false), seed: 4);
+            new MultipleShootingTrainer(network, data, new MultipleShootingOptions
+            {
+                ShotLength = 10, ShotsPerBatch = 64, Epochs = 3, ValidateEvery = 0, FromScratch = true, Seed = 7, MaxThreads = threads,
+            }).Train();
+            return network.Snapshot();
+        }
+
+        ThreadCounts.AssertTheSameModel(Run);
+    }
+
     [Fact]
     public void AClippedLossCountsOnlyWhatRunsBelowTheClip()
     {

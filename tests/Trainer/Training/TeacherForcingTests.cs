@@ -120,6 +120,28 @@ public sealed class TeacherForcingTests(ITestOutputHelper output)
     }
 
     /// <summary>
+    /// A seed trains the same model to the last bit on one thread or several (issue 20): each mini-batch is cut into
+    /// a fixed number of partitions, each with its own noise stream, and their sums are added in partition order,
+    /// whatever the number of threads that computes them. The polish's full-batch loss is split the same way.
+    /// </summary>
+    [Fact]
+    public void ASeedTrainsTheSameModelOnOneThreadOrSeveral()
+    {
+        Dataset data = Synthetic(8000);
+        float[][] Run(int threads)
+        {
+            var network = new Network(Small(gating: true), seed: 2);
+            new TeacherForcingTrainer(network, data, new TeacherForcingOptions
+            {
+                Epochs = 4, BatchSize = 1000, ValidateEvery = 2, Seed = 4, PolishIterations = 100, MaxThreads = threads,
+            }).Train();
+            return network.Snapshot();
+        }
+
+        ThreadCounts.AssertTheSameModel(Run);
+    }
+
+    /// <summary>
     /// Snapshots are scored on a copy of the network beside training (BackgroundSelection): the
     /// history still holds every epoch once, in order, each validation epoch with its score, and the
     /// kept model scores on the trainer's own validator exactly what the copy scored for it.
