@@ -1,4 +1,6 @@
+using System.Reflection;
 using System.Text.Json;
+using System.Text.RegularExpressions;
 using System.Text.Json.Serialization;
 using RmmEdge.Rig;
 using RmmEdge.Trainer.Data;
@@ -129,8 +131,34 @@ public sealed record TrainingConfig
         }
         catch (JsonException e)
         {
-            throw new UserError($"{source}: not a valid training configuration: {e.Message}");
+            throw new UserError($"{source}: not a valid training configuration: {Describe(e)}");
         }
+    }
+
+    /// <summary>The field and what it accepts (an enum's names, a number, …) where the path leads to one; else the serializer's message.</summary>
+    private static string Describe(JsonException e)
+    {
+        string path = e.Path?.TrimStart('$', '.') ?? "";
+        Type? type = typeof(TrainingConfig);
+        foreach (string part in path.Split('.', StringSplitOptions.RemoveEmptyEntries))
+        {
+            string name = Regex.Replace(part, @"\[\d+\]$", "");
+            type = type?.GetProperty(name, BindingFlags.Public | BindingFlags.Instance | BindingFlags.IgnoreCase)?.PropertyType;
+            type = type is null ? null : Nullable.GetUnderlyingType(type) ?? type;
+            if (type is not null && name != part)
+            {
+                type = type.IsArray ? type.GetElementType() : null;
+            }
+        }
+
+        string? expected = type is null ? null
+            : type.IsEnum ? "one of " + string.Join(", ", Enum.GetNames(type).Select(JsonNamingPolicy.CamelCase.ConvertName))
+            : type == typeof(int) ? "a whole number"
+            : type == typeof(float) || type == typeof(double) ? "a number"
+            : type == typeof(bool) ? "true or false"
+            : type == typeof(string) ? "a string in quotes"
+            : null;
+        return expected is null ? e.Message : $"{path}: expected {expected}";
     }
 
     public string ToJson() => JsonSerializer.Serialize(this, Json);

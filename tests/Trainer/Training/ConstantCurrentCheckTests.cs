@@ -43,6 +43,15 @@ public sealed class ConstantCurrentCheckTests
         TrainingConfig bad = TrainingConfig.FromJson("""{"teacherForcing": {"constantCurrentCheck": {"currentNa": 0, "pattern": "bursting", "periodMs": -5}}}""", "b.json");
         var e = Assert.Throws<UserError>(bad.Check);
         Assert.StartsWith("teacherForcing.constantCurrentCheck:", e.Message);
+
+        // A misspelt choice names its field and the names it accepts, not a .NET type.
+        e = Assert.Throws<UserError>(() => TrainingConfig.FromJson("""{"teacherForcing": {"constantCurrentCheck": {"currentNa": 0, "pattern": "burst"}}}""", "c.json"));
+        Assert.Equal("c.json: not a valid training configuration: teacherForcing.constantCurrentCheck.pattern: expected one of " +
+            string.Join(", ", Enum.GetNames<FiringPattern>().Select(n => char.ToLowerInvariant(n[0]) + n[1..])), e.Message);
+        e = Assert.Throws<UserError>(() => TrainingConfig.FromJson("""{"teacherForcing": {"polishKeep": "worst"}}""", "d.json"));
+        Assert.Equal("d.json: not a valid training configuration: teacherForcing.polishKeep: expected one of last, best", e.Message);
+        e = Assert.Throws<UserError>(() => TrainingConfig.FromJson("""{"teacherForcing": {"epochs": "many"}}""", "e.json"));
+        Assert.Equal("e.json: not a valid training configuration: teacherForcing.epochs: expected a whole number", e.Message);
     }
 
     [Fact]
