@@ -43,13 +43,7 @@ public static class MultipleShootingBench
             $"{epochs * (double)samples / all / 1e6:0.000} M ({all:0.00} s)");
         output.WriteLine($"baseline, teacher forcing on the same model and data (median of 5 epochs): {tfRate / 1e6:0.00} M samples*epochs/s; " +
             $"one MS epoch costs {tfRate / msRate:0.0} TF epochs");
-        PyTorchPeer.Result? peer = PyTorchPeer.Run("ms", new Network(spec, 1), data, warmup, tf.TrainingSamples, PeerEpochs, output);
-        if (peer is not null)
-        {
-            output.WriteLine($"peer, measured in this run: PyTorch {peer.TorchVersion} on {peer.Threads} threads, the same job ({PeerEpochs} epochs, median epoch " +
-                $"{peer.MedianEpochSeconds:0.000} s): {peer.SamplesPerSecond / 1e6:0.000} M samples*epochs/s -> ours {msRate / peer.SamplesPerSecond:0.0}x");
-        }
-
+        PyTorchPeer.Compare("ms", new Network(spec, 1), data, warmup, tf.TrainingSamples, PeerEpochs, msRate, output);
         output.WriteLine($"peers, quoted (issue 20, same job): PyTorch on 2 cores of its machine 0.77 M -> ours {msRate / 0.77e6:0.0}x; " +
             $"PyTorch on an NVIDIA H200 1.22 M -> ours {msRate / 1.22e6:0.0}x");
         output.WriteLine($"baseline, 1 thread (median of 3 epochs): {samples / oneMedian / 1e6:0.000} M samples*epochs/s; all cores / 1 thread = {oneMedian / allMedian:0.00}x");

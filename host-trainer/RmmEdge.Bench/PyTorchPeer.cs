@@ -11,20 +11,18 @@ namespace RmmEdge.Bench;
 /// Runs the PyTorch peer (Peers/pytorch_peer.py) on the bench's own job, in the same run, where a Python with
 /// torch is found (Debian: python3-torch; RMM_PEER_PYTHON names another interpreter). The job is written to a
 /// temporary directory: the training samples' voltage and current, the measured voltage's filter states, the
-/// bank's matrices and the settings both trainers share (mini-batch, input noise, shots). Returns the peer's
-/// samples·epochs per second from its median epoch, or null with the reason when there is no peer.
+/// bank's matrices and the settings both trainers share (mini-batch, input noise, shots). Prints the peer's
+/// samples·epochs per second from its median epoch and our rate against it, or why there is no peer.
 /// </summary>
 public static class PyTorchPeer
 {
-    public sealed record Result(double SamplesPerSecond, double MedianEpochSeconds, double WholeSeconds, int Threads, string TorchVersion);
-
-    public static Result? Run(string mode, Network network, Dataset data, int start, int samples, int epochs, TextWriter output)
+    public static void Compare(string mode, Network network, Dataset data, int start, int samples, int epochs, double oursPerSecond, TextWriter output)
     {
         string? python = FindPython(out string why);
         if (python is null)
         {
             output.WriteLine($"PyTorch peer: not run ({why})");
-            return null;
+            return;
         }
 
         string script = Path.Combine(AppContext.BaseDirectory, "Peers", "pytorch_peer.py");
@@ -47,12 +45,13 @@ public static class PyTorchPeer
             if (process.ExitCode != 0 || f.Length != 7)
             {
                 output.WriteLine($"PyTorch peer: failed (exit {process.ExitCode}): {error.Result.Trim().Split('\n').LastOrDefault()}");
-                return null;
+                return;
             }
 
             double median = double.Parse(f[3], CultureInfo.InvariantCulture);
-            return new Result(int.Parse(f[2], CultureInfo.InvariantCulture) / median, median,
-                double.Parse(f[4], CultureInfo.InvariantCulture), int.Parse(f[5], CultureInfo.InvariantCulture), f[6]);
+            double rate = int.Parse(f[2], CultureInfo.InvariantCulture) / median;
+            output.WriteLine($"peer, measured in this run: PyTorch {f[6]} on {f[5]} threads, the same job ({epochs} epochs, median epoch " +
+                $"{median:0.000} s): {rate / 1e6:0.000} M samples*epochs/s -> ours {oursPerSecond / rate:0.0}x");
         }
         finally
         {
@@ -99,36 +98,31 @@ public static class PyTorchPeer
         bank.Run(data.Neurons[0].V, all);
         float[] x = all.AsSpan(start * n, (samples + 1) * n).ToArray();
 
-        var a = new float[n][];
+        // The bank is linear: column j of A is one step from the unit state e_j with no input, B one step from 0 with input 1.
+        float[][] a = Enumerable.Range(0, n).Select(_ => new float[n]).ToArray();
         for (int j = 0; j < n; j++)
         {
             var column = new float[n];
             column[j] = 1f;
             bank.Step(column, 0f);
-            for (int r = 0; r < n; r++)
-            {
-                (a[r] ??= new float[n])[j] = column[r];
-            }
+            for (int r = 0; r < n; r++) { a[r][j] = column[r]; }
         }
 
         var b = new float[n];
         bank.Step(b, 1f);
+
+        // Each input's range over the training samples (the voltage, then the states), for the peer's scaling to [-1, 1].
         var low = new float[n + 1];
         var high = new float[n + 1];
-        low[0] = v.Min();
-        high[0] = v.Max();
-        for (int s = 0; s < n; s++)
-        {
-            low[s + 1] = float.MaxValue;
-            high[s + 1] = float.MinValue;
-        }
-
+        Array.Fill(low, float.MaxValue);
+        Array.Fill(high, float.MinValue);
         for (int k = 0; k <= samples; k++)
         {
-            for (int s = 0; s < n; s++)
+            for (int c = 0; c <= n; c++)
             {
-                low[s + 1] = Math.Min(low[s + 1], x[k * n + s]);
-                high[s + 1] = Math.Max(high[s + 1], x[k * n + s]);
+                float value = c == 0 ? v[k] : x[k * n + c - 1];
+                low[c] = Math.Min(low[c], value);
+                high[c] = Math.Max(high[c], value);
             }
         }
 

@@ -43,13 +43,7 @@ public static class TeacherForcingBench
             $"{epochs * (double)samples / all / 1e6:0.00} M samples*epochs/s, " +
             $"{gflops:0.0} GFLOP/s ({100 * gflops / peak:0} % of the measured peak), {all:0.0} s");
         double ours = epochs * (double)samples / all;
-        PyTorchPeer.Result? peer = PyTorchPeer.Run("tf", new Network(spec, 1), data, warmup, samples, PeerEpochs, output);
-        if (peer is not null)
-        {
-            output.WriteLine($"peer, measured in this run: PyTorch {peer.TorchVersion} on {peer.Threads} threads, the same job ({PeerEpochs} epochs, median epoch " +
-                $"{peer.MedianEpochSeconds:0.000} s): {peer.SamplesPerSecond / 1e6:0.00} M samples*epochs/s -> ours {ours / peer.SamplesPerSecond:0.0}x");
-        }
-
+        PyTorchPeer.Compare("tf", new Network(spec, 1), data, warmup, samples, PeerEpochs, ours, output);
         output.WriteLine($"peers, quoted (issue 20, same job): PyTorch on 2 cores of its machine 1.10 M samples*epochs/s -> ours {ours / 1.10e6:0.0}x; " +
             $"PyTorch on an NVIDIA H200 12.7 M -> ours {ours / 12.7e6:0.00}x");
         double rateAll = epochs / all, rateOne = shortEpochs / one;

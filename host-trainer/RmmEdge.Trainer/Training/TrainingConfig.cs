@@ -1,6 +1,5 @@
 using System.Reflection;
 using System.Text.Json;
-using System.Text.RegularExpressions;
 using System.Text.Json.Serialization;
 using RmmEdge.Rig;
 using RmmEdge.Trainer.Data;
@@ -142,10 +141,11 @@ public sealed record TrainingConfig
         Type? type = typeof(TrainingConfig);
         foreach (string part in path.Split('.', StringSplitOptions.RemoveEmptyEntries))
         {
-            string name = Regex.Replace(part, @"\[\d+\]$", "");
+            int index = part.IndexOf('[');
+            string name = index < 0 ? part : part[..index];
             type = type?.GetProperty(name, BindingFlags.Public | BindingFlags.Instance | BindingFlags.IgnoreCase)?.PropertyType;
             type = type is null ? null : Nullable.GetUnderlyingType(type) ?? type;
-            if (type is not null && name != part)
+            if (type is not null && index >= 0)
             {
                 type = type.IsArray ? type.GetElementType() : null;
             }
