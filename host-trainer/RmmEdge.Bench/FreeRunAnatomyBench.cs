@@ -45,7 +45,7 @@ public static class FreeRunAnatomyBench
             Dataset train = GeneralisationBench.TrainingRecord(cell, stimulus, trainSeconds);
             foreach (int seed in seeds)
             {
-                string path = Path.Combine(directory, $"{cell}-seed{seed}.rmm.json");
+                string path = Path.Combine(directory, GeneralisationBench.ModelName(cell, seed, trainSeconds) + ".rmm.json");
                 Network network = ModelFile.Load(path);
                 output.WriteLine($"{path}:");
                 SlowReadout.Samples trainSamples = SlowReadout.Collect(network, train, StgNeuron.CapacitanceNf);

@@ -72,8 +72,7 @@ public static class GeneralisationBench
 
             foreach (int seed in seeds)
             {
-                string name = trainSeconds == DefaultTrainSeconds ? $"{cellName}-seed{seed}" : $"{cellName}-{trainSeconds:0}s-seed{seed}";
-                Network network = TrainedModel(cellConfig with { Seed = seed }, train, modelDirectory, name, output);
+                Network network = TrainedModel(cellConfig with { Seed = seed }, train, modelDirectory, ModelName(cellName, seed, trainSeconds), output);
                 var marks = new List<string>();
                 RmmqModel fixedPoint = FixedPointRun.Load(Quantizer.Compile(network, 16, out _));
                 ProbeVerdict[] verdicts = Generalisation.OnProbes(network, probes, burster);
@@ -100,6 +99,10 @@ public static class GeneralisationBench
         output.WriteLine("summary (probe: burst period 10 % and ±1.5 spikes/burst, or rate 10 %, or silent as the cell):");
         summary.ForEach(output.WriteLine);
     }
+
+    /// <summary>The file name (without .rmm.json) under which `--models DIR` keeps a cell's model of one seed and training length.</summary>
+    public static string ModelName(string cellName, int seed, double trainSeconds) =>
+        trainSeconds == DefaultTrainSeconds ? $"{cellName}-seed{seed}" : $"{cellName}-{trainSeconds:0}s-seed{seed}";
 
     /// <summary>The record a catalogue cell's models are trained on: <paramref name="seconds"/> of <paramref name="stimulus"/>, noise seed 1.</summary>
     public static Dataset TrainingRecord(string cellName, StimulusSpec stimulus, double seconds) =>

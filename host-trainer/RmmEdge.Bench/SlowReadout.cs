@@ -1,4 +1,5 @@
 using MathNet.Numerics.LinearAlgebra;
+using RmmEdge.Rig.Numerics;
 using RmmEdge.Trainer.Data;
 using RmmEdge.Trainer.Model;
 
@@ -34,9 +35,8 @@ internal sealed class SlowReadout
         _scale = scale;
         int d = mean.Length;
         var random = new Random(1);
-        double Gaussian() => Math.Sqrt(-2 * Math.Log(1 - random.NextDouble())) * Math.Cos(2 * Math.PI * random.NextDouble());
-        _unitWeights = Matrix<double>.Build.Dense(randomFeatures, d, (_, _) => Gaussian() / Math.Sqrt(d));
-        _unitBiases = Enumerable.Range(0, randomFeatures).Select(_ => Gaussian()).ToArray();
+        _unitWeights = Matrix<double>.Build.Dense(randomFeatures, d, (_, _) => random.NextGaussian() / Math.Sqrt(d));
+        _unitBiases = Enumerable.Range(0, randomFeatures).Select(_ => random.NextGaussian()).ToArray();
     }
 
     /// <summary>The slow samples of one record as a readout sees them: its inputs and its target per sample.</summary>

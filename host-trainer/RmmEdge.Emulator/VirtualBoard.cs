@@ -1,6 +1,7 @@
 #nullable enable
 using RmmEdge.Firmware.Engine;
 using RmmEdge.Rig.Board;
+using RmmEdge.Rig.Numerics;
 
 namespace RmmEdge.Emulator;
 
@@ -153,7 +154,7 @@ public sealed class VirtualBoard
         int wired = InputChannel(channel);
         double measured = wired < Preparation.Channels ? Preparation.Measured(wired) : 0;   // an unconnected input reads 0
         double volts = Preset.InputOffsetVolts + measured / InputPerVolt;
-        volts = volts * (1 + Options.AdcGainError) + Options.AdcOffsetVolts + Options.AdcNoiseVolts * Gaussian();
+        volts = volts * (1 + Options.AdcGainError) + Options.AdcOffsetVolts + Options.AdcNoiseVolts * _noise.NextGaussian();
         double fraction = (volts - Profile.Adc.MinVolts) / (Profile.Adc.MaxVolts - Profile.Adc.MinVolts);
         if (Profile.Adc.NonLinear)
         {
@@ -207,10 +208,4 @@ public sealed class VirtualBoard
 
     /// <summary>The raw ESP32 ADC at 12 dB flattens near both ends (about the bottom and top 5% of the span).</summary>
     private static double Esp32Bend(double x) => x < 0.05 ? 0.05 * Math.Tanh(x / 0.05 * 1.3) / Math.Tanh(1.3) : x > 0.95 ? 0.95 + 0.05 * Math.Tanh((x - 0.95) / 0.05 * 1.3) / Math.Tanh(1.3) : x;
-
-    private double Gaussian()
-    {
-        double u1 = 1 - _noise.NextDouble(), u2 = _noise.NextDouble();
-        return Math.Sqrt(-2 * Math.Log(u1)) * Math.Cos(2 * Math.PI * u2);
-    }
 }

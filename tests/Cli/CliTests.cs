@@ -47,6 +47,7 @@ public sealed class CliTests(ITestOutputHelper output) : IDisposable
     [InlineData("compile", "m.rmm.json", "--out", "m.rmmq", "--bits", "12")]
     [InlineData("train", "a.csv")]
     [InlineData("train", "a.csv", "--out", "m.rmm.json", "--fires-at", "0.1,lots")]
+    [InlineData("train", "a.csv", "--out", "m.rmm.json", "--polish", "-1")]
     [InlineData("eval", "m.rmm.json", "d.csv", "--probes")]
     [InlineData("warp-drive")]
     public void BadUsageIsOneLineAndExitCodeTwo(params string[] args)

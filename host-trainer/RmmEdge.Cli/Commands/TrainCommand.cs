@@ -47,6 +47,10 @@ internal static class TrainCommand
             Description = "L-BFGS iterations after Adam on the whole record's teacher-forcing loss, scored by free run every 100 and kept where " +
                 "selection prefers them (teacherForcing.polishIterations; default 0)",
         };
+        polish.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<int?>() is < 0) { result.AddError("--polish: expected a number of iterations, 0 or more"); }
+        });
         var resultFile = new Option<string?>("--result") { Description = "Also write the training's figures as JSON (selected epoch, validation, seconds, parameters, seed)" };
         var target = new Option<string?>("--target")
         {

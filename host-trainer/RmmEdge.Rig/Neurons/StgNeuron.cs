@@ -49,6 +49,16 @@ public sealed record StgConductances(double Na, double CaT, double CaS, double A
         ["py-1"] = new(100, 2.4, 2, 50, 0, 125, 0.05, 0.01),
     };
 
+    /// <summary>
+    /// Every conductance multiplied by its own 1 + <paramref name="relative"/>·N(0, 1): the same cell with its
+    /// parameters moved by a given relative amount (how sensitive its figures are to its own parameters).
+    /// </summary>
+    public StgConductances Perturbed(double relative, Random random) => new(
+        Na * (1 + relative * random.NextGaussian()), CaT * (1 + relative * random.NextGaussian()),
+        CaS * (1 + relative * random.NextGaussian()), A * (1 + relative * random.NextGaussian()),
+        KCa * (1 + relative * random.NextGaussian()), Kd * (1 + relative * random.NextGaussian()),
+        H * (1 + relative * random.NextGaussian()), Leak * (1 + relative * random.NextGaussian()));
+
     public static StgConductances Named(string name) =>
         Catalogue.TryGetValue(name, out StgConductances? g) ? g
         : throw new UserError($"unknown cell '{UserError.Printable(name)}'; known: {string.Join(", ", Catalogue.Keys)}");

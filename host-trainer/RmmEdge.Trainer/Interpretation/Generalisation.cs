@@ -46,29 +46,31 @@ public static class Generalisation
     public static Dataset Probe(string cellName, string name, int seed) => Probe(cellName, name, seed, SettleSeconds);
 
     /// <summary>The same, after a settle of <paramref name="settleSeconds"/> (another starting phase of the cell's own rhythm).</summary>
-    public static Dataset Probe(string cellName, string name, int seed, double settleSeconds)
+    public static Dataset Probe(string cellName, string name, int seed, double settleSeconds) =>
+        Probe(StgConductances.Named(cellName), cellName, name, seed, settleSeconds);
+
+    /// <summary>The same for a cell given by its conductances (<paramref name="label"/> names it in the record's source).</summary>
+    public static Dataset Probe(StgConductances conductances, string label, string name, int seed, double settleSeconds)
     {
-        Circuit cell = Circuit.SingleStg(StgConductances.Named(cellName));
+        Circuit cell = Circuit.SingleStg(conductances);
         cell.Advance(settleSeconds * 1000, [0]);
-        return cell.Record([ProbeStimuli.Generate(name, ProbeSeconds, BuiltInData.DtMs, seed)], BuiltInData.DtMs, $"{cellName}, {name}");
+        return cell.Record([ProbeStimuli.Generate(name, ProbeSeconds, BuiltInData.DtMs, seed)], BuiltInData.DtMs, $"{label}, {name}");
     }
 
     /// <summary>
-    /// The cell judged against itself: its response to the judged probe (<paramref name="judgedProbe"/>, the
-    /// cell's response to <paramref name="probeName"/> as <see cref="Probes"/> gives it) against its response to
-    /// the same stimulus after <paramref name="extraSettleSeconds"/> more at 0 nA (another starting phase of its
-    /// own rhythm), by the probe bar (<see cref="Judge"/>), on spikes after <paramref name="fromMs"/> (where a
-    /// model's free run starts). Where the cell misses, no model can be asked to meet the bar.
+    /// The cell against itself: its spikes on the judged probe (<paramref name="judgedProbe"/>, as <see cref="Probes"/>
+    /// gives it) as the data, and its spikes on <paramref name="other"/> (the same stimulus from another starting phase,
+    /// or with its conductances perturbed) as the model, both after <paramref name="fromMs"/> (where a model's free run
+    /// starts), bursts split at the judged run's gap. Judged by the probe bar (<see cref="Judge"/>) or the fixed-point
+    /// bar (<see cref="FixedAgainstFloat"/>): where the cell misses a bar against itself, no model can be asked to meet it.
     /// </summary>
-    public static (bool Ok, string Figures) CellAgainstItself(Dataset judgedProbe, string cellName, string probeName, double extraSettleSeconds, bool burster, double fromMs)
+    public static NeuronScore CellAgainstItself(Dataset judgedProbe, Dataset other, string cellName, double fromMs)
     {
         double[] SpikesOf(Dataset probe) => Spikes.Detect(probe.Neurons[0].V.AsSpan((int)Math.Round(fromMs / probe.DtMs)), probe.DtMs);
-        double[] judged = SpikesOf(judgedProbe);
-        double[] other = SpikesOf(Probe(cellName, probeName, ProbeSeed, SettleSeconds + extraSettleSeconds));
+        double[] judged = SpikesOf(judgedProbe), moved = SpikesOf(other);
         double gap = BurstAnalysis.DefaultGapMs(judged);
-        var score = new NeuronScore(cellName, double.NaN, judged.Length, other.Length, double.NaN, double.NaN,
-            BurstAnalysis.Analyse(judged, gap), BurstAnalysis.Analyse(other, gap), double.NaN, false);
-        return Judge(score, burster);
+        return new NeuronScore(cellName, double.NaN, judged.Length, moved.Length, double.NaN, double.NaN,
+            BurstAnalysis.Analyse(judged, gap), BurstAnalysis.Analyse(moved, gap), double.NaN, false);
     }
 
     /// <summary>The simulated cell's class at every standard constant current.</summary>
@@ -146,4 +148,8 @@ public static class Generalisation
         double rate = floating.ModelSpikes == 0 ? (fixedPoint.ModelSpikes == 0 ? 0 : double.PositiveInfinity) : (double)fixedPoint.ModelSpikes / floating.ModelSpikes - 1;
         return (Math.Abs(rate) <= 0.03, $"spikes {fixedPoint.ModelSpikes} vs {floating.ModelSpikes} ({rate:+0.0%;-0.0%;+0.0%})");
     }
+
+    /// <summary>The fixed-point bar with a score's data run in the float model's place (the cell against itself).</summary>
+    public static (bool Kept, string Figures) FixedBarAgainstData(NeuronScore s, bool burster) =>
+        FixedAgainstFloat(s, s with { ModelBursts = s.DataBursts, ModelSpikes = s.DataSpikes }, burster);
 }

@@ -1,4 +1,5 @@
 using RmmEdge.Rig;
+using RmmEdge.Rig.Numerics;
 
 namespace RmmEdge.Trainer.Model;
 
@@ -223,8 +224,7 @@ public sealed class Network
         {
             for (int i = 0; i < p.Value.Length; i++)
             {
-                double gaussian = Math.Sqrt(-2 * Math.Log(1 - random.NextDouble())) * Math.Cos(2 * Math.PI * random.NextDouble());
-                p.Value[i] = (float)(p.Value[i] * (1 + relative * gaussian));
+                p.Value[i] = (float)(p.Value[i] * (1 + relative * random.NextGaussian()));
             }
         }
 

@@ -1,4 +1,5 @@
 using RmmEdge.Rig;
+using RmmEdge.Rig.Numerics;
 
 namespace RmmEdge.Trainer.Simulation;
 
@@ -70,7 +71,7 @@ public sealed record StimulusSpec(double OuTauMs, double OuSdNa, double StepMinM
         var random = new Random(seed);
         float[] current = new float[samples];
         double decay = Math.Exp(-dtMs / OuTauMs), kick = OuSdNa * Math.Sqrt(1 - decay * decay);
-        double ou = OuSdNa * Gaussian(random), level = 0;
+        double ou = OuSdNa * random.NextGaussian(), level = 0;
         int stepEnd = 0;
         bool rest = false, quiet = false;
         for (int k = 0; k < samples; k++)
@@ -85,15 +86,9 @@ public sealed record StimulusSpec(double OuTauMs, double OuSdNa, double StepMinM
 
             double value = rest ? 0 : Math.Clamp(level + (quiet ? 0 : ou), ClipLowNa, ClipHighNa);
             current[k] = (float)(Math.Round(value * 1e4) / 1e4);
-            ou = ou * decay + kick * Gaussian(random);
+            ou = ou * decay + kick * random.NextGaussian();
         }
 
         return current;
-    }
-
-    private static double Gaussian(Random random)
-    {
-        double u1 = 1 - random.NextDouble(), u2 = random.NextDouble();
-        return Math.Sqrt(-2 * Math.Log(u1)) * Math.Cos(2 * Math.PI * u2);
     }
 }

@@ -1,4 +1,5 @@
 using RmmEdge.Rig;
+using RmmEdge.Rig.Numerics;
 using RmmEdge.Trainer.Data;
 using RmmEdge.Trainer.Evaluation;
 using RmmEdge.Trainer.Simulation;
@@ -19,7 +20,7 @@ public sealed class DatasetTests(ITestOutputHelper output)
     {
         Dataset clean = BuiltInData.Simulate("stg", 4, seed: 1);
         var random = new Random(7);
-        float[] noisyV = clean.Neurons[0].V.Select(v => v + 0.2f * (float)Normal(random)).ToArray();
+        float[] noisyV = clean.Neurons[0].V.Select(v => v + 0.2f * (float)random.NextGaussian()).ToArray();
         var noisy = new Dataset("noisy", clean.DtMs, [new NeuronTrace("cell", noisyV, clean.Neurons[0].I)]);
 
         Dataset filtered = noisy.LowPassVoltages(2000);
@@ -46,9 +47,6 @@ public sealed class DatasetTests(ITestOutputHelper output)
         Assert.Contains("5000 Hz", error.Message);
         Assert.Contains(data.Source, error.Message);
     }
-
-    private static double Normal(Random random) =>
-        Math.Sqrt(-2 * Math.Log(1 - random.NextDouble())) * Math.Cos(2 * Math.PI * random.NextDouble());
 
     private static double Rms(float[] a, float[] b) => Math.Sqrt(a.Zip(b, (x, y) => (double)(x - y) * (x - y)).Average());
 }

@@ -1,3 +1,4 @@
+using RmmEdge.Trainer.Data;
 using RmmEdge.Trainer.Interpretation;
 using Xunit;
 
@@ -14,7 +15,9 @@ public sealed class GeneralisationTests
     [Fact]
     public void TheCellMeetsTheProbeBarAgainstItselfFromAnotherPhase()
     {
-        (bool ok, string figures) = Generalisation.CellAgainstItself(Generalisation.Probe("a", "chirp", Generalisation.ProbeSeed), "a", "chirp", 0.5, burster: true, fromMs: 2240);
+        Dataset judged = Generalisation.Probe("a", "chirp", Generalisation.ProbeSeed);
+        Dataset later = Generalisation.Probe("a", "chirp", Generalisation.ProbeSeed, Generalisation.SettleSeconds + 0.5);
+        (bool ok, string figures) = Generalisation.Judge(Generalisation.CellAgainstItself(judged, later, "a", fromMs: 2240), burster: true);
         Assert.True(ok, figures);
         Assert.StartsWith("bursts:", figures);
     }

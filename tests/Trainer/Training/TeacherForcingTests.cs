@@ -1,4 +1,5 @@
 using RmmEdge.Rig;
+using RmmEdge.Rig.Numerics;
 using RmmEdge.Trainer.Data;
 using RmmEdge.Trainer.Evaluation;
 using RmmEdge.Trainer.Model;
@@ -272,7 +273,7 @@ public sealed class TeacherForcingTests(ITestOutputHelper output)
         var random = new Random(3);
         int n = 60_000;
         float[] v = new float[n];
-        for (int k = 0; k < n; k++) { v[k] = -60f + 0.2f * (float)(Math.Sqrt(-2 * Math.Log(1 - random.NextDouble())) * Math.Cos(2 * Math.PI * random.NextDouble())); }
+        for (int k = 0; k < n; k++) { v[k] = -60f + 0.2f * (float)random.NextGaussian(); }
         var data = new Dataset("noisy resting cell", 0.1, [new NeuronTrace("neuron", v, new float[n])]);
         double Loss(double cutoffHz)
         {
