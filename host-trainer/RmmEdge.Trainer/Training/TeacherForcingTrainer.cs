@@ -149,6 +149,14 @@ public sealed record TeacherForcingOptions : EpochOptions
     /// see what the probes do.
     /// </summary>
     public PolishKeep PolishKeep { get; init; } = PolishKeep.Last;
+
+    /// <summary>
+    /// Standard deviation of the input noise in the polish's loss (0: none, the loss as Adam's mini-batches estimate it
+    /// without their noise). Not 0: every normalised input carries one fixed draw of noise at this SD (the same draw at
+    /// every loss evaluation, so the loss stays deterministic for the line search): the smoothing that Adam's input noise
+    /// gives, kept while the polish fits closer.
+    /// </summary>
+    public float PolishInputNoise { get; init; }
 }
 
 /// <summary>
@@ -411,10 +419,14 @@ public sealed class TeacherForcingTrainer
 
     private double _fullBatchMeanSquaredError;
 
+    /// <summary>The noise seed of the polish's fixed draw (a partition's own offset is added).</summary>
+    private const ulong FixedPolishNoiseSeed = 0x504F4C4953480000UL;
+
     /// <summary>
-    /// The loss Adam's mini-batches estimate, over every training sample of every neuron at once and without input
-    /// noise: mean weighted squared dv/dt error, the stability penalty at the model's equilibria as they are now,
-    /// ridge and priors. Fills the parameters' Grad (cleared by the caller); deterministic.
+    /// The loss Adam's mini-batches estimate, over every training sample of every neuron at once, without input noise
+    /// or with the one fixed draw of <see cref="TeacherForcingOptions.PolishInputNoise"/>: mean weighted squared dv/dt
+    /// error, the stability penalty at the model's equilibria as they are now, ridge and priors. Fills the parameters'
+    /// Grad (cleared by the caller); deterministic.
     /// </summary>
     internal double FullBatchLoss()
     {
@@ -428,7 +440,8 @@ public sealed class TeacherForcingTrainer
             Parallel.For(0, workers.Length, new ParallelOptions { MaxDegreeOfParallelism = _options.MaxThreads }, p =>
             {
                 workers[p].Clear();
-                workers[p].InputNoise = 0f;
+                workers[p].InputNoise = _options.PolishInputNoise;
+                workers[p].SeedNoise(FixedPolishNoiseSeed + (ulong)(n * workers.Length + p));
                 int start = Math.Min(p * per, samples.Length);
                 int end = Math.Min(start + per, samples.Length);
                 workers[p].Process(samples.AsSpan(start, end - start), 1f / count);

@@ -179,6 +179,7 @@ public sealed record TrainingConfig
         Whole(tf.BatchSize, 1, 10_000_000, "teacherForcing.batchSize");
         Whole(tf.MinBatchesPerEpoch, 1, 100_000, "teacherForcing.minBatchesPerEpoch");
         NotNegative(tf.InputNoise, "teacherForcing.inputNoise");
+        NotNegative(tf.PolishInputNoise, "teacherForcing.polishInputNoise");
         NotNegative(tf.SlopeWeightScale, "teacherForcing.slopeWeightScale");
         NotNegative(tf.VoltageLowPassHz, "teacherForcing.voltageLowPassHz");
         Whole(tf.SelectionPerturbations, 0, 16, "teacherForcing.selectionPerturbations");

@@ -167,14 +167,18 @@ public sealed class TeacherForcingTests(ITestOutputHelper output)
     /// The polish's line search compares loss values, so the full-batch loss must be the function whose gradient
     /// it fills: the slope-weighted error (not the unweighted one the history reports) plus the ridge. Checked
     /// along random directions by central differences; returning the unweighted error, or leaving out the ridge's
-    /// value, fails it.
+    /// value, fails it. With the polish's input noise the loss carries one fixed draw: the same value at every call
+    /// (a fresh draw per call fails the central differences and the repeat), and not the noiseless loss.
     /// </summary>
-    [Fact]
-    public void TheFullBatchLossIsTheFunctionItsGradientDifferentiates()
+    [Theory]
+    [InlineData(0f)]
+    [InlineData(0.05f)]
+    public void TheFullBatchLossIsTheFunctionItsGradientDifferentiates(float polishInputNoise)
     {
         Dataset data = Synthetic(6000);
         var network = new Network(Small(gating: true) with { Ridge = 0.05f }, seed: 3);
-        var trainer = new TeacherForcingTrainer(network, data, new TeacherForcingOptions { SlopeWeightScale = 1, InputNoise = 0.05f });
+        var options = new TeacherForcingOptions { SlopeWeightScale = 1, InputNoise = 0.05f, PolishInputNoise = polishInputNoise };
+        var trainer = new TeacherForcingTrainer(network, data, options);
         Parameter[] parameters = network.TrainableParameters.ToArray();
         double Loss()
         {
@@ -183,8 +187,12 @@ public sealed class TeacherForcingTests(ITestOutputHelper output)
             return trainer.FullBatchLoss();
         }
 
-        Loss();
+        double first = Loss();
         float[][] at = network.Snapshot();
+        Assert.Equal(first, Loss());
+        double noiseless = new TeacherForcingTrainer(network, data, options with { PolishInputNoise = 0 }).FullBatchLoss();
+        Assert.True(polishInputNoise > 0 ? noiseless < first : noiseless == first, $"loss {first:G6}, without the polish's noise {noiseless:G6}");
+        Loss();
         float[][] gradient = parameters.Select(p => (float[])p.Grad.Clone()).ToArray();
         var random = new Random(8);
         for (int trial = 0; trial < 4; trial++)
