@@ -1,4 +1,5 @@
 using RmmEdge.SharedModel.Format;
+using RmmEdge.SharedModel.Kernel;
 using RmmEdge.Trainer.Compile;
 using RmmEdge.Trainer.Data;
 using RmmEdge.Trainer.Evaluation;
@@ -11,14 +12,22 @@ namespace RmmEdge.Bench;
 /// `RmmEdge.Bench fixed-drift --models DIR`: where does a compiled model's free run leave its float
 /// model's (issue 17 §5)? For every model the generalisation bench kept (DIR/CELL-seedN.rmm.json), each
 /// probe is free-run by the float model, by the float model with every parameter multiplied by
-/// 1 + ε·N(0, 1) (ε = 2⁻¹⁵, the size of a 16-bit weight's rounding, and ε = 2⁻²³, float32's own), and by the
-/// 16- and 8-bit compiled models. If the float model moves as far under ε = 2⁻¹⁵ noise as under
+/// 1 + ε·N(0, 1) (ε = 2⁻¹⁵, the size of a 16-bit weight's rounding, and ε = 2⁻²³, float32's own), by the float
+/// model with one of the kernel's roundings at a time (its MLP inputs on Q0.15, its pre-activations on the
+/// activation table's Q4.11 input: <see cref="MlpGrid"/>), and by the 16- and 8-bit compiled models. If the float model moves as far under ε = 2⁻¹⁵ noise as under
 /// compilation, the drift is the float model's own sensitivity (its rhythm is not structurally stable at
 /// that scale) and no kernel arithmetic can remove it; if it does not, the kernel is to blame.
 /// </summary>
 public static class FixedDriftBench
 {
     private static readonly (string Name, double Epsilon)[] Perturbations = [("float·(1+2⁻¹⁵ N)", 1.0 / (1 << 15)), ("float·(1+2⁻²³ N)", 1.0 / (1 << 23))];
+
+    /// <summary>The float model on one of the compiled model's grids at a time: its MLPs' normalised inputs on Q0.15, or its hidden layers' pre-activations on the activation table's Q4.11 input.</summary>
+    private static readonly (string Name, MlpGrid Grid)[] Grids =
+    [
+        ("float, inputs Q0.15", new MlpGrid(1f / (1 << FixedPoint.UnitBits), 0)),
+        ("float, table Q4.11", new MlpGrid(0, 1f / (1 << FixedPoint.TableInputBits))),
+    ];
 
     public static void Run(string modelDirectory, IReadOnlyList<string> cells, TextWriter output)
     {
@@ -48,6 +57,12 @@ public static class FixedDriftBench
                         Network perturbed = network.PerturbedCopy(epsilon, seed);
                         variants.Add(($"{name} #{seed}", probe => FreeRun.Run(perturbed, probe, Generalisation.Warmup(perturbed, probe))));
                     }
+                }
+
+                foreach ((string name, MlpGrid grid) in Grids)
+                {
+                    Network gridded = network.GriddedCopy(grid);
+                    variants.Add((name, probe => FreeRun.Run(gridded, probe, Generalisation.Warmup(gridded, probe))));
                 }
 
                 foreach (int bits in new[] { 16, 8 })

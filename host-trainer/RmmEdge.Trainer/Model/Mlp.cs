@@ -12,6 +12,16 @@ public sealed record MlpSpec(int[] Hidden, Activation HiddenActivation = Activat
     WeightSign FirstSign = WeightSign.Free, WeightSign RestSign = WeightSign.Free, bool OutputBias = false);
 
 /// <summary>
+/// Steps to which an MLP's float evaluation rounds its inputs and its hidden layers' pre-activations (0: exact):
+/// the float model on the compiled model's grids (Q0.15 normalised inputs, the activation table's Q4.11 input), so
+/// that `RmmEdge.Bench fixed-drift` can tell which rounding moves a free run. Training never sets it.
+/// </summary>
+public readonly record struct MlpGrid(float Input, float PreActivation)
+{
+    public static MlpGrid Exact => default;
+}
+
+/// <summary>
 /// A multilayer perceptron (MLP) with one output. Initialised as the authors do: Nguyen–Widrow
 /// hidden weights with biases spread linearly over [−β, β]; small random output weights.
 /// </summary>
@@ -39,6 +49,9 @@ public sealed class Mlp
 
     public int InputSize { get; }
 
+    /// <summary>The rounding of <see cref="Evaluate"/>'s inputs and pre-activations (exact unless set; see <see cref="MlpGrid"/>).</summary>
+    public MlpGrid Grid { get; set; }
+
     /// <summary>Widest layer, for scratch sizing.</summary>
     public int MaxWidth => Math.Max(InputSize, Layers.Max(l => l.Out));
 
@@ -58,10 +71,13 @@ public sealed class Mlp
         int width = MaxWidth;
         Span<float> a = scratch[..width], b = scratch.Slice(width, width);
         input.CopyTo(a);
+        RoundTo(a[..InputSize], Grid.Input);
         foreach (DenseLayer layer in Layers)
         {
             Span<float> y = b[..layer.Out];
             layer.ForwardOne(a[..layer.In], y);
+            // The kernel's table takes x (tanh) or x/2 (sigmoid) on its grid.
+            RoundTo(y, layer.Activation switch { Activation.Tanh => Grid.PreActivation, Activation.Sigmoid => 2 * Grid.PreActivation, _ => 0 });
             if (layer.Activation == Activation.Tanh)
             {
                 FastTanh.Apply(y, y);   // bit for bit FastTanh.Of on each, several at once
@@ -77,6 +93,14 @@ public sealed class Mlp
         }
 
         return a[0];
+    }
+
+    private static void RoundTo(Span<float> values, float step)
+    {
+        if (step > 0)
+        {
+            for (int i = 0; i < values.Length; i++) { values[i] = MathF.Round(values[i] / step) * step; }
+        }
     }
 
     private void Initialise(Random random)

@@ -251,6 +251,14 @@ public sealed class Network
         return copy;
     }
 
+    /// <summary>A copy of this network whose every MLP evaluates on the given grid (<see cref="MlpGrid"/>).</summary>
+    public Network GriddedCopy(MlpGrid grid)
+    {
+        Network copy = Copy();
+        foreach (Mlp mlp in copy.Currents.SelectMany(c => c.Mlps)) { mlp.Grid = grid; }
+        return copy;
+    }
+
     public void Restore(float[][] snapshot)
     {
         int i = 0;

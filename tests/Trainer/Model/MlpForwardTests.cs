@@ -42,9 +42,41 @@ public sealed class MlpForwardTests
         }
     }
 
-    private static float Reference(Mlp mlp, float[] input)
+    /// <summary>
+    /// On a grid (fixed-drift's float model on the kernel's roundings) the forward pass is the scalar definition with
+    /// the inputs rounded to the input step and each hidden pre-activation to the table's step (twice it for a
+    /// sigmoid, whose table takes x/2), bit for bit; and the grid moves the output, so it is applied.
+    /// </summary>
+    [Theory]
+    [InlineData(Activation.Tanh)]
+    [InlineData(Activation.Sigmoid)]
+    public void OnAGridTheForwardPassRoundsItsInputsAndPreActivations(Activation activation)
     {
-        float[] a = input;
+        var random = new Random(5);
+        var mlp = new Mlp("m", 12, new MlpSpec([10, 10], activation, OutputBias: true), l2: 0, random);
+        var grid = new MlpGrid(1f / 64, 1f / 32);
+        float[] scratch = new float[2 * mlp.MaxWidth];
+        float[] x = new float[12];
+        int moved = 0;
+        for (int trial = 0; trial < 200; trial++)
+        {
+            for (int k = 0; k < x.Length; k++) { x[k] = 2f * random.NextSingle() - 1f; }
+            mlp.Grid = MlpGrid.Exact;
+            float exact = mlp.Evaluate(x, scratch);
+            mlp.Grid = grid;
+            float gridded = mlp.Evaluate(x, scratch);
+            Assert.Equal(BitConverter.SingleToInt32Bits(Reference(mlp, x, grid)), BitConverter.SingleToInt32Bits(gridded));
+            moved += gridded != exact ? 1 : 0;
+        }
+
+        Assert.True(moved > 150, $"the grid moved the output on {moved} of 200 inputs");
+    }
+
+    private static float Round(float value, float step) => step > 0 ? MathF.Round(value / step) * step : value;
+
+    private static float Reference(Mlp mlp, float[] input, MlpGrid grid = default)
+    {
+        float[] a = input.Select(x => Round(x, grid.Input)).ToArray();
         foreach (DenseLayer layer in mlp.Layers)
         {
             float[] y = new float[layer.Out];
@@ -57,7 +89,8 @@ public sealed class MlpForwardTests
                     acc += product;
                 }
 
-                y[j] = DenseLayer.Activate(layer.Activation, acc);
+                float step = layer.Activation switch { Activation.Tanh => grid.PreActivation, Activation.Sigmoid => 2 * grid.PreActivation, _ => 0 };
+                y[j] = DenseLayer.Activate(layer.Activation, Round(acc, step));
             }
 
             a = y;
