@@ -14,9 +14,10 @@ namespace RmmEdge.Bench;
 /// probe is free-run by the float model, by the float model with every parameter multiplied by
 /// 1 + ε·N(0, 1) (ε = 2⁻¹⁵, the size of a 16-bit weight's rounding, and ε = 2⁻²³, float32's own), by the float
 /// model with one of the kernel's roundings at a time (its MLP inputs on Q0.15, its pre-activations on the
-/// activation table's Q4.11 input: <see cref="MlpGrid"/>), and by the 16- and 8-bit compiled models. If the float model moves as far under ε = 2⁻¹⁵ noise as under
-/// compilation, the drift is the float model's own sensitivity (its rhythm is not structurally stable at
-/// that scale) and no kernel arithmetic can remove it; if it does not, the kernel is to blame.
+/// activation table's Q4.11 input: <see cref="MlpGrid"/>), and by the 16- and 8-bit compiled models. If the
+/// float model moves as far under ε = 2⁻¹⁵ noise as under compilation, the drift is the float model's own
+/// sensitivity (its rhythm is not structurally stable at that scale) and no kernel arithmetic can remove it;
+/// if it does not, the kernel is to blame, and the grids say which of its roundings.
 /// </summary>
 public static class FixedDriftBench
 {
