@@ -154,7 +154,9 @@ public sealed record TeacherForcingOptions : EpochOptions
     /// Standard deviation of the input noise in the polish's loss (0: none, the loss as Adam's mini-batches estimate it
     /// without their noise). Not 0: every normalised input carries one fixed draw of noise at this SD (the same draw at
     /// every loss evaluation, so the loss stays deterministic for the line search): the smoothing that Adam's input noise
-    /// gives, kept while the polish fits closer.
+    /// gives, kept while the polish fits closer. Measured at 0.02 with 1,000 iterations (README, issue 17; five catalogue
+    /// cells, seeds 1–3): 30 of 60 never-seen probes within the bar against 28 without it, constant-current classes 70 of
+    /// 90 against 67, 16 bits kept on 42 of 60 either way; the models' free runs are less sensitive to their weights.
     /// </summary>
     public float PolishInputNoise { get; init; }
 }
