@@ -156,7 +156,8 @@ public sealed record TeacherForcingOptions : EpochOptions
     /// every loss evaluation, so the loss stays deterministic for the line search): the smoothing that Adam's input noise
     /// gives, kept while the polish fits closer. Measured at 0.02 with 1,000 iterations (README, issue 17; five catalogue
     /// cells, seeds 1–3): 30 of 60 never-seen probes within the bar against 28 without it, constant-current classes 70 of
-    /// 90 against 67, 16 bits kept on 42 of 60 either way; the models' free runs are less sensitive to their weights.
+    /// 90 against 67, 16 bits kept on 42 of 60 either way; on seeds 4–6 of two bursters 7 of 24 probes against 6, 16 bits
+    /// 10 of 24 against 13. Within the seeds' spread, so off by default.
     /// </summary>
     public float PolishInputNoise { get; init; }
 }
