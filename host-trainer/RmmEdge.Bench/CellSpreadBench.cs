@@ -32,6 +32,10 @@ public static class CellSpreadBench
             bool burster = Generalisation.IsBurster(Generalisation.CellTable(cell));
             var phase = new Tally();
             var perturbed = new Tally();
+            // The same perturbed cells on every probe.
+            var random = new Random(1);
+            StgConductances[] moved = Enumerable.Range(0, PerturbationDraws)
+                .Select(_ => StgConductances.Named(cell).Perturbed(SixteenBitRelative, random)).ToArray();
             foreach ((string probe, Dataset judged) in Generalisation.Probes(cell))
             {
                 output.WriteLine($"{cell} {probe}:");
@@ -41,12 +45,10 @@ public static class CellSpreadBench
                     output.WriteLine($"    +{extra:0.00} s: {phase.Add(Generalisation.CellAgainstItself(judged, other, cell, WarmupMs), burster)}");
                 }
 
-                var random = new Random(1);
-                for (int draw = 1; draw <= PerturbationDraws; draw++)
+                for (int draw = 0; draw < moved.Length; draw++)
                 {
-                    StgConductances moved = StgConductances.Named(cell).Perturbed(SixteenBitRelative, random);
-                    Dataset other = Generalisation.Probe(moved, $"{cell} perturbed", probe, Generalisation.ProbeSeed, Generalisation.SettleSeconds);
-                    output.WriteLine($"    g·(1 + 2⁻¹⁵N) #{draw}: {perturbed.Add(Generalisation.CellAgainstItself(judged, other, cell, WarmupMs), burster)}");
+                    Dataset other = Generalisation.Probe(moved[draw], $"{cell} perturbed", probe, Generalisation.ProbeSeed, Generalisation.SettleSeconds);
+                    output.WriteLine($"    g·(1 + 2⁻¹⁵N) #{draw + 1}: {perturbed.Add(Generalisation.CellAgainstItself(judged, other, cell, WarmupMs), burster)}");
                 }
             }
 
