@@ -151,8 +151,13 @@ public sealed class CliTests(ITestOutputHelper output) : IDisposable
         (code, _, error) = Run("eval", PathOf("py.rmm.json"), PathOf("py.csv"), "--probes", "lp-9");
         Assert.Equal(1, code);
         Assert.Contains("unknown cell 'lp-9'; known: a, burster-2003", error);
+        (code, _, error) = Run("eval", PathOf("py.rmm.json"), PathOf("py.csv"), "--probes-out", PathOf("probes.csv"));
+        Assert.Equal(1, code);
+        Assert.Equal("rmm: --probes-out: writes the free runs on the probes; give --probes CELL too", error.Trim());
+        Assert.False(File.Exists(PathOf("probes.csv")));
 
-        (code, string json, _) = Run("eval", PathOf("py.rmm.json"), PathOf("py.csv"), "--probes", "py-1", "--rmmq", PathOf("py.rmmq"), "--json");
+        (code, string json, _) = Run("eval", PathOf("py.rmm.json"), PathOf("py.csv"), "--probes", "py-1", "--rmmq", PathOf("py.rmmq"), "--json",
+            "--probes-out", PathOf("probes.csv"));
         using var document = System.Text.Json.JsonDocument.Parse(json);
         System.Text.Json.JsonElement g = document.RootElement.GetProperty("generalisation");
         Assert.Equal("py-1", g.GetProperty("cell").GetString());
@@ -168,6 +173,27 @@ public sealed class CliTests(ITestOutputHelper output) : IDisposable
         Assert.Equal(6, levels.Length);
         Assert.StartsWith("silent", levels[0].GetProperty("cell").GetString());   // −0.5 nA
         Assert.StartsWith("tonic", levels[1].GetProperty("cell").GetString());    // 0 nA: py-1 fires at 7.8 Hz
+
+        // The written runs are the judged ones: the model's and the cell's spikes in them are the counts the
+        // verdict gives, and the cell's columns are the probe itself.
+        string[] rows = File.ReadAllLines(PathOf("probes.csv"));
+        Assert.Equal("probe,t_s,I_nA,V_mV,Vdata_mV", rows[0]);
+        var byProbe = rows.Skip(1).Select(r => r.Split(',')).GroupBy(f => f[0]).ToArray();
+        Assert.Equal(probes, byProbe.Select(g => g.Key));
+        Dictionary<string, RmmEdge.Trainer.Data.Dataset> simulated = RmmEdge.Trainer.Interpretation.Generalisation.Probes("py-1");
+        foreach (System.Text.Json.JsonElement p in g.GetProperty("probes").EnumerateArray())
+        {
+            string name = p.GetProperty("probe").GetString()!;
+            string[][] probeRows = byProbe.Single(b => b.Key == name).ToArray();
+            float[] model = probeRows.Select(f => float.Parse(f[3], System.Globalization.CultureInfo.InvariantCulture)).ToArray();
+            float[] cell = probeRows.Select(f => float.Parse(f[4], System.Globalization.CultureInfo.InvariantCulture)).ToArray();
+            Assert.Equal(p.GetProperty("modelSpikes").GetInt32(), RmmEdge.Trainer.Evaluation.Spikes.Detect(model, 0.1).Length);
+            Assert.Equal(p.GetProperty("dataSpikes").GetInt32(), RmmEdge.Trainer.Evaluation.Spikes.Detect(cell, 0.1).Length);
+            RmmEdge.Trainer.Data.NeuronTrace truth = simulated[name].Neurons[0];
+            int start = truth.V.Length - probeRows.Length;
+            Assert.Equal(truth.I[start + 1000], float.Parse(probeRows[1000][2], System.Globalization.CultureInfo.InvariantCulture), 4);
+            Assert.Equal(truth.V[^1], cell[^1], 3);
+        }
     }
 
     [Fact]

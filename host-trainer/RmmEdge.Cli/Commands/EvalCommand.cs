@@ -28,17 +28,18 @@ internal static class EvalCommand
         var output = CommandContext.OutputOption("Write the free run as CSV: t_s, sweep, then the model's and the cell's voltage per neuron", required: false);
         var probes = new Option<string?>("--probes") { Description = $"Also free-run on stimulus classes the model never saw (chirp, ramp, new steps, other noise) and under constant current, beside this simulated cell: {string.Join(", ", StgConductances.Catalogue.Keys)}" };
         var compiled = new Option<string?>("--rmmq") { Description = "With --probes: also free-run every probe with this compiled model and compare it with the float model" };
+        var probesOut = new Option<string?>("--probes-out") { Description = "With --probes: write every probe's free run beside the cell's as CSV: probe, t_s, I_nA, V_mV (model), Vdata_mV (cell)" };
         var data = new DataArguments();
         var command = new Command("eval", "Free-run a model on recordings: spikes, Γ at ±2 and ±4 ms, burst period, spikes per burst, RMSE, per sweep.\n" +
-            "Examples:\n  rmm eval stg.rmm.json test.csv --json\n  rmm eval cell.rmm.json steps.abf@12-16 --out trace.csv\n  rmm eval cell.rmm.json 04-0 04-1 04-2 04-3 --layout qsnmc --dt 1 --repetitions\n  rmm eval lp.rmm.json lp-test.csv --probes lp-4 --rmmq lp.rmmq");
+            "Examples:\n  rmm eval stg.rmm.json test.csv --json\n  rmm eval cell.rmm.json steps.abf@12-16 --out trace.csv\n  rmm eval cell.rmm.json 04-0 04-1 04-2 04-3 --layout qsnmc --dt 1 --repetitions\n  rmm eval lp.rmm.json lp-test.csv --probes lp-4 --rmmq lp.rmmq --probes-out lp-probes.csv");
         command.Arguments.Add(model);
         command.Arguments.Add(files);
-        foreach (Option o in new Option[] { json, repetitions, warmup, threshold, rearm, output, probes, compiled }) { command.Options.Add(o); }
+        foreach (Option o in new Option[] { json, repetitions, warmup, threshold, rearm, output, probes, compiled, probesOut }) { command.Options.Add(o); }
         data.AddTo(command);
         command.SetAction(parsed =>
         {
             Network network = ModelFile.Load(parsed.GetValue(model)!);
-            ProbeRun? probeRun = ProbeRun.Prepare(network, parsed.GetValue(probes), parsed.GetValue(compiled));
+            ProbeRun? probeRun = ProbeRun.Prepare(network, parsed.GetValue(probes), parsed.GetValue(compiled), parsed.GetValue(probesOut));
             string[] names = parsed.GetValue(files)!;
             Dataset dataset = data.Load(parsed, names);
             Transient transient = Transient.For(network, dataset, parsed.GetValue(warmup));
@@ -56,6 +57,10 @@ internal static class EvalCommand
             }
 
             ProbeRun.Result? generalisation = probeRun?.Run();
+            if (generalisation is not null && parsed.GetValue(probesOut) is string tracesPath)
+            {
+                generalisation.WriteTraces(tracesPath);
+            }
 
             if (parsed.GetValue(json))
             {
@@ -121,6 +126,11 @@ internal static class EvalCommand
             if (parsed.GetValue(output) is string written)
             {
                 context.Out.WriteLine($"wrote {written}");
+            }
+
+            if (generalisation is not null && parsed.GetValue(probesOut) is string tracesWritten)
+            {
+                context.Out.WriteLine($"wrote {tracesWritten}");
             }
 
             return scores.Any(s => s.Diverged) ? Cli.Failure : Cli.Ok;

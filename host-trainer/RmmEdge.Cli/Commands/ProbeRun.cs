@@ -1,3 +1,4 @@
+using System.Globalization;
 using RmmEdge.Rig;
 using RmmEdge.Rig.Neurons;
 using RmmEdge.SharedModel.Format;
@@ -13,7 +14,8 @@ namespace RmmEdge.Cli;
 /// <summary>
 /// `rmm eval --probes CELL [--rmmq FILE]`: the generalisation verdict (<see cref="Generalisation"/>) of a
 /// single-neuron model against a simulated catalogue cell, with the compiled model against the float one
-/// on every probe. Options are checked (<see cref="Prepare"/>) before any data is read or run.
+/// on every probe, and (`--probes-out`) every probe's free run beside the cell's as CSV. Options are checked
+/// (<see cref="Prepare"/>) before any data is read or run.
 /// </summary>
 internal sealed class ProbeRun
 {
@@ -28,12 +30,14 @@ internal sealed class ProbeRun
         _compiled = compiled;
     }
 
-    /// <summary>Null without --probes; a UserError for an unknown cell, a circuit model, or --rmmq without --probes.</summary>
-    public static ProbeRun? Prepare(Network network, string? cell, string? compiledPath)
+    /// <summary>Null without --probes; a UserError for an unknown cell, a circuit model, or --rmmq or --probes-out without --probes.</summary>
+    public static ProbeRun? Prepare(Network network, string? cell, string? compiledPath, string? tracesPath)
     {
         if (cell is null)
         {
-            return compiledPath is null ? null : throw new UserError("--rmmq: compares the compiled model on the probes; give --probes CELL too");
+            return compiledPath is not null ? throw new UserError("--rmmq: compares the compiled model on the probes; give --probes CELL too")
+                : tracesPath is not null ? throw new UserError("--probes-out: writes the free runs on the probes; give --probes CELL too")
+                : null;
         }
 
         StgConductances.Named(cell);
@@ -71,12 +75,40 @@ internal sealed class ProbeRun
         ProbeVerdict[] verdicts = Generalisation.OnProbes(_network, probes, burster);
         (bool Kept, string Figures)[]? versus = _compiled is { } c ? Generalisation.CompiledOnProbes(_network, c.Model, probes, verdicts, burster) : null;
 
-        return new Result(_cell, burster, verdicts, Generalisation.OnConstantCurrent(_network, cellTable), _compiled?.Path, versus);
+        return new Result(_cell, burster, verdicts, Generalisation.OnConstantCurrent(_network, cellTable), _compiled?.Path, versus, probes);
     }
 
     public sealed record Result(string Cell, bool Burster, ProbeVerdict[] Probes, ConstantCurrentVerdict[] ConstantCurrent,
-        string? CompiledPath, (bool Kept, string Figures)[]? CompiledVsFloat)
+        string? CompiledPath, (bool Kept, string Figures)[]? CompiledVsFloat, IReadOnlyDictionary<string, Dataset> ProbeData)
     {
+        /// <summary>
+        /// Every probe's free run beside the simulated cell, one row per sample after the model's warm-up:
+        /// probe, t_s (from the probe's start), I_nA (the injected current), V_mV (model), Vdata_mV (cell).
+        /// </summary>
+        public void WriteTraces(string path) =>
+            UserFiles.WriteAtomically(path, stream =>
+            {
+                using var writer = new StreamWriter(stream);
+                writer.WriteLine("probe,t_s,I_nA,V_mV,Vdata_mV");
+                var line = new System.Text.StringBuilder();
+                foreach (ProbeVerdict verdict in Probes)
+                {
+                    NeuronTrace cell = ProbeData[verdict.Probe].Neurons[0];
+                    float[] model = verdict.Run.Voltages[0];
+                    double dtMs = ProbeData[verdict.Probe].DtMs;
+                    for (int k = 0; k < model.Length; k++)
+                    {
+                        int sample = verdict.Run.Start + k;
+                        line.Clear().Append(verdict.Probe).Append(',')
+                            .Append((sample * dtMs / 1000).ToString("0.#######", CultureInfo.InvariantCulture)).Append(',')
+                            .Append(cell.I[sample].ToString("0.####", CultureInfo.InvariantCulture)).Append(',')
+                            .Append(model[k].ToString("0.###", CultureInfo.InvariantCulture)).Append(',')
+                            .Append(cell.V[sample].ToString("0.###", CultureInfo.InvariantCulture));
+                        writer.WriteLine(line);
+                    }
+                }
+            });
+
         public void Print(CommandContext context)
         {
             context.Out.WriteLine($"generalisation beside the simulated cell {Cell} ({(Burster ? "a burster" : "not a burster")} at 0 nA): " +

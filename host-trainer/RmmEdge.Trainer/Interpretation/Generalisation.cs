@@ -8,8 +8,8 @@ using RmmEdge.Trainer.Simulation;
 
 namespace RmmEdge.Trainer.Interpretation;
 
-/// <summary>A model's free run on one probe stimulus beside the simulated cell's, and the verdict of <see cref="Generalisation.Judge"/>.</summary>
-public sealed record ProbeVerdict(string Probe, NeuronScore Score, bool Within, string Figures);
+/// <summary>A model's free run (<paramref name="Run"/>) on one probe stimulus beside the simulated cell's, and the verdict of <see cref="Generalisation.Judge"/>.</summary>
+public sealed record ProbeVerdict(string Probe, NeuronScore Score, bool Within, string Figures, FreeRunResult Run);
 
 /// <summary>The constant-current class of the model and of the cell at one level.</summary>
 public sealed record ConstantCurrentVerdict(double CurrentNa, ActivitySummary Model, ActivitySummary Cell)
@@ -86,9 +86,10 @@ public static class Generalisation
     public static ProbeVerdict[] OnProbes(Network network, IReadOnlyDictionary<string, Dataset> probes, bool burster) =>
         probes.Select(p =>
         {
-            NeuronScore s = Scoring.Score(network, p.Value, FreeRun.Run(network, p.Value, Warmup(network, p.Value)))[0];
+            FreeRunResult run = FreeRun.Run(network, p.Value, Warmup(network, p.Value));
+            NeuronScore s = Scoring.Score(network, p.Value, run)[0];
             (bool ok, string figures) = Judge(s, burster);
-            return new ProbeVerdict(p.Key, s, ok, figures);
+            return new ProbeVerdict(p.Key, s, ok, figures, run);
         }).ToArray();
 
     /// <summary>The compiled model's free run on every probe against the float model's (<see cref="FixedAgainstFloat"/>), in the order of <paramref name="floating"/>.</summary>
