@@ -70,6 +70,7 @@ internal static class EvalCommand
                     Neurons = scores.Select((s, i) => new
                     {
                         s.Neuron, s.RmseMv, s.DataSpikes, s.ModelSpikes, Gamma4Ms = s.Gamma, s.Gamma2Ms, s.AngularSeparation, s.Diverged,
+                        s.ModelOutsideTrainedRange, s.DataOutsideTrainedRange,
                         DataPeriodMs = s.DataBursts.PeriodMs, ModelPeriodMs = s.ModelBursts.PeriodMs, s.PeriodError,
                         DataSpikesPerBurst = s.DataBursts.SpikesPerBurst, ModelSpikesPerBurst = s.ModelBursts.SpikesPerBurst, s.SpikesPerBurstError,
                         ModelPhase = phases[i].Model.Mean, ModelPhaseR = phases[i].Model.Resultant, DataPhase = phases[i].Data.Mean, DataPhaseR = phases[i].Data.Resultant,
@@ -85,13 +86,21 @@ internal static class EvalCommand
             double scoredSeconds = runs.Runs.Sum(r => (r.Data.Length - r.Run.Start) * r.Data.DtMs) / 1000;
             context.Out.WriteLine($"free run of {parsed.GetValue(model)} on {dataset.Source}: {runs.Runs.Count} segment(s), {scoredSeconds:0.0} s scored; warm-up: {transient}");
             context.Out.WriteLine($"spikes: {rule}");
-            Tables.Print(context, ["neuron", "spikes", "Γ (±2 ms)", "Γ (±4 ms)", "burst period (ms)", "spikes/burst", "RMSE (mV)", "angular separation"],
+            Tables.Print(context, ["neuron", "spikes", "Γ (±2 ms)", "Γ (±4 ms)", "burst period (ms)", "spikes/burst", "RMSE (mV)", "angular separation", Tables.OutsideTrainedHeader],
                 scores.Select((s, i) => (IReadOnlyList<string>)
                 [
                     s.Neuron + (s.Diverged ? " (diverged)" : ""), $"{s.ModelSpikes} vs {s.DataSpikes}", Gamma(s.Gamma2Ms), Gamma(s.Gamma),
                     .. BurstCells(s),
-                    $"{s.RmseMv:0.00}", $"{s.AngularSeparation:0.000}",
+                    $"{s.RmseMv:0.00}", $"{s.AngularSeparation:0.000}", Tables.OutsideTrained(s),
                 ]));
+            foreach (NeuronModel m in network.Models)
+            {
+                if (m.TrainedVoltageRange is (float low, float high))
+                {
+                    context.Out.WriteLine($"trained voltage range of {m.Spec.Name}: {low:0.0} … {high:0.0} mV (outside it the currents are extrapolated: they stop changing and only the leak acts)");
+                }
+            }
+
             for (int i = 1; i < scores.Length; i++)
             {
                 context.Out.WriteLine($"phase of {scores[i].Neuron}'s bursts in {scores[0].Neuron}'s cycle: free run {phases[i].Model}, data {phases[i].Data} " +

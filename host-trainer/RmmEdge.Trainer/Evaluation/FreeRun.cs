@@ -153,6 +153,15 @@ public sealed record NeuronScore(
     /// <summary>Γ at ±2 ms (QSNMC 2007), beside <see cref="Gamma"/> at <see cref="DeltaMs"/>; NaN where undefined.</summary>
     public double Gamma2Ms { get; init; } = double.NaN;
 
+    /// <summary>
+    /// The fraction of the scored samples where the model's voltage lies outside the voltages it was trained on
+    /// (<see cref="NeuronModel.TrainedVoltageRange"/>), where its currents are extrapolated; NaN without that range.
+    /// </summary>
+    public double ModelOutsideTrainedRange { get; init; } = double.NaN;
+
+    /// <summary>The same fraction for the data's voltage: the stimulus took the cell where the model was never trained.</summary>
+    public double DataOutsideTrainedRange { get; init; } = double.NaN;
+
     public override string ToString() =>
         $"{Neuron}: burst period {ModelBursts.PeriodMs:0.0} ms vs {DataBursts.PeriodMs:0.0} ms ({PeriodError:+0.0%;-0.0%;+0.0%}), " +
         $"spikes/burst {ModelBursts.SpikesPerBurst:0.00} vs {DataBursts.SpikesPerBurst:0.00} ({SpikesPerBurstError:+0.00;-0.00;+0.00}), " +
@@ -192,7 +201,8 @@ public static class Scoring
             var ds = new List<double>();
             var ms = new List<double>();
             double offset = 0, sq = 0, angular = 0;
-            long samples = 0;
+            long samples = 0, modelOutside = 0, dataOutside = 0;
+            (float LowMv, float HighMv)? trained = m.TrainedVoltageRange;
             foreach ((Dataset data, FreeRunResult run) in runs)
             {
                 ReadOnlySpan<float> dataV = data.Neurons[m.Index].V.AsSpan(run.Start);
@@ -203,6 +213,12 @@ public static class Scoring
                 {
                     double e = modelV[k] - dataV[k];
                     sq += e * e;
+                }
+
+                if (trained is (float low, float high))
+                {
+                    modelOutside += CountOutside(modelV, low, high);
+                    dataOutside += CountOutside(dataV[..modelV.Length], low, high);
                 }
 
                 double[] dataFeature = dataFeatures?.Of(data.Neurons[m.Index].V, run.Start, data.DtMs, metric)
@@ -223,9 +239,25 @@ public static class Scoring
                 BurstAnalysis.Analyse(ds, gap),
                 BurstAnalysis.Analyse(ms, gap),
                 angular / samples,
-                runs.Any(r => r.Run.Diverged)) { Gamma2Ms = Coincidence.Gamma(ds, ms, 2, offset) });
+                runs.Any(r => r.Run.Diverged))
+            {
+                Gamma2Ms = Coincidence.Gamma(ds, ms, 2, offset),
+                ModelOutsideTrainedRange = trained is null ? double.NaN : (double)modelOutside / samples,
+                DataOutsideTrainedRange = trained is null ? double.NaN : (double)dataOutside / samples,
+            });
         }
 
         return scores.ToArray();
+    }
+
+    private static int CountOutside(ReadOnlySpan<float> v, float low, float high)
+    {
+        int outside = 0;
+        foreach (float x in v)
+        {
+            if (x < low || x > high) { outside++; }
+        }
+
+        return outside;
     }
 }

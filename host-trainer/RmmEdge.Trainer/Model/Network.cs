@@ -45,6 +45,28 @@ public sealed class NeuronModel
 
     public IEnumerable<Parameter> Parameters =>
         new[] { InverseCapacitanceRaw, LeakConductanceRaw, LeakReversal }.Concat(Currents.SelectMany(c => c.Parameters));
+
+    /// <summary>
+    /// The voltages (mV) the neuron's currents were trained on: the span that their voltage input's
+    /// normalisation maps to [−1, 1] (the training data's min and max), widest over the currents that
+    /// take the voltage as an input; null when none does. Beyond it the inputs saturate
+    /// (<see cref="InputNormalizer"/>): those currents stop changing and only the leak acts, so a free
+    /// run there is the model's extrapolation, not what it learned.
+    /// </summary>
+    public (float LowMv, float HighMv)? TrainedVoltageRange
+    {
+        get
+        {
+            (float, float)? range = null;
+            foreach (LumpedCurrent current in Currents.OfType<LumpedCurrent>().Where(c => c.VoltageInputs == 1))
+            {
+                float center = current.Normalizer.Center[0], half = InputNormalizer.Limit / current.Normalizer.Scale[0];
+                range = range is (float low, float high) ? (Math.Min(low, center - half), Math.Max(high, center + half)) : (center - half, center + half);
+            }
+
+            return range;
+        }
+    }
 }
 
 /// <summary>

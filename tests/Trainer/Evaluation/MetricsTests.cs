@@ -199,6 +199,41 @@ public sealed class MetricsTests
         Assert.DoesNotContain("-+", text);
     }
 
+    /// <summary>
+    /// The trained voltage range is the span the voltage input's normalisation maps to [−1, 1], and the score counts
+    /// the samples of the model's and of the data's voltage outside it (after the run's start, every segment).
+    /// </summary>
+    [Fact]
+    public void TheScoreCountsTheSamplesOutsideTheTrainedVoltageRange()
+    {
+        var network = new RmmEdge.Trainer.Model.Network(RmmEdge.Trainer.Model.NetworkSpec.SingleNeuron(0.1, [4]), seed: 1);
+        RmmEdge.Trainer.Model.NeuronModel neuron = network.Models[0];
+        foreach (RmmEdge.Trainer.Model.Current current in neuron.Currents)
+        {
+            int states = current.Bank.Size;
+            current.FitNormalization(-80f, 50f, Enumerable.Repeat(-80f, states).ToArray(), Enumerable.Repeat(50f, states).ToArray());
+        }
+
+        Assert.Equal((-80f, 50f), neuron.TrainedVoltageRange);
+
+        // Two segments of 1,000 samples, each scored from sample 100: the model leaves the range on 30 + 20 of the
+        // 1,800 scored samples, the data on 9 (its 50 below the range before the start do not count; −80 and +50 are inside).
+        float[] dataV = Enumerable.Repeat(-60f, 1000).ToArray();
+        for (int k = 0; k < 50; k++) { dataV[k] = -120f; }
+        for (int k = 500; k < 509; k++) { dataV[k] = 55f; }
+        dataV[600] = -80f;
+        dataV[601] = 50f;
+        float[] modelV = Enumerable.Repeat(-60f, 900).ToArray();
+        for (int k = 0; k < 30; k++) { modelV[k] = -95f; }
+        float[] modelV2 = Enumerable.Repeat(-60f, 900).ToArray();
+        for (int k = 800; k < 820; k++) { modelV2[k] = 51f; }
+        var data = new RmmEdge.Trainer.Data.Dataset("range", 0.1, [new RmmEdge.Trainer.Data.NeuronTrace("neuron", dataV, new float[1000])]);
+        var flat = new RmmEdge.Trainer.Data.Dataset("flat", 0.1, [new RmmEdge.Trainer.Data.NeuronTrace("neuron", Enumerable.Repeat(-60f, 1000).ToArray(), new float[1000])]);
+        NeuronScore score = Scoring.Score(network, [(data, new FreeRunResult(100, [modelV], [new float[900]], false)), (flat, new FreeRunResult(100, [modelV2], [new float[900]], false))])[0];
+        Assert.Equal(50.0 / 1800, score.ModelOutsideTrainedRange, 12);
+        Assert.Equal(9.0 / 1800, score.DataOutsideTrainedRange, 12);
+    }
+
     /// <summary>A data trace's feature kept by <see cref="DataFeatures"/> gives the same angular separation to the bit, and is computed once per trace and start.</summary>
     [Fact]
     public void AKeptDataFeatureGivesTheSameSeparation()
