@@ -81,7 +81,7 @@ public static class GeneralisationBench
                 {
                     ProbeVerdict v = verdicts[i];
                     marks.Add($"{v.Probe} {(v.Within ? "ok" : "MISS")}");
-                    output.WriteLine($"    {v.Probe,-6}: {v.Figures}, Γ(±4 ms) {v.Score.Gamma:0.000}, outside the trained voltages {v.Score.ModelOutsideTrainedRange:0.0%} / {v.Score.DataOutsideTrainedRange:0.0%}{(v.Score.Diverged ? ", DIVERGED" : "")} => {(v.Within ? "within" : "outside")}");
+                    output.WriteLine($"    {v.Probe,-6}: {v.Figures}, Γ(±4 ms) {v.Score.Gamma:0.000}, outside the trained voltages {v.Score.OutsideTrainedRangeFigures}{(v.Score.Diverged ? ", DIVERGED" : "")} => {(v.Within ? "within" : "outside")}");
                     output.WriteLine($"            16-bit fixed point against float: {compiled[i].Figures} => {(compiled[i].Kept ? "kept" : "drifts")}");
                 }
 

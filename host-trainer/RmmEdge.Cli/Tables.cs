@@ -1,4 +1,3 @@
-using RmmEdge.Trainer.Evaluation;
 using Spectre.Console;
 
 namespace RmmEdge.Cli;
@@ -6,13 +5,6 @@ namespace RmmEdge.Cli;
 /// <summary>Tables for people: a Spectre.Console table on a terminal, aligned plain columns in logs and pipes.</summary>
 internal static class Tables
 {
-    /// <summary>The column of <see cref="OutsideTrained"/>.</summary>
-    public const string OutsideTrainedHeader = "outside trained V (model / cell)";
-
-    /// <summary>How much of a free run lies outside the voltages the model was trained on, model / cell; a dash without that range.</summary>
-    public static string OutsideTrained(NeuronScore s) => double.IsNaN(s.ModelOutsideTrainedRange) ? "—"
-        : $"{s.ModelOutsideTrainedRange * 100:0.0} % / {s.DataOutsideTrainedRange * 100:0.0} %";
-
     public static void Print(CommandContext context, IReadOnlyList<string> headers, IEnumerable<IReadOnlyList<string>> rows)
     {
         var data = rows.ToList();

@@ -269,6 +269,7 @@ public sealed class CliTests(ITestOutputHelper output) : IDisposable
         (code, text, _) = Run("eval", PathOf("stg.rmm.json"), PathOf("stg.csv.gz"), "--json");
         Assert.True(code is 0 or 1);   // a 4-epoch model may diverge; the command must still report
         Assert.Contains("angularSeparation", text);
+        Assert.Contains("modelOutsideTrainedRange", text);
         (code, text, _) = Run("compile", PathOf("stg.rmm.json"), "--out", PathOf("stg.rmmq"), "--bits", "8");
         Assert.Equal(0, code);
         Assert.Contains("8-bit weights", text);
@@ -285,6 +286,7 @@ public sealed class CliTests(ITestOutputHelper output) : IDisposable
         Assert.Equal(0, code);
         string html = File.ReadAllText(PathOf("stg.html"));
         Assert.Contains("fixed vs float", html);
+        Assert.Contains("outside trained V (model / cell)", html);
         Assert.Contains("neuron: frequency-dependent conductance G(v, ω)", html);
         var pair = new RmmEdge.Trainer.Model.Network(RmmEdge.Trainer.Model.NetworkSpec.Pair(0.1, hidden: [4], externalSecond: true), seed: 2);
         File.WriteAllBytes(PathOf("pair.rmmq"), RmmEdge.Trainer.Compile.Quantizer.Compile(pair, 16, out _));

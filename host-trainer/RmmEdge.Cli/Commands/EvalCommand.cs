@@ -86,12 +86,12 @@ internal static class EvalCommand
             double scoredSeconds = runs.Runs.Sum(r => (r.Data.Length - r.Run.Start) * r.Data.DtMs) / 1000;
             context.Out.WriteLine($"free run of {parsed.GetValue(model)} on {dataset.Source}: {runs.Runs.Count} segment(s), {scoredSeconds:0.0} s scored; warm-up: {transient}");
             context.Out.WriteLine($"spikes: {rule}");
-            Tables.Print(context, ["neuron", "spikes", "Γ (±2 ms)", "Γ (±4 ms)", "burst period (ms)", "spikes/burst", "RMSE (mV)", "angular separation", Tables.OutsideTrainedHeader],
+            Tables.Print(context, ["neuron", "spikes", "Γ (±2 ms)", "Γ (±4 ms)", "burst period (ms)", "spikes/burst", "RMSE (mV)", "angular separation", NeuronScore.OutsideTrainedRangeHeading],
                 scores.Select((s, i) => (IReadOnlyList<string>)
                 [
                     s.Neuron + (s.Diverged ? " (diverged)" : ""), $"{s.ModelSpikes} vs {s.DataSpikes}", Gamma(s.Gamma2Ms), Gamma(s.Gamma),
                     .. BurstCells(s),
-                    $"{s.RmseMv:0.00}", $"{s.AngularSeparation:0.000}", Tables.OutsideTrained(s),
+                    $"{s.RmseMv:0.00}", $"{s.AngularSeparation:0.000}", s.OutsideTrainedRangeFigures,
                 ]));
             foreach (NeuronModel m in network.Models)
             {

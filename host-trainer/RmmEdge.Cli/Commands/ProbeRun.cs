@@ -114,11 +114,11 @@ internal sealed class ProbeRun
             context.Out.WriteLine($"generalisation beside the simulated cell {Cell} ({(Burster ? "a burster" : "not a burster")} at 0 nA): " +
                 $"{Generalisation.ProbeSeconds:0} s per probe after {Generalisation.SettleSeconds:0} s at 0 nA; bar: " +
                 (Burster ? "where the cell bursts, period within 10 % and spikes per burst within ±1.5; otherwise " : "") + "spike count within 10 %");
-            Tables.Print(context, CompiledVsFloat is null ? ["probe", "model vs cell", "Γ (±4 ms)", Tables.OutsideTrainedHeader, "within"]
-                    : ["probe", "model vs cell", "Γ (±4 ms)", Tables.OutsideTrainedHeader, "within", $"{CompiledPath} vs float"],
+            Tables.Print(context, CompiledVsFloat is null ? ["probe", "model vs cell", "Γ (±4 ms)", NeuronScore.OutsideTrainedRangeHeading, "within"]
+                    : ["probe", "model vs cell", "Γ (±4 ms)", NeuronScore.OutsideTrainedRangeHeading, "within", $"{CompiledPath} vs float"],
                 Probes.Select((v, i) => (IReadOnlyList<string>)(CompiledVsFloat is null
-                    ? [v.Probe, v.Figures, $"{v.Score.Gamma:0.000}", Tables.OutsideTrained(v.Score), v.Within ? "yes" : "no"]
-                    : [v.Probe, v.Figures, $"{v.Score.Gamma:0.000}", Tables.OutsideTrained(v.Score), v.Within ? "yes" : "no", $"{CompiledVsFloat[i].Figures} ({(CompiledVsFloat[i].Kept ? "kept" : "drifts")})"])));
+                    ? [v.Probe, v.Figures, $"{v.Score.Gamma:0.000}", v.Score.OutsideTrainedRangeFigures, v.Within ? "yes" : "no"]
+                    : [v.Probe, v.Figures, $"{v.Score.Gamma:0.000}", v.Score.OutsideTrainedRangeFigures, v.Within ? "yes" : "no", $"{CompiledVsFloat[i].Figures} ({(CompiledVsFloat[i].Kept ? "kept" : "drifts")})"])));
             Tables.Print(context, ["constant current", "model", "cell", "same class"],
                 ConstantCurrent.Select(r => (IReadOnlyList<string>)[$"{r.CurrentNa:+0.00;-0.00;+0.00} nA", r.Model.ToString(), r.Cell.ToString(), r.Same ? "yes" : "no"]));
             context.Out.WriteLine($"probes within the bar: {Probes.Count(v => v.Within)} of {Probes.Length}; constant-current class right at {ConstantCurrent.Count(r => r.Same)} of {ConstantCurrent.Length} levels" +

@@ -162,6 +162,13 @@ public sealed record NeuronScore(
     /// <summary>The same fraction for the data's voltage: the stimulus took the cell where the model was never trained.</summary>
     public double DataOutsideTrainedRange { get; init; } = double.NaN;
 
+    /// <summary>The column heading of <see cref="OutsideTrainedRangeFigures"/> in tables and reports.</summary>
+    public const string OutsideTrainedRangeHeading = "outside trained V (model / cell)";
+
+    /// <summary><see cref="ModelOutsideTrainedRange"/> / <see cref="DataOutsideTrainedRange"/> in percent; a dash without a trained range.</summary>
+    public string OutsideTrainedRangeFigures => double.IsNaN(ModelOutsideTrainedRange) ? "—"
+        : $"{ModelOutsideTrainedRange * 100:0.0} % / {DataOutsideTrainedRange * 100:0.0} %";
+
     public override string ToString() =>
         $"{Neuron}: burst period {ModelBursts.PeriodMs:0.0} ms vs {DataBursts.PeriodMs:0.0} ms ({PeriodError:+0.0%;-0.0%;+0.0%}), " +
         $"spikes/burst {ModelBursts.SpikesPerBurst:0.00} vs {DataBursts.SpikesPerBurst:0.00} ({SpikesPerBurstError:+0.00;-0.00;+0.00}), " +

@@ -53,13 +53,13 @@ public static class ModelReport
         page.Heading($"{inputs.Name}: free run on held-out data");
         page.Text($"{test.Source}: {time.Length * dt / 1000:0.#} s after a {warmup * dt / 1000:0.#} s teacher-forced warm-up; " +
             $"{network.ParameterCount:N0} parameters. Spikes and bursts detected by the rules of metrics.md; Γ with Δ = ±4 ms.", note: true);
-        page.Table(["neuron", "burst period (ms)", "spikes/burst", "Γ", "RMSE (mV)", "angular separation", "spikes"],
+        page.Table(["neuron", "burst period (ms)", "spikes/burst", "Γ", "RMSE (mV)", "angular separation", "spikes", NeuronScore.OutsideTrainedRangeHeading],
             scores.Select(s => (IReadOnlyList<string>)
             [
                 s.Neuron,
                 $"{s.ModelBursts.PeriodMs:0.0} vs {s.DataBursts.PeriodMs:0.0} ({s.PeriodError:+0.0%;-0.0%;+0.0%})",
                 $"{s.ModelBursts.SpikesPerBurst:0.00} vs {s.DataBursts.SpikesPerBurst:0.00} ({s.SpikesPerBurstError:+0.00;-0.00;+0.00})",
-                $"{s.Gamma:0.000}", $"{s.RmseMv:0.00}", $"{s.AngularSeparation:0.000}", $"{s.ModelSpikes} vs {s.DataSpikes}",
+                $"{s.Gamma:0.000}", $"{s.RmseMv:0.00}", $"{s.AngularSeparation:0.000}", $"{s.ModelSpikes} vs {s.DataSpikes}", s.OutsideTrainedRangeFigures,
             ]));
         for (int i = 1; i < scores.Length; i++)
         {
