@@ -202,6 +202,7 @@ public sealed class CliTests(ITestOutputHelper output) : IDisposable
         (int code, string text, _) = Run("protocol", "--seconds", "30", "--range-na", "-0.1:0.4", "--quiet", "0.5", "--seed", "2", "--out", PathOf("stim.csv"));
         Assert.Equal(0, code);
         Assert.Contains("at rest", text);
+        Assert.Contains("set --range-na to cover the largest currents you will inject", text);
         string[] lines = File.ReadAllLines(PathOf("stim.csv"));
         Assert.Equal("t_s,I_nA", lines[0]);
         Assert.Equal(300_001, lines.Length);
