@@ -5,7 +5,7 @@ using RmmEdge.Trainer.Simulation;
 using RmmEdge.Trainer.Training;
 
 // dotnet run -c Release --project host-trainer/RmmEdge.Bench -- MODE [options]
-//   MODE: teacher-forcing | multiple-shooting | scaling | neuron-a | half-centre [--fires-at NA,…] | generalisation [--rest F] [--quiet F] [--steps MIN_MS:MAX_MS] [--models DIR] [--train-seconds S] [--probes-in-training SEED] | anatomy --models DIR [the generalisation run's --rest/--quiet/--steps/--train-seconds] | snapshots | fixed-drift --models DIR | cells | cell-spread [--cells a,…] | real [--only NAME,NAME] [--rmm PATH] [-- TRAIN OPTIONS]
+//   MODE: teacher-forcing | multiple-shooting | scaling | neuron-a | half-centre [--fires-at NA,…] | generalisation [--rest F] [--quiet F] [--steps MIN_MS:MAX_MS] [--range-na LOW:HIGH] [--models DIR] [--train-seconds S] [--probes-in-training SEED] | anatomy --models DIR [the generalisation run's --rest/--quiet/--steps/--train-seconds] | snapshots | fixed-drift --models DIR | cells | cell-spread [--cells a,…] | real [--only NAME,NAME] [--rmm PATH] [-- TRAIN OPTIONS]
 //   [--epochs N] [--ms-epochs N [--ms-lr R] [--ms-shot S] [--ms-gamma G] [--ms-slope-weight MV_PER_MS] [--ms-selection-fraction F]]
 //   [--seeds 1,2,3] [--shared DIR] [--selection-fraction F] [--kinds clean,noisy] [--slope-weight MV_PER_MS] [--input-noise SD]
 //   [--lowpass HZ] [--activity] [--batch-size N] [--config FILE] [--cells a,lp-4]
@@ -65,6 +65,7 @@ internal sealed class BenchArguments
     public double Rest = BuiltInData.RhythmRestProbability;
     public double Quiet;
     public (double Low, double High)? StepsMs;
+    public (double Low, double High)? RangeNa;
     public bool Activity;
     public string[] Kinds = ["clean", "noisy"];
     public string[] Cells = [.. StgConductances.Catalogue.Keys];
@@ -116,6 +117,7 @@ internal sealed class BenchArguments
                 case "--models": o.Models = Path.GetFullPath(value); break;
                 case "--rest": o.Rest = double.Parse(value, CultureInfo.InvariantCulture); break;
                 case "--steps": o.StepsMs = (double.Parse(value.Split(':')[0], CultureInfo.InvariantCulture), double.Parse(value.Split(':')[1], CultureInfo.InvariantCulture)); break;
+                case "--range-na": o.RangeNa = (double.Parse(value.Split(':')[0], CultureInfo.InvariantCulture), double.Parse(value.Split(':')[1], CultureInfo.InvariantCulture)); break;
                 case "--probes-in-training": o.ProbesInTraining = int.Parse(value); break;
                 case "--fires-at": o.FiresAt = value.Split(',').Select(Float).ToArray(); break;
                 case "--quiet": o.Quiet = double.Parse(value, CultureInfo.InvariantCulture); break;
@@ -143,8 +145,8 @@ internal sealed class BenchArguments
         TeacherForcing = new TeacherForcingOptions { Epochs = Epochs ?? 200, SlopeWeightScale = 10, InputNoise = 0.02f },
     };
 
-    /// <summary>The training stimulus: neuron A's protocol with --rest, --quiet and --steps MIN:MAX (ms).</summary>
-    public StimulusSpec Stimulus() => StimulusSpec.SingleNeuron with
+    /// <summary>The training stimulus: neuron A's protocol with --rest, --quiet and --steps MIN:MAX (ms), scaled to --range-na LOW:HIGH (nA) as `rmm protocol` scales it.</summary>
+    public StimulusSpec Stimulus() => (RangeNa is { } range ? StimulusSpec.Protocol(range.Low, range.High, 0, 0) : StimulusSpec.SingleNeuron) with
     {
         RestProbability = Rest,
         QuietProbability = Quiet,

@@ -66,8 +66,8 @@ internal static class ProtocolCommand
 
             context.Out.WriteLine("  measured on five simulated Prinz cells (RmmEdge.Bench generalisation, seed 1; README \"Generalisation\"): with 30 % rest steps, 6 of 20 " +
                 "unseen probes within the bar and the constant-current class right at 20 of 30 levels; adding 30 % quiet steps gave 5 of 20 and 22 of 30, so --quiet is 0 by default");
-            context.Out.WriteLine("  a model knows the voltages this protocol takes the cell to; beyond them its currents are extrapolated (rmm eval prints how much of a run lies outside). " +
-                "On the five cells trained on -0.6:1.2, a probe of steps down to -0.9 nA was missed on 10 of 15 runs: set --range-na to cover the largest currents you will inject");
+            context.Out.WriteLine("  a model knows the voltages this protocol takes the cell to; beyond them its currents are extrapolated (rmm eval prints how much of a run lies outside): " +
+                "set --range-na to cover the largest currents you will inject");
             return Cli.Ok;
         });
         return command;
