@@ -5,7 +5,7 @@ using RmmEdge.Trainer.Simulation;
 using RmmEdge.Trainer.Training;
 
 // dotnet run -c Release --project host-trainer/RmmEdge.Bench -- MODE [options]
-//   MODE: teacher-forcing | multiple-shooting | scaling | neuron-a | half-centre [--fires-at NA,…] | generalisation [--rest F] [--quiet F] [--steps MIN_MS:MAX_MS] [--range-na LOW:HIGH] [--models DIR] [--train-seconds S] [--probes-in-training SEED] | anatomy --models DIR [the generalisation run's --rest/--quiet/--steps/--train-seconds] | snapshots | fixed-drift --models DIR | cells | cell-spread [--cells a,…] | real [--only NAME,NAME] [--rmm PATH] [-- TRAIN OPTIONS]
+//   MODE: teacher-forcing | multiple-shooting | scaling | neuron-a | half-centre [--fires-at NA,…] | generalisation [--rest F] [--quiet F] [--steps MIN_MS:MAX_MS] [--range-na LOW:HIGH] [--models DIR] [--train-seconds S] [--probes-in-training SEED] | anatomy --models DIR [the generalisation run's --rest/--quiet/--steps/--range-na/--train-seconds] | snapshots | fixed-drift --models DIR | cells | cell-spread [--cells a,…] | real [--only NAME,NAME] [--rmm PATH] [-- TRAIN OPTIONS]
 //   [--epochs N] [--ms-epochs N [--ms-lr R] [--ms-shot S] [--ms-gamma G] [--ms-slope-weight MV_PER_MS] [--ms-selection-fraction F]]
 //   [--seeds 1,2,3] [--shared DIR] [--selection-fraction F] [--kinds clean,noisy] [--slope-weight MV_PER_MS] [--input-noise SD]
 //   [--lowpass HZ] [--activity] [--batch-size N] [--config FILE] [--cells a,lp-4]
