@@ -116,8 +116,8 @@ internal sealed class BenchArguments
                 case "--train-seconds": o.TrainSeconds = double.Parse(value, CultureInfo.InvariantCulture); break;
                 case "--models": o.Models = Path.GetFullPath(value); break;
                 case "--rest": o.Rest = double.Parse(value, CultureInfo.InvariantCulture); break;
-                case "--steps": o.StepsMs = (double.Parse(value.Split(':')[0], CultureInfo.InvariantCulture), double.Parse(value.Split(':')[1], CultureInfo.InvariantCulture)); break;
-                case "--range-na": o.RangeNa = (double.Parse(value.Split(':')[0], CultureInfo.InvariantCulture), double.Parse(value.Split(':')[1], CultureInfo.InvariantCulture)); break;
+                case "--steps": o.StepsMs = Pair(value); break;
+                case "--range-na": o.RangeNa = Pair(value); break;
                 case "--probes-in-training": o.ProbesInTraining = int.Parse(value); break;
                 case "--fires-at": o.FiresAt = value.Split(',').Select(Float).ToArray(); break;
                 case "--quiet": o.Quiet = double.Parse(value, CultureInfo.InvariantCulture); break;
@@ -137,6 +137,10 @@ internal sealed class BenchArguments
     }
 
     private static float Float(string text) => float.Parse(text, CultureInfo.InvariantCulture);
+
+    /// <summary>LOW:HIGH as two numbers.</summary>
+    private static (double Low, double High) Pair(string text) =>
+        (double.Parse(text.Split(':')[0], CultureInfo.InvariantCulture), double.Parse(text.Split(':')[1], CultureInfo.InvariantCulture));
 
     /// <summary>The README's neuron-A recipe: spike-activity bank, slope weights 10, input noise 0.02 (epochs from --epochs).</summary>
     public TrainingConfig NeuronARecipe() => new()

@@ -57,9 +57,10 @@ internal static class EvalCommand
             }
 
             ProbeRun.Result? generalisation = probeRun?.Run();
-            if (generalisation is not null && parsed.GetValue(probesOut) is string tracesPath)
+            string? tracesPath = generalisation is null ? null : parsed.GetValue(probesOut);
+            if (tracesPath is not null)
             {
-                generalisation.WriteTraces(tracesPath);
+                generalisation!.WriteTraces(tracesPath);
             }
 
             if (parsed.GetValue(json))
@@ -137,9 +138,9 @@ internal static class EvalCommand
                 context.Out.WriteLine($"wrote {written}");
             }
 
-            if (generalisation is not null && parsed.GetValue(probesOut) is string tracesWritten)
+            if (tracesPath is not null)
             {
-                context.Out.WriteLine($"wrote {tracesWritten}");
+                context.Out.WriteLine($"wrote {tracesPath}");
             }
 
             return scores.Any(s => s.Diverged) ? Cli.Failure : Cli.Ok;
