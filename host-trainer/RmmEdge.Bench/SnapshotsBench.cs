@@ -14,7 +14,9 @@ namespace RmmEdge.Bench;
 /// every snapshot the trainer scores (every 5 epochs), also free-runs the probes (chirp, ramp, new steps,
 /// other noise) and the constant-current levels, judged by the generalisation bench's bar. Prints the
 /// validation score beside the probe verdicts, then the epoch selection kept and the epoch that met the most
-/// of the bar.
+/// of the bar. With a multiple-shooting stage in the configuration, its snapshots follow, numbered on from
+/// teacher forcing's last epoch. Each snapshot's probes run a copy restored from the parameters that were scored
+/// (<see cref="EpochRecord.Snapshot"/>), since selection scores them while training goes on.
 /// </summary>
 public static class SnapshotsBench
 {
@@ -32,21 +34,38 @@ public static class SnapshotsBench
                 output.WriteLine($"cell {cellName}, seed {seed}: epoch, validation score, probes ({string.Join(", ", probes.Keys)}), constant-current classes right");
                 var network = new Network(config.BuildSpec(train.DtMs, train.Neurons.Count), seed);
                 var rows = new List<(int Epoch, double Validation, int Probes, int Classes)>();
+                Network? scored = null;
+                int stageStart = 0;
                 var watcher = new SnapshotWatcher(record =>
                 {
-                    if (record.Validation is not double validation)
+                    if (record.Validation is not double validation || record.Snapshot is null)
                     {
                         return;
                     }
 
-                    ProbeVerdict[] verdicts = Generalisation.OnProbes(network, probes, burster);
+                    // Scored beside training: by now the network has trained on, so the probes run the scored parameters
+                    // on a copy (made once training has fitted the inputs' normalisations and the output scales).
+                    scored ??= network.Copy();
+                    scored.Restore(record.Snapshot);
+                    ProbeVerdict[] verdicts = Generalisation.OnProbes(scored, probes, burster);
                     int within = verdicts.Count(v => v.Within);
-                    int classes = Generalisation.OnConstantCurrent(network, cellTable).Count(r => r.Same);
-                    rows.Add((record.Epoch, validation, within, classes));
-                    output.WriteLine($"  {record.Epoch,4} {validation,8:0.000}  {string.Join("  ", verdicts.Select(v => Brief(v, burster)))}  within {within}, classes {classes}/{cellTable.Length}");
+                    int classes = Generalisation.OnConstantCurrent(scored, cellTable).Count(r => r.Same);
+                    int epoch = stageStart + record.Epoch;
+                    rows.Add((epoch, validation, within, classes));
+                    output.WriteLine($"  {epoch,4} {validation,8:0.000}  {string.Join("  ", verdicts.Select(v => Brief(v, burster)))}  within {within}, classes {classes}/{cellTable.Length}");
                 });
                 TrainingResult result = new TeacherForcingTrainer(network, train, config.TeacherForcing with { Seed = seed }).Train(watcher);
-                var selected = rows.First(r => r.Epoch == result.SelectedEpoch);
+                int selectedEpoch = result.SelectedEpoch;
+                if (config.MultipleShooting is { } ms)
+                {
+                    // Multiple shooting's epochs follow teacher forcing's; its epoch 0 is the model teacher forcing kept.
+                    stageStart = result.History[^1].Epoch;
+                    output.WriteLine($"  multiple shooting from epoch {stageStart} (teacher forcing kept epoch {selectedEpoch}):");
+                    TrainingResult second = new MultipleShootingTrainer(network, train, ms with { Seed = seed }).Train(watcher);
+                    selectedEpoch = second.SelectedEpoch == 0 ? selectedEpoch : stageStart + second.SelectedEpoch;
+                }
+
+                var selected = rows.First(r => r.Epoch == selectedEpoch);
                 var bestProbes = rows.OrderByDescending(r => r.Probes + r.Classes / (double)cellTable.Length).First();
                 output.WriteLine($"  selected epoch {selected.Epoch}: probes within {selected.Probes}, classes {selected.Classes}; " +
                     $"best on the probes: epoch {bestProbes.Epoch} (validation {bestProbes.Validation:0.000}): probes within {bestProbes.Probes}, classes {bestProbes.Classes}");

@@ -97,7 +97,15 @@ public enum SelectionRule
 /// <param name="TrainLoss">Mean loss over the epoch's samples or shots, without the ridge term (teacher forcing: squared dv/dt error, (mV/ms)²).</param>
 /// <param name="Validation">Selection metric of the free run on the validation part, when computed.</param>
 /// <param name="Seconds">Wall time since training started.</param>
-public sealed record EpochRecord(int Epoch, double TrainLoss, double? Validation, double Seconds);
+public sealed record EpochRecord(int Epoch, double TrainLoss, double? Validation, double Seconds)
+{
+    /// <summary>
+    /// The parameters that were scored (<see cref="Network.Snapshot"/>), on a validated epoch; null elsewhere. Snapshots
+    /// are scored beside training, so when an epoch is reported the network has already trained on: whoever looks at a
+    /// reported snapshot restores this copy, not the live network.
+    /// </summary>
+    public float[][]? Snapshot { get; init; }
+}
 
 /// <summary>What training produced: the selected model is left in the network.</summary>
 public sealed record TrainingResult(IReadOnlyList<EpochRecord> History, int SelectedEpoch, double SelectedValidation,
@@ -210,7 +218,7 @@ internal sealed class EpochLoop
                 }
 
                 int at = unreported.FindIndex(r => r.Epoch == scored.Epoch);
-                unreported[at] = unreported[at] with { Validation = scored.Score };
+                unreported[at] = unreported[at] with { Validation = scored.Score, Snapshot = scored.Snapshot };
             }
 
             int pending = selection?.PendingEpoch ?? -1;

@@ -14,9 +14,10 @@ internal sealed class MultipleShootingProblem
     /// <param name="transient">Samples at the start of every segment that no shot covers: the banks start at the DC
     /// steady state of the segment's first sample and forget it over these.</param>
     public MultipleShootingProblem(Network network, Dataset train, int transient, int shotLength, float continuityV, float continuityX,
-        float slopeWeightScale = 0, float? clipAboveMv = null)
+        float slopeWeightScale = 0, float? clipAboveMv = null, SpikeEnvelope? envelope = null)
     {
         ClipAboveMv = clipAboveMv ?? float.PositiveInfinity;
+        Envelope = envelope;
         Network = network;
         ShotLength = shotLength;
         ContinuityV = continuityV;
@@ -43,6 +44,7 @@ internal sealed class MultipleShootingProblem
         ShotCount = ShotStart.Length;
         int[] covered = ShotStart.SelectMany(start => Enumerable.Range(start, shotLength)).ToArray();
         LossWeight = Voltage.Select(v => SlopeWeights.Compute(v, covered, slopeWeightScale, train.DtMs)).ToArray();
+        DataEnvelope = envelope is null ? [] : Voltage.Select(v => envelope.OfRecord(v, train.Segments, train.DtMs)).ToArray();
 
         int models = network.Models.Length;
         InitialVoltage = new Parameter("ms.v0", ShotCount * models);
@@ -92,6 +94,12 @@ internal sealed class MultipleShootingProblem
 
     /// <summary>The data loss compares min(v, θ) with min(d, θ) (MultipleShootingOptions.ClipAboveMv; +∞: v with d).</summary>
     public float ClipAboveMv { get; }
+
+    /// <summary>The spike-rate envelope the loss also compares (MultipleShootingOptions.EnvelopeMs); null: none.</summary>
+    public SpikeEnvelope? Envelope { get; }
+
+    /// <summary>Per neuron, the measured voltage's envelope (<see cref="SpikeEnvelope.OfRecord"/>); empty without one.</summary>
+    public float[][] DataEnvelope { get; }
 
     /// <summary>Measured voltage (mV) and injected current (nA) per neuron.</summary>
     public float[][] Voltage { get; }

@@ -59,6 +59,23 @@ public sealed record MultipleShootingOptions : EpochOptions
     public float? ClipAboveMv { get; init; }
 
     /// <summary>
+    /// Also compare the spike-rate envelopes of model and data (<see cref="SpikeEnvelope"/>) with this time constant (ms);
+    /// 0: off. Meant with long shots and <see cref="ClipAboveMv"/>: the clipped voltage judges the slow wave, the envelope
+    /// how much the cell fires on it.
+    /// </summary>
+    public double EnvelopeMs { get; init; }
+
+    /// <summary>
+    /// Train each shot's initial state (the authors' multiple shooting), or hold it where the data puts it: the measured
+    /// voltage and the banks driven by the measured voltage. Held, every shot is a free run from the cell's own state, and
+    /// the slow bank states cannot take up, shot by shot, what the network should learn.
+    /// </summary>
+    public bool TrainInitialStates { get; init; } = true;
+
+    /// <summary>The envelope's scale (mV per unit of activity; see <see cref="SpikeEnvelope.ScaleMv"/>).</summary>
+    public float EnvelopeMv { get; init; } = 200;
+
+    /// <summary>
     /// Start from a blank model: fit the input normalisations and output scales to the data first, as
     /// teacher forcing does (the authors' HCO runs). Leave false to refine a teacher-forced model.
     /// </summary>
@@ -96,7 +113,7 @@ public sealed class MultipleShootingTrainer
         DataSplit dataSplit = DataSplit.Of(network, data, options.ValidationFraction, options.SelectionFraction, transientMs: null);
         int warmup = dataSplit.Transient.Samples;
         _problem = new MultipleShootingProblem(network, dataSplit.Train, warmup, options.ShotLength, options.ContinuityV, options.ContinuityX,
-            options.SlopeWeightScale, options.ClipAboveMv);
+            options.SlopeWeightScale, options.ClipAboveMv, options.EnvelopeMs > 0 ? new SpikeEnvelope(options.EnvelopeMs, options.EnvelopeMv) : null);
         if (_problem.ShotCount < 4 || dataSplit.Selection.Length < 2)
         {
             throw new UserError($"{data.Source}: {data.DurationMs / 1000:0.###} s of data is too short for multiple shooting: the filter banks need " +
@@ -129,7 +146,7 @@ public sealed class MultipleShootingTrainer
 
     public TrainingResult Train(IProgress<EpochRecord>? progress = null, CancellationToken cancel = default)
     {
-        Parameter[] parameters = _network.TrainableParameters.Concat(_problem.ShotParameters).ToArray();
+        Parameter[] parameters = _network.TrainableParameters.Concat(_options.TrainInitialStates ? _problem.ShotParameters : []).ToArray();
         var loop = new EpochLoop(_network, _options, parameters, ValidatorFor);
         return loop.Run(new MiniBatches(this), _problem.ShotCount * _problem.ShotLength, scoreStart: true, progress, cancel);
     }

@@ -36,6 +36,8 @@ internal sealed class MultipleShootingWorker
     private readonly int[] _shots;
     private readonly int[] _shotStart;        // [b]: the first sample of shot b in the record
     private readonly float[][] _nextGradV;    // [slot][b]: continuity gradient for the next shot's v0
+    private readonly float[][] _envelope;     // [slot][k * capacity + b], k = 0..s: the model's spike-rate envelope (with one)
+    private readonly float[][] _lambdaR;      // [slot][b]: dL/dr at the step being processed
     private int _count;
 
     public MultipleShootingWorker(MultipleShootingProblem problem, int capacity)
@@ -57,6 +59,9 @@ internal sealed class MultipleShootingWorker
         _shots = new int[capacity];
         _shotStart = new int[capacity];
         _nextGradV = Enumerable.Range(0, models).Select(_ => new float[capacity]).ToArray();
+        int envelopeSize = problem.Envelope is null ? 0 : (_steps + 1) * capacity;
+        _envelope = Enumerable.Range(0, models).Select(_ => new float[envelopeSize]).ToArray();
+        _lambdaR = Enumerable.Range(0, models).Select(_ => new float[problem.Envelope is null ? 0 : capacity]).ToArray();
         _gCinv = new double[models];
         _gLeak = new double[models];
         _gLeakReversal = new double[models];
@@ -101,7 +106,15 @@ internal sealed class MultipleShootingWorker
         {
             int slot = _modelSlot[m.Index];
             for (int b = 0; b < n; b++) { _v[slot][b] = p.InitialVoltage.Value[_shots[b] * _network.Models.Length + slot]; }
+            if (p.Envelope is not null)
+            {
+                float[] r = p.DataEnvelope[m.Index];
+                for (int b = 0; b < n; b++) { _envelope[slot][b] = r[_shotStart[b]]; }
+            }
         }
+
+        SpikeEnvelope? envelope = p.Envelope;
+        float alpha = envelope?.Alpha(_network.DtMs) ?? 0;
 
         for (int c = 0; c < _currents.Length; c++)
         {
@@ -155,6 +168,14 @@ internal sealed class MultipleShootingWorker
                     // The free run's divergence clamp (NetworkRunner), so that a wild shot cannot produce infinities.
                     next[b] = Math.Clamp(u[b] + step * drive[b], NetworkRunner.VoltageFloor, NetworkRunner.VoltageCeiling);
                 }
+
+                if (envelope is not null)
+                {
+                    // r[k+1] = r[k] + α·(a(v[k]) − r[k]): the envelope of the model's own voltage.
+                    ReadOnlySpan<float> v = _v[slot].AsSpan(k * cap, n), r = _envelope[slot].AsSpan(k * cap, n);
+                    Span<float> rNext = _envelope[slot].AsSpan((k + 1) * cap, n);
+                    for (int b = 0; b < n; b++) { rNext[b] = r[b] + alpha * (envelope.Activity(v[b]) - r[b]); }
+                }
             }
         }
     }
@@ -164,6 +185,10 @@ internal sealed class MultipleShootingWorker
         int n = _count, cap = _capacity, models = _network.Models.Length;
         float dt = (float)_network.DtMs;
         MultipleShootingProblem p = _problem;
+
+        SpikeEnvelope? envelope = p.Envelope;
+        float alpha = envelope?.Alpha(_network.DtMs) ?? 0, envelopeScale = envelope?.ScaleMv ?? 0;
+        foreach (float[] l in _lambdaR) { Array.Clear(l); }
 
         // Adjoints at k = s: the continuity penalties towards the next shot's initial state.
         for (int slot = 0; slot < models; slot++)
@@ -238,6 +263,21 @@ internal sealed class MultipleShootingWorker
                     float e = Math.Min(v[b], clip) - Math.Min(d[sample], clip), we = weight is null ? e : weight[sample] * e;
                     sum += we * e;
                     lv[b] = (1f - gamma) * lu[b] + (v[b] < clip ? 2f * dataScale * we : 0f);
+                }
+
+                if (envelope is not null)
+                {
+                    // λr holds dL/dr[k+1]: r[k+1] took α·a(v[k]). Then λr becomes dL/dr[k], with r[k]'s own error
+                    // (none at k = 0, the data's value at the shot's start).
+                    float[] lr = _lambdaR[slot], rData = p.DataEnvelope[m.Index];
+                    ReadOnlySpan<float> r = _envelope[slot].AsSpan(k * cap, n);
+                    for (int b = 0; b < n; b++)
+                    {
+                        lv[b] += lr[b] * alpha * envelope.ActivitySlope(v[b]);
+                        float e = k == 0 ? 0f : envelopeScale * (r[b] - rData[_shotStart[b] + k]);
+                        sum += e * e;
+                        lr[b] = (1f - alpha) * lr[b] + 2f * dataScale * envelopeScale * e;
+                    }
                 }
 
                 DataErrorSum += sum;

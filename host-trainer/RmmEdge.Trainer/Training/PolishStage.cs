@@ -52,7 +52,7 @@ internal static class PolishStage
                 }
 
                 int at = pending.FindIndex(r => r.Epoch == scored.Epoch);
-                pending[at] = pending[at] with { Validation = scored.Score };
+                pending[at] = pending[at] with { Validation = scored.Score, Snapshot = scored.Snapshot };
             }
 
             int waiting = selection?.PendingEpoch ?? -1;

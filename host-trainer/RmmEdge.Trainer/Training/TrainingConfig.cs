@@ -32,7 +32,8 @@ namespace RmmEdge.Trainer.Training;
 ///                       "selectionFraction": 0.3, "slopeWeightScale": 0,     // 10: weigh slow dynamics up (see TeacherForcingOptions)
 ///                       "voltageLowPassHz": 0 },                             // 2000: the authors' pre-filter for noisy recordings
 ///   "multipleShooting": { "epochs": 60, "shotLength": 30, "gamma": 0.1, "slopeWeightScale": 0,   // omit to skip stage 2
-///                         "clipAboveMv": -40 }                                                // loss on min(v, θ): the slow wave
+///                         "clipAboveMv": -40,                                                 // loss on min(v, θ): the slow wave
+///                         "envelopeMs": 50, "envelopeMv": 200, "trainInitialStates": true }   // and on the spike-rate envelope; shots from the data's states when false
 /// }
 /// </code>
 /// </summary>
@@ -211,6 +212,11 @@ public sealed record TrainingConfig
             }
 
             NotNegative(ms.SlopeWeightScale, "multipleShooting.slopeWeightScale");
+            NotNegative(ms.EnvelopeMs, "multipleShooting.envelopeMs");
+            if (ms.EnvelopeMs > 0 && !(ms.EnvelopeMv > 0 && float.IsFinite(ms.EnvelopeMv)))
+            {
+                throw new UserError($"multipleShooting.envelopeMv: {ms.EnvelopeMv}; expected a finite number > 0 (mV per unit of spike activity)");
+            }
         }
 
         if (Hidden is null)

@@ -53,6 +53,8 @@ public sealed class MultipleShootingTests(ITestOutputHelper output)
     /// <summary>With <paramref name="activity"/>: <see cref="ActivityCircuit"/> on records lifted by 40 mV, around −20 mV where σ' is large.</summary>
     /// With <paramref name="segmented"/>: three sweeps, two of them trained on, and the batch holds the last
     /// shot of the first sweep and the first of the second, which no continuity term may tie.
+    /// With <paramref name="envelopeMs"/>: the loss also compares spike-rate envelopes of that time constant (a few steps, so
+    /// that each shot's envelope moves), on the activity circuit's lifted records where a(v) has its slope.
     [Theory]
     [InlineData(false, 0f, false, 0f, false)]
     [InlineData(false, 0.3f, false, 0f, false)]
@@ -64,8 +66,10 @@ public sealed class MultipleShootingTests(ITestOutputHelper output)
     [InlineData(false, 0.3f, false, 0.5f, true)]
     [InlineData(false, 0.3f, false, 0f, false, true)]
     [InlineData(true, 0f, true, 0.5f, false, true)]
+    [InlineData(false, 0.3f, true, 0f, false, false, 0.5)]
+    [InlineData(true, 0f, true, 0.5f, false, true, 0.3)]
     public void BackpropagationThroughTimeMatchesFiniteDifferences(bool externalPresynaptic, float gamma, bool activity, float slopeWeight, bool segmented,
-        bool clipped = false)
+        bool clipped = false, double envelopeMs = 0)
     {
         Dataset data = segmented
             ? Dataset.Concatenate("sweeps", Enumerable.Range(0, 3).Select(k => TeacherForcingTests.Synthetic(3000, neurons: 2, seed: 20 + k)).ToArray())
@@ -89,7 +93,7 @@ public sealed class MultipleShootingTests(ITestOutputHelper output)
         var trainer = new MultipleShootingTrainer(network, data, new MultipleShootingOptions
         {
             ShotLength = 6, Gamma = gamma, ContinuityV = 0.7f, ContinuityX = 0.4f, Partitions = 2, FromScratch = true, ValidateEvery = 0,
-            SlopeWeightScale = slopeWeight, ClipAboveMv = clip,
+            SlopeWeightScale = slopeWeight, ClipAboveMv = clip, EnvelopeMs = envelopeMs,
         });
         MultipleShootingProblem problem = trainer.Problem;
         if (slopeWeight > 0)
@@ -190,6 +194,50 @@ public sealed class MultipleShootingTests(ITestOutputHelper output)
         }
 
         ThreadCounts.AssertTheSameModel(Run);
+    }
+
+    /// <summary>
+    /// The clipped voltage cannot tell a burst from a plateau, both above θ; the spike-rate envelope can. A burst of
+    /// 2-ms spikes every 20 ms and a plateau at −10 mV through the same 200 ms: their envelopes (τ 50 ms) end about 0.1
+    /// and 0.96 apart, where min(v, −40) is −40 mV for both throughout.
+    /// </summary>
+    [Fact]
+    public void TheEnvelopeTellsAPlateauFromABurst()
+    {
+        const double dt = 0.1;
+        int n = 2000;
+        float[] burst = Enumerable.Range(0, n).Select(k => k % 200 < 20 ? 30f : -38f).ToArray();
+        float[] plateau = Enumerable.Repeat(-10f, n).ToArray();
+        var envelope = new SpikeEnvelope(TauMs: 50, ScaleMv: 200);
+        Segment[] one = [new Segment(0, n)];
+        float rBurst = envelope.OfRecord(burst, one, dt)[^1], rPlateau = envelope.OfRecord(plateau, one, dt)[^1];
+        output.WriteLine($"envelope after 200 ms: burst {rBurst:0.000}, plateau {rPlateau:0.000}");
+        Assert.InRange(rBurst, 0.08, 0.12);
+        Assert.InRange(rPlateau, 0.9, 1.0);
+        Assert.All(burst.Zip(plateau), pair => Assert.Equal(Math.Min(pair.First, -40f), Math.Min(pair.Second, -40f)));
+    }
+
+    /// <summary>
+    /// Held initial states (<see cref="MultipleShootingOptions.TrainInitialStates"/> false) stay where the data put them
+    /// through training, so every shot is a free run from the cell's own state; trained, they move.
+    /// </summary>
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void HeldInitialStatesStayWhereTheDataPutThem(bool train)
+    {
+        Dataset data = TeacherForcingTests.Synthetic(3000, neurons: 2);
+        var network = new Network(Circuit(externalPresynaptic: false), seed: 4);
+        var trainer = new MultipleShootingTrainer(network, data, new MultipleShootingOptions
+        {
+            ShotLength = 30, Epochs = 2, Partitions = 2, FromScratch = true, ValidateEvery = 0, TrainInitialStates = train,
+        });
+        float[][] before = trainer.Problem.ShotParameters.Select(p => (float[])p.Value.Clone()).ToArray();
+        float[][] weights = network.Snapshot();
+        trainer.Train();
+        bool moved = trainer.Problem.ShotParameters.Zip(before).Any(pair => !pair.First.Value.AsSpan().SequenceEqual(pair.Second));
+        Assert.Equal(train, moved);
+        Assert.Contains(network.Snapshot().Zip(weights), pair => !pair.First.AsSpan().SequenceEqual(pair.Second));
     }
 
     [Fact]

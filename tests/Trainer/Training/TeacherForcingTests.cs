@@ -161,6 +161,18 @@ public sealed class TeacherForcingTests(ITestOutputHelper output)
         Assert.Equal(result.History.Where(r => r.Validation is not null).Max(r => r.Validation!.Value), result.SelectedValidation);
         Assert.Equal(result.SelectedValidation, trainer.Validate());
         Assert.NotNull(result.SelectionWaitSeconds);
+
+        // Each scored epoch carries the parameters that were scored: whoever reads a report restores those, since
+        // the live network has trained on by then (RmmEdge.Bench snapshots read the live one and mislabelled its rows).
+        Assert.All(result.History.Where(r => r.Validation is null), r => Assert.Null(r.Snapshot));
+        foreach (EpochRecord r in result.History.Where(r => r.Validation is not null))
+        {
+            network.Restore(r.Snapshot!);
+            Assert.Equal(r.Validation!.Value, trainer.Validate());
+        }
+
+        float[][] first = result.History.First(r => r.Snapshot is not null).Snapshot!;
+        Assert.Contains(first.Zip(result.History[^1].Snapshot!), pair => !pair.First.AsSpan().SequenceEqual(pair.Second));
     }
 
     /// <summary>
