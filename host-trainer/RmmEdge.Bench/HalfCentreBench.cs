@@ -29,7 +29,27 @@ public static class HalfCentreBench
                 BuiltInData.Simulate("hco", 20, 2, BuiltInData.RhythmRestProbability, 0, cell, us));
     }
 
-    /// <summary>The catalogue cell and the synapses (µS each way) of a "sim:CELL:NS" kind.</summary>
+    /// <summary>
+    /// "ff:CELL:NS": the same two cells and stimulus as "sim:CELL:NS", but one synapse only, from cell 1 onto cell 2. A
+    /// diagnostic: cell 1 bursts whatever cell 2's state, so its inhibition is not tied to cell 2's own voltage history
+    /// as in an anti-phase pair, and cell 2's synaptic r asks whether that tie is what keeps the synapse unidentified.
+    /// There is no rhythm to judge, and cell 1's synaptic r is undefined (no synapse).
+    /// </summary>
+    private static (Dataset Train, Dataset Test) FeedForward(string kind)
+    {
+        (string cell, double us) = CellAndSynapse(kind);
+        Circuit Make()
+        {
+            var circuit = new Circuit([new StgNeuron(StgConductances.Named(cell)), new StgNeuron(StgConductances.Named(cell))], [new GradedSynapse(0, 1, us)]);
+            circuit.Reset([-60, -45]);
+            return circuit;
+        }
+
+        StimulusSpec stimulus = StimulusSpec.HalfCentre with { RestProbability = BuiltInData.RhythmRestProbability };
+        return (BuiltInData.Record(Make(), stimulus, kind, 60, 1), BuiltInData.Record(Make(), stimulus, kind, 20, 2));
+    }
+
+    /// <summary>The catalogue cell and the synapses (µS each way) of a "sim:CELL:NS" or "ff:CELL:NS" kind.</summary>
     private static (string Cell, double SynapseUs) CellAndSynapse(string kind)
     {
         string[] parts = kind.Split(':');
@@ -156,7 +176,7 @@ public static class HalfCentreBench
         output.WriteLine($"configuration: {System.Text.RegularExpressions.Regex.Replace(config.ToJson(), @"\s+", " ")}");
         foreach (string kind in kinds)
         {
-            if ((kind.StartsWith("sim:") ? Simulated(kind) : SyntheticPair.Load(sharedData, "hco1_train_60s", "hco1_test_20s", kind, output)) is not { } records)
+            if ((kind.StartsWith("ff:") ? FeedForward(kind) : kind.StartsWith("sim:") ? Simulated(kind) : SyntheticPair.Load(sharedData, "hco1_train_60s", "hco1_test_20s", kind, output)) is not { } records)
             {
                 return;
             }
