@@ -63,7 +63,11 @@ public sealed record CurrentSpec(
     public const double SpikeSlopeMv = 3;
 
     /// <summary>The value that drives the bank for a source voltage <paramref name="v"/> (mV).</summary>
-    public float Drive(float v) => Input == BankInput.Voltage ? v : 1f / (1f + MathF.Exp(((float)ActivityThresholdMv - v) / (float)ActivitySlopeMv));
+    public float Drive(float v) => Input == BankInput.Voltage ? v : SpikeActivity(v, ActivityThresholdMv, ActivitySlopeMv);
+
+    /// <summary>Spike activity σ((v − θ)/k) of a voltage <paramref name="v"/> (mV): ≈0 between spikes, ≈1 at a spike's peak.</summary>
+    public static float SpikeActivity(float v, double thresholdMv = SpikeThresholdMv, double slopeMv = SpikeSlopeMv) =>
+        1f / (1f + MathF.Exp(((float)thresholdMv - v) / (float)slopeMv));
 }
 
 /// <summary>A voltage range in mV, <see cref="Low"/> below <see cref="High"/>.</summary>

@@ -14,21 +14,17 @@ namespace RmmEdge.Trainer.Training;
 /// </summary>
 public sealed record SpikeEnvelope(double TauMs, float ScaleMv)
 {
-    public float Threshold => (float)CurrentSpec.SpikeThresholdMv;
-
-    public float Slope => (float)CurrentSpec.SpikeSlopeMv;
-
     /// <summary>α = dt/τ, the envelope's step weight.</summary>
     public float Alpha(double dtMs) => (float)Math.Min(1, dtMs / TauMs);
 
-    /// <summary>The spike activity a(v).</summary>
-    public float Activity(float v) => 1f / (1f + MathF.Exp((Threshold - v) / Slope));
+    /// <summary>The spike activity a(v) (<see cref="CurrentSpec.SpikeActivity"/> at its defaults).</summary>
+    public float Activity(float v) => CurrentSpec.SpikeActivity(v);
 
-    /// <summary>da/dv.</summary>
+    /// <summary>da/dv = a(1 − a)/k.</summary>
     public float ActivitySlope(float v)
     {
         float a = Activity(v);
-        return a * (1f - a) / Slope;
+        return a * (1f - a) / (float)CurrentSpec.SpikeSlopeMv;
     }
 
     /// <summary>The envelope of a measured voltage over a record, starting at 0 at every segment's first sample.</summary>
