@@ -102,19 +102,18 @@ internal sealed class MultipleShootingWorker
         int n = _count, cap = _capacity;
         float dt = (float)_network.DtMs;
         MultipleShootingProblem p = _problem;
+        SpikeEnvelope? envelope = p.Envelope;
+        float alpha = envelope?.Alpha(_network.DtMs) ?? 0;
         foreach (NeuronModel m in _network.Models)
         {
             int slot = _modelSlot[m.Index];
             for (int b = 0; b < n; b++) { _v[slot][b] = p.InitialVoltage.Value[_shots[b] * _network.Models.Length + slot]; }
-            if (p.Envelope is not null)
+            if (envelope is not null)
             {
                 float[] r = p.DataEnvelope[m.Index];
                 for (int b = 0; b < n; b++) { _envelope[slot][b] = r[_shotStart[b]]; }
             }
         }
-
-        SpikeEnvelope? envelope = p.Envelope;
-        float alpha = envelope?.Alpha(_network.DtMs) ?? 0;
 
         for (int c = 0; c < _currents.Length; c++)
         {
