@@ -31,11 +31,13 @@ public static class GeneralisationBench
     /// <param name="probeSeedInTraining">Not 0: the training data also holds every probe class, one segment each (the
     /// noise probe drawn with this seed; Generalisation.ProbeSeed is the judged probes' own): whether a miss is the training stimulus's
     /// content or the method's.</param>
+    /// <param name="selectionSeed">Not 0: every stage selects its snapshots on the cell's selection record (SelectionStimuli: chirp,
+    /// falling ramp, quiet steps, the training process drawn with this seed; none of them a probe) instead of the training record's held-out tail.</param>
     /// <param name="firesAtCandidates">Constant currents (nA) at which the cell is looked at, as a lab would for a few seconds each: those
     /// where it fires or bursts go to training as <see cref="TeacherForcingOptions.FiresAtNa"/> (`rmm train --fires-at`). Empty: none.</param>
     public static void Run(TrainingConfig config, StimulusSpec stimulus, IReadOnlyList<string> cells, int[] seeds, TextWriter output,
         string? modelDirectory = null, double trainSeconds = DefaultTrainSeconds, bool restCheck = false, int probeSeedInTraining = 0,
-        IReadOnlyList<float>? firesAtCandidates = null)
+        IReadOnlyList<float>? firesAtCandidates = null, int selectionSeed = 0)
     {
         output.WriteLine($"config {System.Text.RegularExpressions.Regex.Replace(config.ToJson(), @"\s+", " ")}");
         var summary = new List<string>();
@@ -52,7 +54,9 @@ public static class GeneralisationBench
             Dictionary<string, Dataset> probes = Generalisation.Probes(cellName);
             ActivitySummary[] cellTable = Generalisation.CellTable(cellName);
             bool burster = Generalisation.IsBurster(cellTable);
-            output.WriteLine($"cell {cellName} ({(burster ? "a burster" : "not a burster")} at 0 nA): training on {train.Source}");
+            Dataset? selection = selectionSeed == 0 ? null : BuiltInData.SelectionRecord(Cell(), stimulus, cellName, selectionSeed);
+            output.WriteLine($"cell {cellName} ({(burster ? "a burster" : "not a burster")} at 0 nA): training on {train.Source}" +
+                (selection is null ? "" : $", selecting on {selection.Source}"));
             TrainingConfig cellConfig = config;
             if (restCheck)
             {
@@ -72,7 +76,7 @@ public static class GeneralisationBench
 
             foreach (int seed in seeds)
             {
-                Network network = TrainedModel(cellConfig with { Seed = seed }, train, modelDirectory, ModelName(cellName, seed, trainSeconds), output);
+                Network network = TrainedModel(cellConfig with { Seed = seed }, train, selection, modelDirectory, ModelName(cellName, seed, trainSeconds), output);
                 var marks = new List<string>();
                 RmmqModel fixedPoint = FixedPointRun.Load(Quantizer.Compile(network, 16, out _));
                 ProbeVerdict[] verdicts = Generalisation.OnProbes(network, probes, burster);
@@ -108,7 +112,7 @@ public static class GeneralisationBench
     public static Dataset TrainingRecord(string cellName, StimulusSpec stimulus, double seconds) =>
         BuiltInData.Record(Circuit.SingleStg(StgConductances.Named(cellName)), stimulus, cellName, seconds, seed: 1);
 
-    private static Network TrainedModel(TrainingConfig config, Dataset train, string? directory, string name, TextWriter output)
+    private static Network TrainedModel(TrainingConfig config, Dataset train, Dataset? selection, string? directory, string name, TextWriter output)
     {
         string? path = directory is null ? null : Path.Combine(directory, name + ".rmm.json");
         if (path is not null && File.Exists(path))
@@ -118,7 +122,7 @@ public static class GeneralisationBench
         }
 
         var clock = Stopwatch.StartNew();
-        PipelineResult result = TrainingPipeline.Run(config, train);
+        PipelineResult result = TrainingPipeline.Run(config, train, selection: selection);
         output.WriteLine($"  seed {config.Seed}: TF epoch {result.TeacherForcing.SelectedEpoch} selected, {clock.Elapsed.TotalSeconds:0} s" +
             (result.TeacherForcing.Polish.Length > 0 ? $"; {result.TeacherForcing.Polish}" : "") +
             (result.MultipleShooting is TrainingResult ms ? $"; MS epoch {ms.SelectedEpoch} selected (scores {string.Join(" ", ms.History.Where(h => h.Validation is not null).Select(h => $"{h.Epoch}:{h.Validation:0.000}"))})" : ""));

@@ -20,12 +20,15 @@ namespace RmmEdge.Bench;
 /// </summary>
 public static class SnapshotsBench
 {
-    public static void Run(TrainingConfig config, StimulusSpec stimulus, IReadOnlyList<string> cells, int[] seeds, double trainSeconds, TextWriter output)
+    /// <param name="selectionSeed">Not 0: the trainers select on the cell's selection record (BuiltInData.SelectionRecord, its training segment drawn with this seed).</param>
+    public static void Run(TrainingConfig config, StimulusSpec stimulus, IReadOnlyList<string> cells, int[] seeds, double trainSeconds, TextWriter output,
+        int selectionSeed = 0)
     {
         foreach (string cellName in cells)
         {
             StgConductances g = StgConductances.Named(cellName);
             Dataset train = BuiltInData.Record(Circuit.SingleStg(g), stimulus, cellName, trainSeconds, seed: 1);
+            Dataset? selection = selectionSeed == 0 ? null : BuiltInData.SelectionRecord(Circuit.SingleStg(g), stimulus, cellName, selectionSeed);
             Dictionary<string, Dataset> probes = Generalisation.Probes(cellName);
             ActivitySummary[] cellTable = Generalisation.CellTable(cellName);
             bool burster = Generalisation.IsBurster(cellTable);
@@ -54,14 +57,14 @@ public static class SnapshotsBench
                     rows.Add((epoch, validation, within, classes));
                     output.WriteLine($"  {epoch,4} {validation,8:0.000}  {string.Join("  ", verdicts.Select(v => Brief(v, burster)))}  within {within}, classes {classes}/{cellTable.Length}");
                 });
-                TrainingResult result = new TeacherForcingTrainer(network, train, config.TeacherForcing with { Seed = seed }).Train(watcher);
+                TrainingResult result = new TeacherForcingTrainer(network, train, config.TeacherForcing with { Seed = seed }, selection).Train(watcher);
                 int selectedEpoch = result.SelectedEpoch;
                 if (config.MultipleShooting is { } ms)
                 {
                     // Multiple shooting's epochs follow teacher forcing's; its epoch 0 is the model teacher forcing kept.
                     stageStart = result.History[^1].Epoch;
                     output.WriteLine($"  multiple shooting from epoch {stageStart} (teacher forcing kept epoch {selectedEpoch}):");
-                    TrainingResult second = new MultipleShootingTrainer(network, train, ms with { Seed = seed }).Train(watcher);
+                    TrainingResult second = new MultipleShootingTrainer(network, train, ms with { Seed = seed }, selection).Train(watcher);
                     selectedEpoch = second.SelectedEpoch == 0 ? selectedEpoch : stageStart + second.SelectedEpoch;
                 }
 

@@ -197,6 +197,27 @@ public sealed class CliTests(ITestOutputHelper output) : IDisposable
     }
 
     [Fact]
+    public void ProtocolWritesTheSelectionStimuliScaledToTheRange()
+    {
+        (int code, string text, _) = Run("protocol", "--seconds", "20", "--range-na", "-0.1:0.35", "--selection", "--out", PathOf("cell.csv"));
+        Assert.Equal(0, code);
+        Assert.Contains("wrote the selection stimuli", text);
+        float[] Current(string name) => File.ReadAllLines(PathOf($"cell-{name}.csv")).Skip(1)
+            .Select(l => float.Parse(l.Split(',')[1], System.Globalization.CultureInfo.InvariantCulture)).ToArray();
+        foreach (string name in RmmEdge.Trainer.Simulation.SelectionStimuli.Names)
+        {
+            Assert.Equal(150_000, Current(name).Length);
+        }
+
+        // An STG cell's chirp of 0.35 ± 0.4 nA on −0.6…1.2 nA, mapped onto −0.1…0.35 nA: 0.1375 ± 0.1 nA.
+        Assert.InRange(Current("chirp").Max(), 0.2374, 0.2376);
+        Assert.InRange(Current("chirp").Min(), 0.0374, 0.0376);
+        Assert.Equal(0.35f, Current("ramp")[0], 4);
+        Assert.InRange(Current("training").Max(), 0.3, 0.35 + 0.45 / 6 + 1e-4);
+        Assert.Contains("--selection cell-chirp.abf cell-ramp.abf cell-steps.abf cell-training.abf", text);
+    }
+
+    [Fact]
     public void ProtocolWritesRestQuietAndNoisyStepsOverTheAskedRange()
     {
         (int code, string text, _) = Run("protocol", "--seconds", "30", "--range-na", "-0.1:0.4", "--quiet", "0.5", "--seed", "2", "--out", PathOf("stim.csv"));

@@ -30,10 +30,15 @@ internal static class ProtocolCommand
         var seed = new Option<int>("--seed") { Description = "Seed of the random steps and noise", DefaultValueFactory = _ => 1 };
         var rest = CommandContext.Within(new Option<double>("--rest") { Description = "Fraction of the steps at rest (0 nA, no noise)", DefaultValueFactory = _ => ProtocolRest }, 0, 1, "");
         var quiet = CommandContext.Within(new Option<double>("--quiet") { Description = "Fraction of the other steps held without noise", DefaultValueFactory = _ => ProtocolQuiet }, 0, 1, "");
+        var selection = new Option<bool>("--selection")
+        {
+            Description = "Also write the selection stimuli beside it (OUT-chirp.csv, OUT-ramp.csv, OUT-steps.csv, OUT-training.csv, 15 s each, scaled to --range-na): " +
+                "record them too and pass them to rmm train --selection, which chooses the model by them without fitting them",
+        };
         var output = CommandContext.OutputOption("CSV file to write: t_s, I_nA");
         var command = new Command("protocol", "Write an identification protocol: the current to inject while recording the data a model is trained on.\n" +
-            "Examples:\n  rmm protocol --seconds 60 --out stim.csv\n  rmm protocol --seconds 60 --quiet 0.3 --out stim-quiet.csv\n  rmm protocol --seconds 120 --range-na -0.05:0.3 --dt-ms 0.05 --out cortical.csv");
-        foreach (Option o in new Option[] { seconds, range, dt, seed, rest, quiet, output }) { command.Options.Add(o); }
+            "Examples:\n  rmm protocol --seconds 60 --out stim.csv\n  rmm protocol --seconds 60 --quiet 0.3 --out stim-quiet.csv\n  rmm protocol --seconds 60 --selection --out stim.csv\n  rmm protocol --seconds 120 --range-na -0.05:0.3 --dt-ms 0.05 --out cortical.csv");
+        foreach (Option o in new Option[] { seconds, range, dt, seed, rest, quiet, selection, output }) { command.Options.Add(o); }
         command.SetAction(parsed =>
         {
             (double low, double high) = Range(parsed.GetValue(range)!);
@@ -42,17 +47,7 @@ internal static class ProtocolCommand
             int samples = (int)Math.Round(parsed.GetValue(seconds) * 1000 / dtMs);
             float[] current = spec.Generate(samples, dtMs, parsed.GetValue(seed));
             string path = parsed.GetValue(output)!;
-            UserFiles.WriteAtomically(path, stream =>
-            {
-                using var writer = new StreamWriter(stream);
-                writer.WriteLine("t_s,I_nA");
-                for (int k = 0; k < current.Length; k++)
-                {
-                    writer.Write((k * dtMs / 1000).ToString("0.######", CultureInfo.InvariantCulture));
-                    writer.Write(',');
-                    writer.WriteLine(current[k].ToString("0.####", CultureInfo.InvariantCulture));
-                }
-            });
+            WriteCurrent(path, current, dtMs);
             context.Out.WriteLine($"wrote {path}: {samples:N0} samples at {dtMs} ms ({samples * dtMs / 1000:0.#} s), {current.Min():0.###} to {current.Max():0.###} nA");
             context.Out.WriteLine("what it holds, and why:");
             context.Out.WriteLine($"  random steps of {spec.StepMinMs / 1000:0.#}-{spec.StepMaxMs / 1000:0.#} s between {low} and {high} nA ({spec.ZeroProbability:0%} at 0): " +
@@ -68,10 +63,57 @@ internal static class ProtocolCommand
                 "unseen probes within the bar and the constant-current class right at 20 of 30 levels; adding 30 % quiet steps gave 5 of 20 and 22 of 30, so --quiet is 0 by default");
             context.Out.WriteLine("  a model knows the voltages this protocol takes the cell to; beyond them its currents are extrapolated (rmm eval prints how much of a run lies outside): " +
                 "set --range-na to cover the largest currents you will inject");
+            if (parsed.GetValue(selection))
+            {
+                WriteSelection(context, path, spec, low, high, dtMs, parsed.GetValue(seed));
+            }
+
             return Cli.Ok;
         });
         return command;
     }
+
+    /// <summary>
+    /// The selection stimuli (SelectionStimuli, drawn for an STG cell's −0.6…1.2 nA) mapped linearly onto LOW…HIGH, one
+    /// file each beside <paramref name="path"/>; the training segment is the protocol itself drawn with the next seed.
+    /// </summary>
+    private static void WriteSelection(CommandContext context, string path, StimulusSpec spec, double low, double high, double dtMs, int seed)
+    {
+        const double stgLow = -0.6, stgHigh = 1.2;
+        double scale = (high - low) / (stgHigh - stgLow);
+        string stem = Path.Combine(Path.GetDirectoryName(path) ?? "", Path.GetFileNameWithoutExtension(path));
+        var written = new List<string>();
+        foreach (string name in SelectionStimuli.Names)
+        {
+            float[] current = SelectionStimuli.Generate(name, dtMs, spec, seed + 1);
+            if (name != "training")
+            {
+                for (int k = 0; k < current.Length; k++) { current[k] = (float)(low + (current[k] - stgLow) * scale); }
+            }
+
+            string file = $"{stem}-{name}.csv";
+            WriteCurrent(file, current, dtMs);
+            written.Add(file);
+        }
+
+        context.Out.WriteLine($"wrote the selection stimuli: {string.Join(", ", written)} ({SelectionStimuli.SegmentSeconds:0} s each)");
+        context.Out.WriteLine("  a chirp, a falling ramp, steps held without noise, and the protocol with another seed: record each as its own file or sweep and train with " +
+            $"rmm train DATA --selection {string.Join(" ", written.Select(Path.GetFileName).Select(f => Path.ChangeExtension(f, ".abf")))}; selection then keeps the snapshot " +
+            "that follows the cell on all four, each scored on its own (README \"Generalisation\" for what it did on the simulated cells)");
+    }
+
+    private static void WriteCurrent(string path, float[] current, double dtMs) =>
+        UserFiles.WriteAtomically(path, stream =>
+        {
+            using var writer = new StreamWriter(stream);
+            writer.WriteLine("t_s,I_nA");
+            for (int k = 0; k < current.Length; k++)
+            {
+                writer.Write((k * dtMs / 1000).ToString("0.######", CultureInfo.InvariantCulture));
+                writer.Write(',');
+                writer.WriteLine(current[k].ToString("0.####", CultureInfo.InvariantCulture));
+            }
+        });
 
     /// <summary>--range-na LOW:HIGH (nA), within ±100 nA.</summary>
     private static (double Low, double High) Range(string text) => RangeText.Parse(text, "--range-na", "nA", 100, "-0.6:1.2");

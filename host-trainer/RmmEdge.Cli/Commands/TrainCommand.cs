@@ -51,6 +51,13 @@ internal static class TrainCommand
         {
             if (result.GetValueOrDefault<int?>() is < 0) { result.AddError("--polish: expected a number of iterations, 0 or more"); }
         });
+        var selection = new Option<string[]>("--selection")
+        {
+            Description = "Selection recording(s), same forms as DATA: recorded beside the training protocol on other stimuli (a chirp, a ramp, steps held " +
+                "without noise, ...), never fitted; every stage keeps the snapshot that free-runs them best, each file or sweep scored on its own. " +
+                "DATA is then fitted whole (nothing held out)",
+            AllowMultipleArgumentsPerToken = true,
+        };
         var resultFile = new Option<string?>("--result") { Description = "Also write the training's figures as JSON (selected epoch, validation, seconds, parameters, seed)" };
         var target = new Option<string?>("--target")
         {
@@ -61,9 +68,9 @@ internal static class TrainCommand
         var data = new DataArguments();
         var command = new Command("train", "Fit an RMM to a recording.\nExamples:\n  rmm train stg.csv --out stg.rmm.json\n" +
             "  rmm train hco.csv --network pair --ms-epochs 60 --gamma 0.1 --out hco.rmm.json\n  rmm train cell.abf --config train.json --out cell.rmm.json\n" +
-            "  rmm train ramp.abf steps.abf@0-10 --out cell.rmm.json\n  rmm train hco.csv --network pair --target stm32f769i-discovery --out hco.rmm.json\n  rmm train B6_Ch3_181.ibw+B6_Ch0_181.ibw B6_Ch3_182.ibw+B6_Ch0_182.ibw --out b6.rmm.json");
+            "  rmm train ramp.abf steps.abf@0-10 --out cell.rmm.json\n  rmm train protocol.abf --selection chirp.abf ramp.abf steps.abf --out cell.rmm.json\n  rmm train hco.csv --network pair --target stm32f769i-discovery --out hco.rmm.json\n  rmm train B6_Ch3_181.ibw+B6_Ch0_181.ibw B6_Ch3_182.ibw+B6_Ch0_182.ibw --out b6.rmm.json");
         command.Arguments.Add(file);
-        foreach (Option o in new Option[] { output, config, network, epochs, msEpochs, gamma, seed, seeds, firesAt, polish, target, resultFile, warmup }) { command.Options.Add(o); }
+        foreach (Option o in new Option[] { output, config, network, epochs, msEpochs, gamma, seed, seeds, firesAt, polish, selection, target, resultFile, warmup }) { command.Options.Add(o); }
         data.AddTo(command);
         command.SetAction(parsed =>
         {
@@ -90,6 +97,7 @@ internal static class TrainCommand
             }
 
             Dataset dataset = data.Load(parsed, parsed.GetValue(file)!);
+            Dataset? selectionData = parsed.GetValue(selection) is { Length: > 0 } selectionFiles ? data.Load(parsed, selectionFiles) : null;
             TrainingConfig configured = c;
             SizingResult? sizing = null;
             if (board is not null)
@@ -105,7 +113,7 @@ internal static class TrainCommand
             foreach (int each in seedList)
             {
                 if (seedList.Length > 1) { context.Out.WriteLine($"seed {each}:"); }
-                PipelineResult trained = Train(context, c with { Seed = each }, dataset);
+                PipelineResult trained = Train(context, c with { Seed = each }, dataset, selectionData);
                 spread.Add((each, trained));
                 if (kept is null || TrainingPipeline.Validation(trained) > TrainingPipeline.Validation(kept)) { kept = trained; c = c with { Seed = each }; }
             }
@@ -153,10 +161,10 @@ internal static class TrainCommand
             if (sizing is { Shrunk: true, Chosen: { } fitted })
             {
                 context.Out.WriteLine($"the cost of fitting: training the configured network ({sizing.Configured.Shape}) too, to compare on the held-out data ...");
-                PipelineResult full = Train(context, configured with { Target = null }, dataset);
-                context.Out.WriteLine("held-out free run (the part of the data that training did not fit):");
-                PrintScores(context, $"configured ({sizing.Configured.Shape}, {sizing.Configured.Fit.Load:P0} of the period, does not fit)", TrainingPipeline.ScoreHeldOut(full.Network, configured, dataset));
-                PrintScores(context, $"fitted ({fitted.Shape}, {fitted.Bits}-bit, {fitted.Fit.Load:P0})", TrainingPipeline.ScoreHeldOut(result.Network, c, dataset));
+                PipelineResult full = Train(context, configured with { Target = null }, dataset, selectionData);
+                context.Out.WriteLine(selectionData is null ? "held-out free run (the part of the data that training did not fit):" : "free run on the selection recording(s):");
+                PrintScores(context, $"configured ({sizing.Configured.Shape}, {sizing.Configured.Fit.Load:P0} of the period, does not fit)", TrainingPipeline.ScoreHeldOut(full.Network, configured, dataset, selectionData));
+                PrintScores(context, $"fitted ({fitted.Shape}, {fitted.Bits}-bit, {fitted.Fit.Load:P0})", TrainingPipeline.ScoreHeldOut(result.Network, c, dataset, selectionData));
             }
 
             context.Out.WriteLine($"wrote {modelPath} ({result.Network.ParameterCount:N0} parameters)");
@@ -181,11 +189,11 @@ internal static class TrainCommand
     }
 
     /// <summary>The selection score of the kept snapshot of the last stage run.</summary>
-    private static PipelineResult Train(CommandContext context, TrainingConfig c, Dataset dataset)
+    private static PipelineResult Train(CommandContext context, TrainingConfig c, Dataset dataset, Dataset? selection = null)
     {
         var stages = new List<(string, int)> { ("teacher forcing", c.TeacherForcing.Epochs) };
         if (c.MultipleShooting is { } ms) { stages.Add(("multiple shooting", ms.Epochs)); }
-        return ProgressView.Run(context, stages, progress => TrainingPipeline.Run(c, dataset, progress));
+        return ProgressView.Run(context, stages, progress => TrainingPipeline.Run(c, dataset, progress, selection: selection));
     }
 
     private static void PrintScores(CommandContext context, string label, NeuronScore[]? scores)

@@ -70,6 +70,20 @@ public static class BuiltInData
     }
 
     /// <summary>
+    /// A single cell's selection record (<see cref="SelectionStimuli"/>): its segments one after another from
+    /// the running cell, after the same 10 s settle as <see cref="Record"/>, each kept a segment of its own;
+    /// the training segment is <paramref name="training"/> drawn with <paramref name="seed"/>.
+    /// </summary>
+    public static Dataset SelectionRecord(Circuit circuit, StimulusSpec training, string name, int seed)
+    {
+        circuit.Advance(10_000, new double[circuit.NeuronCount]);
+        Dataset[] parts = SelectionStimuli.Names
+            .Select(segment => circuit.Record([SelectionStimuli.Generate(segment, DtMs, training, seed)], DtMs, $"{name}, selection {segment}"))
+            .ToArray();
+        return Dataset.Concatenate($"built-in {name} selection record ({string.Join(", ", SelectionStimuli.Names)}; {SelectionStimuli.SegmentSeconds:0} s each, seed {seed})", parts);
+    }
+
+    /// <summary>
     /// <paramref name="seconds"/> of <paramref name="circuit"/> under <paramref name="stimulus"/> (one
     /// independent draw per neuron) after its 10 s unrecorded settle.
     /// </summary>

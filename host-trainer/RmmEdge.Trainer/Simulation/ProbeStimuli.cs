@@ -25,34 +25,14 @@ public static class ProbeStimuli
         switch (name)
         {
             case "chirp":
-                {
-                    double f0 = 0.1, f1 = 10, duration = seconds, rate = Math.Log(f1 / f0) / duration, phase = 0;
-                    for (int k = 0; k < n; k++)
-                    {
-                        double t = k * dtMs / 1000;
-                        current[k] = (float)(0.25 + 0.5 * Math.Sin(2 * Math.PI * phase));
-                        phase += f0 * Math.Exp(rate * t) * dtMs / 1000;
-                    }
-
-                    break;
-                }
-
+                StimulusShapes.Chirp(current, dtMs, 0.1, 10, 0.25, 0.5);
+                break;
             case "ramp":
-                for (int k = 0; k < n; k++) { current[k] = (float)(-0.5 + 2.0 * k / Math.Max(1, n - 1)); }
+                StimulusShapes.Ramp(current, -0.5, 1.5);
                 break;
             case "steps":
-                {
-                    double[] levels = [-0.9, 0.15, 0.45, 1.4, 0.8];
-                    for (int k = 0; k < n; k++)
-                    {
-                        double t = k * dtMs / 1000 % (3 * levels.Length);
-                        int step = (int)(t / 3);
-                        current[k] = t - 3 * step < 1 ? 0f : (float)levels[step];
-                    }
-
-                    break;
-                }
-
+                StimulusShapes.Steps(current, dtMs, [-0.9, 0.15, 0.45, 1.4, 0.8], 1, 2);
+                break;
             case "noise":
                 {
                     var spec = new StimulusSpec(30, 0.35, 1e6, 1e6, 0.4, 0.4, 0, -2, 3);   // one step of 1,000 s: a constant mean

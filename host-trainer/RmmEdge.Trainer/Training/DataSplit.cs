@@ -18,8 +18,31 @@ namespace RmmEdge.Trainer.Training;
 /// <param name="Transient">The start of every training segment that is not fitted.</param>
 /// <param name="SelectionTransient">The start of every selection segment that is teacher forced, not scored.</param>
 /// <param name="Description">The split in words, for logs and results.</param>
-public sealed record DataSplit(Dataset Train, Dataset Selection, Transient Transient, Transient SelectionTransient, string Description)
+/// <param name="SegmentsApart">Whether selection scores each of its segments on its own and averages the scores (a selection
+/// record of several stimulus classes, <see cref="Beside"/>), rather than laying their spike trains end to end.</param>
+public sealed record DataSplit(Dataset Train, Dataset Selection, Transient Transient, Transient SelectionTransient, string Description,
+    bool SegmentsApart = false)
 {
+    /// <summary>
+    /// The whole of <paramref name="data"/> to fit, and a separate <paramref name="selection"/> record to choose
+    /// snapshots by: what a lab records beside its training protocol (<c>rmm train --selection</c>; issue 17 §3). Each
+    /// selection segment is free-run on its own after its warm-up and scored on its own, so that a model
+    /// too fast on one stimulus and too slow on another does not average to right.
+    /// </summary>
+    public static DataSplit Beside(Network network, Dataset data, Dataset selection, double? transientMs)
+    {
+        network.CheckFits(selection);
+        Transient transient = Transient.For(network, data, transientMs);
+        Transient selectionTransient = Transient.For(network, selection, transientMs);
+        return new DataSplit(data, selection, transient, selectionTransient,
+            $"training on all of {data.Source}; selecting on {selection.Source} ({selection.Segments.Count} segment{(selection.Segments.Count == 1 ? "" : "s")}, " +
+            $"each scored on its own); transient: {transient}; in selection: {selectionTransient}", SegmentsApart: true);
+    }
+
+    /// <summary><see cref="Beside"/> when a selection record is given, else <see cref="Of"/>.</summary>
+    public static DataSplit Of(Network network, Dataset data, Dataset? selection, double validationFraction, double selectionFraction, double? transientMs) =>
+        selection is null ? Of(network, data, validationFraction, selectionFraction, transientMs) : Beside(network, data, selection, transientMs);
+
     public static DataSplit Of(Network network, Dataset data, double validationFraction, double selectionFraction, double? transientMs)
     {
         Transient transient = Transient.For(network, data, transientMs);

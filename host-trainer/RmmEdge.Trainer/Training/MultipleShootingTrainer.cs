@@ -101,7 +101,8 @@ public sealed class MultipleShootingTrainer
     private readonly MultipleShootingWorker[] _workers;
     private readonly DataSplit _split;
 
-    public MultipleShootingTrainer(Network network, Dataset data, MultipleShootingOptions options)
+    /// <param name="selection">A separate record to select snapshots by (<see cref="DataSplit.Beside"/>), or null to hold out part of <paramref name="data"/>.</param>
+    public MultipleShootingTrainer(Network network, Dataset data, MultipleShootingOptions options, Dataset? selection = null)
     {
         network.CheckFits(data);
         network.CheckTrainable();
@@ -112,7 +113,7 @@ public sealed class MultipleShootingTrainer
 
         _network = network;
         _options = options;
-        DataSplit dataSplit = DataSplit.Of(network, data, options.ValidationFraction, options.SelectionFraction, transientMs: null);
+        DataSplit dataSplit = DataSplit.Of(network, data, selection, options.ValidationFraction, options.SelectionFraction, transientMs: null);
         int warmup = dataSplit.Transient.Samples;
         _problem = new MultipleShootingProblem(network, dataSplit.Train, warmup, options.ShotLength, options.ContinuityV, options.ContinuityX,
             options.SlopeWeightScale, options.ClipAboveMv, options.EnvelopeMs > 0 ? new SpikeEnvelope(options.EnvelopeMs, options.EnvelopeMv) : null);
@@ -144,7 +145,7 @@ public sealed class MultipleShootingTrainer
     internal MultipleShootingProblem Problem => _problem;
 
     private SnapshotValidator ValidatorFor(Network network) =>
-        new(network, _split.Selection, _split.SelectionTransient, _options.Metric, _options.Selection);
+        new(network, _split.Selection, _split.SelectionTransient, _options.Metric, _options.Selection, segmentsApart: _split.SegmentsApart);
 
     public TrainingResult Train(IProgress<EpochRecord>? progress = null, CancellationToken cancel = default)
     {

@@ -22,15 +22,18 @@ public sealed class SnapshotValidator
     private readonly int _perturbations;
     private readonly double _perturbationSize;
     private readonly ConstantCurrentCheck? _check;
+    private readonly bool _segmentsApart;
 
     /// <param name="selection">What is free-run and scored (every segment on its own, after <paramref name="transient"/>).</param>
     /// <param name="perturbations">Copies of the snapshot with parameters multiplied by 1 + <paramref name="perturbationSize"/>·N(0, 1)
     /// (seeds 1, 2, …), also scored: the snapshot gets the worst of its scores (0: the snapshot alone).</param>
     /// <param name="perturbationSize">Relative size of that noise (default 2⁻¹⁵, a 16-bit weight's rounding).</param>
+    /// <param name="segmentsApart">Score each segment on its own and average (<see cref="DataSplit.SegmentsApart"/>), rather than all together.</param>
     public SnapshotValidator(Network network, Dataset selection, Transient transient, SpikeMetricSettings metric, SelectionRule rule,
-        int perturbations = 0, double perturbationSize = Network.WeightRounding, ConstantCurrentCheck? check = null)
+        int perturbations = 0, double perturbationSize = Network.WeightRounding, ConstantCurrentCheck? check = null, bool segmentsApart = false)
     {
         _check = check;
+        _segmentsApart = segmentsApart;
         _network = network;
         _segments = selection.SplitSegments();   // once: every validation runs them
         _transient = transient;
@@ -137,15 +140,24 @@ public sealed class SnapshotValidator
     }
 
     /// <summary>The mean selection score of one snapshot's free runs less its check's distance; <see cref="DivergedScore"/> if a run diverged.</summary>
-    private double Score(IReadOnlyList<(Dataset Data, FreeRunResult Run)> runs, double distance)
+    private double Score(IReadOnlyList<(Dataset Data, FreeRunResult Run)> runs, double distance) =>
+        Score(_network, runs, _metric, _rule, _segmentsApart, _dataFeatures) - distance;
+
+    /// <summary>
+    /// The selection score of free runs of <paramref name="network"/>: the mean of <see cref="SelectionScore"/> over the
+    /// modelled neurons, with the runs scored together (spike trains end to end) or, <paramref name="segmentsApart"/>,
+    /// each on its own and the scores averaged over the runs; <see cref="DivergedScore"/> if a run diverged.
+    /// </summary>
+    public static double Score(Network network, IReadOnlyList<(Dataset Data, FreeRunResult Run)> runs, SpikeMetricSettings metric, SelectionRule rule,
+        bool segmentsApart, DataFeatures? dataFeatures = null)
     {
         if (runs.Any(r => r.Run.Diverged))
         {
             return DivergedScore;
         }
 
-        NeuronScore[] scores = Scoring.Score(_network, runs, metric: _metric, dataFeatures: _dataFeatures);
-        return scores.Average(s => SelectionScore(s, _rule)) - distance;
+        IEnumerable<IReadOnlyList<(Dataset, FreeRunResult)>> groups = segmentsApart ? runs.Select(r => (IReadOnlyList<(Dataset, FreeRunResult)>)[r]) : [runs];
+        return groups.Average(group => Scoring.Score(network, group, metric: metric, dataFeatures: dataFeatures).Average(s => SelectionScore(s, rule)));
     }
 
     /// <summary>Burst statistics of fewer kept bursts than this are too noisy to select by.</summary>

@@ -179,14 +179,16 @@ public sealed class TeacherForcingTrainer
     private readonly TeacherForcingProblem[] _problems;
     private readonly TeacherForcingWorker[][] _workers;
 
-    public TeacherForcingTrainer(Network network, Dataset data, TeacherForcingOptions options)
+    /// <param name="selection">A separate record to select snapshots by (<see cref="DataSplit.Beside"/>; all of <paramref name="data"/> is then
+    /// fitted), or null to hold out part of <paramref name="data"/> (<see cref="DataSplit.Of(Network, Dataset, double, double, double?)"/>).</param>
+    public TeacherForcingTrainer(Network network, Dataset data, TeacherForcingOptions options, Dataset? selection = null)
     {
         network.CheckFits(data);
         network.CheckTrainable();
 
         _network = network;
         _options = options;
-        Split = DataSplit.Of(network, data, options.ValidationFraction, options.SelectionFraction, options.TransientMs);
+        Split = DataSplit.Of(network, data, selection, options.ValidationFraction, options.SelectionFraction, options.TransientMs);
         Dataset train = Split.Train;
         if (options.VoltageLowPassHz > 0) { train = train.LowPassVoltages(options.VoltageLowPassHz); }
         _problems = network.Models.Select(m => new TeacherForcingProblem(m, train, Split.Transient.Samples, options.StreamAboveMb * 1024L * 1024)).ToArray();
@@ -209,7 +211,7 @@ public sealed class TeacherForcingTrainer
 
     private SnapshotValidator ValidatorFor(Network network) =>
         new(network, Split.Selection, Split.SelectionTransient, _options.Metric, _options.Selection, _options.SelectionPerturbations,
-            check: _options.ConstantCurrentCheck);
+            check: _options.ConstantCurrentCheck, segmentsApart: Split.SegmentsApart);
 
     /// <summary>How the record was divided between fitting and selection.</summary>
     public DataSplit Split { get; }

@@ -23,18 +23,19 @@ public sealed record PipelineResult(Network Network, TrainingResult TeacherForci
 /// <summary>One training run from a configuration: teacher forcing, then multiple shooting if asked.</summary>
 public static class TrainingPipeline
 {
+    /// <param name="selection">A separate record that every stage selects its snapshots by (<see cref="DataSplit.Beside"/>), or null to hold out part of <paramref name="data"/>.</param>
     public static PipelineResult Run(TrainingConfig config, Dataset data, IProgress<(string Stage, EpochRecord Epoch)>? progress = null,
-        CancellationToken cancel = default)
+        CancellationToken cancel = default, Dataset? selection = null)
     {
         config.Check();
         var network = new Network(config.BuildSpec(data.DtMs, data.Neurons.Count), config.Seed);
         TeacherForcingOptions tf = config.TeacherForcing with { Seed = config.Seed };
-        TrainingResult first = new TeacherForcingTrainer(network, data, tf)
+        TrainingResult first = new TeacherForcingTrainer(network, data, tf, selection)
             .Train(progress is null ? null : new Relay(progress, "teacher forcing"), cancel);
         TrainingResult? second = null;
         if (config.MultipleShooting is { } ms)
         {
-            second = new MultipleShootingTrainer(network, data, ms with { Seed = config.Seed })
+            second = new MultipleShootingTrainer(network, data, ms with { Seed = config.Seed }, selection)
                 .Train(progress is null ? null : new Relay(progress, "multiple shooting"), cancel);
         }
 
@@ -105,13 +106,13 @@ public static class TrainingPipeline
 
     /// <summary>
     /// Free-run scores of a trained network on the part of <paramref name="data"/> that training held out
-    /// (the last validation fraction of one record, or the held-out sweeps), per modelled neuron; null when
-    /// the free run diverged.
+    /// (the last validation fraction of one record, or the held-out sweeps), or on the <paramref name="selection"/>
+    /// record when training had one, per modelled neuron; null when the free run diverged.
     /// </summary>
-    public static NeuronScore[]? ScoreHeldOut(Network network, TrainingConfig config, Dataset data)
+    public static NeuronScore[]? ScoreHeldOut(Network network, TrainingConfig config, Dataset data, Dataset? selection = null)
     {
         TeacherForcingOptions tf = config.TeacherForcing;
-        DataSplit heldOut = DataSplit.Of(network, data, tf.ValidationFraction, tf.ValidationFraction, tf.TransientMs);
+        DataSplit heldOut = DataSplit.Of(network, data, selection, tf.ValidationFraction, tf.ValidationFraction, tf.TransientMs);
         SegmentRuns runs = FreeRun.RunSegments(network, heldOut.Selection, heldOut.SelectionTransient);
         return runs.Diverged ? null : Scoring.Score(network, runs.Runs, metric: tf.Metric);
     }

@@ -161,6 +161,29 @@ public sealed class SegmentTests(ITestOutputHelper output) : IDisposable
         Assert.Contains("sweep 3 asked for", stderr.ToString());
     }
 
+    [Fact]
+    public void TheCliSelectsOnSelectionRecordingsItNeverFits()
+    {
+        string train = Path.Combine(_dir, "train.csv"), chirp = Path.Combine(_dir, "chirp.csv"), ramp = Path.Combine(_dir, "ramp.csv");
+        CsvRecordingWriter.Write(TeacherForcingTests.Synthetic(30_000, seed: 3), train);
+        CsvRecordingWriter.Write(TeacherForcingTests.Synthetic(10_000, seed: 5), chirp);
+        CsvRecordingWriter.Write(TeacherForcingTests.Synthetic(10_000, seed: 6), ramp);
+        string model = Path.Combine(_dir, "sel.rmm.json");
+        var stdout = new StringWriter();
+        var stderr = new StringWriter();
+        int code = RmmCli.Run(["train", train, "--selection", chirp, ramp, "--out", model, "--epochs", "2"], stdout, stderr);
+        output.WriteLine(stdout.ToString() + stderr);
+        Assert.Equal(0, code);
+        Assert.Contains($"training on all of {train}; selecting on {chirp} + {ramp} (2 segments, each scored on its own)", stdout.ToString());
+
+        string missing = Path.Combine(_dir, "nowhere.csv");
+        stderr = new StringWriter();
+        Assert.Equal(1, RmmCli.Run(["train", train, "--selection", missing, "--out", Path.Combine(_dir, "never.rmm.json"), "--epochs", "1"], TextWriter.Null, stderr));
+        Assert.Contains("nowhere.csv", stderr.ToString());
+        Assert.Single(stderr.ToString().Trim().Split('\n'));
+        Assert.False(File.Exists(Path.Combine(_dir, "never.rmm.json")));
+    }
+
     [SkippableFact]
     public void RealRecordingsOpenAsLabsStoreThem()
     {
