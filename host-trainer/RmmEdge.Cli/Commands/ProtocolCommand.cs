@@ -8,7 +8,8 @@ namespace RmmEdge.Cli;
 /// <summary>
 /// `rmm protocol`: the current a lab injects to record training data for a model that has to predict
 /// more than the protocol it was trained on (StimulusSpec.Protocol), written as CSV (t_s, I_nA) with
-/// its rationale.
+/// its rationale; with --selection also the stimuli of a selection record (SelectionStimuli) for
+/// `rmm train --selection`.
 /// </summary>
 internal static class ProtocolCommand
 {

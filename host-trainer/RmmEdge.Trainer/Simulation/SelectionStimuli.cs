@@ -9,7 +9,9 @@ namespace RmmEdge.Trainer.Simulation;
 /// after 1 s at 0) and the training process itself with another seed. Their parameters are not the
 /// judged probes' (<see cref="ProbeStimuli"/>: 0.1 → 10 Hz at 0.25 ± 0.5 nA, a rising ramp −0.5 → +1.5 nA,
 /// steps at −0.9, 0.15, 0.45, 1.4, 0.8 nA, OU noise of another mean and SD), so a probe verdict is
-/// still on a stimulus no stage of training or selection saw.
+/// still on a stimulus no stage of training or selection saw. Two of the quiet levels, −0.5 and 1.0 nA, are
+/// levels of the constant-current table (ConstantCurrentResponse.StandardCurrentsNa), held 2 s here: a
+/// class verdict there is on a level selection has seen for 2 s.
 /// </summary>
 public static class SelectionStimuli
 {
