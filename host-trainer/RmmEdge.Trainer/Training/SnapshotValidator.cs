@@ -140,8 +140,11 @@ public sealed class SnapshotValidator
     }
 
     /// <summary>The mean selection score of one snapshot's free runs less its check's distance; <see cref="DivergedScore"/> if a run diverged.</summary>
-    private double Score(IReadOnlyList<(Dataset Data, FreeRunResult Run)> runs, double distance) =>
-        Score(_network, runs, _metric, _rule, _segmentsApart, _dataFeatures) - distance;
+    private double Score(IReadOnlyList<(Dataset Data, FreeRunResult Run)> runs, double distance)
+    {
+        double score = Score(_network, runs, _metric, _rule, _segmentsApart, _dataFeatures);
+        return score == DivergedScore ? DivergedScore : score - distance;
+    }
 
     /// <summary>
     /// The selection score of free runs of <paramref name="network"/>: the mean of <see cref="SelectionScore"/> over the
