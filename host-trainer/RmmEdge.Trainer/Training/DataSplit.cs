@@ -26,8 +26,8 @@ public sealed record DataSplit(Dataset Train, Dataset Selection, Transient Trans
     /// <summary>
     /// The whole of <paramref name="data"/> to fit, and a separate <paramref name="selection"/> record to choose
     /// snapshots by: what a lab records beside its training protocol (<c>rmm train --selection</c>; issue 17 §3). Each
-    /// selection segment is free-run on its own after its warm-up and scored on its own, so that a model
-    /// too fast on one stimulus and too slow on another does not average to right.
+    /// selection segment is free-run on its own after its warm-up and scored on its own: laid end to end, the
+    /// burst period is the median interval over all segments, and the segment with the most bursts decides it.
     /// </summary>
     public static DataSplit Beside(Network network, Dataset data, Dataset selection, double? transientMs)
     {
