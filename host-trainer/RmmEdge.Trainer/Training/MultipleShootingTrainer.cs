@@ -120,8 +120,8 @@ public sealed class MultipleShootingTrainer
         if (_problem.ShotCount < 4 || dataSplit.Selection.Length < 2)
         {
             throw new UserError($"{data.Source}: {data.DurationMs / 1000:0.###} s of data is too short for multiple shooting: the filter banks need " +
-                $"{warmup * data.DtMs / 1000:0.###} s of warm-up in every segment, then several shots of {options.ShotLength} samples, then " +
-                $"{options.ValidationFraction:P0} for validation");
+                $"{warmup * data.DtMs / 1000:0.###} s of warm-up in every segment, then several shots of {options.ShotLength} samples" +
+                (dataSplit.SegmentsApart ? "" : $", then {options.ValidationFraction:P0} for validation"));
         }
 
         if (options.FromScratch)
