@@ -75,25 +75,17 @@ internal static class ProtocolCommand
     }
 
     /// <summary>
-    /// The selection stimuli (SelectionStimuli, drawn for an STG cell's −0.6…1.2 nA) mapped linearly onto LOW…HIGH, one
-    /// file each beside <paramref name="path"/>; the training segment is the protocol itself drawn with the next seed.
+    /// The selection stimuli (SelectionStimuli.ForRange, mapped onto LOW…HIGH), one file each beside <paramref name="path"/>;
+    /// the training segment is the protocol itself drawn with the next seed.
     /// </summary>
     private static void WriteSelection(CommandContext context, string path, StimulusSpec spec, double low, double high, double dtMs, int seed)
     {
-        const double stgLow = -0.6, stgHigh = 1.2;
-        double scale = (high - low) / (stgHigh - stgLow);
         string stem = Path.Combine(Path.GetDirectoryName(path) ?? "", Path.GetFileNameWithoutExtension(path));
         var written = new List<string>();
         foreach (string name in SelectionStimuli.Names)
         {
-            float[] current = SelectionStimuli.Generate(name, dtMs, spec, seed + 1);
-            if (name != "training")
-            {
-                for (int k = 0; k < current.Length; k++) { current[k] = (float)(low + (current[k] - stgLow) * scale); }
-            }
-
             string file = $"{stem}-{name}.csv";
-            WriteCurrent(file, current, dtMs);
+            WriteCurrent(file, SelectionStimuli.ForRange(name, dtMs, spec, seed + 1, low, high), dtMs);
             written.Add(file);
         }
 

@@ -69,6 +69,9 @@ public static class BuiltInData
         return Record(circuit, stimulus with { RestProbability = restProbability, QuietProbability = quietProbability }, name, seconds, seed);
     }
 
+    /// <summary>The unrecorded settle without current before every built-in record (ms).</summary>
+    private const double SettleMs = 10_000;
+
     /// <summary>
     /// A single cell's selection record (<see cref="SelectionStimuli"/>): its segments one after another from
     /// the running cell, after the same 10 s settle as <see cref="Record"/>, each kept a segment of its own;
@@ -76,7 +79,7 @@ public static class BuiltInData
     /// </summary>
     public static Dataset SelectionRecord(Circuit circuit, StimulusSpec training, string name, int seed)
     {
-        circuit.Advance(10_000, new double[circuit.NeuronCount]);
+        circuit.Advance(SettleMs, new double[circuit.NeuronCount]);
         Dataset[] parts = SelectionStimuli.Names
             .Select(segment => circuit.Record([SelectionStimuli.Generate(segment, DtMs, training, seed)], DtMs, $"{name}, selection {segment}"))
             .ToArray();
@@ -91,7 +94,7 @@ public static class BuiltInData
     {
         int samples = (int)Math.Round(seconds * 1000 / DtMs);
         int n = circuit.NeuronCount;
-        circuit.Advance(10_000, new double[n]);
+        circuit.Advance(SettleMs, new double[n]);
         float[][] currents = Enumerable.Range(0, n).Select(i => stimulus.Generate(samples, DtMs, seed * 100 + i)).ToArray();
         string rest = (stimulus.RestProbability > 0 ? $", {stimulus.RestProbability:0.##} of the steps at rest" : "") +
             (stimulus.QuietProbability > 0 ? $", {stimulus.QuietProbability:0.##} of the others without noise" : "");

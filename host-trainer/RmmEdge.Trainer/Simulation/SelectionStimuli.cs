@@ -38,4 +38,21 @@ public static class SelectionStimuli
 
         return current;
     }
+
+    /// <summary>
+    /// <see cref="Generate"/> for a cell whose useful steps span <paramref name="lowNa"/>…<paramref name="highNa"/> (what
+    /// `rmm protocol --range-na` asks): the chirp, ramp and steps, drawn for <see cref="StimulusSpec.SingleNeuron"/>'s
+    /// range, mapped linearly onto it; the training segment is <paramref name="training"/> as given (already that range).
+    /// </summary>
+    public static float[] ForRange(string name, double dtMs, StimulusSpec training, int seed, double lowNa, double highNa)
+    {
+        float[] current = Generate(name, dtMs, training, seed);
+        if (name != "training")
+        {
+            double from = StimulusSpec.SingleNeuron.StepLowNa, scale = (highNa - lowNa) / (StimulusSpec.SingleNeuron.StepHighNa - from);
+            for (int k = 0; k < current.Length; k++) { current[k] = (float)(lowNa + (current[k] - from) * scale); }
+        }
+
+        return current;
+    }
 }

@@ -121,7 +121,7 @@ public sealed class MultipleShootingTrainer
         {
             throw new UserError($"{data.Source}: {data.DurationMs / 1000:0.###} s of data is too short for multiple shooting: the filter banks need " +
                 $"{warmup * data.DtMs / 1000:0.###} s of warm-up in every segment, then several shots of {options.ShotLength} samples" +
-                (dataSplit.SegmentsApart ? "" : $", then {options.ValidationFraction:P0} for validation"));
+                (selection is null ? $", then {options.ValidationFraction:P0} for validation" : ""));
         }
 
         if (options.FromScratch)
