@@ -37,7 +37,7 @@ public static class GeneralisationBench
     /// where it fires or bursts go to training as <see cref="TeacherForcingOptions.FiresAtNa"/> (`rmm train --fires-at`). Empty: none.</param>
     public static void Run(TrainingConfig config, StimulusSpec stimulus, IReadOnlyList<string> cells, int[] seeds, TextWriter output,
         string? modelDirectory = null, double trainSeconds = DefaultTrainSeconds, bool restCheck = false, int probeSeedInTraining = 0,
-        IReadOnlyList<float>? firesAtCandidates = null, int selectionSeed = 0)
+        IReadOnlyList<float>? firesAtCandidates = null, int selectionSeed = 0, int ensembleSize = 0)
     {
         output.WriteLine($"config {System.Text.RegularExpressions.Regex.Replace(config.ToJson(), @"\s+", " ")}");
         var summary = new List<string>();
@@ -74,9 +74,24 @@ public static class GeneralisationBench
                     (fires.Length == 0 ? "none" : string.Join(", ", fires.Select(i => $"{i:+0.00;-0.00} nA"))));
             }
 
+            var trained = new List<Network>();
             foreach (int seed in seeds)
             {
                 Network network = TrainedModel(cellConfig with { Seed = seed }, train, selection, modelDirectory, ModelName(cellName, seed, trainSeconds), output);
+                trained.Add(network);
+                Judge($"seed {seed}", network);
+            }
+
+            // Ensembles of ensembleSize consecutive seeds (Ensemble.Of: the mean of their dv/dt), judged as one model.
+            for (int first = 0; ensembleSize > 1 && first + ensembleSize <= trained.Count; first += ensembleSize)
+            {
+                string members = string.Join("+", seeds.Skip(first).Take(ensembleSize));
+                output.WriteLine($"  ensemble of seeds {members}:");
+                Judge($"ensemble {members}", Ensemble.Of(trained.GetRange(first, ensembleSize)));
+            }
+
+            void Judge(string label, Network network)
+            {
                 var marks = new List<string>();
                 RmmqModel fixedPoint = FixedPointRun.Load(Quantizer.Compile(network, 16, out _));
                 ProbeVerdict[] verdicts = Generalisation.OnProbes(network, probes, burster);
@@ -96,7 +111,7 @@ public static class GeneralisationBench
                     output.WriteLine($"    {row.CurrentNa,5:+0.00;-0.00;+0.00} nA: model {row.Model}, cell {row.Cell}{(row.Same ? "" : "  <- class differs")}");
                 }
 
-                summary.Add($"{cellName,-13} seed {seed}: {string.Join(", ", marks)}; constant-current class right at {table.Count(r => r.Same)} of {table.Length}");
+                summary.Add($"{cellName,-13} {label}: {string.Join(", ", marks)}; constant-current class right at {table.Count(r => r.Same)} of {table.Length}");
             }
         }
 

@@ -3,6 +3,7 @@ using RmmEdge.Rig.Neurons;
 using RmmEdge.Trainer.Data;
 using RmmEdge.Trainer.Evaluation;
 using RmmEdge.Trainer.Interpretation;
+using RmmEdge.Trainer.Model;
 using RmmEdge.Trainer.Simulation;
 using RmmEdge.Trainer.Training;
 
@@ -54,6 +55,30 @@ public static class HalfCentreBench
     {
         string[] parts = kind.Split(':');
         return (parts[1], double.Parse(parts[2], System.Globalization.CultureInfo.InvariantCulture) / 1000);
+    }
+
+    /// <summary>
+    /// What the configured synapse can reach at best: each synapse of the configured network fitted straight to the simulator's
+    /// own activation s (SynapseFit: least squares of a(x) on s over the training record's presynaptic voltage, g and E set to the
+    /// simulator's), then judged as the trained models are (synaptic r on the test file, from the measured voltages). No intrinsic
+    /// current competes with it here, so a trained model's r below this is identification's, and this figure below 0.8 is the
+    /// structure's: its linearly filtered drive cannot follow the graded synapse's fast rise and slow, saturated decay.
+    /// </summary>
+    private static string SynapseCeiling(string kind, TrainingConfig config, Dataset train, Dataset test)
+    {
+        (_, double us) = CellAndSynapse(kind);
+        var network = new Network(config.BuildSpec(train.DtMs, 2), config.Seed);
+        var fits = new List<string>();
+        foreach (GatingCurrent synapse in network.Currents.OfType<GatingCurrent>().Where(c => c.IsSynapse))
+        {
+            double rms = SynapseFit.Fit(synapse, new GradedSynapse(synapse.Source, synapse.Owner, us), train.Neurons[synapse.Source].V, train.DtMs, seed: config.Seed);
+            fits.Add($"{synapse.QualifiedName} RMS {rms:0.000}");
+        }
+
+        int warmup = network.WarmupSamples;
+        SynapseCorrelation[] r = ModelAnalysis.SynapticCorrelations(network, test, ModelAnalysis.Traces(network, test, warmup));
+        return $"the synapses fitted straight to the simulator's activation s on the training record ({string.Join(", ", fits)}): synaptic r on the test file " +
+            string.Join(", ", r.Select(c => $"{c.TruthColumn} {c.PearsonR:0.000}")) + " (the structure's ceiling)";
     }
 
     /// <summary>A "sim:CELL:NS" half-centre as Circuit.HalfCentre builds it (cells at −60 / −45 mV).</summary>
@@ -171,7 +196,10 @@ public static class HalfCentreBench
 
     /// <param name="firesAtCandidates">Currents (nA, into each cell) at which a simulated half-centre is looked at: those where
     /// both cells fire or burst go to training as <see cref="TeacherForcingOptions.FiresAtNa"/>. Empty: none.</param>
-    public static void Run(string sharedData, string[] kinds, TrainingConfig config, int[] seeds, TextWriter output, IReadOnlyList<float>? firesAtCandidates = null)
+    /// <param name="cellsAlone">Each model's cells are first fitted on a record with the synapses blocked (a "sim:" kind's two cells uncoupled, the
+    /// same stimulus process drawn with seed 3) and held while the synapses alone are fitted on the circuit's record (TrainingPipeline.Run's isolated).</param>
+    public static void Run(string sharedData, string[] kinds, TrainingConfig config, int[] seeds, TextWriter output, IReadOnlyList<float>? firesAtCandidates = null,
+        bool cellsAlone = false)
     {
         output.WriteLine($"configuration: {System.Text.RegularExpressions.Regex.Replace(config.ToJson(), @"\s+", " ")}");
         foreach (string kind in kinds)
@@ -198,13 +226,31 @@ public static class HalfCentreBench
                 }
             }
 
+            if (kind.StartsWith("sim:"))
+            {
+                output.WriteLine($"{kind}: {SynapseCeiling(kind, kindConfig, train, test)}");
+            }
+
             AtZeroCurrent? circuitAtZero = kind.StartsWith("sim:") ? CircuitAtZeroCurrent(kind) : null;
             if (circuitAtZero is not null) { output.WriteLine($"{kind} at 0 nA (12 s after 4 s, from −60 / −45 mV): {circuitAtZero}"); }
+            Dataset? blocked = null;
+            if (cellsAlone)
+            {
+                if (!kind.StartsWith("sim:"))
+                {
+                    output.WriteLine($"{kind}: --cells-alone needs a simulated half-centre (sim:CELL:NS) to record with the synapses blocked; skipped");
+                    continue;
+                }
+
+                blocked = BuiltInData.Simulate("hco", 60, 3, BuiltInData.RhythmRestProbability, 0, CellAndSynapse(kind).Cell, 0.0);
+                output.WriteLine($"{kind}: the cells are fitted first on {blocked.Source} (synapses blocked), then held while the synapses are fitted");
+            }
+
             int rhythm = 0, synapses = 0, spontaneous = 0;
             foreach (int seed in seeds)
             {
                 var clock = Stopwatch.StartNew();
-                PipelineResult result = TrainingPipeline.Run(kindConfig with { Seed = seed }, train);
+                PipelineResult result = TrainingPipeline.Run(kindConfig with { Seed = seed }, train, isolated: blocked);
                 var network = result.Network;
                 int warmup = network.WarmupSamples;
                 NeuronScore[] scores = Scoring.Score(network, test, FreeRun.Run(network, test, warmup));
@@ -214,7 +260,8 @@ public static class HalfCentreBench
                 bool synapsesOk = r.Length == 2 && r.All(c => c.PearsonR >= 0.8);
                 rhythm += rhythmOk ? 1 : 0;
                 synapses += synapsesOk ? 1 : 0;
-                string stages = $"TF epoch {result.TeacherForcing.SelectedEpoch} (validation {result.TeacherForcing.SelectedValidation:0.000})" +
+                string stages = (result.CellsAlone is { } alone ? $"cells alone: TF epoch {alone.SelectedEpoch} (validation {alone.SelectedValidation:0.000}); synapses: " : "") +
+                    $"TF epoch {result.TeacherForcing.SelectedEpoch} (validation {result.TeacherForcing.SelectedValidation:0.000})" +
                     (result.MultipleShooting is { } ms ? $", MS epoch {ms.SelectedEpoch} (validation {ms.History[0].Validation:0.000} -> {ms.SelectedValidation:0.000})" : "");
                 output.WriteLine($"{kind} seed {seed}: {stages}, {clock.Elapsed.TotalSeconds:0} s");
                 if (result.TeacherForcing.RestStability.Length > 0) { output.WriteLine($"    {result.TeacherForcing.RestStability}"); }

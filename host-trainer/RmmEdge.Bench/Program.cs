@@ -5,7 +5,7 @@ using RmmEdge.Trainer.Simulation;
 using RmmEdge.Trainer.Training;
 
 // dotnet run -c Release --project host-trainer/RmmEdge.Bench -- MODE [options]
-//   MODE: teacher-forcing | multiple-shooting | scaling | neuron-a | half-centre [--fires-at NA,…] | generalisation [--rest F] [--quiet F] [--steps MIN_MS:MAX_MS] [--range-na LOW:HIGH] [--models DIR] [--train-seconds S] [--probes-in-training SEED] [--selection-record SEED] | anatomy --models DIR [the generalisation run's --rest/--quiet/--steps/--range-na/--train-seconds] | snapshots [--selection-record SEED] | fixed-drift --models DIR | cells | cell-spread [--cells a,…] | real [--only NAME,NAME] [--rmm PATH] [-- TRAIN OPTIONS]
+//   MODE: teacher-forcing | multiple-shooting | scaling | neuron-a | half-centre [--fires-at NA,…] [--cells-alone] | generalisation [--rest F] [--quiet F] [--steps MIN_MS:MAX_MS] [--range-na LOW:HIGH] [--models DIR] [--train-seconds S] [--probes-in-training SEED] [--selection-record SEED] [--ensemble K] | anatomy --models DIR [the generalisation run's --rest/--quiet/--steps/--range-na/--train-seconds] | snapshots [--selection-record SEED] | fixed-drift --models DIR | cells | cell-spread [--cells a,…] | real [--only NAME,NAME] [--rmm PATH] [-- TRAIN OPTIONS]
 //   [--epochs N] [--ms-epochs N [--ms-lr R] [--ms-shot S] [--ms-gamma G] [--ms-slope-weight MV_PER_MS] [--ms-selection-fraction F]]
 //   [--seeds 1,2,3] [--shared DIR] [--selection-fraction F] [--kinds clean,noisy] [--slope-weight MV_PER_MS] [--input-noise SD]
 //   [--lowpass HZ] [--activity] [--batch-size N] [--config FILE] [--cells a,lp-4]
@@ -18,7 +18,7 @@ switch (o.Mode)
     case "scaling-one": ScalingBench.RunOne(o.Seconds, o.Width, o.StreamAboveMb, o.Epochs ?? 10, o.Peak, Console.Out); break;
     case "neuron-a": NeuronABench.Run(o.Shared, o.Kinds, o.Epochs ?? 200, o.MultipleShooting(), o.Seeds, o.SelectionFraction, o.SlopeScale, o.InputNoise, o.LowPassHz, o.Activity, o.BatchSize, Console.Out); break;
     case "generalisation": GeneralisationBench.Run(o.ConfigPath is null ? o.NeuronARecipe() : TrainingConfig.Load(o.ConfigPath),
-        o.Stimulus(), o.Cells, o.Seeds, Console.Out, o.Models, o.TrainSeconds, o.RestCheck, o.ProbesInTraining, o.FiresAt, o.SelectionRecord); break;
+        o.Stimulus(), o.Cells, o.Seeds, Console.Out, o.Models, o.TrainSeconds, o.RestCheck, o.ProbesInTraining, o.FiresAt, o.SelectionRecord, o.EnsembleSize); break;
     case "snapshots": SnapshotsBench.Run(o.ConfigPath is null ? o.NeuronARecipe() : TrainingConfig.Load(o.ConfigPath),
         o.Stimulus(), o.Cells, o.Seeds, o.TrainSeconds, Console.Out, o.SelectionRecord); break;
     case "fixed-drift": FixedDriftBench.Run(o.Models ?? "bench-models", o.Cells, Console.Out); break;
@@ -26,7 +26,7 @@ switch (o.Mode)
     case "cells": CellsBench.Run([0.020, 0.030], Console.Out); break;
     case "cell-spread": CellSpreadBench.Run(o.Cells, Console.Out); break;
     case "real": return RealCellsBench.Run(Path.Combine(o.Shared, "recordings"), o.Rmm, o.Only, o.SeedList?[0] ?? 1, o.TrainOptions, Console.Out);
-    case "half-centre": HalfCentreBench.Run(o.Shared, o.Kinds, o.ConfigPath is null ? TrainingConfig.HalfCentre : TrainingConfig.Load(o.ConfigPath), o.Seeds, Console.Out, o.FiresAt); break;
+    case "half-centre": HalfCentreBench.Run(o.Shared, o.Kinds, o.ConfigPath is null ? TrainingConfig.HalfCentre : TrainingConfig.Load(o.ConfigPath), o.Seeds, Console.Out, o.FiresAt, o.CellsAlone); break;
     default: Console.Error.WriteLine($"unknown benchmark '{o.Mode}'; use teacher-forcing, multiple-shooting, scaling, scaling-one, neuron-a, half-centre, generalisation, snapshots, fixed-drift, anatomy, cells, cell-spread or real"); return 2;
 }
 
@@ -53,6 +53,12 @@ internal sealed class BenchArguments
 
     /// <summary>Not 0: selection runs on a separate record mixing stimulus classes (SelectionStimuli), its training segment drawn with this seed.</summary>
     public int SelectionRecord;
+
+    /// <summary>Above 1: the generalisation bench also judges the mean model (Ensemble.Of) of each K consecutive seeds.</summary>
+    public int EnsembleSize;
+
+    /// <summary>half-centre: fit the cells on a record with the synapses blocked first, then the synapses alone on the circuit's record.</summary>
+    public bool CellsAlone;
     public float[]? FiresAt;
     public int[] Seeds => SeedList ?? [1, 2, 3];
     public string[]? Only;
@@ -123,6 +129,7 @@ internal sealed class BenchArguments
                 case "--range-na": o.RangeNa = Pair(value); break;
                 case "--probes-in-training": o.ProbesInTraining = int.Parse(value); break;
                 case "--selection-record": o.SelectionRecord = int.Parse(value); break;
+                case "--ensemble": o.EnsembleSize = int.Parse(value); break;
                 case "--fires-at": o.FiresAt = value.Split(',').Select(Float).ToArray(); break;
                 case "--quiet": o.Quiet = double.Parse(value, CultureInfo.InvariantCulture); break;
                 case "--lowpass": o.LowPassHz = double.Parse(value, CultureInfo.InvariantCulture); break;
@@ -137,6 +144,7 @@ internal sealed class BenchArguments
 
         o.Activity = args.Contains("--activity");
         o.RestCheck = args.Contains("--rest-check");
+        o.CellsAlone = args.Contains("--cells-alone");
         return o;
     }
 

@@ -137,6 +137,26 @@ public sealed class CliTests(ITestOutputHelper output) : IDisposable
         Assert.Contains("rmm train --target stm32f769i-discovery", error);
     }
 
+    /// <summary>A circuit from two records: the cells with the synapses blocked (--synapse-ns 0), then the intact circuit.</summary>
+    [Fact]
+    public void TrainFitsTheCellsAloneThenTheSynapsesOfTheIntactCircuit()
+    {
+        Assert.Equal(0, Run("simulate", "--system", "hco", "--seconds", "5", "--out", PathOf("hco.csv")).Code);
+        Assert.Equal(0, Run("simulate", "--system", "hco", "--seconds", "5", "--seed", "3", "--synapse-ns", "0", "--out", PathOf("blocked.csv")).Code);
+        (int code, string text, _) = Run("train", PathOf("hco.csv"), "--network", "pair", "--epochs", "2", "--cells-alone", PathOf("blocked.csv"), "--out", PathOf("two.rmm.json"));
+        Assert.Equal(0, code);
+        Assert.Contains("cells alone (synapses blocked): ", text);
+        Assert.Contains("then the synapses alone, with the cells' own currents held:", text);
+        Assert.Contains("then held while the synapses alone were fitted", File.ReadAllText(PathOf("two.rmm.json")));
+
+        // A single neuron has no synapse to fit: one line, exit 1, nothing written.
+        Assert.Equal(0, Run("simulate", "--seconds", "3", "--out", PathOf("one.csv")).Code);
+        (code, _, string error) = Run("train", PathOf("one.csv"), "--cells-alone", PathOf("one.csv"), "--epochs", "1", "--out", PathOf("x.rmm.json"));
+        Assert.Equal(1, code);
+        Assert.Contains("one.csv: a record with the synapses blocked is for a circuit; network 'single' has no synapse", Assert.Single(error.TrimEnd().Split('\n')));
+        Assert.False(File.Exists(PathOf("x.rmm.json")));
+    }
+
     [Fact]
     public void EvalJudgesAModelOnProbesBesideASimulatedCellWithTheCompiledModelBesideIt()
     {

@@ -58,6 +58,12 @@ internal static class TrainCommand
                 "DATA is then fitted whole (nothing held out)",
             AllowMultipleArgumentsPerToken = true,
         };
+        var cellsAlone = new Option<string[]>("--cells-alone")
+        {
+            Description = "Recording(s) of the same cells with their synapses blocked (e.g. picrotoxin), same forms as DATA: the cells' own currents are " +
+                "fitted on them first, then held while the synapses alone are fitted on DATA, so that the synapses cannot share what the cells explain (a circuit network)",
+            AllowMultipleArgumentsPerToken = true,
+        };
         var resultFile = new Option<string?>("--result") { Description = "Also write the training's figures as JSON (selected epoch, validation, seconds, parameters, seed)" };
         var target = new Option<string?>("--target")
         {
@@ -70,7 +76,7 @@ internal static class TrainCommand
             "  rmm train hco.csv --network pair --ms-epochs 60 --gamma 0.1 --out hco.rmm.json\n  rmm train cell.abf --config train.json --out cell.rmm.json\n" +
             "  rmm train ramp.abf steps.abf@0-10 --out cell.rmm.json\n  rmm train protocol.abf --selection chirp.abf ramp.abf steps.abf --out cell.rmm.json\n  rmm train hco.csv --network pair --target stm32f769i-discovery --out hco.rmm.json\n  rmm train B6_Ch3_181.ibw+B6_Ch0_181.ibw B6_Ch3_182.ibw+B6_Ch0_182.ibw --out b6.rmm.json");
         command.Arguments.Add(file);
-        foreach (Option o in new Option[] { output, config, network, epochs, msEpochs, gamma, seed, seeds, firesAt, polish, selection, target, resultFile, warmup }) { command.Options.Add(o); }
+        foreach (Option o in new Option[] { output, config, network, epochs, msEpochs, gamma, seed, seeds, firesAt, polish, selection, cellsAlone, target, resultFile, warmup }) { command.Options.Add(o); }
         data.AddTo(command);
         command.SetAction(parsed =>
         {
@@ -98,6 +104,7 @@ internal static class TrainCommand
 
             Dataset dataset = data.Load(parsed, parsed.GetValue(file)!);
             Dataset? selectionData = parsed.GetValue(selection) is { Length: > 0 } selectionFiles ? data.Load(parsed, selectionFiles) : null;
+            Dataset? blockedData = parsed.GetValue(cellsAlone) is { Length: > 0 } blockedFiles ? data.Load(parsed, blockedFiles) : null;
             TrainingConfig configured = c;
             SizingResult? sizing = null;
             if (board is not null)
@@ -113,7 +120,7 @@ internal static class TrainCommand
             foreach (int each in seedList)
             {
                 if (seedList.Length > 1) { context.Out.WriteLine($"seed {each}:"); }
-                PipelineResult trained = Train(context, c with { Seed = each }, dataset, selectionData);
+                PipelineResult trained = Train(context, c with { Seed = each }, dataset, selectionData, blockedData);
                 spread.Add((each, trained));
                 if (kept is null || TrainingPipeline.Validation(trained) > TrainingPipeline.Validation(kept)) { kept = trained; c = c with { Seed = each }; }
             }
@@ -134,6 +141,11 @@ internal static class TrainCommand
                 context.Out.WriteLine($"validation across seeds: {spread.Min(p => TrainingPipeline.Validation(p.Result)):0.000} … {spread.Max(p => TrainingPipeline.Validation(p.Result)):0.000}");
             }
 
+            if (result.CellsAlone is { } cellsFit)
+            {
+                metadata["cellsAlone"] = $"{blockedData!.Source}: epoch {cellsFit.SelectedEpoch} selected, validation {cellsFit.SelectedValidation:0.000}; then held while the synapses alone were fitted";
+            }
+
             if (sizing?.Chosen is { } chosen)
             {
                 metadata["target"] = $"{sizing.Target}: {chosen.Shape}, {chosen.Bits}-bit, {chosen.Fit.Verdict}";
@@ -141,6 +153,12 @@ internal static class TrainCommand
 
             string modelPath = parsed.GetValue(output)!;
             ModelFile.Save(result.Network, modelPath, metadata);
+            if (result.CellsAlone is { } alone)
+            {
+                context.Out.WriteLine($"cells alone (synapses blocked): {alone.Split}; epoch {alone.SelectedEpoch} selected (validation {alone.SelectedValidation:0.000}), {alone.Timing}");
+                context.Out.WriteLine("then the synapses alone, with the cells' own currents held:");
+            }
+
             context.Out.WriteLine($"data: {result.TeacherForcing.Split}");
             if (result.TeacherForcing.RestStability.Length > 0)
             {
@@ -161,7 +179,7 @@ internal static class TrainCommand
             if (sizing is { Shrunk: true, Chosen: { } fitted })
             {
                 context.Out.WriteLine($"the cost of fitting: training the configured network ({sizing.Configured.Shape}) too, to compare on the held-out data ...");
-                PipelineResult full = Train(context, configured with { Target = null }, dataset, selectionData);
+                PipelineResult full = Train(context, configured with { Target = null }, dataset, selectionData, blockedData);
                 context.Out.WriteLine(selectionData is null ? "held-out free run (the part of the data that training did not fit):" : "free run on the selection recording(s):");
                 PrintScores(context, $"configured ({sizing.Configured.Shape}, {sizing.Configured.Fit.Load:P0} of the period, does not fit)", TrainingPipeline.ScoreHeldOut(full.Network, configured, dataset, selectionData));
                 PrintScores(context, $"fitted ({fitted.Shape}, {fitted.Bits}-bit, {fitted.Fit.Load:P0})", TrainingPipeline.ScoreHeldOut(result.Network, c, dataset, selectionData));
@@ -189,11 +207,12 @@ internal static class TrainCommand
     }
 
     /// <summary>The selection score of the kept snapshot of the last stage run.</summary>
-    private static PipelineResult Train(CommandContext context, TrainingConfig c, Dataset dataset, Dataset? selection = null)
+    private static PipelineResult Train(CommandContext context, TrainingConfig c, Dataset dataset, Dataset? selection = null, Dataset? cellsAlone = null)
     {
         var stages = new List<(string, int)> { ("teacher forcing", c.TeacherForcing.Epochs) };
+        if (cellsAlone is not null) { stages.Insert(0, ("cells alone", c.TeacherForcing.Epochs)); }
         if (c.MultipleShooting is { } ms) { stages.Add(("multiple shooting", ms.Epochs)); }
-        return ProgressView.Run(context, stages, progress => TrainingPipeline.Run(c, dataset, progress, selection: selection));
+        return ProgressView.Run(context, stages, progress => TrainingPipeline.Run(c, dataset, progress, selection: selection, isolated: cellsAlone));
     }
 
     private static void PrintScores(CommandContext context, string label, NeuronScore[]? scores)

@@ -149,8 +149,35 @@ public sealed class Network
     /// <summary>The currents of modelled neurons: what training fits.</summary>
     public IEnumerable<Current> ModelledCurrents => Models.SelectMany(m => m.Currents);
 
-    /// <summary>The parameters training changes (those of modelled neurons).</summary>
-    public IEnumerable<Parameter> TrainableParameters => Models.SelectMany(m => m.Parameters);
+    /// <summary>The parameters training changes: those of modelled neurons, but for the intrinsic part held by <see cref="AdoptIntrinsic"/>.</summary>
+    public IEnumerable<Parameter> TrainableParameters => IntrinsicHeld
+        ? Models.SelectMany(m => m.Currents.Where(c => c.IsSynapse)).SelectMany(c => c.Parameters)
+        : Models.SelectMany(m => m.Parameters);
+
+    /// <summary>
+    /// True after <see cref="AdoptIntrinsic"/>: each modelled neuron's own currents, leak and capacitance are fixed, and training
+    /// fits the synapses alone (keeping those currents' normalisation and output scale).
+    /// </summary>
+    public bool IntrinsicHeld { get; private set; }
+
+    /// <summary>
+    /// Takes each modelled neuron's intrinsic part from <paramref name="isolated"/>, a network of the same cells without synapses
+    /// (<see cref="NetworkSpec.WithoutSynapses"/>) trained on a record with the synapses blocked (e.g. picrotoxin in the STG), and
+    /// holds it: its own currents (parameters, normalisation, output scale), leak and capacitance. Training on the intact
+    /// circuit then fits the synapses alone, so that they cannot share what the cells' own currents explain. This network's
+    /// synapses keep their initial values.
+    /// </summary>
+    public void AdoptIntrinsic(Network isolated)
+    {
+        // The cells' network has every parameter of this one but the synapses', which keep their initial values.
+        var synapses = Currents.Where(c => c.IsSynapse).SelectMany(c => c.Parameters).Select(p => p.Name).ToHashSet();
+        if (CopyFrom(isolated).FirstOrDefault(name => !synapses.Contains(name)) is string missing)
+        {
+            throw new ArgumentException($"the cells' network has no {missing}: it must be this network without its synapses", nameof(isolated));
+        }
+
+        IntrinsicHeld = true;
+    }
 
     public IEnumerable<Parameter> Parameters => Models.SelectMany(m => m.Parameters).Concat(MeasuredCurrents.SelectMany(c => c.Parameters));
 

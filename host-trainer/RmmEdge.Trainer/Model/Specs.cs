@@ -259,6 +259,12 @@ public sealed record NetworkSpec(double DtMs, NeuronSpec[] Neurons, float Ridge 
 
     public int ModelledCount => Neurons.Count(n => !n.External);
 
+    /// <summary>The same network with every synapse (a current whose source is another neuron) taken out: the cells alone.</summary>
+    public NetworkSpec WithoutSynapses() => this with
+    {
+        Neurons = Neurons.Select((n, i) => n with { Currents = (n.Currents ?? []).Where(c => c.Source == i).ToArray() }).ToArray(),
+    };
+
     /// <summary>
     /// The same network with every intrinsic bank (a current whose source is its owner) ending at the
     /// slowest time constant ≤ <paramref name="slowestTauMs"/> of its own geometric grid: extended with the

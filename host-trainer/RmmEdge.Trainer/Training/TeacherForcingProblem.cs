@@ -16,9 +16,11 @@ internal sealed class TeacherForcingProblem
     /// (the banks start at the DC steady state of the segment's first sample and forget it over these).</param>
     /// <param name="streamAboveBytes">Precomputed input rows larger than this are not stored: the inputs are
     /// streamed from bank checkpoints (<see cref="IsStreamed"/>).</param>
-    public TeacherForcingProblem(NeuronModel model, Dataset data, int transient, long streamAboveBytes = long.MaxValue)
+    /// <param name="intrinsicHeld">The neuron's own currents are held (<see cref="Network.AdoptIntrinsic"/>): their normalisation and output scale stay.</param>
+    public TeacherForcingProblem(NeuronModel model, Dataset data, int transient, long streamAboveBytes = long.MaxValue, bool intrinsicHeld = false)
     {
         Model = model;
+        _intrinsicHeld = intrinsicHeld;
         float[] v = data.Neurons[model.Index].V;
         V = v;
         I = data.Neurons[model.Index].I;
@@ -57,6 +59,8 @@ internal sealed class TeacherForcingProblem
     public static long InputRowBytes(NeuronModel model, int samples) => model.Currents.Sum(c => (long)InputWidth(c)) * samples * sizeof(float);
 
     private readonly BankCheckpoints[]? _checkpoints;
+
+    private readonly bool _intrinsicHeld;
 
     /// <summary>
     /// True when the input rows are not stored but re-run from bank checkpoints per block of
@@ -235,9 +239,20 @@ internal sealed class TeacherForcingProblem
     private void FitNormalizations()
     {
         float vMin = float.MaxValue, vMax = float.MinValue;
+        foreach (int k in Samples)
+        {
+            vMin = Math.Min(vMin, V[k]);
+            vMax = Math.Max(vMax, V[k]);
+        }
+
         for (int c = 0; c < Model.Currents.Length; c++)
         {
             Current current = Model.Currents[c];
+            if (_intrinsicHeld && !current.IsSynapse)
+            {
+                continue;   // fitted on the cells' own record (Network.AdoptIntrinsic): its normalisation stays
+            }
+
             int size = current.Bank.Size;
             float[] min = Enumerable.Repeat(float.MaxValue, size).ToArray();
             float[] max = Enumerable.Repeat(float.MinValue, size).ToArray();
@@ -250,15 +265,6 @@ internal sealed class TeacherForcingProblem
                 }
             });
 
-            if (c == 0)
-            {
-                foreach (int k in Samples)
-                {
-                    vMin = Math.Min(vMin, V[k]);
-                    vMax = Math.Max(vMax, V[k]);
-                }
-            }
-
             current.FitNormalization(vMin, vMax, min, max);
         }
 
@@ -269,7 +275,7 @@ internal sealed class TeacherForcingProblem
         mean /= SampleCount;
         foreach (int k in Samples) { sq += (Target(k) - mean) * (Target(k) - mean); }
         float scale = (float)(Math.Sqrt(sq / SampleCount) / Model.InverseCapacitance);
-        foreach (LumpedCurrent lumped in Model.Currents.OfType<LumpedCurrent>())
+        foreach (LumpedCurrent lumped in Model.Currents.OfType<LumpedCurrent>().Where(c => c.IsSynapse || !_intrinsicHeld))
         {
             lumped.OutputScale = Math.Max(scale, 1e-3f);
         }

@@ -191,7 +191,7 @@ public sealed class TeacherForcingTrainer
         Split = DataSplit.Of(network, data, selection, options.ValidationFraction, options.SelectionFraction, options.TransientMs);
         Dataset train = Split.Train;
         if (options.VoltageLowPassHz > 0) { train = train.LowPassVoltages(options.VoltageLowPassHz); }
-        _problems = network.Models.Select(m => new TeacherForcingProblem(m, train, Split.Transient.Samples, options.StreamAboveMb * 1024L * 1024)).ToArray();
+        _problems = network.Models.Select(m => new TeacherForcingProblem(m, train, Split.Transient.Samples, options.StreamAboveMb * 1024L * 1024, network.IntrinsicHeld)).ToArray();
         if (_problems[0].SampleCount < MinimumTrainingSamples || Split.Selection.Length < 2)
         {
             throw new UserError($"{data.Source}: {data.DurationMs / 1000:0.###} s of data is too short: {_problems[0].SampleCount:N0} samples to train on " +

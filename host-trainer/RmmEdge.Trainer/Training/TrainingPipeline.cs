@@ -1,3 +1,4 @@
+using RmmEdge.Rig;
 using RmmEdge.Trainer.Data;
 using RmmEdge.Trainer.Evaluation;
 using RmmEdge.Trainer.Interpretation;
@@ -18,17 +19,40 @@ public sealed record Acceptance(bool Accepted, string Text)
 }
 
 /// <summary>What <see cref="TrainingPipeline.Run"/> produced: the trained network and each stage's history.</summary>
-public sealed record PipelineResult(Network Network, TrainingResult TeacherForcing, TrainingResult? MultipleShooting);
+public sealed record PipelineResult(Network Network, TrainingResult TeacherForcing, TrainingResult? MultipleShooting)
+{
+    /// <summary>The fit of the cells' own currents on the record with the synapses blocked, when one was given; then <see cref="TeacherForcing"/> fitted the synapses alone.</summary>
+    public TrainingResult? CellsAlone { get; init; }
+}
 
 /// <summary>One training run from a configuration: teacher forcing, then multiple shooting if asked.</summary>
 public static class TrainingPipeline
 {
     /// <param name="selection">A separate record that every stage selects its snapshots by (<see cref="DataSplit.Beside"/>), or null to hold out part of <paramref name="data"/>.</param>
+    /// <param name="isolated">A record of the same cells with their synapses blocked (e.g. picrotoxin in the STG), or null. When given,
+    /// the cells' own currents are fitted on it first, with no synapses in the network (<see cref="NetworkSpec.WithoutSynapses"/>), and
+    /// held while the synapses alone are fitted on <paramref name="data"/> (<see cref="Network.AdoptIntrinsic"/>), so that the synapses
+    /// cannot share what the cells' own currents explain.</param>
     public static PipelineResult Run(TrainingConfig config, Dataset data, IProgress<(string Stage, EpochRecord Epoch)>? progress = null,
-        CancellationToken cancel = default, Dataset? selection = null)
+        CancellationToken cancel = default, Dataset? selection = null, Dataset? isolated = null)
     {
         config.Check();
-        var network = new Network(config.BuildSpec(data.DtMs, data.Neurons.Count), config.Seed);
+        NetworkSpec spec = config.BuildSpec(data.DtMs, data.Neurons.Count);
+        var network = new Network(spec, config.Seed);
+        TrainingResult? alone = null;
+        if (isolated is not null)
+        {
+            if (!network.Currents.Any(c => c.IsSynapse))
+            {
+                throw new UserError($"{isolated.Source}: a record with the synapses blocked is for a circuit; network '{config.Network}' has no synapse");
+            }
+
+            var cells = new Network(spec.WithoutSynapses(), config.Seed);
+            alone = new TeacherForcingTrainer(cells, isolated, config.TeacherForcing with { Seed = config.Seed })
+                .Train(progress is null ? null : new Relay(progress, "cells alone"), cancel);
+            network.AdoptIntrinsic(cells);
+        }
+
         TeacherForcingOptions tf = config.TeacherForcing with { Seed = config.Seed };
         TrainingResult first = new TeacherForcingTrainer(network, data, tf, selection)
             .Train(progress is null ? null : new Relay(progress, "teacher forcing"), cancel);
@@ -39,7 +63,7 @@ public static class TrainingPipeline
                 .Train(progress is null ? null : new Relay(progress, "multiple shooting"), cancel);
         }
 
-        return new PipelineResult(network, first, second);
+        return new PipelineResult(network, first, second) { CellsAlone = alone };
     }
 
     /// <summary>

@@ -1,0 +1,66 @@
+using RmmEdge.Trainer.Data;
+using RmmEdge.Trainer.Model;
+using RmmEdge.Trainer.Simulation;
+using RmmEdge.Trainer.Training;
+using Xunit;
+
+namespace RmmEdge.Trainer.Tests.Training;
+
+/// <summary>
+/// A circuit fitted in two records, as a lab with a blocker does: the cells' own currents on a record with the synapses blocked,
+/// then, with those held, the synapses alone on the intact circuit (TrainingPipeline.Run's isolated, Network.AdoptIntrinsic).
+/// </summary>
+public sealed class CellsAloneTests
+{
+    private static readonly TrainingConfig Small = new() { Network = "pair", Hidden = [5], TeacherForcing = new TeacherForcingOptions { Epochs = 2 } };
+
+    private static float[][] Values(IEnumerable<Parameter> parameters) => parameters.Select(p => (float[])p.Value.Clone()).ToArray();
+
+    [Fact]
+    public void WithoutSynapsesEachCellKeepsItsOwnCurrents()
+    {
+        NetworkSpec pair = Small.BuildSpec(0.1, 2);
+        NetworkSpec alone = pair.WithoutSynapses();
+        for (int i = 0; i < 2; i++)
+        {
+            Assert.Equal(pair.Neurons[i].Currents!.Where(c => c.Source == i), alone.Neurons[i].Currents!);
+            Assert.Contains(pair.Neurons[i].Currents!, c => c.Source != i);
+        }
+    }
+
+    [Fact]
+    public void TheSynapsesAloneAreFittedAndTheHeldCellsStayAsTheyWereFitted()
+    {
+        Dataset blocked = BuiltInData.Simulate("hco", 5, 3, synapseUs: 0);
+        Dataset circuit = BuiltInData.Simulate("hco", 5, 1);
+        NetworkSpec spec = Small.BuildSpec(circuit.DtMs, 2);
+        var cells = new Network(spec.WithoutSynapses(), seed: 1);
+        new TeacherForcingTrainer(cells, blocked, Small.TeacherForcing).Train();
+
+        var network = new Network(spec, seed: 1);
+        network.AdoptIntrinsic(cells);
+        Current[] own = network.Currents.Where(c => !c.IsSynapse).ToArray();
+        Parameter[] held = network.Models.SelectMany(m => new[] { m.InverseCapacitanceRaw, m.LeakConductanceRaw, m.LeakReversal }
+            .Concat(m.Currents.Where(c => !c.IsSynapse).SelectMany(c => c.Parameters))).ToArray();
+        Assert.Equal(Values(cells.Parameters), Values(held));
+        Assert.Equal(network.Currents.Where(c => c.IsSynapse).SelectMany(c => c.Parameters), network.TrainableParameters);
+        float[][] heldBefore = Values(held), synapsesBefore = Values(network.TrainableParameters);
+        float[][] normalisation = own.SelectMany(c => new[] { (float[])c.Normalizer.Center.Clone(), (float[])c.Normalizer.Scale.Clone() }).ToArray();
+        float[] scales = own.OfType<LumpedCurrent>().Select(c => c.OutputScale).ToArray();
+
+        new TeacherForcingTrainer(network, circuit, Small.TeacherForcing).Train();
+
+        Assert.Equal(heldBefore, Values(held));
+        Assert.Equal(normalisation, own.SelectMany(c => new[] { c.Normalizer.Center, c.Normalizer.Scale }));
+        Assert.Equal(scales, own.OfType<LumpedCurrent>().Select(c => c.OutputScale));
+        Assert.NotEqual(synapsesBefore, Values(network.TrainableParameters));
+    }
+
+    [Fact]
+    public void TheCellsAloneRecordIsForACircuit()
+    {
+        Dataset cell = BuiltInData.Simulate("stg", 3, 1);
+        var error = Assert.Throws<RmmEdge.Rig.UserError>(() => TrainingPipeline.Run(Small with { Network = "single" }, cell, isolated: cell));
+        Assert.Contains("has no synapse", error.Message);
+    }
+}
