@@ -264,6 +264,11 @@ public static class HalfCentreBench
                     $"TF epoch {result.TeacherForcing.SelectedEpoch} (validation {result.TeacherForcing.SelectedValidation:0.000})" +
                     (result.MultipleShooting is { } ms ? $", MS epoch {ms.SelectedEpoch} (validation {ms.History[0].Validation:0.000} -> {ms.SelectedValidation:0.000})" : "");
                 output.WriteLine($"{kind} seed {seed}: {stages}, {clock.Elapsed.TotalSeconds:0} s");
+                foreach (string polish in new[] { result.CellsAlone?.Polish ?? "", result.TeacherForcing.Polish }.Where(p => p.Length > 0))
+                {
+                    output.WriteLine($"    {polish}");
+                }
+
                 if (result.TeacherForcing.RestStability.Length > 0) { output.WriteLine($"    {result.TeacherForcing.RestStability}"); }
                 foreach (NeuronScore s in scores) { output.WriteLine($"    {s}"); }
                 AtZeroCurrent atZero = ModelAtZeroCurrent(network, circuitAtZero?.Bursts?[0].GapMs);
