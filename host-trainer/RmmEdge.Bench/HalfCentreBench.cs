@@ -197,7 +197,7 @@ public static class HalfCentreBench
     /// <param name="firesAtCandidates">Currents (nA, into each cell) at which a simulated half-centre is looked at: those where
     /// both cells fire or burst go to training as <see cref="TeacherForcingOptions.FiresAtNa"/>. Empty: none.</param>
     /// <param name="cellsAlone">Each model's cells are first fitted on a record with the synapses blocked (a "sim:" kind's two cells uncoupled, the
-    /// same stimulus process drawn with seed 3) and held while the synapses alone are fitted on the circuit's record (TrainingPipeline.Run's isolated).</param>
+    /// same stimulus process drawn with seed 3) and held while the synapses alone are fitted on the circuit's record (TrainingPipeline.Run's cellsAlone).</param>
     public static void Run(string sharedData, string[] kinds, TrainingConfig config, int[] seeds, TextWriter output, IReadOnlyList<float>? firesAtCandidates = null,
         bool cellsAlone = false)
     {
@@ -250,7 +250,7 @@ public static class HalfCentreBench
             foreach (int seed in seeds)
             {
                 var clock = Stopwatch.StartNew();
-                PipelineResult result = TrainingPipeline.Run(kindConfig with { Seed = seed }, train, isolated: blocked);
+                PipelineResult result = TrainingPipeline.Run(kindConfig with { Seed = seed }, train, cellsAlone: blocked);
                 var network = result.Network;
                 int warmup = network.WarmupSamples;
                 NeuronScore[] scores = Scoring.Score(network, test, FreeRun.Run(network, test, warmup));

@@ -212,7 +212,7 @@ internal static class TrainCommand
         var stages = new List<(string, int)> { ("teacher forcing", c.TeacherForcing.Epochs) };
         if (cellsAlone is not null) { stages.Insert(0, ("cells alone", c.TeacherForcing.Epochs)); }
         if (c.MultipleShooting is { } ms) { stages.Add(("multiple shooting", ms.Epochs)); }
-        return ProgressView.Run(context, stages, progress => TrainingPipeline.Run(c, dataset, progress, selection: selection, isolated: cellsAlone));
+        return ProgressView.Run(context, stages, progress => TrainingPipeline.Run(c, dataset, progress, selection: selection, cellsAlone: cellsAlone));
     }
 
     private static void PrintScores(CommandContext context, string label, NeuronScore[]? scores)

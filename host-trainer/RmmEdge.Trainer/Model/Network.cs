@@ -161,19 +161,19 @@ public sealed class Network
     public bool IntrinsicHeld { get; private set; }
 
     /// <summary>
-    /// Takes each modelled neuron's intrinsic part from <paramref name="isolated"/>, a network of the same cells without synapses
+    /// Takes each modelled neuron's intrinsic part from <paramref name="cells"/>, a network of the same cells without synapses
     /// (<see cref="NetworkSpec.WithoutSynapses"/>) trained on a record with the synapses blocked (e.g. picrotoxin in the STG), and
     /// holds it: its own currents (parameters, normalisation, output scale), leak and capacitance. Training on the intact
     /// circuit then fits the synapses alone, so that they cannot share what the cells' own currents explain. This network's
     /// synapses keep their initial values.
     /// </summary>
-    public void AdoptIntrinsic(Network isolated)
+    public void AdoptIntrinsic(Network cells)
     {
         // The cells' network has every parameter of this one but the synapses', which keep their initial values.
         var synapses = Currents.Where(c => c.IsSynapse).SelectMany(c => c.Parameters).Select(p => p.Name).ToHashSet();
-        if (CopyFrom(isolated).FirstOrDefault(name => !synapses.Contains(name)) is string missing)
+        if (CopyFrom(cells).FirstOrDefault(name => !synapses.Contains(name)) is string missing)
         {
-            throw new ArgumentException($"the cells' network has no {missing}: it must be this network without its synapses", nameof(isolated));
+            throw new ArgumentException($"the cells' network has no {missing}: it must be this network without its synapses", nameof(cells));
         }
 
         IntrinsicHeld = true;

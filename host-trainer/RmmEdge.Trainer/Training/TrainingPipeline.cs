@@ -29,26 +29,26 @@ public sealed record PipelineResult(Network Network, TrainingResult TeacherForci
 public static class TrainingPipeline
 {
     /// <param name="selection">A separate record that every stage selects its snapshots by (<see cref="DataSplit.Beside"/>), or null to hold out part of <paramref name="data"/>.</param>
-    /// <param name="isolated">A record of the same cells with their synapses blocked (e.g. picrotoxin in the STG), or null. When given,
+    /// <param name="cellsAlone">A record of the same cells with their synapses blocked (e.g. picrotoxin in the STG), or null. When given,
     /// the cells' own currents are fitted on it first, with no synapses in the network (<see cref="NetworkSpec.WithoutSynapses"/>), and
     /// held while the synapses alone are fitted on <paramref name="data"/> (<see cref="Network.AdoptIntrinsic"/>), so that the synapses
     /// cannot share what the cells' own currents explain.</param>
     public static PipelineResult Run(TrainingConfig config, Dataset data, IProgress<(string Stage, EpochRecord Epoch)>? progress = null,
-        CancellationToken cancel = default, Dataset? selection = null, Dataset? isolated = null)
+        CancellationToken cancel = default, Dataset? selection = null, Dataset? cellsAlone = null)
     {
         config.Check();
         NetworkSpec spec = config.BuildSpec(data.DtMs, data.Neurons.Count);
         var network = new Network(spec, config.Seed);
         TrainingResult? alone = null;
-        if (isolated is not null)
+        if (cellsAlone is not null)
         {
             if (!network.Currents.Any(c => c.IsSynapse))
             {
-                throw new UserError($"{isolated.Source}: a record with the synapses blocked is for a circuit; network '{config.Network}' has no synapse");
+                throw new UserError($"{cellsAlone.Source}: a record with the synapses blocked is for a circuit; network '{config.Network}' has no synapse");
             }
 
             var cells = new Network(spec.WithoutSynapses(), config.Seed);
-            alone = new TeacherForcingTrainer(cells, isolated, config.TeacherForcing with { Seed = config.Seed })
+            alone = new TeacherForcingTrainer(cells, cellsAlone, config.TeacherForcing with { Seed = config.Seed })
                 .Train(progress is null ? null : new Relay(progress, "cells alone"), cancel);
             network.AdoptIntrinsic(cells);
         }

@@ -8,7 +8,7 @@ namespace RmmEdge.Trainer.Tests.Training;
 
 /// <summary>
 /// A circuit fitted in two records, as a lab with a blocker does: the cells' own currents on a record with the synapses blocked,
-/// then, with those held, the synapses alone on the intact circuit (TrainingPipeline.Run's isolated, Network.AdoptIntrinsic).
+/// then, with those held, the synapses alone on the intact circuit (TrainingPipeline.Run's cellsAlone, Network.AdoptIntrinsic).
 /// </summary>
 public sealed class CellsAloneTests
 {
@@ -60,7 +60,7 @@ public sealed class CellsAloneTests
     public void TheCellsAloneRecordIsForACircuit()
     {
         Dataset cell = BuiltInData.Simulate("stg", 3, 1);
-        var error = Assert.Throws<RmmEdge.Rig.UserError>(() => TrainingPipeline.Run(Small with { Network = "single" }, cell, isolated: cell));
+        var error = Assert.Throws<RmmEdge.Rig.UserError>(() => TrainingPipeline.Run(Small with { Network = "single" }, cell, cellsAlone: cell));
         Assert.Contains("has no synapse", error.Message);
     }
 }
