@@ -63,7 +63,7 @@ public static class Ensemble
             float g = 0, gE = 0;
             for (int k = 0; k < n; k++)
             {
-                float w = of[k].InverseCapacitance / (n * inverseC);
+                float w = Weight(members, model.Index, k);
                 g += w * of[k].LeakConductance;
                 gE += w * of[k].LeakConductance * of[k].LeakReversalMv;
             }

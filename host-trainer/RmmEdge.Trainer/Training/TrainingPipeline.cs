@@ -39,6 +39,7 @@ public static class TrainingPipeline
         config.Check();
         NetworkSpec spec = config.BuildSpec(data.DtMs, data.Neurons.Count);
         var network = new Network(spec, config.Seed);
+        TeacherForcingOptions tf = config.TeacherForcing with { Seed = config.Seed };
         TrainingResult? alone = null;
         if (cellsAlone is not null)
         {
@@ -48,12 +49,11 @@ public static class TrainingPipeline
             }
 
             var cells = new Network(spec.WithoutSynapses(), config.Seed);
-            alone = new TeacherForcingTrainer(cells, cellsAlone, config.TeacherForcing with { Seed = config.Seed })
+            alone = new TeacherForcingTrainer(cells, cellsAlone, tf)
                 .Train(progress is null ? null : new Relay(progress, "cells alone"), cancel);
             network.AdoptIntrinsic(cells);
         }
 
-        TeacherForcingOptions tf = config.TeacherForcing with { Seed = config.Seed };
         TrainingResult first = new TeacherForcingTrainer(network, data, tf, selection)
             .Train(progress is null ? null : new Relay(progress, "teacher forcing"), cancel);
         TrainingResult? second = null;
