@@ -7,8 +7,11 @@ namespace RmmEdge.Trainer.Training;
 /// recursion over the last <see cref="Memory"/> steps and gradient changes, and a backtracking line search
 /// that halves the step until the loss falls by the Armijo fraction of the predicted decrease. The iterate is
 /// held in double, and each trial point is rounded to the float parameter values the loss sees, so the
-/// steps and gradient changes in the memory are those of points the loss was actually evaluated at. Reads
-/// each parameter's Grad, writes its Value; deterministic.
+/// steps and gradient changes in the memory are those of points the loss was actually evaluated at. It stops
+/// when an iteration lowers the loss by no more than <see cref="RelativeTolerance"/> of itself (SciPy's L-BFGS-B
+/// rule, ftol): past that point the loss, computed in float, falls only by its own rounding, and the line
+/// search spends twenty halvings an iteration finding steps of 10⁻⁷ that change nothing. Reads each
+/// parameter's Grad, writes its Value; deterministic.
 /// </summary>
 public sealed class Lbfgs
 {
@@ -20,6 +23,14 @@ public sealed class Lbfgs
 
     /// <summary>Halvings of the step tried before the line search gives up.</summary>
     public const int MaxHalvings = 30;
+
+    /// <summary>
+    /// Convergence: an iteration that lowers the loss by at most this share of it, (f − f⁺) / max(|f|, |f⁺|),
+    /// is the last (unless its step came from an empty memory, whose length is <see cref="FirstStepLength"/>).
+    /// SciPy's default for L-BFGS-B (factr 10⁷ times the double epsilon, 2.2·10⁻⁹); SciPy divides by at least 1,
+    /// which would stop a loss below 1 by an absolute rule, so here it is relative at every scale.
+    /// </summary>
+    public const double RelativeTolerance = 2.220446049250313e-9;
 
     /// <summary>
     /// Length (in the parameters' own units) of the first step and of a step after the memory is reset, when
@@ -58,9 +69,16 @@ public sealed class Lbfgs
     public int Evaluations { get; private set; }
 
     /// <summary>
+    /// Why the last <see cref="Iterate"/> returned false: true when its step lowered the loss by no more than
+    /// <see cref="RelativeTolerance"/> (converged; the step was taken), false when no step lowered it at all.
+    /// </summary>
+    public bool Converged { get; private set; }
+
+    /// <summary>
     /// One iteration: a search direction from the memory, then a step along it that lowers the loss. Returns
-    /// false, with the parameters left at the current iterate, when no halving of the step lowers it (a minimum
-    /// to float precision, or a loss too rough to descend).
+    /// false, with the parameters left at the current iterate, when the search is over: the step lowered the
+    /// loss by no more than <see cref="RelativeTolerance"/> (<see cref="Converged"/>), or no halving of the step
+    /// lowered it at all (a loss too rough to descend).
     /// </summary>
     public bool Iterate()
     {
@@ -74,6 +92,8 @@ public sealed class Lbfgs
             slope = Dot(_g, _direction);
         }
 
+        // A step from an empty memory has the arbitrary FirstStepLength, so its decrease says nothing of convergence.
+        bool scaledByCurvature = _pairs.Count > 0;
         double step = 1;
         for (int halving = 0; halving <= MaxHalvings; halving++, step *= 0.5)
         {
@@ -81,8 +101,10 @@ public sealed class Lbfgs
             double loss = Evaluate(_trial, _trialGradient);
             if (double.IsFinite(loss) && loss <= Loss + SufficientDecrease * step * slope)
             {
+                double decrease = Loss - loss <= 0 ? 0 : (Loss - loss) / Math.Max(Math.Abs(Loss), Math.Abs(loss));
                 Accept(_trialGradient, loss);
-                return true;
+                Converged = scaledByCurvature && decrease <= RelativeTolerance;
+                return !Converged;
             }
         }
 

@@ -73,7 +73,7 @@ internal static class PolishStage
             while (done < target && !stalled)
             {
                 stalled = !search.Iterate();
-                done += stalled ? 0 : 1;
+                done += stalled && !search.Converged ? 0 : 1;
             }
 
             network.RefreshEffective();
@@ -110,7 +110,7 @@ internal static class PolishStage
             Seconds = adam.Seconds + clock.Elapsed.TotalSeconds,
             SelectionSeconds = adam.SelectionSeconds + (selection?.FreeRunSeconds ?? 0),
             SelectionWaitSeconds = adam.SelectionWaitSeconds + (selection?.WaitSeconds ?? 0),
-            Polish = $"L-BFGS polish: {done:N0} iterations{(stalled ? " (stopped: no step lowered the loss)" : "")}, {search.Evaluations:N0} loss evaluations " +
+            Polish = $"L-BFGS polish: {done:N0} iterations{(!stalled ? "" : search.Converged ? $" (converged: the last lowered the loss by under {Lbfgs.RelativeTolerance:G2} of itself)" : " (stopped: no step lowered the loss)")}, {search.Evaluations:N0} loss evaluations " +
                 $"in {clock.Elapsed.TotalSeconds:0.0} s, loss {startLoss:G4} -> {search.Loss:G4}; epochs {options.Epochs + 1}-{lastEpoch} are its rounds of " +
                 $"{RoundIterations} iterations{scores}; {kept}",
         };

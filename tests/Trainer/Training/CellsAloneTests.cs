@@ -56,6 +56,24 @@ public sealed class CellsAloneTests
         Assert.NotEqual(synapsesBefore, Values(network.TrainableParameters));
     }
 
+    /// <summary>Multiple shooting after a cells-alone fit trains what teacher forcing did (the synapses), and the cells stay as they were fitted alone.</summary>
+    [Fact]
+    public void MultipleShootingAfterwardsMovesOnlyTheSynapses()
+    {
+        Dataset blocked = BuiltInData.Simulate("hco", 5, 3, synapseUs: 0);
+        Dataset circuit = BuiltInData.Simulate("hco", 5, 1);
+        TrainingConfig config = Small with { MultipleShooting = new MultipleShootingOptions { Epochs = 2, ShotsPerBatch = 64 } };
+        var alone = TrainingPipeline.Run(config with { MultipleShooting = null }, circuit, cellsAlone: blocked);
+        PipelineResult run = TrainingPipeline.Run(config, circuit, cellsAlone: blocked);
+
+        Assert.NotNull(run.MultipleShooting);
+        Network before = alone.Network, after = run.Network;
+        Parameter[] Held(Network n) => n.Models.SelectMany(m => new[] { m.InverseCapacitanceRaw, m.LeakConductanceRaw, m.LeakReversal }
+            .Concat(m.Currents.Where(c => !c.IsSynapse).SelectMany(c => c.Parameters))).ToArray();
+        Assert.Equal(Values(Held(before)), Values(Held(after)));
+        Assert.NotEqual(Values(before.TrainableParameters), Values(after.TrainableParameters));
+    }
+
     [Fact]
     public void TheCellsAloneRecordIsForACircuit()
     {

@@ -102,6 +102,55 @@ public sealed class LbfgsTests
         Assert.Equal(search.Loss, loss());
     }
 
+    /// <summary>
+    /// A network's loss is summed in float, so near its minimum it falls only by its own rounding, and a line search
+    /// then finds ever shorter steps that lower it by 10⁻¹⁰ of itself after twenty halvings each (a synapse-only
+    /// polish spent an hour so). The relative-decrease rule stops the search there: it converges in fewer than two
+    /// evaluations an iteration, at the minimum to float precision (when written: 298 iterations, 385 evaluations;
+    /// without the rule 2,000 iterations and 41,209 evaluations at the same loss).
+    /// </summary>
+    [Fact]
+    public void StopsWhenTheLossFallsOnlyByItsRounding()
+    {
+        (Parameter x, double[] lambda, double[] centre) = IllConditioned();
+        // The mean over 500 samples, each centred a little apart, summed in float as a mini-batch's loss is.
+        const int samples = 500;
+        var random = new Random(5);
+        float[] lambdaF = lambda.Select(l => (float)l).ToArray();
+        float[][] centres = Enumerable.Range(0, samples).Select(_ => centre.Select(c => (float)(c + 0.01 * random.NextDouble())).ToArray()).ToArray();
+        double start = 0;
+        var search = new Lbfgs([x], () =>
+        {
+            float loss = 0;
+            Array.Clear(x.Grad);
+            foreach (float[] c in centres)
+            {
+                for (int i = 0; i < x.Size; i++)
+                {
+                    float d = x.Value[i] - c[i];
+                    loss += 0.5f / samples * lambdaF[i] * d * d;
+                    x.Grad[i] += lambdaF[i] / samples * d;
+                }
+            }
+
+            if (start == 0) { start = loss; }
+            return loss;
+        });
+        int iterations = 0;
+        while (iterations < 2000 && search.Iterate()) { iterations++; }
+
+        Assert.True(search.Converged, $"not converged after {iterations} iterations, {search.Evaluations} evaluations, loss {search.Loss:G3}");
+        double minimum = 0;
+        for (int i = 0; i < x.Size; i++)
+        {
+            double mean = centres.Average(c => (double)c[i]);
+            minimum += centres.Sum(c => 0.5 / samples * lambda[i] * (c[i] - mean) * (c[i] - mean));
+        }
+
+        Assert.True(Math.Abs(search.Loss - minimum) < 1e-5 * minimum, $"converged at {search.Loss:G9}, the minimum is {minimum:G9} (from {start:G3})");
+        Assert.True(search.Evaluations < 2 * (iterations + 1), $"{search.Evaluations} evaluations in {iterations + 1} iterations");
+    }
+
     /// <summary>A loss that is not finite at a trial point (a diverged network) shortens the step; it is never taken.</summary>
     [Fact]
     public void ANonFiniteLossShortensTheStep()
