@@ -82,10 +82,11 @@ public static class HalfCentreBench
     }
 
     /// <summary>A "sim:CELL:NS" half-centre as Circuit.HalfCentre builds it (cells at −60 / −45 mV).</summary>
-    private static Circuit SimulatedCircuit(string kind)
+    /// <param name="synapseUs">The synapses' conductance instead of the kind's (0: the cells uncoupled, as with a blocker).</param>
+    private static Circuit SimulatedCircuit(string kind, double? synapseUs = null)
     {
         (string cell, double us) = CellAndSynapse(kind);
-        return Circuit.HalfCentre(StgConductances.Named(cell), us);
+        return Circuit.HalfCentre(StgConductances.Named(cell), synapseUs ?? us);
     }
 
     /// <summary>Both cells' spikes and bursts at 0 nA and their phase (cell 2's onsets in cell 1's cycles); no bursts when a cell spikes fewer than three times.</summary>
@@ -159,9 +160,9 @@ public static class HalfCentreBench
     }
 
     /// <summary>A "sim:CELL:NS" half-centre at 0 nA, the same way: what the model's spontaneous rhythm is judged against.</summary>
-    private static AtZeroCurrent CircuitAtZeroCurrent(string kind)
+    private static AtZeroCurrent CircuitAtZeroCurrent(string kind, double? synapseUs = null)
     {
-        Circuit circuit = SimulatedCircuit(kind);
+        Circuit circuit = SimulatedCircuit(kind, synapseUs);
         double dt = BuiltInData.DtMs;
         circuit.Advance(ZeroCurrentSettleSeconds * 1000, [0, 0]);
         int samples = (int)(ZeroCurrentSeconds * 1000 / dt);
@@ -234,6 +235,7 @@ public static class HalfCentreBench
             AtZeroCurrent? circuitAtZero = kind.StartsWith("sim:") ? CircuitAtZeroCurrent(kind) : null;
             if (circuitAtZero is not null) { output.WriteLine($"{kind} at 0 nA (12 s after 4 s, from −60 / −45 mV): {circuitAtZero}"); }
             Dataset? blocked = null;
+            AtZeroCurrent? uncoupledAtZero = null;
             if (cellsAlone)
             {
                 if (!kind.StartsWith("sim:"))
@@ -244,6 +246,8 @@ public static class HalfCentreBench
 
                 blocked = BuiltInData.Simulate("hco", 60, 3, BuiltInData.RhythmRestProbability, 0, CellAndSynapse(kind).Cell, 0.0);
                 output.WriteLine($"{kind}: the cells are fitted first on {blocked.Source} (synapses blocked), then held while the synapses are fitted");
+                uncoupledAtZero = CircuitAtZeroCurrent(kind, synapseUs: 0);
+                output.WriteLine($"{kind} uncoupled at 0 nA (12 s after 4 s, from −60 / −45 mV): {uncoupledAtZero}");
             }
 
             int rhythm = 0, synapses = 0, spontaneous = 0;
@@ -281,6 +285,12 @@ public static class HalfCentreBench
                     (bool met, string figures) = AgainstCircuit(atZero, circuitAtZero);
                     spontaneous += met ? 1 : 0;
                     output.WriteLine($"    at 0 nA from rest (cells at −60 / −45 mV, 12 s after 4 s): {figures} => {(met ? "meets" : "misses")} the 0 nA bar");
+                }
+
+                if (result.Cells is { } cells)
+                {
+                    AtZeroCurrent cellsAtZero = ModelAtZeroCurrent(cells, uncoupledAtZero?.Bursts?[0].GapMs);
+                    output.WriteLine($"    the cells as fitted alone, uncoupled at 0 nA: {cellsAtZero} (the uncoupled cells: {uncoupledAtZero})");
                 }
 
                 output.WriteLine($"    {SlowErrorBudget(network, test, warmup)}");

@@ -23,6 +23,9 @@ public sealed record PipelineResult(Network Network, TrainingResult TeacherForci
 {
     /// <summary>The fit of the cells' own currents on the record with the synapses blocked, when one was given; then <see cref="TeacherForcing"/> fitted the synapses alone.</summary>
     public TrainingResult? CellsAlone { get; init; }
+
+    /// <summary>The cells as fitted on the record with the synapses blocked (no synapses), when one was given: <see cref="Network"/> holds the same currents.</summary>
+    public Network? Cells { get; init; }
 }
 
 /// <summary>One training run from a configuration: teacher forcing, then multiple shooting if asked.</summary>
@@ -41,6 +44,7 @@ public static class TrainingPipeline
         var network = new Network(spec, config.Seed);
         TeacherForcingOptions tf = config.TeacherForcing with { Seed = config.Seed };
         TrainingResult? alone = null;
+        Network? cells = null;
         if (cellsAlone is not null)
         {
             if (!network.Currents.Any(c => c.IsSynapse))
@@ -48,7 +52,7 @@ public static class TrainingPipeline
                 throw new UserError($"{cellsAlone.Source}: a record with the synapses blocked is for a circuit; network '{config.Network}' has no synapse");
             }
 
-            var cells = new Network(spec.WithoutSynapses(), config.Seed);
+            cells = new Network(spec.WithoutSynapses(), config.Seed);
             alone = new TeacherForcingTrainer(cells, cellsAlone, tf)
                 .Train(progress is null ? null : new Relay(progress, "cells alone"), cancel);
             network.AdoptIntrinsic(cells);
@@ -63,7 +67,7 @@ public static class TrainingPipeline
                 .Train(progress is null ? null : new Relay(progress, "multiple shooting"), cancel);
         }
 
-        return new PipelineResult(network, first, second) { CellsAlone = alone };
+        return new PipelineResult(network, first, second) { CellsAlone = alone, Cells = cells };
     }
 
     /// <summary>
