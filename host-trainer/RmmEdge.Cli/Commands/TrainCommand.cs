@@ -61,7 +61,7 @@ internal static class TrainCommand
         var cellsAlone = new Option<string[]>("--cells-alone")
         {
             Description = "Recording(s) of the same cells with their synapses blocked (e.g. picrotoxin), same forms as DATA: the cells' own currents are " +
-                "fitted on them first, then held while the synapses alone are fitted on DATA, so that the synapses cannot share what the cells explain (a circuit network)",
+                "fitted on them first, then held while the synapses alone are fitted on DATA, so that the synapses cannot share what the cells explain (a circuit network; --fires-at, the intact circuit's, applies to the synapses' stage only)",
             AllowMultipleArgumentsPerToken = true,
         };
         var resultFile = new Option<string?>("--result") { Description = "Also write the training's figures as JSON (selected epoch, validation, seconds, parameters, seed)" };

@@ -35,7 +35,9 @@ public static class TrainingPipeline
     /// <param name="cellsAlone">A record of the same cells with their synapses blocked (e.g. picrotoxin in the STG), or null. When given,
     /// the cells' own currents are fitted on it first, with no synapses in the network (<see cref="NetworkSpec.WithoutSynapses"/>), and
     /// held while the synapses alone are fitted on <paramref name="data"/> (<see cref="Network.AdoptIntrinsic"/>), so that the synapses
-    /// cannot share what the cells' own currents explain.</param>
+    /// cannot share what the cells' own currents explain. The cells' stage leaves out the firing penalty and the 0 nA check
+    /// (<see cref="TeacherForcingOptions.FiresAtNa"/>, <see cref="TeacherForcingOptions.ConstantCurrentCheck"/>): they describe the
+    /// intact circuit, and cells that burst in a half-centre may be silent alone.</param>
     public static PipelineResult Run(TrainingConfig config, Dataset data, IProgress<(string Stage, EpochRecord Epoch)>? progress = null,
         CancellationToken cancel = default, Dataset? selection = null, Dataset? cellsAlone = null)
     {
@@ -53,7 +55,7 @@ public static class TrainingPipeline
             }
 
             cells = new Network(spec.WithoutSynapses(), config.Seed);
-            alone = new TeacherForcingTrainer(cells, cellsAlone, tf)
+            alone = new TeacherForcingTrainer(cells, cellsAlone, tf with { FiresAtNa = [], ConstantCurrentCheck = null })
                 .Train(progress is null ? null : new Relay(progress, "cells alone"), cancel);
             network.AdoptIntrinsic(cells);
         }

@@ -74,6 +74,19 @@ public sealed class CellsAloneTests
         Assert.NotEqual(Values(before.TrainableParameters), Values(after.TrainableParameters));
     }
 
+    /// <summary>Where the intact circuit fires (--fires-at) says nothing of the cells uncoupled, so the cells' stage is not penalised by it; the synapses' stage is.</summary>
+    [Fact]
+    public void TheCircuitsFiringPenaltyIsNotAppliedToTheCellsAlone()
+    {
+        Dataset blocked = BuiltInData.Simulate("hco", 5, 3, synapseUs: 0);
+        Dataset circuit = BuiltInData.Simulate("hco", 5, 1);
+        TrainingConfig config = Small with { TeacherForcing = Small.TeacherForcing with { FiresAtNa = [0f] } };
+        PipelineResult run = TrainingPipeline.Run(config, circuit, cellsAlone: blocked);
+
+        Assert.Equal("", run.CellsAlone!.RestStability);
+        Assert.StartsWith("firing stability", run.TeacherForcing.RestStability);
+    }
+
     [Fact]
     public void TheCellsAloneRecordIsForACircuit()
     {
