@@ -184,6 +184,30 @@ public static class HalfCentreBench
     }
 
     /// <summary>
+    /// The cells as fitted alone (uncoupled) under the standard constant currents into both, beside the simulated cells uncoupled:
+    /// each cell's class (silent, single spikes, tonic, bursting) at each level, and at how many of the levels it is the cell's.
+    /// </summary>
+    private static string CellsUnderConstantCurrent(Trainer.Model.Network cells, ActivitySummary[][] truth)
+    {
+        double[] levels = ConstantCurrentResponse.StandardCurrentsNa;
+        ActivitySummary[][] model = ConstantCurrentResponse.OfModel(cells, levels);
+        int right = 0, total = 0;
+        var rows = new List<string>();
+        for (int c = 0; c < levels.Length; c++)
+        {
+            for (int n = 0; n < truth[c].Length; n++)
+            {
+                right += model[c][n].Kind == truth[c][n].Kind ? 1 : 0;
+                total++;
+            }
+
+            rows.Add($"{levels[c]:+0.00;-0.00} nA: {string.Join(" | ", model[c].Select(a => a.ToString()))} (cells: {string.Join(" | ", truth[c].Select(a => a.ToString()))})");
+        }
+
+        return $"the cells as fitted alone under constant current, class right at {right} of {total} (cell, level): {string.Join("; ", rows)}";
+    }
+
+    /// <summary>
     /// The currents among <paramref name="candidatesNa"/> under which both cells of a "sim:CELL:NS" half-centre fire or
     /// burst (the circuit as a lab sees it for a few seconds of each, the current into each cell), with what it does there.
     /// </summary>
@@ -236,6 +260,7 @@ public static class HalfCentreBench
             if (circuitAtZero is not null) { output.WriteLine($"{kind} at 0 nA (12 s after 4 s, from −60 / −45 mV): {circuitAtZero}"); }
             Dataset? blocked = null;
             AtZeroCurrent? uncoupledAtZero = null;
+            ActivitySummary[][]? uncoupledClasses = null;
             if (cellsAlone)
             {
                 if (!kind.StartsWith("sim:"))
@@ -248,6 +273,7 @@ public static class HalfCentreBench
                 output.WriteLine($"{kind}: the cells are fitted first on {blocked.Source} (synapses blocked), then held while the synapses are fitted");
                 uncoupledAtZero = CircuitAtZeroCurrent(kind, synapseUs: 0);
                 output.WriteLine($"{kind} uncoupled at 0 nA (12 s after 4 s, from −60 / −45 mV): {uncoupledAtZero}");
+                uncoupledClasses = ConstantCurrentResponse.OfCircuit(() => SimulatedCircuit(kind, synapseUs: 0), ConstantCurrentResponse.StandardCurrentsNa, BuiltInData.DtMs);
             }
 
             int rhythm = 0, synapses = 0, spontaneous = 0;
@@ -291,6 +317,7 @@ public static class HalfCentreBench
                 {
                     AtZeroCurrent cellsAtZero = ModelAtZeroCurrent(cells, uncoupledAtZero?.Bursts?[0].GapMs);
                     output.WriteLine($"    the cells as fitted alone, uncoupled at 0 nA: {cellsAtZero} (the uncoupled cells: {uncoupledAtZero})");
+                    output.WriteLine($"    {CellsUnderConstantCurrent(cells, uncoupledClasses!)}");
                 }
 
                 output.WriteLine($"    {SlowErrorBudget(network, test, warmup)}");
