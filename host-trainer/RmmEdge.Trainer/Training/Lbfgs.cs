@@ -82,6 +82,7 @@ public sealed class Lbfgs
     /// </summary>
     public bool Iterate()
     {
+        Converged = false;
         Direction();
         double slope = Dot(_g, _direction);
         if (!(slope < 0))
