@@ -14,7 +14,14 @@ public sealed class CellsAloneTests
 {
     private static readonly TrainingConfig Small = new() { Network = "pair", Hidden = [5], TeacherForcing = new TeacherForcingOptions { Epochs = 2 } };
 
+    /// <summary>A half-centre recorded with its synapses blocked (stimulus seed 3) and intact (seed 1), 5 s each; read only.</summary>
+    private static readonly Dataset Blocked = BuiltInData.Simulate("hco", 5, 3, synapseUs: 0), Intact = BuiltInData.Simulate("hco", 5, 1);
+
     private static float[][] Values(IEnumerable<Parameter> parameters) => parameters.Select(p => (float[])p.Value.Clone()).ToArray();
+
+    /// <summary>What <see cref="Network.AdoptIntrinsic"/> holds: each modelled neuron's capacitance, leak and own currents.</summary>
+    private static Parameter[] Held(Network network) => network.Models.SelectMany(m => new[] { m.InverseCapacitanceRaw, m.LeakConductanceRaw, m.LeakReversal }
+        .Concat(m.Currents.Where(c => !c.IsSynapse).SelectMany(c => c.Parameters))).ToArray();
 
     [Fact]
     public void WithoutSynapsesEachCellKeepsItsOwnCurrents()
@@ -31,24 +38,21 @@ public sealed class CellsAloneTests
     [Fact]
     public void TheSynapsesAloneAreFittedAndTheHeldCellsStayAsTheyWereFitted()
     {
-        Dataset blocked = BuiltInData.Simulate("hco", 5, 3, synapseUs: 0);
-        Dataset circuit = BuiltInData.Simulate("hco", 5, 1);
-        NetworkSpec spec = Small.BuildSpec(circuit.DtMs, 2);
+        NetworkSpec spec = Small.BuildSpec(Intact.DtMs, 2);
         var cells = new Network(spec.WithoutSynapses(), seed: 1);
-        new TeacherForcingTrainer(cells, blocked, Small.TeacherForcing).Train();
+        new TeacherForcingTrainer(cells, Blocked, Small.TeacherForcing).Train();
 
         var network = new Network(spec, seed: 1);
         network.AdoptIntrinsic(cells);
         Current[] own = network.Currents.Where(c => !c.IsSynapse).ToArray();
-        Parameter[] held = network.Models.SelectMany(m => new[] { m.InverseCapacitanceRaw, m.LeakConductanceRaw, m.LeakReversal }
-            .Concat(m.Currents.Where(c => !c.IsSynapse).SelectMany(c => c.Parameters))).ToArray();
+        Parameter[] held = Held(network);
         Assert.Equal(Values(cells.Parameters), Values(held));
         Assert.Equal(network.Currents.Where(c => c.IsSynapse).SelectMany(c => c.Parameters), network.TrainableParameters);
         float[][] heldBefore = Values(held), synapsesBefore = Values(network.TrainableParameters);
         float[][] normalisation = own.SelectMany(c => new[] { (float[])c.Normalizer.Center.Clone(), (float[])c.Normalizer.Scale.Clone() }).ToArray();
         float[] scales = own.OfType<LumpedCurrent>().Select(c => c.OutputScale).ToArray();
 
-        new TeacherForcingTrainer(network, circuit, Small.TeacherForcing).Train();
+        new TeacherForcingTrainer(network, Intact, Small.TeacherForcing).Train();
 
         Assert.Equal(heldBefore, Values(held));
         Assert.Equal(normalisation, own.SelectMany(c => new[] { c.Normalizer.Center, c.Normalizer.Scale }));
@@ -60,16 +64,12 @@ public sealed class CellsAloneTests
     [Fact]
     public void MultipleShootingAfterwardsMovesOnlyTheSynapses()
     {
-        Dataset blocked = BuiltInData.Simulate("hco", 5, 3, synapseUs: 0);
-        Dataset circuit = BuiltInData.Simulate("hco", 5, 1);
         TrainingConfig config = Small with { MultipleShooting = new MultipleShootingOptions { Epochs = 2, ShotsPerBatch = 64 } };
-        var alone = TrainingPipeline.Run(config with { MultipleShooting = null }, circuit, cellsAlone: blocked);
-        PipelineResult run = TrainingPipeline.Run(config, circuit, cellsAlone: blocked);
+        var alone = TrainingPipeline.Run(config with { MultipleShooting = null }, Intact, cellsAlone: Blocked);
+        PipelineResult run = TrainingPipeline.Run(config, Intact, cellsAlone: Blocked);
 
         Assert.NotNull(run.MultipleShooting);
         Network before = alone.Network, after = run.Network;
-        Parameter[] Held(Network n) => n.Models.SelectMany(m => new[] { m.InverseCapacitanceRaw, m.LeakConductanceRaw, m.LeakReversal }
-            .Concat(m.Currents.Where(c => !c.IsSynapse).SelectMany(c => c.Parameters))).ToArray();
         Assert.Equal(Values(Held(before)), Values(Held(after)));
         Assert.NotEqual(Values(before.TrainableParameters), Values(after.TrainableParameters));
     }
@@ -78,10 +78,8 @@ public sealed class CellsAloneTests
     [Fact]
     public void TheCircuitsFiringPenaltyIsNotAppliedToTheCellsAlone()
     {
-        Dataset blocked = BuiltInData.Simulate("hco", 5, 3, synapseUs: 0);
-        Dataset circuit = BuiltInData.Simulate("hco", 5, 1);
         TrainingConfig config = Small with { TeacherForcing = Small.TeacherForcing with { FiresAtNa = [0f] } };
-        PipelineResult run = TrainingPipeline.Run(config, circuit, cellsAlone: blocked);
+        PipelineResult run = TrainingPipeline.Run(config, Intact, cellsAlone: Blocked);
 
         Assert.Equal("", run.CellsAlone!.RestStability);
         Assert.StartsWith("firing stability", run.TeacherForcing.RestStability);
